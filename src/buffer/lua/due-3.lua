@@ -1,0 +1,24 @@
+--[[
+  Tells the age trigger whether a flush is due: the oldest claimable op is
+  older than the flush interval, or a lease has expired (its batch must return
+  to the buffer and be written by someone).
+
+  KEYS[1] pending   KEYS[2] queue   KEYS[3] leases
+  ARGV[1] now (ms)   ARGV[2] flush interval (ms)
+  Returns 1 when due, else 0.
+]]
+local now = tonumber(ARGV[1])
+if #rcall('ZRANGEBYSCORE', KEYS[3], '-inf', now, 'LIMIT', 0, 1) > 0 then
+  return 1
+end
+local first = rcall('ZRANGE', KEYS[2], 0, 0)
+if first[1] then
+  local rec = rcall('HGET', KEYS[1], first[1])
+  if rec then
+    local _, _, ts = parseRecord(rec)
+    if now - ts >= tonumber(ARGV[2]) then
+      return 1
+    end
+  end
+end
+return 0

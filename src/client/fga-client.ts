@@ -1,0 +1,70 @@
+import {
+  ConsistencyPreference,
+  CredentialsMethod,
+  OpenFgaApi,
+  TupleKey,
+  UserConfigurationParams,
+  WriteRequestDeletesOnMissing,
+  WriteRequestWritesOnDuplicate,
+} from '@openfga/sdk';
+import type { ResolvedOpenFgaOptions } from '../options/openfga-options.interface';
+import type { Tuple } from '../tuple/tuple';
+
+export interface FgaCheckOptions {
+  modelId?: string;
+  /** Ask OpenFGA to skip its own caches. */
+  higherConsistency?: boolean;
+  contextualTuples?: Tuple[];
+}
+
+/**
+ * The thin layer over @openfga/sdk: one Write request per call (chunking is
+ * the writer's job), checks, and nothing else. The SDK's own retries are off:
+ * the buffer retries with backoff and never loses the operation meanwhile.
+ */
+export class FgaClient {
+  private readonly api: OpenFgaApi;
+  private readonly requestOptions: { timeout: number };
+
+  constructor(private readonly options: Pick<ResolvedOpenFgaOptions, 'apiUrl' | 'storeId' | 'credentials' | 'requestTimeout'>) {
+    const config: UserConfigurationParams = { apiUrl: options.apiUrl, retryParams: { maxRetry: 0 } };
+    if (options.credentials?.method === 'api_token') {
+      config.credentials = { method: CredentialsMethod.ApiToken, config: { token: options.credentials.config.token } };
+    } else if (options.credentials?.method === 'client_credentials') {
+      config.credentials = { method: CredentialsMethod.ClientCredentials, config: options.credentials.config };
+    }
+    this.api = new OpenFgaApi(config);
+    this.requestOptions = { timeout: Math.round(options.requestTimeout * 1000) };
+  }
+
+  /** One Write request. Duplicate writes and missing deletes are ignored, so a replayed batch never fails (invariant 3). */
+  async write(writes: Tuple[], deletes: Tuple[], modelId?: string): Promise<void> {
+    await this.api.write(
+      this.options.storeId,
+      {
+        ...(writes.length ? { writes: { tuple_keys: writes.map(plain), on_duplicate: WriteRequestWritesOnDuplicate.Ignore } } : {}),
+        ...(deletes.length ? { deletes: { tuple_keys: deletes.map(plain), on_missing: WriteRequestDeletesOnMissing.Ignore } } : {}),
+        ...(modelId ? { authorization_model_id: modelId } : {}),
+      },
+      this.requestOptions,
+    );
+  }
+
+  async check(t: Tuple, o: FgaCheckOptions = {}): Promise<boolean> {
+    const res = await this.api.check(
+      this.options.storeId,
+      {
+        tuple_key: plain(t),
+        ...(o.modelId ? { authorization_model_id: o.modelId } : {}),
+        ...(o.contextualTuples?.length ? { contextual_tuples: { tuple_keys: o.contextualTuples.map(plain) } } : {}),
+        consistency: o.higherConsistency ? ConsistencyPreference.HigherConsistency : ConsistencyPreference.MinimizeLatency,
+      },
+      this.requestOptions,
+    );
+    return res.allowed === true;
+  }
+}
+
+function plain(t: Tuple): TupleKey {
+  return { user: t.user, relation: t.relation, object: t.object };
+}

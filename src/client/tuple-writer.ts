@@ -1,0 +1,76 @@
+import type { BufferedOperation } from '../buffer/buffered-operation';
+import { ClassifiedError, classifyError, isAlreadyApplied } from './classify-error';
+import { FgaClient } from './fga-client';
+
+/** What happened to each operation of a batch. */
+export interface WriteOutcome {
+  written: BufferedOperation[];
+  dead: { operation: BufferedOperation; reason: string }[];
+  /** Not written because of a transient failure; they stay buffered. */
+  retry: BufferedOperation[];
+  /** The last transient failure, if any. */
+  lastError?: ClassifiedError;
+}
+
+/**
+ * Writes buffered operations to OpenFGA: grouped by model, chunked to the
+ * server's tuples-per-write limit, chunks run with bounded parallelism.
+ * A chunk OpenFGA rejects as invalid is split in halves until the offending
+ * operations are isolated, so one bad tuple never blocks the rest (invariant 4).
+ */
+export class TupleWriter {
+  constructor(
+    private readonly client: FgaClient,
+    private readonly maxTuplesPerWrite: number,
+    private readonly maxParallelRequests: number,
+  ) {}
+
+  async write(operations: readonly BufferedOperation[]): Promise<WriteOutcome> {
+    const outcome: WriteOutcome = { written: [], dead: [], retry: [] };
+    const chunks: BufferedOperation[][] = [];
+    for (const group of groupByModel(operations)) {
+      for (let i = 0; i < group.length; i += this.maxTuplesPerWrite) chunks.push(group.slice(i, i + this.maxTuplesPerWrite));
+    }
+    let next = 0;
+    const lane = async () => {
+      while (next < chunks.length) await this.writeChunk(chunks[next++], outcome);
+    };
+    await Promise.all(Array.from({ length: Math.min(this.maxParallelRequests, chunks.length) }, lane));
+    return outcome;
+  }
+
+  private async writeChunk(chunk: BufferedOperation[], outcome: WriteOutcome): Promise<void> {
+    try {
+      await this.client.write(
+        chunk.filter((o) => o.kind === 'grant'),
+        chunk.filter((o) => o.kind === 'revoke'),
+        chunk[0].modelId,
+      );
+      outcome.written.push(...chunk);
+    } catch (err) {
+      const failure = classifyError(err);
+      if (failure.kind === 'transient') {
+        outcome.retry.push(...chunk);
+        outcome.lastError = failure;
+      } else if (chunk.length === 1) {
+        if (isAlreadyApplied(failure)) outcome.written.push(chunk[0]);
+        else outcome.dead.push({ operation: chunk[0], reason: failure.message });
+      } else {
+        const half = Math.ceil(chunk.length / 2);
+        await this.writeChunk(chunk.slice(0, half), outcome);
+        await this.writeChunk(chunk.slice(half), outcome);
+      }
+    }
+  }
+}
+
+function groupByModel(operations: readonly BufferedOperation[]): BufferedOperation[][] {
+  const groups = new Map<string, BufferedOperation[]>();
+  for (const op of operations) {
+    const model = op.modelId ?? '';
+    const group = groups.get(model);
+    if (group) group.push(op);
+    else groups.set(model, [op]);
+  }
+  return [...groups.values()];
+}

@@ -1,0 +1,67 @@
+import { Cluster, Redis } from 'ioredis';
+import { BufferScripts } from '../buffer/buffer-scripts';
+import { WriteBuffer } from '../buffer/write-buffer';
+import { CheckCache } from '../cache/check-cache';
+import { FgaClient } from '../client/fga-client';
+import { TupleWriter } from '../client/tuple-writer';
+import { ConsistencyTokens } from '../consistency/consistency-token';
+import { Flusher } from '../flush/flusher';
+import { FlushTriggers } from '../flush/flush-triggers';
+import type { RedisConnection, ResolvedOpenFgaOptions } from '../options/openfga-options.interface';
+import { storeKeys } from '../redis/redis-keys';
+
+/** The framework-free core: what the service, the CLI bin and worker processes share. */
+export interface OpenFgaCore {
+  options: ResolvedOpenFgaOptions;
+  redis: Redis | Cluster;
+  buffer: WriteBuffer;
+  cache: CheckCache;
+  client: FgaClient;
+  writer: TupleWriter;
+  flusher: Flusher;
+  triggers: FlushTriggers;
+  tokens: ConsistencyTokens;
+  /** Closes what the core opened (a Redis client passed in by the user stays open). */
+  close(): Promise<void>;
+}
+
+export function createOpenFgaCore(options: ResolvedOpenFgaOptions): OpenFgaCore {
+  const { redis, owned } = connectRedis(options.redis);
+  const scripts = new BufferScripts(redis);
+  const keys = storeKeys(options.prefix, options.storeId);
+  // Markers must outlive every cached answer (see redis-keys.ts), plus a request timeout of slack.
+  const markerTtlMs = Math.ceil((Math.max(options.ttl, options.negativeTtl) + options.requestTimeout + 60) * 1000);
+  const buffer = new WriteBuffer(redis, scripts, keys, markerTtlMs);
+  const cache = new CheckCache(scripts, keys, { enabled: options.cache, ttlMs: options.ttl * 1000, negativeTtlMs: options.negativeTtl * 1000 });
+  const client = new FgaClient(options);
+  const writer = new TupleWriter(client, options.maxTuplesPerWrite, options.maxParallelRequests);
+  const chunksPerBatch = Math.ceil(options.batchSize / options.maxTuplesPerWrite);
+  const flusher = new Flusher(buffer, writer, {
+    batchSize: options.batchSize,
+    leaseMs: options.leaseTtl * 1000,
+    lanes: Math.max(1, Math.floor(options.maxParallelRequests / chunksPerBatch)),
+    retryBaseMs: options.retryBaseDelay * 1000,
+    retryMaxMs: options.retryMaxDelay * 1000,
+  });
+  const triggers = new FlushTriggers(buffer, flusher, options.batchSize, options.flushInterval * 1000);
+  return {
+    options,
+    redis,
+    buffer,
+    cache,
+    client,
+    writer,
+    flusher,
+    triggers,
+    tokens: new ConsistencyTokens(options.prefix, options.storeId),
+    async close() {
+      triggers.stop();
+      if (owned) await redis.quit().catch(() => redis.disconnect());
+    },
+  };
+}
+
+function connectRedis(connection: RedisConnection): { redis: Redis | Cluster; owned: boolean } {
+  if (connection instanceof Redis || connection instanceof Cluster) return { redis: connection, owned: false };
+  return { redis: typeof connection === 'string' ? new Redis(connection) : new Redis(connection), owned: true };
+}

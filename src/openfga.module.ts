@@ -1,0 +1,24 @@
+import { Module } from '@nestjs/common';
+import { createOpenFgaCore } from './core/openfga-core';
+import { OPENFGA_CORE, OPENFGA_OPTIONS } from './openfga.constants';
+import { ConfigurableModuleClass, MODULE_OPTIONS_TOKEN } from './openfga.module-definition';
+import { OpenFgaService } from './openfga.service';
+import type { OpenFgaModuleOptions, ResolvedOpenFgaOptions } from './options/openfga-options.interface';
+import { resolveOptions } from './options/resolve-options';
+
+/**
+ * Write-behind OpenFGA for Nest. Global by default (`isGlobal: false` to scope it).
+ *
+ * @example
+ * OpenFgaModule.forRoot({ apiUrl: 'http://127.0.0.1:8080', storeId, redis: 'redis://127.0.0.1:6379' })
+ * OpenFgaModule.forRootAsync({ inject: [ConfigService], useFactory: (c: ConfigService) => c.getOrThrow('openfga') })
+ */
+@Module({
+  providers: [
+    { provide: OPENFGA_OPTIONS, useFactory: (raw: OpenFgaModuleOptions) => resolveOptions(raw), inject: [MODULE_OPTIONS_TOKEN] },
+    { provide: OPENFGA_CORE, useFactory: (options: ResolvedOpenFgaOptions) => createOpenFgaCore(options), inject: [OPENFGA_OPTIONS] },
+    OpenFgaService,
+  ],
+  exports: [OpenFgaService, OPENFGA_OPTIONS, OPENFGA_CORE],
+})
+export class OpenFgaModule extends ConfigurableModuleClass {}

@@ -1,0 +1,175 @@
+import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import type { BufferedOperation, DeadLetter } from './buffer/buffered-operation';
+import { BufferCounts } from './buffer/write-buffer';
+import { CheckUnavailableError } from './check/check-unavailable.error';
+import type { OpenFgaCore } from './core/openfga-core';
+import { OPENFGA_CORE } from './openfga.constants';
+import { FlushOptions, FlushResult } from './flush/flush-result';
+import type { Tuple, TupleOperation, TupleOperationKind } from './tuple/tuple';
+import { validateOperations, validateTuple } from './tuple/validate-tuple';
+
+/** An opaque string naming the buffer position of a write (see `check`'s consistency options). */
+export type ConsistencyToken = string;
+
+export type OpenFgaStatus = BufferCounts;
+
+/**
+ * The write-behind OpenFGA service: `grant`/`revoke` append to a durable
+ * buffer in Redis (one round trip) and are written to OpenFGA by the flusher;
+ * `check` sees them at once.
+ *
+ * @example
+ * await openfga.grant('user:anne', 'editor', 'document:roadmap');
+ * await openfga.check('user:anne', 'editor', 'document:roadmap'); // true, before any flush
+ */
+@Injectable()
+export class OpenFgaService implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
+  private readonly logger = new Logger('OpenFgaService');
+
+  constructor(@Inject(OPENFGA_CORE) private readonly core: OpenFgaCore) {}
+
+  /** Records that `user` has `relation` on `object`. Resolves once the operation is durable in Redis. */
+  grant(user: string, relation: string, object: string): Promise<ConsistencyToken> {
+    return this.record('grant', [{ kind: 'grant', ...validateTuple({ user, relation, object }) }]);
+  }
+
+  /** Records that `user` no longer has `relation` on `object`. Resolves once the operation is durable in Redis. */
+  revoke(user: string, relation: string, object: string): Promise<ConsistencyToken> {
+    return this.record('revoke', [{ kind: 'revoke', ...validateTuple({ user, relation, object }) }]);
+  }
+
+  /** Grants many tuples in one atomic step; one malformed tuple rejects the whole call and nothing is written. */
+  grantMany(tuples: readonly Tuple[]): Promise<ConsistencyToken> {
+    return this.record('grant', validateOperations('grant', tuples));
+  }
+
+  /** Revokes many tuples in one atomic step; one malformed tuple rejects the whole call and nothing is written. */
+  revokeMany(tuples: readonly Tuple[]): Promise<ConsistencyToken> {
+    return this.record('revoke', validateOperations('revoke', tuples));
+  }
+
+  /**
+   * Whether `user` has `relation` on `object`: answered by the buffer (the
+   * exact tuple), then the cache, then OpenFGA (cached afterwards).
+   * Throws `CheckUnavailableError` when no trustworthy answer can be had in
+   * `checkTimeout`: callers must treat that as a denial.
+   */
+  async check(user: string, relation: string, object: string): Promise<boolean> {
+    const t = validateTuple({ user, relation, object });
+    const timeoutMs = this.core.options.checkTimeout * 1000;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new CheckUnavailableError(t, `no answer within checkTimeout (${timeoutMs} ms)`)), timeoutMs);
+    });
+    try {
+      return await Promise.race([this.resolveCheck(t, Date.now() + timeoutMs), timeout]);
+    } catch (err) {
+      throw err instanceof CheckUnavailableError ? err : new CheckUnavailableError(t, String(err instanceof Error ? err.message : err), err);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Buffer backlog, in-flight and dead-letter counts, and the last flush. */
+  status(): Promise<OpenFgaStatus> {
+    return this.core.buffer.counts();
+  }
+
+  /** Pending (not yet claimed) operations with their timestamps, oldest first. */
+  getPendingOperations(limit?: number): Promise<BufferedOperation[]> {
+    return this.core.buffer.pendingOperations(limit);
+  }
+
+  /** Writes what is pending to OpenFGA now. */
+  flush(options?: FlushOptions): Promise<FlushResult> {
+    return this.core.flusher.flush(options);
+  }
+
+  /** Discards pending operations (in-flight batches are left to finish); returns how many were discarded. */
+  async clear(): Promise<number> {
+    const discarded = await this.core.buffer.clear();
+    this.logger.warn({ message: 'Pending operations discarded', count: discarded });
+    return discarded;
+  }
+
+  /** Operations OpenFGA rejected permanently, with the server's reason. */
+  getDeadLetters(): Promise<DeadLetter[]> {
+    return this.core.buffer.deadLetters();
+  }
+
+  /** Returns dead letters (all, or by id) to the buffer, unless a newer op on their tuple supersedes them. */
+  retryDeadLetters(ids?: readonly string[]): Promise<{ requeued: number; superseded: number }> {
+    return this.core.buffer.retryDeadLetters(ids);
+  }
+
+  /** Deletes dead letters (all, or by id); returns how many. */
+  purgeDeadLetters(ids?: readonly string[]): Promise<number> {
+    return this.core.buffer.purgeDeadLetters(ids);
+  }
+
+  onApplicationBootstrap(): void {
+    if (this.core.options.enabled && this.core.options.autoFlush) this.core.triggers.start();
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    this.core.triggers.stop();
+    if (!this.core.options.enabled || !this.core.options.flushOnShutdown) return;
+    const timeoutMs = this.core.options.shutdownTimeout * 1000;
+    try {
+      const result = await this.core.flusher.flush({ timeoutMs });
+      const left = await this.core.buffer.counts();
+      if (left.pending.total > 0 || result.failed > 0) {
+        this.logger.warn({ message: 'Shutdown flush left operations in Redis; another process or the next start will write them', pending: left.pending.total, failed: result.failed });
+      }
+    } catch (err) {
+      this.logger.error(`Shutdown flush failed; operations stay in Redis: ${String(err)}`);
+    }
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.core.close();
+  }
+
+  private async record(kind: TupleOperationKind, ops: TupleOperation[]): Promise<ConsistencyToken> {
+    if (ops.length === 0) throw new RangeError(`${kind}Many needs at least one tuple`);
+    const { buffer, options, tokens } = this.core;
+    if (!options.enabled) {
+      // Write-through, as the Laravel package does when its write-behind cache is off.
+      await this.core.client.write(
+        ops.filter((o) => o.kind === 'grant'),
+        ops.filter((o) => o.kind === 'revoke'),
+        options.authorizationModelId,
+      );
+      return tokens.encode(await buffer.invalidate(ops));
+    }
+    const { seq, queued } = await buffer.enqueue(ops, options.authorizationModelId);
+    this.core.triggers.onEnqueued(queued);
+    return tokens.encode(seq);
+  }
+
+  private async resolveCheck(t: Tuple, deadline: number): Promise<boolean> {
+    const { cache, client, options } = this.core;
+    const modelId = options.authorizationModelId;
+    let found = await cache.lookup(t, modelId);
+    if (found.source !== 'miss') return found.allowed;
+    let allowed = await client.check(t, { modelId });
+    // A pending revoke (of this or any tuple it may derive from) can make an
+    // OpenFGA "allowed" stale: write the revokes first, then ask again.
+    let flushed = false;
+    while (allowed && found.snapshot.outstandingRevokes > 0) {
+      if (Date.now() >= deadline) throw new CheckUnavailableError(t, 'revokes are still on their way to OpenFGA');
+      if (!flushed) {
+        const result = await this.core.flusher.flush({ timeoutMs: Math.max(0, deadline - Date.now()) });
+        if (result.failed > 0) throw new CheckUnavailableError(t, `pending revokes could not be written: ${result.error ?? 'OpenFGA unavailable'}`);
+        flushed = true;
+      } else {
+        await new Promise((r) => setTimeout(r, 25)); // revokes in flight in another process
+      }
+      found = await cache.lookup(t, modelId);
+      if (found.source !== 'miss') return found.allowed;
+      allowed = await client.check(t, { modelId, higherConsistency: true });
+    }
+    await cache.populate(t, modelId, found.snapshot, allowed);
+    return allowed;
+  }
+}

@@ -1,0 +1,22 @@
+import type { OpenFgaModuleOptions } from './openfga-options.interface';
+
+/** Defaults, matching the OpenFGA Laravel package where it has the same setting. */
+export const DEFAULT_OPTIONS = {
+  prefix: 'openfga',
+  enabled: true,
+  batchSize: 100,
+  flushInterval: 5,
+  ttl: 300,
+  negativeTtl: 60,
+  cache: true,
+  flushOnShutdown: true,
+  shutdownTimeout: 10,
+  leaseTtl: 30,
+  maxTuplesPerWrite: 100,
+  maxParallelRequests: 4,
+  retryBaseDelay: 1,
+  retryMaxDelay: 60,
+  requestTimeout: 10,
+  checkTimeout: 5,
+  autoFlush: true,
+} as const satisfies Partial<OpenFgaModuleOptions>;

@@ -1,0 +1,67 @@
+import type { Cluster, Redis, RedisOptions } from 'ioredis';
+
+/** How the module reaches Redis: a URL, ioredis options, or a client you own (also a Cluster). */
+export type RedisConnection = string | RedisOptions | Redis | Cluster;
+
+/** Credentials for OpenFGA, passed to @openfga/sdk as they are. */
+export type OpenFgaCredentials =
+  | { method: 'api_token'; config: { token: string } }
+  | {
+      method: 'client_credentials';
+      config: { apiTokenIssuer: string; apiAudience: string; clientId: string; clientSecret: string };
+    };
+
+/**
+ * Options of `OpenFgaModule.forRoot()`. Durations are in seconds (fractions allowed),
+ * as in the OpenFGA Laravel package's configuration.
+ */
+export interface OpenFgaModuleOptions {
+  /** OpenFGA HTTP API URL, e.g. `http://127.0.0.1:8080`. */
+  apiUrl: string;
+  /** The store every operation belongs to (a ULID). */
+  storeId: string;
+  /** Pin writes and checks to one authorization model (a ULID); the store's latest model when unset. */
+  authorizationModelId?: string;
+  /** OpenFGA credentials; none by default. */
+  credentials?: OpenFgaCredentials;
+  /** Redis connection. The module closes clients it created; a client you pass stays yours. */
+  redis: RedisConnection;
+  /** Namespace of every Redis key. Default `openfga`. Letters, digits, `_ - . :` only. */
+  prefix?: string;
+  /** `false` writes straight through to OpenFGA instead of buffering. Default `true`. */
+  enabled?: boolean;
+  /** Pending operations that trigger a flush, and the size of one claimed batch. Default 100. */
+  batchSize?: number;
+  /** Flush when the oldest pending operation is older than this. Default 5. */
+  flushInterval?: number;
+  /** Lifetime of a cached "allowed" answer. Default 300. */
+  ttl?: number;
+  /** Lifetime of a cached "denied" answer. Default 60. */
+  negativeTtl?: number;
+  /** Cache check answers in Redis. Default `true`. */
+  cache?: boolean;
+  /** Flush what is pending when the application shuts down. Default `true`. */
+  flushOnShutdown?: boolean;
+  /** How long the shutdown flush may take; the rest stays in Redis. Default 10. */
+  shutdownTimeout?: number;
+  /** How long a claimed batch stays leased before another process may take it over. Default 30. */
+  leaseTtl?: number;
+  /** Tuples per OpenFGA Write request (the server's `--max-tuples-per-write`). Default 100. */
+  maxTuplesPerWrite?: number;
+  /** OpenFGA Write requests a flush runs at once. Default 4. */
+  maxParallelRequests?: number;
+  /** First retry delay after a transient OpenFGA failure; doubles per attempt. Default 1. */
+  retryBaseDelay?: number;
+  /** Upper bound of the retry delay. Default 60. */
+  retryMaxDelay?: number;
+  /** Timeout of one OpenFGA request. Must be shorter than `leaseTtl`. Default 10. */
+  requestTimeout?: number;
+  /** How long `check` may wait for outstanding revokes to reach OpenFGA before it denies. Default 5. */
+  checkTimeout?: number;
+  /** Start the size and age flush triggers in this process. Default `true`. */
+  autoFlush?: boolean;
+}
+
+/** Options after defaults are applied and validated. */
+export type ResolvedOpenFgaOptions = Required<Omit<OpenFgaModuleOptions, 'authorizationModelId' | 'credentials'>> &
+  Pick<OpenFgaModuleOptions, 'authorizationModelId' | 'credentials'>;

@@ -1,0 +1,62 @@
+import { DEFAULT_OPTIONS } from './defaults';
+import { InvalidOptionsError } from './invalid-options.error';
+import type { OpenFgaModuleOptions, ResolvedOpenFgaOptions } from './openfga-options.interface';
+
+const ULID = /^[0-9A-HJKMNP-TV-Z]{26}$/;
+const PREFIX = /^[A-Za-z0-9_.:-]{1,64}$/;
+
+/** Integer options and their lower bounds; the other numeric options are positive numbers of seconds. */
+const INTEGERS: Partial<Record<string, number>> = { batchSize: 1, maxTuplesPerWrite: 1, maxParallelRequests: 1 };
+
+/**
+ * Applies defaults and validates every option, so a typo fails the application
+ * at start-up instead of being silently ignored (a defect of the Laravel package).
+ */
+export function resolveOptions(input: OpenFgaModuleOptions): ResolvedOpenFgaOptions {
+  if (typeof input !== 'object' || input === null) throw new InvalidOptionsError('options', 'an object', input);
+  const known = new Set<string>([...Object.keys(DEFAULT_OPTIONS), 'apiUrl', 'storeId', 'authorizationModelId', 'credentials', 'redis']);
+  for (const key of Object.keys(input)) {
+    if (!known.has(key)) throw new InvalidOptionsError(key, `one of the known options (${[...known].join(', ')})`, 'an unknown option');
+  }
+  const options = { ...DEFAULT_OPTIONS, ...stripUndefined(input) } as ResolvedOpenFgaOptions;
+
+  if (typeof options.apiUrl !== 'string' || !/^https?:\/\/[^\s]+$/.test(options.apiUrl)) {
+    throw new InvalidOptionsError('apiUrl', 'an http(s) URL such as "http://127.0.0.1:8080"', options.apiUrl);
+  }
+  if (typeof options.storeId !== 'string' || !ULID.test(options.storeId)) {
+    throw new InvalidOptionsError('storeId', 'an OpenFGA store id (a 26-character ULID)', options.storeId);
+  }
+  if (options.authorizationModelId !== undefined && !ULID.test(String(options.authorizationModelId))) {
+    throw new InvalidOptionsError('authorizationModelId', 'an OpenFGA model id (a 26-character ULID)', options.authorizationModelId);
+  }
+  if (options.redis === undefined || options.redis === null || (typeof options.redis !== 'string' && typeof options.redis !== 'object')) {
+    throw new InvalidOptionsError('redis', 'a redis:// URL, ioredis options, or an ioredis client', options.redis);
+  }
+  if (typeof options.prefix !== 'string' || !PREFIX.test(options.prefix)) {
+    throw new InvalidOptionsError('prefix', 'letters, digits, "_", "-", "." or ":" (1-64 characters)', options.prefix);
+  }
+  for (const flag of ['enabled', 'cache', 'flushOnShutdown', 'autoFlush'] as const) {
+    if (typeof options[flag] !== 'boolean') throw new InvalidOptionsError(flag, 'true or false', options[flag]);
+  }
+  for (const key of Object.keys(DEFAULT_OPTIONS) as (keyof typeof DEFAULT_OPTIONS)[]) {
+    const value = options[key];
+    if (typeof DEFAULT_OPTIONS[key] !== 'number') continue;
+    const min = INTEGERS[key];
+    if (min !== undefined) {
+      if (!Number.isInteger(value) || (value as number) < min) throw new InvalidOptionsError(key, `an integer >= ${min}`, value);
+    } else if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+      throw new InvalidOptionsError(key, 'a positive number of seconds', value);
+    }
+  }
+  if (options.requestTimeout >= options.leaseTtl) {
+    throw new InvalidOptionsError('requestTimeout', `shorter than leaseTtl (${options.leaseTtl} s), so a lease never expires under a request still running`, options.requestTimeout);
+  }
+  if (options.retryMaxDelay < options.retryBaseDelay) {
+    throw new InvalidOptionsError('retryMaxDelay', `at least retryBaseDelay (${options.retryBaseDelay} s)`, options.retryMaxDelay);
+  }
+  return options;
+}
+
+function stripUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

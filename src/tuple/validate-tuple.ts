@@ -1,0 +1,69 @@
+import { InvalidTupleError } from './invalid-tuple.error';
+import { Tuple, TupleOperation, TupleOperationKind } from './tuple';
+
+/*
+ * Limits follow OpenFGA's own validation (type names up to 254 characters,
+ * relations up to 50, whole object up to 256, whole user up to 512), so what
+ * passes here is what the server accepts. Whitespace and control characters
+ * are never allowed anywhere: the buffer's canonical keys use a space as the
+ * field separator, which is what makes crafted ids unable to collide.
+ */
+const NAME = String.raw`[^\s\p{Cc}:#@*]`;
+const ID = String.raw`[^\s\p{Cc}#:*]`;
+const TYPE_RE = new RegExp(String.raw`^${NAME}{1,254}$`, 'u');
+const RELATION_RE = new RegExp(String.raw`^${NAME}{1,50}$`, 'u');
+const ID_RE = new RegExp(String.raw`^${ID}+$`, 'u');
+
+export const USER_FORM = '"type:id", "type:id#relation" or "type:*"';
+export const OBJECT_FORM = '"type:id"';
+export const RELATION_FORM = 'a relation name (1-50 characters; no spaces, ":", "#", "@" or "*")';
+
+function splitTyped(value: string): [string, string] | undefined {
+  const colon = value.indexOf(':');
+  if (colon <= 0) return undefined;
+  return [value.slice(0, colon), value.slice(colon + 1)];
+}
+
+export function validateObject(value: unknown, field = 'object'): string {
+  if (typeof value !== 'string' || value.length > 256) throw new InvalidTupleError(field, value, `${OBJECT_FORM} of at most 256 characters`);
+  const parts = splitTyped(value);
+  if (!parts || !TYPE_RE.test(parts[0]) || !ID_RE.test(parts[1])) throw new InvalidTupleError(field, value, OBJECT_FORM);
+  return value;
+}
+
+export function validateRelation(value: unknown, field = 'relation'): string {
+  if (typeof value !== 'string' || !RELATION_RE.test(value)) throw new InvalidTupleError(field, value, RELATION_FORM);
+  return value;
+}
+
+export function validateUser(value: unknown, field = 'user'): string {
+  if (typeof value !== 'string' || value.length > 512) throw new InvalidTupleError(field, value, `${USER_FORM} of at most 512 characters`);
+  const parts = splitTyped(value);
+  if (!parts || !TYPE_RE.test(parts[0])) throw new InvalidTupleError(field, value, USER_FORM);
+  const [, rest] = parts;
+  if (rest === '*') return value;
+  const hash = rest.indexOf('#');
+  const id = hash === -1 ? rest : rest.slice(0, hash);
+  if (!ID_RE.test(id)) throw new InvalidTupleError(field, value, USER_FORM);
+  if (hash !== -1 && !RELATION_RE.test(rest.slice(hash + 1))) throw new InvalidTupleError(field, value, USER_FORM);
+  return value;
+}
+
+/** Validates every field and returns a plain copy (extra properties dropped). */
+export function validateTuple(input: unknown, fieldPrefix = ''): Tuple {
+  if (typeof input !== 'object' || input === null) {
+    throw new InvalidTupleError(fieldPrefix || 'tuple', input, 'an object { user, relation, object }');
+  }
+  const t = input as Record<string, unknown>;
+  return {
+    user: validateUser(t.user, `${fieldPrefix}user`),
+    relation: validateRelation(t.relation, `${fieldPrefix}relation`),
+    object: validateObject(t.object, `${fieldPrefix}object`),
+  };
+}
+
+/** Validates a whole batch before anything is written: one bad tuple rejects the call. */
+export function validateOperations(kind: TupleOperationKind, tuples: readonly unknown[]): TupleOperation[] {
+  if (!Array.isArray(tuples)) throw new InvalidTupleError('tuples', tuples, 'an array of { user, relation, object }');
+  return tuples.map((t, i) => ({ kind, ...validateTuple(t, `tuples[${i}].`) }));
+}

@@ -1,0 +1,36 @@
+/**
+ * Jest global setup: starts redis-server and OpenFGA (or containers, with
+ * NESTJS_OPENFGA_SERVERS=testcontainers), creates the default store + model,
+ * and exports their addresses to the test workers through the environment.
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { PROJECT_ROOT, startOpenFga, startRedis, startWithTestcontainers, RunningServer } from './servers';
+import { createStore } from './store';
+
+declare global {
+  // eslint-disable-next-line no-var
+  var __NESTJS_OPENFGA_SERVERS__: RunningServer[] | undefined;
+}
+
+export default async function globalSetup(): Promise<void> {
+  const servers =
+    process.env.NESTJS_OPENFGA_SERVERS === 'testcontainers'
+      ? await startWithTestcontainers()
+      : await Promise.all([startRedis(), startOpenFga()]).then(([redis, openfga]) => ({ redis, openfga }));
+  globalThis.__NESTJS_OPENFGA_SERVERS__ = [servers.redis, servers.openfga];
+  try {
+    const store = await createStore(servers.openfga.apiUrl, 'nestjs-openfga-tests');
+    const env = {
+      TEST_REDIS_URL: servers.redis.url,
+      TEST_OPENFGA_URL: servers.openfga.apiUrl,
+      TEST_OPENFGA_STORE_ID: store.storeId,
+      TEST_OPENFGA_MODEL_ID: store.modelId,
+    };
+    Object.assign(process.env, env);
+    writeFileSync(join(PROJECT_ROOT, '.jest-servers.json'), JSON.stringify(env, null, 2));
+  } catch (err) {
+    await Promise.all(globalThis.__NESTJS_OPENFGA_SERVERS__.map((s) => s.stop()));
+    throw err;
+  }
+}
