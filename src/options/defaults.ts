@@ -1,4 +1,4 @@
-import type { OpenFgaModuleOptions } from './openfga-options.interface';
+import type { OpenFgaModuleOptions, OpenFgaQueueOptions } from './openfga-options.interface';
 
 /** Defaults, matching the OpenFGA Laravel package where it has the same setting. */
 export const DEFAULT_OPTIONS = {
@@ -20,3 +20,13 @@ export const DEFAULT_OPTIONS = {
   checkTimeout: 5,
   autoFlush: true,
 } as const satisfies Partial<OpenFgaModuleOptions>;
+
+export const DEFAULT_QUEUE_OPTIONS = {
+  enabled: false,
+  name: 'openfga-flush',
+  attempts: 3,
+  backoff: 1,
+  timeout: 30,
+  worker: true,
+  concurrency: 1,
+} as const satisfies OpenFgaQueueOptions;

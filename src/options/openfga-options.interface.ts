@@ -60,8 +60,46 @@ export interface OpenFgaModuleOptions {
   checkTimeout?: number;
   /** Start the size and age flush triggers in this process. Default `true`. */
   autoFlush?: boolean;
+  /** Also flush on a cron expression (with seconds), e.g. every 30 s; off by default. Registered through @nestjs/schedule. */
+  cron?: string;
+  /** Write claimed batches through BullMQ jobs instead of inline; off by default. */
+  queue?: OpenFgaQueueOptions;
+  /** How `@Check`/`@Grant`/`@Revoke` find the user of a request. Default: `user:<req.user.id>`. */
+  resolveUser?: (request: OpenFgaRequest) => string | undefined | Promise<string | undefined>;
+}
+
+/** The request as the HTTP layer sees it (Express or Fastify). */
+export interface OpenFgaRequest {
+  params?: Record<string, unknown>;
+  query?: Record<string, unknown>;
+  body?: unknown;
+  headers?: Record<string, string | string[] | undefined>;
+  user?: unknown;
+  [key: string]: unknown;
+}
+
+/** Queue mode: each flush trigger enqueues one BullMQ job per claimed batch. */
+export interface OpenFgaQueueOptions {
+  /** Default `false`. */
+  enabled?: boolean;
+  /** BullMQ queue name. Default `openfga-flush`. */
+  name?: string;
+  /** Redis for BullMQ; the module's `redis` connection when unset. */
+  connection?: RedisConnection;
+  /** Attempts per job before its operations are dead-lettered. Default 3. */
+  attempts?: number;
+  /** First retry delay (seconds), doubling per attempt (exponential). Default 1. */
+  backoff?: number;
+  /** Seconds one job may run before it counts as failed. Default 30. */
+  timeout?: number;
+  /** Run a worker in this process. `false` for producer-only apps whose workers are deployed separately. Default `true`. */
+  worker?: boolean;
+  /** Jobs one worker runs at once. Default 1. */
+  concurrency?: number;
 }
 
 /** Options after defaults are applied and validated. */
-export type ResolvedOpenFgaOptions = Required<Omit<OpenFgaModuleOptions, 'authorizationModelId' | 'credentials'>> &
-  Pick<OpenFgaModuleOptions, 'authorizationModelId' | 'credentials'>;
+export type ResolvedOpenFgaOptions = Required<Omit<OpenFgaModuleOptions, OptionalKeys | 'queue'>> &
+  Pick<OpenFgaModuleOptions, OptionalKeys> & { queue: Required<Omit<OpenFgaQueueOptions, 'connection'>> & Pick<OpenFgaQueueOptions, 'connection'> };
+
+type OptionalKeys = 'authorizationModelId' | 'credentials' | 'cron' | 'resolveUser';

@@ -1,4 +1,4 @@
-import { DEFAULT_OPTIONS } from './defaults';
+import { DEFAULT_OPTIONS, DEFAULT_QUEUE_OPTIONS } from './defaults';
 import { InvalidOptionsError } from './invalid-options.error';
 import type { OpenFgaModuleOptions, ResolvedOpenFgaOptions } from './openfga-options.interface';
 
@@ -14,11 +14,12 @@ const INTEGERS: Partial<Record<string, number>> = { batchSize: 1, maxTuplesPerWr
  */
 export function resolveOptions(input: OpenFgaModuleOptions): ResolvedOpenFgaOptions {
   if (typeof input !== 'object' || input === null) throw new InvalidOptionsError('options', 'an object', input);
-  const known = new Set<string>([...Object.keys(DEFAULT_OPTIONS), 'apiUrl', 'storeId', 'authorizationModelId', 'credentials', 'redis']);
+  const known = new Set<string>([...Object.keys(DEFAULT_OPTIONS), 'apiUrl', 'storeId', 'authorizationModelId', 'credentials', 'redis', 'cron', 'queue', 'resolveUser']);
   for (const key of Object.keys(input)) {
     if (!known.has(key)) throw new InvalidOptionsError(key, `one of the known options (${[...known].join(', ')})`, 'an unknown option');
   }
   const options = { ...DEFAULT_OPTIONS, ...stripUndefined(input) } as ResolvedOpenFgaOptions;
+  options.queue = resolveQueue(input.queue);
 
   if (typeof options.apiUrl !== 'string' || !/^https?:\/\/[^\s]+$/.test(options.apiUrl)) {
     throw new InvalidOptionsError('apiUrl', 'an http(s) URL such as "http://127.0.0.1:8080"', options.apiUrl);
@@ -51,10 +52,39 @@ export function resolveOptions(input: OpenFgaModuleOptions): ResolvedOpenFgaOpti
   if (options.requestTimeout >= options.leaseTtl) {
     throw new InvalidOptionsError('requestTimeout', `shorter than leaseTtl (${options.leaseTtl} s), so a lease never expires under a request still running`, options.requestTimeout);
   }
+  if (options.cron !== undefined && (typeof options.cron !== 'string' || options.cron.trim().split(/\s+/).length < 5)) {
+    throw new InvalidOptionsError('cron', 'a cron expression such as "*/30 * * * * *" (5 or 6 fields)', options.cron);
+  }
+  if (options.resolveUser !== undefined && typeof options.resolveUser !== 'function') {
+    throw new InvalidOptionsError('resolveUser', 'a function (request) => "type:id" | undefined', typeof options.resolveUser);
+  }
   if (options.retryMaxDelay < options.retryBaseDelay) {
     throw new InvalidOptionsError('retryMaxDelay', `at least retryBaseDelay (${options.retryBaseDelay} s)`, options.retryMaxDelay);
   }
   return options;
+}
+
+function resolveQueue(input: OpenFgaModuleOptions['queue']): ResolvedOpenFgaOptions['queue'] {
+  if (input === undefined) return { ...DEFAULT_QUEUE_OPTIONS };
+  if (typeof input !== 'object' || input === null) throw new InvalidOptionsError('queue', 'an object { enabled, name, attempts, ... }', input);
+  const known = new Set<string>([...Object.keys(DEFAULT_QUEUE_OPTIONS), 'connection']);
+  for (const key of Object.keys(input)) {
+    if (!known.has(key)) throw new InvalidOptionsError(`queue.${key}`, `one of the known queue options (${[...known].join(', ')})`, 'an unknown option');
+  }
+  const queue = { ...DEFAULT_QUEUE_OPTIONS, ...stripUndefined(input) };
+  for (const flag of ['enabled', 'worker'] as const) {
+    if (typeof queue[flag] !== 'boolean') throw new InvalidOptionsError(`queue.${flag}`, 'true or false', queue[flag]);
+  }
+  if (typeof queue.name !== 'string' || !/^[A-Za-z0-9_.-]{1,64}$/.test(queue.name)) {
+    throw new InvalidOptionsError('queue.name', 'letters, digits, "_", "-" or "." (1-64 characters)', queue.name);
+  }
+  for (const key of ['attempts', 'concurrency'] as const) {
+    if (!Number.isInteger(queue[key]) || queue[key] < 1) throw new InvalidOptionsError(`queue.${key}`, 'an integer >= 1', queue[key]);
+  }
+  for (const key of ['backoff', 'timeout'] as const) {
+    if (typeof queue[key] !== 'number' || !Number.isFinite(queue[key]) || queue[key] <= 0) throw new InvalidOptionsError(`queue.${key}`, 'a positive number of seconds', queue[key]);
+  }
+  return queue;
 }
 
 function stripUndefined<T extends object>(value: T): Partial<T> {
