@@ -1,8 +1,15 @@
 export { OpenFgaModule } from './openfga.module';
 export { OpenFgaService } from './openfga.service';
-export type { ConsistencyToken, OpenFgaStatus } from './openfga.service';
+export type { CheckConsistency, CheckOptions, ConsistencyToken, OpenFgaStatus } from './openfga.service';
 export { OPENFGA_OPTIONS } from './openfga.constants';
-export type { OpenFgaModuleOptions, OpenFgaCredentials, OpenFgaQueueOptions, OpenFgaRequest, RedisConnection, ResolvedOpenFgaOptions } from './options/openfga-options.interface';
+export type {
+  OpenFgaModuleOptions,
+  OpenFgaCredentials,
+  OpenFgaQueueOptions,
+  OpenFgaRequest,
+  RedisConnection,
+  ResolvedOpenFgaOptions,
+} from './options/openfga-options.interface';
 export { DEFAULT_OPTIONS, DEFAULT_QUEUE_OPTIONS } from './options/defaults';
 export { InvalidOptionsError } from './options/invalid-options.error';
 export type { Tuple, TupleOperation, TupleOperationKind } from './tuple/tuple';

@@ -2,6 +2,7 @@ import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBoo
 import type { BufferedOperation, DeadLetter } from './buffer/buffered-operation';
 import { BufferCounts } from './buffer/write-buffer';
 import { CheckUnavailableError } from './check/check-unavailable.error';
+import { InvalidConsistencyTokenError } from './consistency/consistency-token';
 import type { OpenFgaCore } from './core/openfga-core';
 import { OPENFGA_CORE } from './openfga.constants';
 import { FlushOptions, FlushResult } from './flush/flush-result';
@@ -12,6 +13,21 @@ import { validateOperations, validateTuple } from './tuple/validate-tuple';
 export type ConsistencyToken = string;
 
 export type OpenFgaStatus = BufferCounts;
+
+/**
+ * - `minimize-latency` (default): buffer, then cache, then OpenFGA.
+ * - `at-least-as-fresh`: reflects at least every write up to `token`: what is
+ *   still buffered up to it is flushed first; OpenFGA is asked with higher
+ *   consistency; the cache is bypassed.
+ * - `strong`: as `at-least-as-fresh` with the latest position at call time.
+ */
+export type CheckConsistency = 'minimize-latency' | 'at-least-as-fresh' | 'strong';
+
+export interface CheckOptions {
+  consistency?: CheckConsistency;
+  /** Required with `at-least-as-fresh`: a token returned by grant/revoke. */
+  token?: ConsistencyToken;
+}
 
 /**
  * The write-behind OpenFGA service: `grant`/`revoke` append to a durable
@@ -54,17 +70,20 @@ export class OpenFgaService implements OnApplicationBootstrap, BeforeApplication
    * Throws `CheckUnavailableError` when no trustworthy answer can be had in
    * `checkTimeout`: callers must treat that as a denial.
    */
-  async check(user: string, relation: string, object: string): Promise<boolean> {
+  async check(user: string, relation: string, object: string, options: CheckOptions = {}): Promise<boolean> {
     const t = validateTuple({ user, relation, object });
+    const freshAt = await this.freshnessTarget(options);
     const timeoutMs = this.core.options.checkTimeout * 1000;
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new CheckUnavailableError(t, `no answer within checkTimeout (${timeoutMs} ms)`)), timeoutMs);
     });
     try {
-      return await Promise.race([this.resolveCheck(t, Date.now() + timeoutMs), timeout]);
+      return await Promise.race([this.resolveCheck(t, Date.now() + timeoutMs, freshAt), timeout]);
     } catch (err) {
-      throw err instanceof CheckUnavailableError ? err : new CheckUnavailableError(t, String(err instanceof Error ? err.message : err), err);
+      throw err instanceof CheckUnavailableError
+        ? err
+        : new CheckUnavailableError(t, String(err instanceof Error ? err.message : err), err);
     } finally {
       clearTimeout(timer);
     }
@@ -119,7 +138,11 @@ export class OpenFgaService implements OnApplicationBootstrap, BeforeApplication
       const result = await this.core.flusher.flush({ timeoutMs });
       const left = await this.core.buffer.counts();
       if (left.pending.total > 0 || result.failed > 0) {
-        this.logger.warn({ message: 'Shutdown flush left operations in Redis; another process or the next start will write them', pending: left.pending.total, failed: result.failed });
+        this.logger.warn({
+          message: 'Shutdown flush left operations in Redis; another process or the next start will write them',
+          pending: left.pending.total,
+          failed: result.failed,
+        });
       }
     } catch (err) {
       this.logger.error(`Shutdown flush failed; operations stay in Redis: ${String(err)}`);
@@ -147,12 +170,50 @@ export class OpenFgaService implements OnApplicationBootstrap, BeforeApplication
     return tokens.encode(seq);
   }
 
-  private async resolveCheck(t: Tuple, deadline: number): Promise<boolean> {
+  /** The buffer position a check must reflect, or undefined for minimize-latency. Bad input throws before anything else. */
+  private async freshnessTarget({ consistency = 'minimize-latency', token }: CheckOptions): Promise<number | undefined> {
+    switch (consistency) {
+      case 'minimize-latency':
+        return undefined;
+      case 'at-least-as-fresh':
+        return this.core.tokens.decode(token);
+      case 'strong':
+        return (await this.core.buffer.positions()).latest;
+      default:
+        throw new InvalidConsistencyTokenError(consistency, 'consistency must be "minimize-latency", "at-least-as-fresh" or "strong"');
+    }
+  }
+
+  /** Flushes until every operation up to `seq` has reached OpenFGA (or was dead-lettered). */
+  private async flushThrough(t: Tuple, seq: number, deadline: number): Promise<void> {
+    let flushed = false;
+    for (;;) {
+      const { oldestOutstanding } = await this.core.buffer.positions();
+      if (oldestOutstanding === null || oldestOutstanding > seq) return;
+      if (Date.now() >= deadline) throw new CheckUnavailableError(t, 'buffered writes could not reach OpenFGA in time');
+      if (!flushed) {
+        const result = await this.core.flusher.flush({ timeoutMs: Math.max(0, deadline - Date.now()) });
+        if (result.failed > 0)
+          throw new CheckUnavailableError(t, `buffered writes could not be written: ${result.error ?? 'OpenFGA unavailable'}`);
+        flushed = true;
+      } else {
+        await new Promise((r) => setTimeout(r, 25)); // in flight in another process
+      }
+    }
+  }
+
+  private async resolveCheck(t: Tuple, deadline: number, freshAt: number | undefined): Promise<boolean> {
     const { cache, client, options } = this.core;
     const modelId = options.authorizationModelId;
-    let found = await cache.lookup(t, modelId);
+    const fresh = freshAt !== undefined;
+    let found = await cache.lookup(t, modelId, fresh ? false : undefined);
     if (found.source !== 'miss') return found.allowed;
-    let allowed = await client.check(t, { modelId });
+    if (fresh) {
+      await this.flushThrough(t, freshAt, deadline);
+      found = await cache.lookup(t, modelId, false);
+      if (found.source !== 'miss') return found.allowed;
+    }
+    let allowed = await client.check(t, { modelId, higherConsistency: fresh });
     // A pending revoke (of this or any tuple it may derive from) can make an
     // OpenFGA "allowed" stale: write the revokes first, then ask again.
     let flushed = false;
@@ -160,12 +221,13 @@ export class OpenFgaService implements OnApplicationBootstrap, BeforeApplication
       if (Date.now() >= deadline) throw new CheckUnavailableError(t, 'revokes are still on their way to OpenFGA');
       if (!flushed) {
         const result = await this.core.flusher.flush({ timeoutMs: Math.max(0, deadline - Date.now()) });
-        if (result.failed > 0) throw new CheckUnavailableError(t, `pending revokes could not be written: ${result.error ?? 'OpenFGA unavailable'}`);
+        if (result.failed > 0)
+          throw new CheckUnavailableError(t, `pending revokes could not be written: ${result.error ?? 'OpenFGA unavailable'}`);
         flushed = true;
       } else {
         await new Promise((r) => setTimeout(r, 25)); // revokes in flight in another process
       }
-      found = await cache.lookup(t, modelId);
+      found = await cache.lookup(t, modelId, fresh ? false : undefined);
       if (found.source !== 'miss') return found.allowed;
       allowed = await client.check(t, { modelId, higherConsistency: true });
     }

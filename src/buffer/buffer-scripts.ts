@@ -7,7 +7,8 @@ const LIB = '_lib.lua';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const VERSION: string = (require('../../package.json') as { version: string }).version;
 
-export type ScriptName = 'enqueue' | 'claim' | 'settle' | 'check' | 'populate' | 'status' | 'clear' | 'retry-dead' | 'due' | 'invalidate';
+export type ScriptName =
+  'enqueue' | 'claim' | 'settle' | 'check' | 'populate' | 'status' | 'clear' | 'retry-dead' | 'due' | 'invalidate' | 'oldest-seq';
 
 interface ScriptSource {
   command: string;

@@ -40,7 +40,11 @@ export class WriteBuffer {
     const k = this.keys;
     const args: (string | number)[] = [k.base, Date.now(), modelId, this.markerTtlMs];
     for (const op of ops) args.push(OP_CODE[op.kind], tupleKey(op));
-    const [seq, queued] = await this.scripts.run<[number, number]>('enqueue', [k.seq, k.pending, k.queue, k.inflight, k.count, k.epoch], args);
+    const [seq, queued] = await this.scripts.run<[number, number]>(
+      'enqueue',
+      [k.seq, k.pending, k.queue, k.inflight, k.count, k.epoch],
+      args,
+    );
     return { seq, queued };
   }
 
@@ -55,7 +59,11 @@ export class WriteBuffer {
   async claim(limit: number, leaseMs: number): Promise<ClaimedBatch | undefined> {
     const k = this.keys;
     const id = randomUUID();
-    const flat = await this.scripts.run<string[]>('claim', [k.pending, k.queue, k.inflight, k.leases, k.count], [k.base, Date.now(), limit, leaseMs, id]);
+    const flat = await this.scripts.run<string[]>(
+      'claim',
+      [k.pending, k.queue, k.inflight, k.leases, k.count],
+      [k.base, Date.now(), limit, leaseMs, id],
+    );
     if (flat.length === 0) return undefined;
     const operations: BufferedOperation[] = [];
     for (let i = 0; i < flat.length; i += 2) operations.push(decodeRecord(flat[i], flat[i + 1]));
@@ -72,7 +80,17 @@ export class WriteBuffer {
 
   /** Extends a lease still held; false when it is gone. */
   async extendLease(batchId: string, leaseMs: number): Promise<boolean> {
-    return (await this.redis.zadd(this.keys.leases, 'XX', 'CH', Date.now() + leaseMs, batchId)) === 1 || (await this.redis.zscore(this.keys.leases, batchId)) !== null;
+    return (
+      (await this.redis.zadd(this.keys.leases, 'XX', 'CH', Date.now() + leaseMs, batchId)) === 1 ||
+      (await this.redis.zscore(this.keys.leases, batchId)) !== null
+    );
+  }
+
+  /** The lowest buffer position not yet settled (null: nothing outstanding) and the latest position handed out. */
+  async positions(): Promise<{ oldestOutstanding: number | null; latest: number }> {
+    const k = this.keys;
+    const [oldest, latest] = await this.scripts.run<[number, number]>('oldest-seq', [k.queue, k.leases, k.seq], [k.base]);
+    return { oldestOutstanding: oldest >= 0 ? oldest : null, latest };
   }
 
   /** Whether the age trigger should flush now. */
@@ -161,7 +179,16 @@ function decodeRecord(key: string, record: string): BufferedOperation {
 }
 
 function decodeDeadLetter(id: string, json: string): DeadLetter {
-  const e = JSON.parse(json) as { tuple: string; op: string; seq: number; enqueuedAt: number; attempts: number; model: string; reason: string; deadAt: number };
+  const e = JSON.parse(json) as {
+    tuple: string;
+    op: string;
+    seq: number;
+    enqueuedAt: number;
+    attempts: number;
+    model: string;
+    reason: string;
+    deadAt: number;
+  };
   const { attempts, ...operation } = decodeRecord(e.tuple, `${e.op}|${e.seq}|${e.enqueuedAt}|${e.attempts}|${e.model}`);
   return { id, operation, attempts, reason: e.reason, deadAt: e.deadAt };
 }

@@ -11,9 +11,7 @@ export interface CacheSnapshot {
   outstandingRevokes: number;
 }
 
-export type LookupResult =
-  | { source: 'buffer' | 'cache'; allowed: boolean }
-  | { source: 'miss'; snapshot: CacheSnapshot };
+export type LookupResult = { source: 'buffer' | 'cache'; allowed: boolean } | { source: 'miss'; snapshot: CacheSnapshot };
 
 /**
  * The read side: buffer first (exact tuple), then the cached answer, in one
@@ -30,7 +28,11 @@ export class CheckCache {
 
   async lookup(t: Tuple, modelId: string | undefined, useCache = this.settings.enabled): Promise<LookupResult> {
     const k = this.keys;
-    const reply = await this.scripts.run<(number | string)[]>('check', [k.pending, k.inflight, k.count, k.epoch], [k.base, tupleKey(t), cacheSuffix(modelId, t), useCache ? '1' : '0']);
+    const reply = await this.scripts.run<(number | string)[]>(
+      'check',
+      [k.pending, k.inflight, k.count, k.epoch],
+      [k.base, tupleKey(t), cacheSuffix(modelId, t), useCache ? '1' : '0'],
+    );
     if (reply[0] === 1) return { source: 'buffer', allowed: reply[1] === 1 };
     if (reply[0] === 2) return { source: 'cache', allowed: reply[1] === 1 };
     return {

@@ -17,7 +17,12 @@ export interface ClassifiedError {
 }
 
 /** Validation codes that describe the store or model, not a tuple: every op would fail alike. */
-const NOT_THE_TUPLES_FAULT = new Set(['authorization_model_not_found', 'store_id_not_found', 'invalid_store_id', 'latest_authorization_model_not_found']);
+const NOT_THE_TUPLES_FAULT = new Set([
+  'authorization_model_not_found',
+  'store_id_not_found',
+  'invalid_store_id',
+  'latest_authorization_model_not_found',
+]);
 
 export function classifyError(err: unknown): ClassifiedError {
   if (err instanceof FgaApiError) {

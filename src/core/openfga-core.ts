@@ -32,7 +32,11 @@ export function createOpenFgaCore(options: ResolvedOpenFgaOptions): OpenFgaCore 
   // Markers must outlive every cached answer (see redis-keys.ts), plus a request timeout of slack.
   const markerTtlMs = Math.ceil((Math.max(options.ttl, options.negativeTtl) + options.requestTimeout + 60) * 1000);
   const buffer = new WriteBuffer(redis, scripts, keys, markerTtlMs);
-  const cache = new CheckCache(scripts, keys, { enabled: options.cache, ttlMs: options.ttl * 1000, negativeTtlMs: options.negativeTtl * 1000 });
+  const cache = new CheckCache(scripts, keys, {
+    enabled: options.cache,
+    ttlMs: options.ttl * 1000,
+    negativeTtlMs: options.negativeTtl * 1000,
+  });
   const client = new FgaClient(options);
   const writer = new TupleWriter(client, options.maxTuplesPerWrite, options.maxParallelRequests);
   const chunksPerBatch = Math.ceil(options.batchSize / options.maxTuplesPerWrite);

@@ -62,7 +62,10 @@ export class Flusher {
       while (!stop && Date.now() < deadline) {
         const batch = await this.buffer.claim(this.settings.batchSize, this.settings.leaseMs);
         if (!batch) return;
-        const heartbeat = setInterval(() => void this.buffer.extendLease(batch.id, this.settings.leaseMs).catch(() => undefined), this.settings.leaseMs / 3);
+        const heartbeat = setInterval(
+          () => void this.buffer.extendLease(batch.id, this.settings.leaseMs).catch(() => undefined),
+          this.settings.leaseMs / 3,
+        );
         let outcome;
         try {
           outcome = await this.writer.write(batch.operations);
@@ -83,7 +86,11 @@ export class Flusher {
         total.deadLettered += outcome.dead.length;
         total.failed += outcome.retry.length;
         if (outcome.dead.length) {
-          this.logger.warn({ message: 'Operations dead-lettered', count: outcome.dead.length, reasons: [...new Set(outcome.dead.map((d) => d.reason))] });
+          this.logger.warn({
+            message: 'Operations dead-lettered',
+            count: outcome.dead.length,
+            reasons: [...new Set(outcome.dead.map((d) => d.reason))],
+          });
         }
         if (outcome.lastError) {
           total.error = outcome.lastError.message;

@@ -100,6 +100,8 @@ export interface OpenFgaQueueOptions {
 
 /** Options after defaults are applied and validated. */
 export type ResolvedOpenFgaOptions = Required<Omit<OpenFgaModuleOptions, OptionalKeys | 'queue'>> &
-  Pick<OpenFgaModuleOptions, OptionalKeys> & { queue: Required<Omit<OpenFgaQueueOptions, 'connection'>> & Pick<OpenFgaQueueOptions, 'connection'> };
+  Pick<OpenFgaModuleOptions, OptionalKeys> & {
+    queue: Required<Omit<OpenFgaQueueOptions, 'connection'>> & Pick<OpenFgaQueueOptions, 'connection'>;
+  };
 
 type OptionalKeys = 'authorizationModelId' | 'credentials' | 'cron' | 'resolveUser';

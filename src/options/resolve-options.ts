@@ -14,7 +14,17 @@ const INTEGERS: Partial<Record<string, number>> = { batchSize: 1, maxTuplesPerWr
  */
 export function resolveOptions(input: OpenFgaModuleOptions): ResolvedOpenFgaOptions {
   if (typeof input !== 'object' || input === null) throw new InvalidOptionsError('options', 'an object', input);
-  const known = new Set<string>([...Object.keys(DEFAULT_OPTIONS), 'apiUrl', 'storeId', 'authorizationModelId', 'credentials', 'redis', 'cron', 'queue', 'resolveUser']);
+  const known = new Set<string>([
+    ...Object.keys(DEFAULT_OPTIONS),
+    'apiUrl',
+    'storeId',
+    'authorizationModelId',
+    'credentials',
+    'redis',
+    'cron',
+    'queue',
+    'resolveUser',
+  ]);
   for (const key of Object.keys(input)) {
     if (!known.has(key)) throw new InvalidOptionsError(key, `one of the known options (${[...known].join(', ')})`, 'an unknown option');
   }
@@ -50,7 +60,11 @@ export function resolveOptions(input: OpenFgaModuleOptions): ResolvedOpenFgaOpti
     }
   }
   if (options.requestTimeout >= options.leaseTtl) {
-    throw new InvalidOptionsError('requestTimeout', `shorter than leaseTtl (${options.leaseTtl} s), so a lease never expires under a request still running`, options.requestTimeout);
+    throw new InvalidOptionsError(
+      'requestTimeout',
+      `shorter than leaseTtl (${options.leaseTtl} s), so a lease never expires under a request still running`,
+      options.requestTimeout,
+    );
   }
   if (options.cron !== undefined && (typeof options.cron !== 'string' || options.cron.trim().split(/\s+/).length < 5)) {
     throw new InvalidOptionsError('cron', 'a cron expression such as "*/30 * * * * *" (5 or 6 fields)', options.cron);
@@ -66,10 +80,12 @@ export function resolveOptions(input: OpenFgaModuleOptions): ResolvedOpenFgaOpti
 
 function resolveQueue(input: OpenFgaModuleOptions['queue']): ResolvedOpenFgaOptions['queue'] {
   if (input === undefined) return { ...DEFAULT_QUEUE_OPTIONS };
-  if (typeof input !== 'object' || input === null) throw new InvalidOptionsError('queue', 'an object { enabled, name, attempts, ... }', input);
+  if (typeof input !== 'object' || input === null)
+    throw new InvalidOptionsError('queue', 'an object { enabled, name, attempts, ... }', input);
   const known = new Set<string>([...Object.keys(DEFAULT_QUEUE_OPTIONS), 'connection']);
   for (const key of Object.keys(input)) {
-    if (!known.has(key)) throw new InvalidOptionsError(`queue.${key}`, `one of the known queue options (${[...known].join(', ')})`, 'an unknown option');
+    if (!known.has(key))
+      throw new InvalidOptionsError(`queue.${key}`, `one of the known queue options (${[...known].join(', ')})`, 'an unknown option');
   }
   const queue = { ...DEFAULT_QUEUE_OPTIONS, ...stripUndefined(input) };
   for (const flag of ['enabled', 'worker'] as const) {
@@ -82,7 +98,8 @@ function resolveQueue(input: OpenFgaModuleOptions['queue']): ResolvedOpenFgaOpti
     if (!Number.isInteger(queue[key]) || queue[key] < 1) throw new InvalidOptionsError(`queue.${key}`, 'an integer >= 1', queue[key]);
   }
   for (const key of ['backoff', 'timeout'] as const) {
-    if (typeof queue[key] !== 'number' || !Number.isFinite(queue[key]) || queue[key] <= 0) throw new InvalidOptionsError(`queue.${key}`, 'a positive number of seconds', queue[key]);
+    if (typeof queue[key] !== 'number' || !Number.isFinite(queue[key]) || queue[key] <= 0)
+      throw new InvalidOptionsError(`queue.${key}`, 'a positive number of seconds', queue[key]);
   }
   return queue;
 }

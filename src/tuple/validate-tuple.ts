@@ -25,7 +25,8 @@ function splitTyped(value: string): [string, string] | undefined {
 }
 
 export function validateObject(value: unknown, field = 'object'): string {
-  if (typeof value !== 'string' || value.length > 256) throw new InvalidTupleError(field, value, `${OBJECT_FORM} of at most 256 characters`);
+  if (typeof value !== 'string' || value.length > 256)
+    throw new InvalidTupleError(field, value, `${OBJECT_FORM} of at most 256 characters`);
   const parts = splitTyped(value);
   if (!parts || !TYPE_RE.test(parts[0]) || !ID_RE.test(parts[1])) throw new InvalidTupleError(field, value, OBJECT_FORM);
   return value;

@@ -138,7 +138,10 @@ export async function startOpenFga(options: OpenFgaOptions = {}): Promise<Runnin
   const maxTuplesPerWrite = options.maxTuplesPerWrite ?? 100;
   const [httpPort, grpcPort] = [await freePort(), await freePort()];
   const dir = mkdtempSync(join(tmpdir(), 'nestjs-openfga-openfga-'));
-  const datastore = engine === 'sqlite' ? ['--datastore-engine', 'sqlite', '--datastore-uri', `file:${join(dir, 'openfga.db')}`] : ['--datastore-engine', 'memory'];
+  const datastore =
+    engine === 'sqlite'
+      ? ['--datastore-engine', 'sqlite', '--datastore-uri', `file:${join(dir, 'openfga.db')}`]
+      : ['--datastore-engine', 'memory'];
   if (engine === 'sqlite') {
     const migrated = spawnSync(OPENFGA_BIN, ['migrate', ...datastore], { encoding: 'utf8' });
     if (migrated.status !== 0) throw new Error(`openfga migrate failed: ${migrated.stderr}`);
@@ -152,12 +155,16 @@ export async function startOpenFga(options: OpenFgaOptions = {}): Promise<Runnin
         [
           'run',
           ...datastore,
-          '--http-addr', `127.0.0.1:${httpPort}`,
-          '--grpc-addr', `127.0.0.1:${grpcPort}`,
+          '--http-addr',
+          `127.0.0.1:${httpPort}`,
+          '--grpc-addr',
+          `127.0.0.1:${grpcPort}`,
           '--metrics-enabled=false',
           '--playground-enabled=false',
-          '--log-level', 'warn',
-          '--max-tuples-per-write', String(maxTuplesPerWrite),
+          '--log-level',
+          'warn',
+          '--max-tuples-per-write',
+          String(maxTuplesPerWrite),
         ],
         { stdio: ['ignore', 'ignore', 'inherit'] },
       ),
