@@ -45,22 +45,22 @@ export class OpenFgaService implements OnApplicationBootstrap, BeforeApplication
   constructor(@Inject(OPENFGA_CORE) private readonly core: OpenFgaCore) {}
 
   /** Records that `user` has `relation` on `object`. Resolves once the operation is durable in Redis. */
-  grant(user: string, relation: string, object: string): Promise<ConsistencyToken> {
+  async grant(user: string, relation: string, object: string): Promise<ConsistencyToken> {
     return this.record('grant', [{ kind: 'grant', ...validateTuple({ user, relation, object }) }]);
   }
 
   /** Records that `user` no longer has `relation` on `object`. Resolves once the operation is durable in Redis. */
-  revoke(user: string, relation: string, object: string): Promise<ConsistencyToken> {
+  async revoke(user: string, relation: string, object: string): Promise<ConsistencyToken> {
     return this.record('revoke', [{ kind: 'revoke', ...validateTuple({ user, relation, object }) }]);
   }
 
   /** Grants many tuples in one atomic step; one malformed tuple rejects the whole call and nothing is written. */
-  grantMany(tuples: readonly Tuple[]): Promise<ConsistencyToken> {
+  async grantMany(tuples: readonly Tuple[]): Promise<ConsistencyToken> {
     return this.record('grant', validateOperations('grant', tuples));
   }
 
   /** Revokes many tuples in one atomic step; one malformed tuple rejects the whole call and nothing is written. */
-  revokeMany(tuples: readonly Tuple[]): Promise<ConsistencyToken> {
+  async revokeMany(tuples: readonly Tuple[]): Promise<ConsistencyToken> {
     return this.record('revoke', validateOperations('revoke', tuples));
   }
 

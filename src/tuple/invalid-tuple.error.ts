@@ -20,5 +20,9 @@ export class InvalidTupleError extends Error {
 function describe(value: unknown): string {
   if (typeof value !== 'string') return `(${value === null ? 'null' : typeof value})`;
   const shown = value.length > 80 ? `${value.slice(0, 80)}…(${value.length} chars)` : value;
-  return JSON.stringify(shown);
+  // Invisible characters are shown escaped, so the message says exactly what was wrong.
+  return JSON.stringify(shown).replace(
+    /[\u007f-\u00a0\u1680\u2000-\u200f\u2028-\u202f\u205f\u3000\ufeff]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
 }

@@ -9,7 +9,7 @@ import { Tuple, TupleOperation, TupleOperationKind } from './tuple';
  * field separator, which is what makes crafted ids unable to collide.
  */
 const NAME = String.raw`[^\s\p{Cc}:#@*]`;
-const ID = String.raw`[^\s\p{Cc}#:*]`;
+const ID = String.raw`[^\s\p{Cc}#:]`;
 const TYPE_RE = new RegExp(String.raw`^${NAME}{1,254}$`, 'u');
 const RELATION_RE = new RegExp(String.raw`^${NAME}{1,50}$`, 'u');
 const ID_RE = new RegExp(String.raw`^${ID}+$`, 'u');
@@ -17,6 +17,11 @@ const ID_RE = new RegExp(String.raw`^${ID}+$`, 'u');
 export const USER_FORM = '"type:id", "type:id#relation" or "type:*"';
 export const OBJECT_FORM = '"type:id"';
 export const RELATION_FORM = 'a relation name (1-50 characters; no spaces, ":", "#", "@" or "*")';
+
+/** A lone `*` is the wildcard, only valid as a whole user id (`type:*`). */
+function isId(id: string): boolean {
+  return id !== '*' && ID_RE.test(id);
+}
 
 function splitTyped(value: string): [string, string] | undefined {
   const colon = value.indexOf(':');
@@ -28,7 +33,7 @@ export function validateObject(value: unknown, field = 'object'): string {
   if (typeof value !== 'string' || value.length > 256)
     throw new InvalidTupleError(field, value, `${OBJECT_FORM} of at most 256 characters`);
   const parts = splitTyped(value);
-  if (!parts || !TYPE_RE.test(parts[0]) || !ID_RE.test(parts[1])) throw new InvalidTupleError(field, value, OBJECT_FORM);
+  if (!parts || !TYPE_RE.test(parts[0]) || !isId(parts[1])) throw new InvalidTupleError(field, value, OBJECT_FORM);
   return value;
 }
 
@@ -45,7 +50,7 @@ export function validateUser(value: unknown, field = 'user'): string {
   if (rest === '*') return value;
   const hash = rest.indexOf('#');
   const id = hash === -1 ? rest : rest.slice(0, hash);
-  if (!ID_RE.test(id)) throw new InvalidTupleError(field, value, USER_FORM);
+  if (!isId(id)) throw new InvalidTupleError(field, value, USER_FORM);
   if (hash !== -1 && !RELATION_RE.test(rest.slice(hash + 1))) throw new InvalidTupleError(field, value, USER_FORM);
   return value;
 }

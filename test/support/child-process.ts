@@ -1,0 +1,72 @@
+/** Runs the test child scripts (TypeScript, through ts-node) and reads their JSON-lines output. */
+import { ChildProcess, spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import type { OpenFgaModuleOptions } from '../../src';
+import { PROJECT_ROOT } from './servers';
+
+export interface ChildEvent {
+  event: string;
+  [key: string]: unknown;
+}
+
+export interface RunningChild {
+  process: ChildProcess;
+  events: ChildEvent[];
+  /** Resolves with the first event matching `predicate` (rejects after `timeoutMs` or if the child exits first). */
+  waitFor(predicate: (e: ChildEvent) => boolean, timeoutMs?: number): Promise<ChildEvent>;
+  exited: Promise<number | null>;
+}
+
+export function startChild(script: string, options: OpenFgaModuleOptions): RunningChild {
+  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', join(PROJECT_ROOT, 'test', 'support', 'child', script)], {
+    cwd: PROJECT_ROOT,
+    env: { ...process.env, NESTJS_OPENFGA_OPTIONS: JSON.stringify(options), TS_NODE_TRANSPILE_ONLY: '1' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const events: ChildEvent[] = [];
+  const listeners = new Set<() => void>();
+  createInterface({ input: child.stdout! }).on('line', (line) => {
+    try {
+      events.push(JSON.parse(line) as ChildEvent);
+      listeners.forEach((l) => l());
+    } catch {
+      // not an event line
+    }
+  });
+  const exited = new Promise<number | null>((res) => child.once('exit', (code) => res(code)));
+  return {
+    process: child,
+    events,
+    exited,
+    waitFor(predicate, timeoutMs = 30_000) {
+      return new Promise((resolve, reject) => {
+        const check = () => {
+          const hit = events.find(predicate);
+          if (hit) {
+            cleanup();
+            resolve(hit);
+          }
+        };
+        const timer = setTimeout(() => {
+          cleanup();
+          reject(new Error(`child ${script} sent no matching event within ${timeoutMs} ms`));
+        }, timeoutMs);
+        const onExit = () =>
+          setImmediate(() => {
+            check();
+            cleanup();
+            reject(new Error(`child ${script} exited before the expected event`));
+          });
+        const cleanup = () => {
+          clearTimeout(timer);
+          listeners.delete(check);
+          child.off('exit', onExit);
+        };
+        listeners.add(check);
+        child.once('exit', onExit);
+        check();
+      });
+    },
+  };
+}
