@@ -18,3 +18,4 @@ export type { BufferedOperation, DeadLetter } from './buffer/buffered-operation'
 export type { FlushOptions, FlushResult } from './flush/flush-result';
 export { CheckUnavailableError } from './check/check-unavailable.error';
 export { InvalidConsistencyTokenError } from './consistency/consistency-token';
+export * from './http';

@@ -13,17 +13,28 @@ export interface ChildEvent {
 export interface RunningChild {
   process: ChildProcess;
   events: ChildEvent[];
+  /** Writes a line to the child's stdin. */
+  send(line: string): void;
   /** Resolves with the first event matching `predicate` (rejects after `timeoutMs` or if the child exits first). */
   waitFor(predicate: (e: ChildEvent) => boolean, timeoutMs?: number): Promise<ChildEvent>;
   exited: Promise<number | null>;
 }
 
-export function startChild(script: string, options: OpenFgaModuleOptions): RunningChild {
+const started = new Set<ChildProcess>();
+
+/** Kills every child still running (afterEach/afterAll), so no test leaves a process behind. */
+export function killAllChildren(): void {
+  for (const child of started) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  started.clear();
+}
+
+export function startChild(script: string, options: OpenFgaModuleOptions, env: Record<string, string> = {}): RunningChild {
   const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', join(PROJECT_ROOT, 'test', 'support', 'child', script)], {
     cwd: PROJECT_ROOT,
-    env: { ...process.env, NESTJS_OPENFGA_OPTIONS: JSON.stringify(options), TS_NODE_TRANSPILE_ONLY: '1' },
-    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, ...env, NESTJS_OPENFGA_OPTIONS: JSON.stringify(options), TS_NODE_TRANSPILE_ONLY: '1' },
+    stdio: ['pipe', 'pipe', 'inherit'],
   });
+  started.add(child);
   const events: ChildEvent[] = [];
   const listeners = new Set<() => void>();
   createInterface({ input: child.stdout! }).on('line', (line) => {
@@ -39,6 +50,7 @@ export function startChild(script: string, options: OpenFgaModuleOptions): Runni
     process: child,
     events,
     exited,
+    send: (line) => void child.stdin!.write(`${line}\n`),
     waitFor(predicate, timeoutMs = 30_000) {
       return new Promise((resolve, reject) => {
         const check = () => {

@@ -1,0 +1,24 @@
+import { SetMetadata } from '@nestjs/common';
+import { CHECK_MODE_METADATA } from './openfga-http.constants';
+
+/** How several `@Check` of one class or route combine: `all` (the default) or `any`. */
+export type CheckMode = 'all' | 'any';
+
+/**
+ * Makes one `@Check` of the route's list suffice (`any`) instead of all of
+ * them. On a route it governs that route's own `@Check` list; on a class, the
+ * class's list and the lists of routes that set no mode. The class's and the
+ * route's lists are always both required, so a route can narrow access but
+ * never widen what its controller demands.
+ *
+ * @example
+ * @Get(':id')
+ * @CheckMode('any')
+ * @Check('viewer', 'document:{params.id}')
+ * @Check('viewer', 'folder:{query.folder}')
+ * read() {}
+ */
+export function CheckMode(mode: CheckMode): ClassDecorator & MethodDecorator {
+  if (mode !== 'all' && mode !== 'any') throw new TypeError(`@CheckMode expects "all" or "any", got ${JSON.stringify(mode)}`);
+  return SetMetadata(CHECK_MODE_METADATA, mode);
+}

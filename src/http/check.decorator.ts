@@ -1,0 +1,41 @@
+import { applyDecorators } from '@nestjs/common';
+import { prependMetadata, useGuardOnce } from './append-metadata.decorator';
+import { declaredRelation } from './declared-relation';
+import { prepareTemplate, RequestTemplate, TemplateSource } from './object-template';
+import { OpenFgaGuard } from './openfga.guard';
+import { CHECKS_METADATA } from './openfga-http.constants';
+import type { CheckRequirement } from './openfga-requirements.interface';
+
+/** Sources a `@Check` template may read: the handler has not run, so there is no `result`. */
+export const CHECK_TEMPLATE_SOURCES: readonly TemplateSource[] = ['params', 'query', 'body', 'headers', 'user'];
+
+/** Options of one `@Check`. */
+export interface CheckDecoratorOptions {
+  /** The user to check instead of the request's user (the `resolveUser` option), e.g. `'group:{params.team}#member'`. */
+  user?: RequestTemplate;
+}
+
+/**
+ * Guards a controller or route: the request's user must have `relation` on
+ * `object`, asked through `OpenFgaService.check`. Several `@Check` must all
+ * pass unless `@CheckMode('any')` says otherwise. Denies with 403 when the
+ * answer is no or cannot be had, 401 without a user, 400 when the object
+ * cannot be filled from the request or the `X-Consistency-Token` header is invalid.
+ *
+ * Templates and the relation are validated here, when the class loads.
+ * Write `@Check` above a route-level `@UseGuards(AuthGuard(...))`: guards run
+ * in the order their decorators are written, and the user must exist first.
+ *
+ * @example
+ * @Get(':id')
+ * @Check('viewer', 'document:{params.id}')
+ * read(@Param('id') id: string) {}
+ */
+export function Check(relation: string, object: RequestTemplate, options: CheckDecoratorOptions = {}): ClassDecorator & MethodDecorator {
+  const requirement: CheckRequirement = {
+    relation: declaredRelation('@Check', relation),
+    object: prepareTemplate(object, 'object', CHECK_TEMPLATE_SOURCES),
+    ...(options.user !== undefined ? { user: prepareTemplate(options.user, 'user', CHECK_TEMPLATE_SOURCES) } : {}),
+  };
+  return applyDecorators(prependMetadata(CHECKS_METADATA, requirement), useGuardOnce(OpenFgaGuard));
+}

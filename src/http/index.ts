@@ -1,0 +1,23 @@
+// The HTTP layer's public surface (re-exported by the package's index).
+export { Check } from './check.decorator';
+export type { CheckDecoratorOptions } from './check.decorator';
+export { CheckMode } from './check-mode.decorator';
+export { Grant } from './grant.decorator';
+export { Revoke } from './revoke.decorator';
+export type { RecordDecoratorOptions } from './tuple-record.decorator';
+export { OpenFgaGuard } from './openfga.guard';
+export type { CheckGroup } from './openfga.guard';
+export { RecordTuplesInterceptor } from './record-tuples.interceptor';
+export { CONSISTENCY_TOKEN_HEADER } from './openfga-http.constants';
+export type {
+  PreparedTemplate,
+  RequestTemplate,
+  ResultTemplate,
+  TemplateContext,
+  TemplateField,
+  TemplateSource,
+  TemplateValue,
+} from './object-template';
+export type { CheckRequirement, TupleRecordRequirement } from './openfga-requirements.interface';
+export { InvalidTemplateError } from './invalid-template.error';
+export { TemplateResolutionError } from './template-resolution.error';

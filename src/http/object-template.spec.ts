@@ -1,0 +1,139 @@
+import type { OpenFgaRequest } from '../options/openfga-options.interface';
+import { CHECK_TEMPLATE_SOURCES } from './check.decorator';
+import { InvalidTemplateError } from './invalid-template.error';
+import { prepareTemplate } from './object-template';
+import { TemplateResolutionError } from './template-resolution.error';
+import { RECORD_TEMPLATE_SOURCES } from './tuple-record.decorator';
+
+const object = (t: string) => prepareTemplate(t, 'object', CHECK_TEMPLATE_SOURCES);
+const fill = (t: string, request: OpenFgaRequest, result?: unknown) =>
+  prepareTemplate(t, 'object', RECORD_TEMPLATE_SOURCES).resolve({ request, result });
+
+async function failure(p: Promise<unknown>): Promise<TemplateResolutionError> {
+  const err: unknown = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(TemplateResolutionError);
+  return err as TemplateResolutionError;
+}
+
+describe('object templates', () => {
+  describe('filling', () => {
+    it('reads params, query, body, headers, user and result', async () => {
+      const request: OpenFgaRequest = {
+        params: { id: 'd1' },
+        query: { folder: 'f1' },
+        body: { doc: { id: 7 } },
+        headers: { 'x-tenant': 'acme' },
+        user: { org: 'o1' },
+      };
+      await expect(fill('document:{params.id}', request)).resolves.toBe('document:d1');
+      await expect(fill('folder:{query.folder}', request)).resolves.toBe('folder:f1');
+      await expect(fill('document:{body.doc.id}', request)).resolves.toBe('document:7');
+      await expect(fill('tenant:{headers.x-tenant}', request)).resolves.toBe('tenant:acme');
+      await expect(fill('org:{user.org}', request)).resolves.toBe('org:o1');
+      await expect(fill('document:{result.id}', request, { id: 'new' })).resolves.toBe('document:new');
+      await expect(fill('document:{result}', request, 'plain')).resolves.toBe('document:plain');
+      await expect(fill('document:{params.id}-{query.folder}', request)).resolves.toBe('document:d1-f1');
+      await expect(fill('document:{body.list.1}', { body: { list: ['a', 'b'] } })).resolves.toBe('document:b');
+    });
+
+    it('takes a lone placeholder as the whole value, still validated', async () => {
+      await expect(fill('{body.object}', { body: { object: 'folder:x' } })).resolves.toBe('folder:x');
+      expect((await failure(fill('{body.object}', { body: { object: 'no-colon' } }))).reason).toBe('invalid');
+    });
+
+    it('is "missing" for absent, null or empty values', async () => {
+      for (const request of [{}, { query: {} }, { query: { folder: '' } }, { query: { folder: null } }]) {
+        const err = await failure(fill('folder:{query.folder}', request as OpenFgaRequest));
+        expect(err.reason).toBe('missing');
+        expect(err.placeholder).toBe('{query.folder}');
+        expect(err.message).toContain('{query.folder}');
+      }
+    });
+
+    it('is "invalid" for arrays, objects, booleans and non-finite numbers', async () => {
+      for (const folder of [['a', 'b'], { a: 1 }, true, NaN, Infinity]) {
+        expect((await failure(fill('folder:{query.folder}', { query: { folder } }))).reason).toBe('invalid');
+      }
+    });
+
+    it('rejects values that would smuggle tuple syntax into a segment', async () => {
+      for (const id of ['a:b', 'a#viewer', '*', 'a b', 'a\nb', 'a\u0000b']) {
+        const err = await failure(fill('document:{params.id}', { params: { id } }));
+        expect(err.reason).toBe('invalid');
+      }
+      // "@" and "/" are valid in OpenFGA ids (emails, paths)
+      await expect(fill('user:{params.id}', { params: { id: 'anne@example.com' } })).resolves.toBe('user:anne@example.com');
+      await expect(fill('document:{params.id}', { params: { id: 'a/b' } })).resolves.toBe('document:a/b');
+    });
+
+    it('never reads the prototype chain', async () => {
+      for (const key of ['constructor', '__proto__', 'toString', 'hasOwnProperty']) {
+        expect((await failure(fill(`document:{body.${key}}`, { body: {} }))).reason).toBe('missing');
+      }
+      const nullProto = Object.assign(Object.create(null) as Record<string, unknown>, { id: 'x' });
+      await expect(fill('document:{query.id}', { query: nullProto })).resolves.toBe('document:x');
+    });
+
+    it('validates the filled value (length, form)', async () => {
+      const err = await failure(fill('document:{params.id}', { params: { id: 'x'.repeat(300) } }));
+      expect(err.reason).toBe('invalid');
+      expect(err.message).toContain('expected "type:id"');
+    });
+
+    it('validates users as users', async () => {
+      const user = prepareTemplate('group:{params.team}#member', 'user', CHECK_TEMPLATE_SOURCES);
+      await expect(user.resolve({ request: { params: { team: 't1' } } })).resolves.toBe('group:t1#member');
+    });
+  });
+
+  describe('function templates', () => {
+    it('are called with the request (and result), and validated', async () => {
+      const t = prepareTemplate((req, result) => `document:${String((result as { id: string }).id)}-${String(req.params?.id)}`, 'object', [
+        ...RECORD_TEMPLATE_SOURCES,
+      ]);
+      expect(t.needsResult).toBe(true);
+      await expect(t.resolve({ request: { params: { id: 'p' } }, result: { id: 'r' } })).resolves.toBe('document:r-p');
+    });
+
+    it('are "missing" when they return nothing and "invalid" when they return garbage', async () => {
+      expect((await failure(prepareTemplate(() => undefined, 'object', CHECK_TEMPLATE_SOURCES).resolve({ request: {} }))).reason).toBe(
+        'missing',
+      );
+      expect((await failure(prepareTemplate(() => 'nope', 'object', CHECK_TEMPLATE_SOURCES).resolve({ request: {} }))).reason).toBe(
+        'invalid',
+      );
+      const numeric = (() => 42) as unknown as () => string;
+      expect((await failure(prepareTemplate(numeric, 'object', CHECK_TEMPLATE_SOURCES).resolve({ request: {} }))).reason).toBe('invalid');
+    });
+
+    it('need no result for @Check', () => {
+      expect(prepareTemplate(() => 'document:1', 'object', CHECK_TEMPLATE_SOURCES).needsResult).toBe(false);
+    });
+  });
+
+  describe('declaration', () => {
+    it.each([
+      ['document:{param.id}', 'unknown source "param"'],
+      ['document:{result.id}', 'unknown source "result"'],
+      ['document:{params.id', 'unbalanced'],
+      ['document:params.id}', 'unbalanced'],
+      ['document:{}', 'not of the form'],
+      ['document:{params..id}', 'not of the form'],
+      ['document:{params.a b}', 'not of the form'],
+      ['no-colon', 'expected "type:id"'],
+      ['', 'non-empty string'],
+    ])('rejects %j when the class loads', (template, message) => {
+      expect(() => object(template)).toThrow(InvalidTemplateError);
+      expect(() => object(template)).toThrow(message);
+    });
+
+    it('accepts literal objects and knows which templates need the result', () => {
+      expect(object('document:readme').needsResult).toBe(false);
+      expect(prepareTemplate('document:{result.id}', 'object', RECORD_TEMPLATE_SOURCES).needsResult).toBe(true);
+      expect(prepareTemplate('document:{params.id}', 'object', RECORD_TEMPLATE_SOURCES).needsResult).toBe(false);
+    });
+  });
+});

@@ -1,0 +1,200 @@
+import type { OpenFgaRequest } from '../options/openfga-options.interface';
+import { OBJECT_FORM, USER_FORM, validateObject, validateUser } from '../tuple/validate-tuple';
+import { InvalidTemplateError } from './invalid-template.error';
+import { TemplateResolutionError } from './template-resolution.error';
+
+/** Where a placeholder reads from: the request's parts, the authenticated user, or (for `@Grant`/`@Revoke`) the handler's result. */
+export type TemplateSource = 'params' | 'query' | 'body' | 'headers' | 'user' | 'result';
+
+/** What a function template returns; `undefined` or `''` counts as "no value" (400). */
+export type TemplateValue = string | undefined | Promise<string | undefined>;
+
+/**
+ * A user or object for `@Check`: a string with `{source.path}` placeholders
+ * read from `params`, `query`, `body`, `headers` or `user`, or a function of the request.
+ *
+ * @example
+ * @Check('viewer', 'document:{params.id}')
+ * @Check('editor', (req) => `folder:${String(req.query?.folder)}`)
+ */
+export type RequestTemplate = string | ((request: OpenFgaRequest) => TemplateValue);
+
+/**
+ * A user or object for `@Grant`/`@Revoke`: as {@link RequestTemplate}, plus the
+ * `result` source (what the handler returned). Function templates run after the handler.
+ *
+ * @example
+ * @Grant('owner', 'document:{result.id}')
+ * @Grant<Doc>('owner', (req, doc) => `document:${doc.id}`)
+ */
+export type ResultTemplate<TResult = unknown> = string | ((request: OpenFgaRequest, result: TResult) => TemplateValue);
+
+/** What a template is filled from. */
+export interface TemplateContext {
+  request: OpenFgaRequest;
+  /** The handler's result; only after the handler succeeded. */
+  result?: unknown;
+}
+
+/** A declared template, checked once at decoration time and filled per request. */
+export interface PreparedTemplate {
+  /** The template as declared, or `(function)`. */
+  readonly text: string;
+  /** The tuple field it fills, which decides how its value is validated. */
+  readonly field: TemplateField;
+  /** Whether it can only be filled after the handler returned. */
+  readonly needsResult: boolean;
+  /** The filled and validated value; throws `TemplateResolutionError` otherwise. */
+  resolve(context: TemplateContext): Promise<string>;
+}
+
+/** Which tuple field a template fills, which decides how its value is validated. */
+export type TemplateField = 'user' | 'object';
+
+const SOURCES: readonly TemplateSource[] = ['params', 'query', 'body', 'headers', 'user', 'result'];
+const EXPRESSION = /^([a-z]+)((?:\.[A-Za-z0-9_$-]+)*)$/;
+const PLACEHOLDER = /\{([^{}]*)\}/g;
+/*
+ * A value that fills part of a template (`document:{params.id}`) must not
+ * carry tuple syntax: ":" or "#" would let a caller steer the check to another
+ * type, a userset or a relation, and "*" to a wildcard. Whitespace and control
+ * characters are never valid in OpenFGA ids.
+ */
+const UNSAFE_IN_SEGMENT = /[\s\p{Cc}:#*]/u;
+
+interface Placeholder {
+  expression: string;
+  source: TemplateSource;
+  path: readonly string[];
+}
+
+/**
+ * Compiles a template for the given field. A template naming an unknown source,
+ * with unbalanced braces, or a literal that is not a valid user/object throws
+ * `InvalidTemplateError` at once.
+ *
+ * @example
+ * const t = prepareTemplate('document:{params.id}', 'object', ['params', 'query', 'body', 'headers', 'user']);
+ * await t.resolve({ request: { params: { id: '42' } } }); // 'document:42'
+ */
+export function prepareTemplate(
+  template: RequestTemplate | ResultTemplate,
+  field: TemplateField,
+  sources: readonly TemplateSource[],
+): PreparedTemplate {
+  if (typeof template === 'function') return functionTemplate(template, field, sources.includes('result'));
+  if (typeof template !== 'string' || template.length === 0) {
+    throw new InvalidTemplateError(String(template), `expected a non-empty string or a function, got ${typeof template}`);
+  }
+  return stringTemplate(template, field, sources);
+}
+
+function stringTemplate(text: string, field: TemplateField, allowed: readonly TemplateSource[]): PreparedTemplate {
+  const literals: string[] = [];
+  const placeholders: Placeholder[] = [];
+  let last = 0;
+  for (const match of text.matchAll(PLACEHOLDER)) {
+    literals.push(text.slice(last, match.index));
+    placeholders.push(parsePlaceholder(text, match[1], allowed));
+    last = match.index + match[0].length;
+  }
+  literals.push(text.slice(last));
+  if (literals.some((l) => l.includes('{') || l.includes('}'))) throw new InvalidTemplateError(text, 'unbalanced "{" or "}"');
+  if (placeholders.length === 0) {
+    try {
+      validateTemplateValue(field, text);
+    } catch (err) {
+      throw new InvalidTemplateError(text, err instanceof Error ? err.message : String(err));
+    }
+  }
+  // A lone placeholder supplies the whole value (e.g. `{body.object}`); its form is validated afterwards.
+  const whole = placeholders.length === 1 && literals[0] === '' && literals[1] === '';
+  return {
+    text,
+    field,
+    needsResult: placeholders.some((p) => p.source === 'result'),
+    async resolve(context) {
+      let out = literals[0];
+      placeholders.forEach((p, i) => {
+        out += fill(text, p, context, whole) + literals[i + 1];
+      });
+      return checked(text, field, out);
+    },
+  };
+}
+
+function functionTemplate(
+  fn: (request: OpenFgaRequest, result: unknown) => TemplateValue,
+  field: TemplateField,
+  afterHandler: boolean,
+): PreparedTemplate {
+  return {
+    text: '(function)',
+    field,
+    needsResult: afterHandler,
+    async resolve({ request, result }) {
+      const value: unknown = await fn(request, result);
+      if (value === undefined || value === null || value === '') {
+        throw new TemplateResolutionError('(function)', '(function)', 'missing', 'returned no value');
+      }
+      if (typeof value !== 'string') {
+        throw new TemplateResolutionError('(function)', '(function)', 'invalid', `returned a ${typeof value}, expected a string`);
+      }
+      return checked('(function)', field, value);
+    },
+  };
+}
+
+function parsePlaceholder(text: string, expression: string, allowed: readonly TemplateSource[]): Placeholder {
+  const match = EXPRESSION.exec(expression.trim());
+  if (!match) throw new InvalidTemplateError(text, `{${expression}} is not of the form {source.path}, e.g. {params.id}`);
+  const source = match[1] as TemplateSource;
+  if (!SOURCES.includes(source) || !allowed.includes(source)) {
+    throw new InvalidTemplateError(text, `unknown source "${match[1]}" (use ${allowed.join(', ')})`);
+  }
+  return { expression: `{${expression.trim()}}`, source, path: match[2].split('.').slice(1) };
+}
+
+function fill(text: string, p: Placeholder, { request, result }: TemplateContext, whole: boolean): string {
+  let value: unknown = p.source === 'result' ? result : request[p.source];
+  for (const key of p.path) value = own(value, key);
+  if (value === undefined || value === null || value === '') {
+    throw new TemplateResolutionError(text, p.expression, 'missing', 'has no value');
+  }
+  let str: string;
+  if (typeof value === 'string') str = value;
+  else if ((typeof value === 'number' && Number.isFinite(value)) || typeof value === 'bigint') str = String(value);
+  else {
+    const what = Array.isArray(value) ? 'several values' : `a ${typeof value}`;
+    throw new TemplateResolutionError(text, p.expression, 'invalid', `is ${what}, expected one string or number`);
+  }
+  if (!whole && UNSAFE_IN_SEGMENT.test(str)) {
+    throw new TemplateResolutionError(text, p.expression, 'invalid', 'contains whitespace, ":", "#" or "*", which an id may not');
+  }
+  return str;
+}
+
+/** Own properties only: `{body.constructor}` or `{query.__proto__}` never reach the prototype chain. */
+function own(value: unknown, key: string): unknown {
+  if (typeof value !== 'object' || value === null) return undefined;
+  return Object.prototype.hasOwnProperty.call(value, key) ? (value as Record<string, unknown>)[key] : undefined;
+}
+
+/** Validates a filled value as the user or object it stands for; throws `InvalidTupleError`. */
+export function validateTemplateValue(field: TemplateField, value: string): string {
+  return field === 'object' ? validateObject(value, field) : validateUser(value, field);
+}
+
+function checked(text: string, field: TemplateField, value: string): string {
+  try {
+    return validateTemplateValue(field, value);
+  } catch {
+    const shown = value.length > 80 ? `${value.slice(0, 80)}…` : value;
+    throw new TemplateResolutionError(
+      text,
+      text,
+      'invalid',
+      `gives ${JSON.stringify(shown)}, expected ${field === 'object' ? OBJECT_FORM : USER_FORM}`,
+    );
+  }
+}

@@ -1,0 +1,222 @@
+import {
+  BadRequestException,
+  CanActivate,
+  ExecutionContext,
+  ForbiddenException,
+  HttpException,
+  Inject,
+  Injectable,
+  Logger,
+  UnauthorizedException,
+} from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { InvalidConsistencyTokenError } from '../consistency/consistency-token';
+import { OPENFGA_OPTIONS } from '../openfga.constants';
+import { CheckOptions, OpenFgaService } from '../openfga.service';
+import type { OpenFgaRequest, ResolvedOpenFgaOptions } from '../options/openfga-options.interface';
+import { InvalidTupleError } from '../tuple/invalid-tuple.error';
+import type { Tuple } from '../tuple/tuple';
+import { validateUser } from '../tuple/validate-tuple';
+import type { CheckMode } from './check-mode.decorator';
+import { consistencyFromHeaders } from './consistency-header';
+import { PreparedTemplate, validateTemplateValue } from './object-template';
+import { CHECK_MODE_METADATA, CHECKS_METADATA } from './openfga-http.constants';
+import type { CheckRequirement } from './openfga-requirements.interface';
+import { resolveRequestUser } from './request-user';
+import { TemplateResolutionError } from './template-resolution.error';
+
+/** The `@Check` list of one level (class or route) and how it combines. */
+export interface CheckGroup {
+  mode: CheckMode;
+  checks: readonly CheckRequirement[];
+}
+
+type Verdict = 'allow' | 'deny' | 'unknown';
+
+/**
+ * Answers `@Check`: every group (the class's list, the route's list) must
+ * pass; within a group all checks, or one with `@CheckMode('any')`. It fails
+ * closed: a check that throws counts as "unknown", and unknown never allows —
+ * except that in `any` mode one trustworthy "yes" suffices.
+ *
+ * Status codes: 401 no user; 400 an object/user template cannot be filled or
+ * the `X-Consistency-Token` header is malformed or foreign; 403 denied, or no
+ * answer could be had, or the resolved user is not a valid OpenFGA user.
+ *
+ * `@Check` applies it; it can also be registered globally (routes without
+ * `@Check` pass). Subclass it and override the `protected` hooks to change
+ * how the request, the user, objects or check options are found; register the
+ * subclass globally (`APP_GUARD`) or on the controller: the first of these
+ * guards to run for a request decides, and the one `@Check` adds reuses it.
+ *
+ * @example
+ * @Injectable()
+ * export class TenantGuard extends OpenFgaGuard {
+ *   protected override getUser(request: OpenFgaRequest) {
+ *     return Promise.resolve(`user:${String(request.headers?.['x-user-id'])}`);
+ *   }
+ * }
+ */
+@Injectable()
+export class OpenFgaGuard implements CanActivate {
+  /*
+   * Applied at class and route level (or also globally), the guard runs more
+   * than once per request. The first OpenFgaGuard (or subclass) to run decides
+   * and the others reuse its answer: each check is asked once, and a subclass
+   * registered globally or on the class takes over the guard `@Check` adds.
+   */
+  private static readonly runs = new WeakMap<object, Promise<boolean>>();
+  protected readonly logger = new Logger('OpenFgaGuard');
+
+  constructor(
+    protected readonly openfga: OpenFgaService,
+    @Inject(OPENFGA_OPTIONS) protected readonly options: ResolvedOpenFgaOptions,
+    protected readonly reflector: Reflector,
+  ) {}
+
+  canActivate(context: ExecutionContext): Promise<boolean> {
+    const request = this.getRequest(context);
+    if (typeof request !== 'object' || request === null) return this.evaluate(context, request); // not HTTP: nothing to share
+    let run = OpenFgaGuard.runs.get(request);
+    if (!run) OpenFgaGuard.runs.set(request, (run = this.evaluate(context, request)));
+    return run;
+  }
+
+  /** Whether to let the request through without any check. Default: never. */
+  protected shouldSkip(_context: ExecutionContext): Promise<boolean> {
+    return Promise.resolve(false);
+  }
+
+  /** The request templates are filled from. Default: the HTTP request (Express or Fastify). */
+  protected getRequest(context: ExecutionContext): OpenFgaRequest {
+    return context.switchToHttp().getRequest<OpenFgaRequest>();
+  }
+
+  /**
+   * The user the request acts as: the module's `resolveUser` option, else
+   * `user:<req.user.id>`. Return `undefined` for "no user" (401).
+   */
+  protected getUser(request: OpenFgaRequest, _context: ExecutionContext): Promise<string | undefined> {
+    return resolveRequestUser(this.options, request);
+  }
+
+  /** Fills an object (or a `user` option) template; throw `TemplateResolutionError` (400) when it cannot be. */
+  protected resolveObject(template: PreparedTemplate, request: OpenFgaRequest, _context: ExecutionContext): Promise<string> {
+    return template.resolve({ request });
+  }
+
+  /** The consistency the checks ask for. Default: `at-least-as-fresh` when an `X-Consistency-Token` header is present. */
+  protected getCheckOptions(request: OpenFgaRequest, _context: ExecutionContext): CheckOptions {
+    return consistencyFromHeaders(request);
+  }
+
+  /** The class's and the route's `@Check` lists, each with its mode. */
+  protected getCheckGroups(context: ExecutionContext): CheckGroup[] {
+    const handler = context.getHandler();
+    const cls = context.getClass();
+    const classChecks = this.reflector.get<CheckRequirement[] | undefined>(CHECKS_METADATA, cls) ?? [];
+    const routeChecks = this.reflector.get<CheckRequirement[] | undefined>(CHECKS_METADATA, handler) ?? [];
+    const classMode = this.reflector.get<CheckMode | undefined>(CHECK_MODE_METADATA, cls) ?? 'all';
+    const routeMode = this.reflector.getAllAndOverride<CheckMode | undefined>(CHECK_MODE_METADATA, [handler, cls]) ?? 'all';
+    return [
+      { mode: classMode, checks: classChecks },
+      { mode: routeMode, checks: routeChecks },
+    ].filter((g) => g.checks.length > 0);
+  }
+
+  private async evaluate(context: ExecutionContext, request: OpenFgaRequest): Promise<boolean> {
+    if (await this.shouldSkip(context)) return true;
+    const groups = this.getCheckGroups(context);
+    if (groups.length === 0) return true;
+    const identity = groups.some((g) => g.checks.some((c) => !c.user)) ? await this.identify(request, context) : undefined;
+    // Every template is filled before anything is asked, so a bad request gets its 400 whatever the answers would be.
+    const resolved = await Promise.all(
+      groups.map(async (g) => ({
+        mode: g.mode,
+        tuples: await Promise.all(g.checks.map((c) => this.resolveTuple(c, identity, request, context))),
+      })),
+    );
+    const options = this.getCheckOptions(request, context);
+    const settled = await Promise.all(
+      resolved.map((g) => Promise.allSettled(g.tuples.map((t) => this.openfga.check(t.user, t.relation, t.object, options)))),
+    );
+    const failures = settled.flat().flatMap((s) => (s.status === 'rejected' ? [s.reason as unknown] : []));
+    const badToken = failures.find((e) => e instanceof InvalidConsistencyTokenError);
+    if (badToken) throw new BadRequestException(`Invalid X-Consistency-Token header: ${(badToken as Error).message}`);
+    const verdicts = settled.map((results, i) => combine(resolved[i].mode, results));
+    if (verdicts.includes('deny')) throw new ForbiddenException();
+    if (verdicts.includes('unknown')) {
+      const reason = failures[0] instanceof Error ? failures[0].message : String(failures[0]);
+      this.logger.warn({ message: 'Access denied: a check could not be answered (fail closed)', route: routeName(context), reason });
+      throw new ForbiddenException('Access could not be verified');
+    }
+    return true;
+  }
+
+  private async identify(request: OpenFgaRequest, context: ExecutionContext): Promise<string> {
+    try {
+      const user = await this.getUser(request, context);
+      if (user === undefined || user === '') throw new UnauthorizedException();
+      return validateUser(user, 'user');
+    } catch (err) {
+      if (err instanceof HttpException) throw err;
+      // The identity comes from the server's own auth layer: a bad one is a misconfiguration, not the caller's input.
+      this.logger.warn({
+        message: 'Access denied: the request user is not a valid OpenFGA user',
+        route: routeName(context),
+        reason: errorMessage(err),
+      });
+      throw new ForbiddenException('The request user is not a valid OpenFGA user');
+    }
+  }
+
+  private async resolveTuple(
+    check: CheckRequirement,
+    identity: string | undefined,
+    request: OpenFgaRequest,
+    context: ExecutionContext,
+  ): Promise<Tuple> {
+    const [user, object] = await Promise.all([
+      check.user ? this.fill(check.user, request, context) : (identity as string),
+      this.fill(check.object, request, context),
+    ]);
+    return { user, relation: check.relation, object };
+  }
+
+  private async fill(template: PreparedTemplate, request: OpenFgaRequest, context: ExecutionContext): Promise<string> {
+    try {
+      // Validated again: an overridden hook may return anything.
+      return validateTemplateValue(template.field, await this.resolveObject(template, request, context));
+    } catch (err) {
+      if (err instanceof HttpException) throw err;
+      if (err instanceof TemplateResolutionError || err instanceof InvalidTupleError) throw new BadRequestException(err.message);
+      // A function template that crashed: no object, so no access (and no 500).
+      this.logger.warn({
+        message: 'Access denied: a template could not be evaluated',
+        route: routeName(context),
+        template: template.text,
+        reason: errorMessage(err),
+      });
+      throw new ForbiddenException('Access could not be verified');
+    }
+  }
+}
+
+/** Three-valued: all → a "no" denies, else an error leaves it unknown; any → a "yes" allows, else an error leaves it unknown. */
+function combine(mode: CheckMode, results: PromiseSettledResult<boolean>[]): Verdict {
+  const answers = results.map((r) => (r.status === 'fulfilled' ? r.value : undefined));
+  if (mode === 'any') {
+    if (answers.includes(true)) return 'allow';
+    return answers.includes(undefined) ? 'unknown' : 'deny';
+  }
+  if (answers.includes(false)) return 'deny';
+  return answers.includes(undefined) ? 'unknown' : 'allow';
+}
+
+function routeName(context: ExecutionContext): string {
+  return `${context.getClass().name}.${context.getHandler().name}`;
+}
+
+function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

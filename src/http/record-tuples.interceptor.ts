@@ -1,0 +1,231 @@
+import {
+  BadRequestException,
+  CallHandler,
+  ExecutionContext,
+  ForbiddenException,
+  HttpException,
+  Inject,
+  Injectable,
+  InternalServerErrorException,
+  Logger,
+  NestInterceptor,
+  Optional,
+  UnauthorizedException,
+} from '@nestjs/common';
+import { HttpAdapterHost, Reflector } from '@nestjs/core';
+import { concatMap, Observable } from 'rxjs';
+import { OPENFGA_OPTIONS } from '../openfga.constants';
+import { ConsistencyToken, OpenFgaService } from '../openfga.service';
+import type { OpenFgaRequest, ResolvedOpenFgaOptions } from '../options/openfga-options.interface';
+import { InvalidTupleError } from '../tuple/invalid-tuple.error';
+import type { Tuple, TupleOperationKind } from '../tuple/tuple';
+import { validateUser } from '../tuple/validate-tuple';
+import { PreparedTemplate, validateTemplateValue } from './object-template';
+import { CONSISTENCY_TOKEN_HEADER, RECORDS_METADATA } from './openfga-http.constants';
+import type { TupleRecordRequirement } from './openfga-requirements.interface';
+import { resolveRequestUser } from './request-user';
+import { TemplateResolutionError } from './template-resolution.error';
+
+/** A `@Grant`/`@Revoke` with what could be filled before the handler ran. */
+interface PlannedRecord {
+  requirement: TupleRecordRequirement;
+  user?: string;
+  object?: string;
+}
+
+/**
+ * Records `@Grant`/`@Revoke` tuples after the handler succeeded, and sends the
+ * last consistency token back in the `X-Consistency-Token` header (Express
+ * and Fastify, through Nest's HTTP adapter). When the handler throws, nothing
+ * is recorded.
+ *
+ * Templates that read only the request are filled before the handler runs,
+ * so a request that cannot be recorded is refused (401/403/400, as for
+ * `@Check`) before it has any effect. `{result...}` and function templates
+ * are filled after it; if they, or the write to Redis, fail, the response is
+ * a 500 (logged), because the handler's effect happened without its tuple.
+ * Consecutive tuples of the same kind are written in one atomic call.
+ *
+ * @example
+ * @Injectable()
+ * export class AuditedRecordTuplesInterceptor extends RecordTuplesInterceptor {
+ *   protected override setConsistencyToken(context: ExecutionContext, token: string) {
+ *     super.setConsistencyToken(context, token);
+ *     this.logger.log({ message: 'tuples recorded', token });
+ *   }
+ * }
+ */
+@Injectable()
+export class RecordTuplesInterceptor implements NestInterceptor {
+  /*
+   * Applied at class and route level (or also globally), it runs more than
+   * once per request: the outermost one (or subclass) records everything, and
+   * a subclass registered globally takes over the one `@Grant`/`@Revoke` adds.
+   */
+  private static readonly claimed = new WeakSet<object>();
+  protected readonly logger = new Logger('RecordTuplesInterceptor');
+
+  constructor(
+    protected readonly openfga: OpenFgaService,
+    @Inject(OPENFGA_OPTIONS) protected readonly options: ResolvedOpenFgaOptions,
+    protected readonly reflector: Reflector,
+    @Optional() protected readonly adapterHost?: HttpAdapterHost,
+  ) {}
+
+  async intercept(context: ExecutionContext, next: CallHandler): Promise<Observable<unknown>> {
+    const records = this.getRecords(context);
+    if (records.length === 0) return next.handle();
+    const request = this.getRequest(context);
+    if (!this.claim(request)) return next.handle();
+    const planned = await this.plan(records, request, context);
+    return next.handle().pipe(
+      concatMap(async (result: unknown) => {
+        const token = await this.record(planned, request, result, context);
+        if (token !== undefined) this.setConsistencyToken(context, token);
+        return result;
+      }),
+    );
+  }
+
+  /** The class's then the route's `@Grant`/`@Revoke` list, in the order written. */
+  protected getRecords(context: ExecutionContext): TupleRecordRequirement[] {
+    return this.reflector.getAllAndMerge<TupleRecordRequirement[]>(RECORDS_METADATA, [context.getClass(), context.getHandler()]) ?? [];
+  }
+
+  /** The request templates are filled from. Default: the HTTP request (Express or Fastify). */
+  protected getRequest(context: ExecutionContext): OpenFgaRequest {
+    return context.switchToHttp().getRequest<OpenFgaRequest>();
+  }
+
+  /** The user the request acts as: the module's `resolveUser` option, else `user:<req.user.id>`; `undefined` → 401. */
+  protected getUser(request: OpenFgaRequest, _context: ExecutionContext): Promise<string | undefined> {
+    return resolveRequestUser(this.options, request);
+  }
+
+  /** Fills an object (or a `user` option) template; `result` is the handler's after it ran, `undefined` before. */
+  protected resolveObject(
+    template: PreparedTemplate,
+    request: OpenFgaRequest,
+    result: unknown,
+    _context: ExecutionContext,
+  ): Promise<string> {
+    return template.resolve({ request, result });
+  }
+
+  /** Sends the token back. Default: the `X-Consistency-Token` header, set through Nest's HTTP adapter. */
+  protected setConsistencyToken(context: ExecutionContext, token: ConsistencyToken): void {
+    const response: unknown = context.switchToHttp().getResponse();
+    const adapter = this.adapterHost?.httpAdapter;
+    if (adapter) {
+      // A handler that sent the response itself (@Res()) is past the point where a header can be added.
+      if (adapter.isHeadersSent(response)) return;
+      adapter.setHeader(response, CONSISTENCY_TOKEN_HEADER, token);
+      return;
+    }
+    // No HTTP adapter (a hand-built context): Fastify's reply and Express's response both have header().
+    const target = response as { header?: (name: string, value: string) => unknown } | undefined;
+    target?.header?.(CONSISTENCY_TOKEN_HEADER, token);
+  }
+
+  private claim(request: unknown): boolean {
+    if (typeof request !== 'object' || request === null) return true; // not HTTP: nothing to share
+    if (RecordTuplesInterceptor.claimed.has(request)) return false;
+    RecordTuplesInterceptor.claimed.add(request);
+    return true;
+  }
+
+  /** Before the handler: the identity (401/403) and every template that needs no result (400). */
+  private async plan(records: TupleRecordRequirement[], request: OpenFgaRequest, context: ExecutionContext): Promise<PlannedRecord[]> {
+    const identity = records.some((r) => !r.user) ? await this.identify(request, context) : undefined;
+    return Promise.all(
+      records.map(async (requirement) => {
+        const [user, object] = await Promise.all([
+          requirement.user ? this.fillBefore(requirement.user, request, context) : identity,
+          this.fillBefore(requirement.object, request, context),
+        ]);
+        return { requirement, user, object };
+      }),
+    );
+  }
+
+  private async identify(request: OpenFgaRequest, context: ExecutionContext): Promise<string> {
+    try {
+      const user = await this.getUser(request, context);
+      if (user === undefined || user === '') throw new UnauthorizedException();
+      return validateUser(user, 'user');
+    } catch (err) {
+      if (err instanceof HttpException) throw err;
+      this.logger.warn({ message: 'Request refused: the request user is not a valid OpenFGA user', reason: errorMessage(err) });
+      throw new ForbiddenException('The request user is not a valid OpenFGA user');
+    }
+  }
+
+  private async fillBefore(template: PreparedTemplate, request: OpenFgaRequest, context: ExecutionContext): Promise<string | undefined> {
+    if (template.needsResult) return undefined;
+    try {
+      return validateTemplateValue(template.field, await this.resolveObject(template, request, undefined, context));
+    } catch (err) {
+      if (err instanceof HttpException) throw err;
+      if (err instanceof TemplateResolutionError || err instanceof InvalidTupleError) throw new BadRequestException(err.message);
+      throw err;
+    }
+  }
+
+  /** After the handler: fills what is left, then writes in runs of the same kind; returns the last token. */
+  private async record(
+    planned: PlannedRecord[],
+    request: OpenFgaRequest,
+    result: unknown,
+    context: ExecutionContext,
+  ): Promise<ConsistencyToken | undefined> {
+    try {
+      const ops = await Promise.all(
+        planned.map(async ({ requirement, user, object }) => ({
+          kind: requirement.kind,
+          tuple: {
+            user: user ?? (await this.fillAfter(requirement.user, request, result, context)),
+            relation: requirement.relation,
+            object: object ?? (await this.fillAfter(requirement.object, request, result, context)),
+          },
+        })),
+      );
+      let token: ConsistencyToken | undefined;
+      for (const run of runsOfSameKind(ops)) {
+        token = run.kind === 'grant' ? await this.openfga.grantMany(run.tuples) : await this.openfga.revokeMany(run.tuples);
+      }
+      return token;
+    } catch (err) {
+      if (err instanceof HttpException) throw err;
+      this.logger.error({
+        message: 'The handler succeeded but its @Grant/@Revoke tuples could not be recorded',
+        handler: `${context.getClass().name}.${context.getHandler().name}`,
+        reason: errorMessage(err),
+      });
+      throw new InternalServerErrorException('The request was handled, but its authorization change could not be recorded');
+    }
+  }
+
+  private async fillAfter(
+    template: PreparedTemplate | undefined,
+    request: OpenFgaRequest,
+    result: unknown,
+    context: ExecutionContext,
+  ): Promise<string> {
+    if (!template) throw new Error('no user for the tuple'); // unreachable: the identity was resolved before the handler
+    return validateTemplateValue(template.field, await this.resolveObject(template, request, result, context));
+  }
+}
+
+function runsOfSameKind(ops: { kind: TupleOperationKind; tuple: Tuple }[]): { kind: TupleOperationKind; tuples: Tuple[] }[] {
+  const runs: { kind: TupleOperationKind; tuples: Tuple[] }[] = [];
+  for (const op of ops) {
+    const last = runs[runs.length - 1];
+    if (last?.kind === op.kind) last.tuples.push(op.tuple);
+    else runs.push({ kind: op.kind, tuples: [op.tuple] });
+  }
+  return runs;
+}
+
+function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

@@ -1,0 +1,48 @@
+/** Builds a small Nest app over Express or Fastify for the HTTP e2e suites, on the real servers. */
+import { CanActivate, ExecutionContext, INestApplication, Injectable, Module, Provider, Type } from '@nestjs/common';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Test } from '@nestjs/testing';
+import { OpenFgaModule, OpenFgaModuleOptions, OpenFgaRequest } from '../../../src';
+
+export type Platform = 'express' | 'fastify';
+export const PLATFORMS: Platform[] = ['express', 'fastify'];
+
+/** Stands in for an authentication guard: `X-User: anne` → `req.user = { id: 'anne' }`. */
+@Injectable()
+export class HeaderAuthGuard implements CanActivate {
+  canActivate(context: ExecutionContext): boolean {
+    const request = context.switchToHttp().getRequest<OpenFgaRequest>();
+    const id = request.headers?.['x-user'];
+    if (typeof id === 'string' && id !== '') request.user = { id };
+    return true;
+  }
+}
+
+/**
+ * The controllers live in a feature module that does not import OpenFgaModule:
+ * the guard and interceptor must resolve through the global module.
+ */
+export async function startApp(
+  platform: Platform,
+  options: OpenFgaModuleOptions,
+  controllers: Type<unknown>[],
+  providers: Provider[] = [],
+): Promise<INestApplication> {
+  @Module({ controllers, providers })
+  class FeatureModule {}
+
+  const moduleRef = await Test.createTestingModule({ imports: [OpenFgaModule.forRoot(options), FeatureModule] }).compile();
+  const app =
+    platform === 'express'
+      ? moduleRef.createNestApplication({ logger: false })
+      : moduleRef.createNestApplication<NestFastifyApplication>(new FastifyAdapter(), { logger: false });
+  app.useGlobalGuards(new HeaderAuthGuard());
+  await app.init();
+  if (platform === 'fastify') await (app as NestFastifyApplication).getHttpAdapter().getInstance().ready();
+  return app;
+}
+
+/** The buffer position a consistency token names (the format is internal; tests may read it). */
+export function tokenPosition(token: string): number {
+  return parseInt(token.split('.')[1], 36);
+}
