@@ -1,0 +1,113 @@
+import { Command, Option } from 'nest-commander';
+import type { FlushResult } from '../flush/flush-result';
+import { OpenFgaService } from '../openfga.service';
+import { OpenFgaCliConsole } from './cli-console';
+import { OpenFgaCliUsageError } from './cli-errors';
+import { formatDuration, formatFlushCounts, plural } from './cli-format';
+import { OpenFgaCliExitCode } from './exit-codes';
+import { OpenFgaCliCommand } from './openfga-cli-command';
+
+/** Options of `openfga:cache:flush`. */
+export interface CacheFlushCommandOptions {
+  /** Stop claiming new batches after this many seconds. */
+  timeout?: number;
+  /** Print the flush result as JSON. */
+  json?: boolean;
+}
+
+/**
+ * `openfga:cache:flush [--timeout <seconds>] [--json]`: writes what is pending
+ * to OpenFGA now, with a progress display on stderr. Exits with
+ * {@link OpenFgaCliExitCode.Failed} when any operation failed (stays buffered,
+ * retried with backoff) or was dead-lettered.
+ *
+ * @example
+ * nestjs-openfga openfga:cache:flush --timeout 30
+ */
+@Command({
+  name: 'openfga:cache:flush',
+  description: 'Write pending operations to OpenFGA now; exits non-zero when any failed or was dead-lettered',
+})
+export class OpenFgaCacheFlushCommand extends OpenFgaCliCommand<CacheFlushCommandOptions> {
+  constructor(
+    private readonly openfga: OpenFgaService,
+    console: OpenFgaCliConsole,
+  ) {
+    super(console);
+  }
+
+  @Option({
+    flags: '-t, --timeout <seconds>',
+    description: 'stop claiming new batches after this many seconds (batches already sent finish); the rest stays buffered',
+  })
+  parseTimeout(value: string): number {
+    const seconds = Number(value);
+    if (value.trim() === '' || !Number.isFinite(seconds) || seconds <= 0) {
+      throw new OpenFgaCliUsageError('--timeout must be a positive number of seconds, e.g. 30 or 0.5');
+    }
+    return seconds;
+  }
+
+  @Option({ flags: '--json', description: 'print the flush result as JSON on stdout (progress stays on stderr)' })
+  parseJson(): boolean {
+    return true;
+  }
+
+  protected async execute(_params: string[], { timeout, json }: CacheFlushCommandOptions): Promise<OpenFgaCliExitCode> {
+    const before = await this.openfga.status();
+    const expected = before.pending.total;
+    const progress = this.console.progress();
+    progress.update(`Flushing ${plural(expected, 'pending operation')}…`);
+    let result: FlushResult;
+    try {
+      result = await this.openfga.flush({
+        timeoutMs: timeout === undefined ? undefined : Math.round(timeout * 1000),
+        onProgress: (p) => progress.update(renderProgress(p, expected)),
+      });
+    } finally {
+      progress.done();
+    }
+    const after = await this.openfga.status();
+    const incomplete = result.failed > 0 || result.deadLettered > 0;
+
+    if (json) {
+      this.console.out(JSON.stringify(result, null, 2));
+    } else {
+      this.console.out(
+        processed(result) === 0 ? 'Nothing to flush.' : `Flushed in ${formatDuration(result.durationMs)}: ${formatFlushCounts(result)}.`,
+      );
+      if (result.queued) {
+        this.console.out(
+          `Queue mode: ${plural(result.queued, 'operation')} handed to ${plural(result.jobs ?? 0, 'BullMQ job')}; workers write them.`,
+        );
+      }
+    }
+    if (result.failed > 0) {
+      this.console.err(
+        `${plural(result.failed, 'operation')} could not be written${result.error ? ` (${result.error})` : ''}; ` +
+          'they stay buffered and are retried with backoff.',
+      );
+    }
+    if (result.deadLettered > 0) {
+      this.console.err(
+        `${plural(result.deadLettered, 'operation')} rejected by OpenFGA and dead-lettered; see them with "openfga:dead-letter list".`,
+      );
+    }
+    if (after.pending.total > 0 && !incomplete) {
+      const why = timeout !== undefined ? ' (timeout reached, or enqueued meanwhile)' : ' (enqueued meanwhile)';
+      this.console.err(`${plural(after.pending.total, 'operation')} still pending${why}.`);
+    }
+    return incomplete ? OpenFgaCliExitCode.Failed : OpenFgaCliExitCode.Ok;
+  }
+}
+
+/** Operations this flush dealt with, including those handed to queue jobs. */
+function processed(r: FlushResult): number {
+  return r.writes + r.deletes + r.failed + r.deadLettered + (r.queued ?? 0);
+}
+
+function renderProgress(p: FlushResult, expected: number): string {
+  const done = processed(p);
+  const queued = p.queued ? `, ${p.queued} queued` : '';
+  return `Flushing: ${done}/${Math.max(done, expected)} (${formatFlushCounts(p)}${queued}) ${formatDuration(p.durationMs)}`;
+}

@@ -1,0 +1,141 @@
+import { InvalidOptionsError } from '../options/invalid-options.error';
+import type { OpenFgaCredentials, OpenFgaModuleOptions } from '../options/openfga-options.interface';
+import { resolveOptions } from '../options/resolve-options';
+
+/** The environment variables the `nestjs-openfga` bin reads, for its help text and its errors. */
+export const OPENFGA_CLI_ENV = [
+  { name: 'OPENFGA_API_URL', required: true, description: 'OpenFGA HTTP API URL, e.g. http://127.0.0.1:8080' },
+  { name: 'OPENFGA_STORE_ID', required: true, description: 'store id (ULID) whose buffer to operate on' },
+  { name: 'OPENFGA_REDIS_URL', required: true, description: 'Redis URL of the buffer, e.g. redis://127.0.0.1:6379/0 (rediss:// for TLS)' },
+  { name: 'OPENFGA_PREFIX', required: false, description: 'Redis key prefix, as in the app (default "openfga")' },
+  { name: 'OPENFGA_MODEL_ID', required: false, description: 'authorization model id (ULID), as in the app' },
+  { name: 'OPENFGA_API_TOKEN', required: false, description: 'API token (preshared key) for OpenFGA' },
+  { name: 'OPENFGA_CLIENT_ID', required: false, description: 'client credentials: with the next three, instead of a token' },
+  { name: 'OPENFGA_CLIENT_SECRET', required: false, description: 'client credentials: secret' },
+  { name: 'OPENFGA_API_TOKEN_ISSUER', required: false, description: 'client credentials: token issuer' },
+  { name: 'OPENFGA_API_AUDIENCE', required: false, description: 'client credentials: API audience' },
+  { name: 'OPENFGA_MAX_TUPLES_PER_WRITE', required: false, description: "the server's --max-tuples-per-write (default 100)" },
+] as const;
+
+/** Name of one of the bin's environment variables. */
+export type OpenFgaCliEnvName = (typeof OPENFGA_CLI_ENV)[number]['name'];
+
+/** A missing or malformed environment variable of the bin; the message names it. */
+export class OpenFgaCliConfigError extends Error {
+  override readonly name = 'OpenFgaCliConfigError';
+
+  constructor(
+    readonly variable: OpenFgaCliEnvName,
+    message: string,
+  ) {
+    super(`${variable} ${message}`);
+  }
+}
+
+/** What the bin needs: module options (without Redis) and the Redis URL it connects to itself. */
+export interface OpenFgaCliEnvConfig {
+  options: Omit<OpenFgaModuleOptions, 'redis'>;
+  redisUrl: string;
+}
+
+/** Option names of `OpenFgaModuleOptions` and the variable each comes from, to name the variable in errors. */
+const VARIABLE_OF: Partial<Record<string, OpenFgaCliEnvName>> = {
+  apiUrl: 'OPENFGA_API_URL',
+  storeId: 'OPENFGA_STORE_ID',
+  authorizationModelId: 'OPENFGA_MODEL_ID',
+  prefix: 'OPENFGA_PREFIX',
+  maxTuplesPerWrite: 'OPENFGA_MAX_TUPLES_PER_WRITE',
+  redis: 'OPENFGA_REDIS_URL',
+};
+
+/**
+ * Reads and validates the bin's configuration from the environment (empty
+ * values count as unset). Throws {@link OpenFgaCliConfigError} naming the variable.
+ */
+export function readCliEnv(env: NodeJS.ProcessEnv = process.env): OpenFgaCliEnvConfig {
+  const get = (name: OpenFgaCliEnvName): string | undefined => {
+    const value = env[name]?.trim();
+    return value ? value : undefined;
+  };
+  const required = (name: OpenFgaCliEnvName): string => {
+    const value = get(name);
+    if (value === undefined) {
+      const doc = OPENFGA_CLI_ENV.find((v) => v.name === name)?.description ?? '';
+      throw new OpenFgaCliConfigError(name, `is not set: it must be the ${doc}`);
+    }
+    return value;
+  };
+
+  const apiUrl = required('OPENFGA_API_URL');
+  const storeId = required('OPENFGA_STORE_ID');
+  const redisUrl = required('OPENFGA_REDIS_URL');
+  if (!isRedisUrl(redisUrl)) {
+    throw new OpenFgaCliConfigError('OPENFGA_REDIS_URL', `must be a redis:// or rediss:// URL (received "${redactUrl(redisUrl)}")`);
+  }
+  const options: Omit<OpenFgaModuleOptions, 'redis'> = { apiUrl, storeId, prefix: get('OPENFGA_PREFIX') ?? 'openfga' };
+  const modelId = get('OPENFGA_MODEL_ID');
+  if (modelId !== undefined) options.authorizationModelId = modelId;
+  const credentials = readCredentials(get);
+  if (credentials) options.credentials = credentials;
+  const maxTuples = get('OPENFGA_MAX_TUPLES_PER_WRITE');
+  if (maxTuples !== undefined) {
+    if (!/^\d+$/.test(maxTuples))
+      throw new OpenFgaCliConfigError('OPENFGA_MAX_TUPLES_PER_WRITE', `must be an integer >= 1 (received "${maxTuples}")`);
+    options.maxTuplesPerWrite = Number(maxTuples);
+  }
+
+  try {
+    resolveOptions({ ...options, redis: redisUrl });
+  } catch (err) {
+    const variable = err instanceof InvalidOptionsError ? VARIABLE_OF[err.option] : undefined;
+    if (!variable || !(err instanceof InvalidOptionsError)) throw err;
+    const received = variable === 'OPENFGA_REDIS_URL' ? redactUrl(redisUrl) : String(env[variable] ?? '').trim();
+    throw new OpenFgaCliConfigError(variable, `must be ${err.expected} (received "${received}")`);
+  }
+  return { options, redisUrl };
+}
+
+function readCredentials(get: (name: OpenFgaCliEnvName) => string | undefined): OpenFgaCredentials | undefined {
+  const token = get('OPENFGA_API_TOKEN');
+  const client = {
+    clientId: get('OPENFGA_CLIENT_ID'),
+    clientSecret: get('OPENFGA_CLIENT_SECRET'),
+    apiTokenIssuer: get('OPENFGA_API_TOKEN_ISSUER'),
+    apiAudience: get('OPENFGA_API_AUDIENCE'),
+  };
+  const anyClient = Object.values(client).some((v) => v !== undefined);
+  if (token !== undefined && anyClient) {
+    throw new OpenFgaCliConfigError(
+      'OPENFGA_API_TOKEN',
+      'cannot be combined with OPENFGA_CLIENT_ID and the other client-credential variables',
+    );
+  }
+  if (token !== undefined) return { method: 'api_token', config: { token } };
+  if (!anyClient) return undefined;
+  const { clientId, clientSecret, apiTokenIssuer, apiAudience } = client;
+  if (clientId === undefined) throw new OpenFgaCliConfigError('OPENFGA_CLIENT_ID', 'is not set, but other client-credential variables are');
+  if (clientSecret === undefined) throw new OpenFgaCliConfigError('OPENFGA_CLIENT_SECRET', 'is not set, but OPENFGA_CLIENT_ID is');
+  if (apiTokenIssuer === undefined) throw new OpenFgaCliConfigError('OPENFGA_API_TOKEN_ISSUER', 'is not set, but OPENFGA_CLIENT_ID is');
+  if (apiAudience === undefined) throw new OpenFgaCliConfigError('OPENFGA_API_AUDIENCE', 'is not set, but OPENFGA_CLIENT_ID is');
+  return { method: 'client_credentials', config: { clientId, clientSecret, apiTokenIssuer, apiAudience } };
+}
+
+function isRedisUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'redis:' || url.protocol === 'rediss:') && url.hostname !== '';
+  } catch {
+    return false;
+  }
+}
+
+/** The URL without its password, for messages: never print secrets. */
+export function redactUrl(value: string): string {
+  try {
+    const url = new URL(value);
+    if (url.password) url.password = '***';
+    return url.toString();
+  } catch {
+    return value.replace(/\/\/[^@/]*@/, '//***@');
+  }
+}

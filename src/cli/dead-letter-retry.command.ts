@@ -1,0 +1,45 @@
+import { SubCommand } from 'nest-commander';
+import { OpenFgaService } from '../openfga.service';
+import { OpenFgaCliConsole } from './cli-console';
+import { missingIds } from './dead-letter-ids';
+import { plural } from './cli-format';
+import { OpenFgaCliExitCode } from './exit-codes';
+import { OpenFgaCliCommand } from './openfga-cli-command';
+
+/**
+ * `openfga:dead-letter retry [ids...]`: returns dead letters (all, or the given
+ * ids) to the buffer; the next flush writes them. One whose tuple has a newer
+ * pending operation is dropped instead (last operation wins). Unknown ids exit
+ * with {@link OpenFgaCliExitCode.Failed} (the known ones are still retried).
+ */
+@SubCommand({
+  name: 'retry',
+  arguments: '[ids...]',
+  argsDescription: { ids: 'dead-letter ids (from "list"); all when none are given' },
+  description: 'Return dead letters (all, or the given ids) to the buffer for the next flush',
+})
+export class OpenFgaDeadLetterRetryCommand extends OpenFgaCliCommand {
+  constructor(
+    private readonly openfga: OpenFgaService,
+    console: OpenFgaCliConsole,
+  ) {
+    super(console);
+  }
+
+  protected async execute(params: string[]): Promise<OpenFgaCliExitCode> {
+    const ids = [...new Set(params)];
+    const missing = ids.length ? await missingIds(this.openfga, ids) : [];
+    const { requeued, superseded } = await this.openfga.retryDeadLetters(ids.length ? ids : undefined);
+    this.console.out(
+      `Requeued ${plural(requeued, 'dead letter')}` +
+        (superseded ? `; dropped ${superseded} superseded by a newer operation on the same tuple` : '') +
+        '.' +
+        (requeued ? ' The next flush writes them (openfga:cache:flush).' : ''),
+    );
+    if (missing.length) {
+      this.console.err(`error: no dead letter with id ${missing.join(', ')}.`);
+      return OpenFgaCliExitCode.Failed;
+    }
+    return OpenFgaCliExitCode.Ok;
+  }
+}

@@ -1,0 +1,35 @@
+import { Module } from '@nestjs/common';
+import { OpenFgaCacheClearCommand } from './cache-clear.command';
+import { OpenFgaCacheFlushCommand } from './cache-flush.command';
+import { OpenFgaCacheStatusCommand } from './cache-status.command';
+import { OpenFgaCliConsole } from './cli-console';
+import { OpenFgaDeadLetterListCommand } from './dead-letter-list.command';
+import { OpenFgaDeadLetterPurgeCommand } from './dead-letter-purge.command';
+import { OpenFgaDeadLetterRetryCommand } from './dead-letter-retry.command';
+import { OpenFgaDeadLetterCommand } from './dead-letter.command';
+
+/**
+ * The OpenFGA operator commands for a host app's nest-commander CLI:
+ * `openfga:cache:status`, `openfga:cache:flush`, `openfga:cache:clear` and
+ * `openfga:dead-letter list|retry|purge`. Needs `OpenFgaModule` (global by
+ * default) in the same application; give that one `autoFlush: false` and
+ * `flushOnShutdown: false`, so a command never flushes behind your back.
+ *
+ * @example
+ * @Module({ imports: [OpenFgaModule.forRoot({ ...options, autoFlush: false, flushOnShutdown: false }), OpenFgaCliModule] })
+ * class CliModule {}
+ * void CommandFactory.run(CliModule, ['warn', 'error']);
+ */
+@Module({
+  providers: [
+    OpenFgaCliConsole,
+    OpenFgaCacheStatusCommand,
+    OpenFgaCacheFlushCommand,
+    OpenFgaCacheClearCommand,
+    OpenFgaDeadLetterCommand,
+    OpenFgaDeadLetterListCommand,
+    OpenFgaDeadLetterRetryCommand,
+    OpenFgaDeadLetterPurgeCommand,
+  ],
+})
+export class OpenFgaCliModule {}
