@@ -3,6 +3,9 @@ import type { BufferedOperation, DeadLetter } from './buffer/buffered-operation'
 import { BufferCounts } from './buffer/write-buffer';
 import { CheckUnavailableError } from './check/check-unavailable.error';
 import { InvalidConsistencyTokenError } from './consistency/consistency-token';
+import type { CacheSnapshot } from './cache/check-cache';
+import { classifyError } from './client/classify-error';
+import { tupleKey } from './redis/redis-keys';
 import type { OpenFgaCore } from './core/openfga-core';
 import { OPENFGA_CORE } from './openfga.constants';
 import { FlushOptions, FlushResult } from './flush/flush-result';
@@ -41,6 +44,7 @@ export interface CheckOptions {
 @Injectable()
 export class OpenFgaService implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
   private readonly logger = new Logger('OpenFgaService');
+  private readonly inFlightChecks = new Map<string, Promise<boolean>>();
 
   constructor(@Inject(OPENFGA_CORE) private readonly core: OpenFgaCore) {}
 
@@ -72,18 +76,18 @@ export class OpenFgaService implements OnApplicationBootstrap, BeforeApplication
    */
   async check(user: string, relation: string, object: string, options: CheckOptions = {}): Promise<boolean> {
     const t = validateTuple({ user, relation, object });
-    const freshAt = await this.freshnessTarget(options);
     const timeoutMs = this.core.options.checkTimeout * 1000;
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new CheckUnavailableError(t, `no answer within checkTimeout (${timeoutMs} ms)`)), timeoutMs);
     });
     try {
-      return await Promise.race([this.resolveCheck(t, Date.now() + timeoutMs, freshAt), timeout]);
+      const answer = this.freshnessTarget(options).then((freshAt) => this.resolveCheck(t, Date.now() + timeoutMs, freshAt));
+      return await Promise.race([answer, timeout]);
     } catch (err) {
-      throw err instanceof CheckUnavailableError
-        ? err
-        : new CheckUnavailableError(t, String(err instanceof Error ? err.message : err), err);
+      // A bad token is the caller's mistake (400), not an outage; everything else is "no answer".
+      if (err instanceof CheckUnavailableError || err instanceof InvalidConsistencyTokenError) throw err;
+      throw new CheckUnavailableError(t, String(err instanceof Error ? err.message : err), err);
     } finally {
       clearTimeout(timer);
     }
@@ -203,17 +207,20 @@ export class OpenFgaService implements OnApplicationBootstrap, BeforeApplication
   }
 
   private async resolveCheck(t: Tuple, deadline: number, freshAt: number | undefined): Promise<boolean> {
-    const { cache, client, options } = this.core;
+    const { cache, options } = this.core;
     const modelId = options.authorizationModelId;
     const fresh = freshAt !== undefined;
-    let found = await cache.lookup(t, modelId, fresh ? false : undefined);
+    const lookup = () => cache.lookup(t, modelId, fresh ? false : undefined);
+    let found = await lookup();
     if (found.source !== 'miss') return found.allowed;
-    if (fresh) {
-      await this.flushThrough(t, freshAt, deadline);
-      found = await cache.lookup(t, modelId, false);
+    if (fresh || found.snapshot.pendingGrants === undefined) {
+      // Fresh levels flush up to their position; too many pending grants to send
+      // as contextual tuples are flushed instead, so OpenFGA knows them.
+      await this.flushThrough(t, freshAt ?? (await this.core.buffer.positions()).latest, deadline);
+      found = await lookup();
       if (found.source !== 'miss') return found.allowed;
     }
-    let allowed = await client.check(t, { modelId, higherConsistency: fresh });
+    let allowed = await this.askOpenFga(t, found.snapshot, fresh);
     // A pending revoke (of this or any tuple it may derive from) can make an
     // OpenFGA "allowed" stale: write the revokes first, then ask again.
     let flushed = false;
@@ -227,11 +234,45 @@ export class OpenFgaService implements OnApplicationBootstrap, BeforeApplication
       } else {
         await new Promise((r) => setTimeout(r, 25)); // revokes in flight in another process
       }
-      found = await cache.lookup(t, modelId, fresh ? false : undefined);
+      found = await lookup();
       if (found.source !== 'miss') return found.allowed;
-      allowed = await client.check(t, { modelId, higherConsistency: true });
+      allowed = await this.askOpenFga(t, found.snapshot, true);
     }
     await cache.populate(t, modelId, found.snapshot, allowed);
     return allowed;
+  }
+
+  /**
+   * Asks OpenFGA with the pending grants as contextual tuples, so relations
+   * derived from them (editor → viewer, group membership, parent folders)
+   * are seen before the flush. A pending grant OpenFGA rejects as invalid
+   * would fail every check: flush it (it is dead-lettered) and ask without.
+   */
+  private async askOpenFga(t: Tuple, snapshot: CacheSnapshot, higherConsistency: boolean): Promise<boolean> {
+    const { client, options } = this.core;
+    const modelId = options.authorizationModelId;
+    const contextualTuples = snapshot.pendingGrants ?? [];
+    try {
+      // Identical misses against the same snapshot share one OpenFGA call (single flight):
+      // a write in between changes the snapshot, so nobody is handed an answer older than their own write.
+      const key = [
+        tupleKey(t),
+        snapshot.objectGen,
+        snapshot.userGen,
+        snapshot.epoch,
+        higherConsistency,
+        ...contextualTuples.map(tupleKey).sort(),
+      ].join('\n');
+      let call = this.inFlightChecks.get(key);
+      if (!call) {
+        call = client.check(t, { modelId, higherConsistency, contextualTuples }).finally(() => this.inFlightChecks.delete(key));
+        this.inFlightChecks.set(key, call);
+      }
+      return await call;
+    } catch (err) {
+      if (contextualTuples.length === 0 || classifyError(err).kind !== 'permanent') throw err;
+      await this.core.flusher.flush();
+      return client.check(t, { modelId, higherConsistency: true });
+    }
   }
 }

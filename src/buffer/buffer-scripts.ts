@@ -8,7 +8,9 @@ const LIB = '_lib.lua';
 const VERSION: string = (require('../../package.json') as { version: string }).version;
 
 export type ScriptName =
-  'enqueue' | 'claim' | 'settle' | 'check' | 'populate' | 'status' | 'clear' | 'retry-dead' | 'due' | 'invalidate' | 'oldest-seq';
+  'enqueue' | 'claim' | 'settle' | 'check' | 'populate' | 'status' | 'clear' | 'retry-dead' | 'due' | 'invalidate' | 'oldest-seq'
+  | 'feed-lease'
+  | 'feed-release';
 
 interface ScriptSource {
   command: string;

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
-import { parseTupleKey, StoreKeys, tupleKey } from '../redis/redis-keys';
+import { batchKey, parseTupleKey, StoreKeys, tupleKey } from '../redis/redis-keys';
 import type { TupleOperation } from '../tuple/tuple';
 import { BufferScripts } from './buffer-scripts';
 import { BufferedOperation, ClaimedBatch, DeadLetter, OP_CODE, OP_KIND } from './buffered-operation';
@@ -78,6 +78,17 @@ export class WriteBuffer {
     return this.scripts.run<number>('settle', [k.pending, k.queue, k.inflight, k.leases, k.count, k.dead], args);
   }
 
+  /**
+   * The operations of a claimed batch still leased, by id (queue mode: a job
+   * carries only the id; the operations stay in Redis). Undefined when the
+   * batch is gone: settled, or its lease expired and claim returned it to the buffer.
+   */
+  async loadBatch(batchId: string): Promise<ClaimedBatch | undefined> {
+    const raw = await this.redis.hgetall(batchKey(this.keys, batchId));
+    const operations = Object.entries(raw).map(([key, record]) => decodeRecord(key, record));
+    return operations.length ? { id: batchId, operations: operations.sort((a, b) => a.seq - b.seq) } : undefined;
+  }
+
   /** Extends a lease still held; false when it is gone. */
   async extendLease(batchId: string, leaseMs: number): Promise<boolean> {
     return (
@@ -134,7 +145,7 @@ export class WriteBuffer {
   /** Discards pending operations (never in-flight ones); returns how many. */
   clear(): Promise<number> {
     const k = this.keys;
-    return this.scripts.run<number>('clear', [k.pending, k.queue, k.count], []);
+    return this.scripts.run<number>('clear', [k.pending, k.queue, k.count, k.inflight], [k.base]);
   }
 
   async deadLetters(): Promise<DeadLetter[]> {

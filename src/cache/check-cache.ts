@@ -1,5 +1,5 @@
 import { BufferScripts } from '../buffer/buffer-scripts';
-import { cacheSuffix, StoreKeys, tupleKey } from '../redis/redis-keys';
+import { cacheSuffix, parseTupleKey, StoreKeys, tupleKey } from '../redis/redis-keys';
 import type { Tuple } from '../tuple/tuple';
 
 /** Versions of what a cached answer depended on, read before asking OpenFGA. */
@@ -9,7 +9,14 @@ export interface CacheSnapshot {
   epoch: string;
   /** Revokes pending or in flight in the store when the snapshot was taken. */
   outstandingRevokes: number;
+  /** Tuples whose latest outstanding op is a grant. */
+  outstandingGrants: number;
+  /** Those tuples, when there are at most MAX_CONTEXTUAL_TUPLES of them. */
+  pendingGrants?: Tuple[];
 }
+
+/** OpenFGA accepts at most 100 contextual tuples per check. */
+export const MAX_CONTEXTUAL_TUPLES = 100;
 
 export type LookupResult = { source: 'buffer' | 'cache'; allowed: boolean } | { source: 'miss'; snapshot: CacheSnapshot };
 
@@ -31,13 +38,20 @@ export class CheckCache {
     const reply = await this.scripts.run<(number | string)[]>(
       'check',
       [k.pending, k.inflight, k.count, k.epoch],
-      [k.base, tupleKey(t), cacheSuffix(modelId, t), useCache ? '1' : '0'],
+      [k.base, tupleKey(t), cacheSuffix(modelId, t), useCache ? '1' : '0', MAX_CONTEXTUAL_TUPLES],
     );
     if (reply[0] === 1) return { source: 'buffer', allowed: reply[1] === 1 };
     if (reply[0] === 2) return { source: 'cache', allowed: reply[1] === 1 };
     return {
       source: 'miss',
-      snapshot: { objectGen: String(reply[1]), userGen: String(reply[2]), epoch: String(reply[3]), outstandingRevokes: Number(reply[4]) },
+      snapshot: {
+        objectGen: String(reply[1]),
+        userGen: String(reply[2]),
+        epoch: String(reply[3]),
+        outstandingRevokes: Number(reply[4]),
+        outstandingGrants: Number(reply[5]),
+        ...(Number(reply[5]) <= MAX_CONTEXTUAL_TUPLES ? { pendingGrants: reply.slice(6).map((key) => parseTupleKey(String(key))) } : {}),
+      },
     };
   }
 

@@ -3,12 +3,21 @@ import {
   CredentialsMethod,
   OpenFgaApi,
   TupleKey,
+  TupleOperation,
   UserConfigurationParams,
   WriteRequestDeletesOnMissing,
   WriteRequestWritesOnDuplicate,
 } from '@openfga/sdk';
 import type { ResolvedOpenFgaOptions } from '../options/openfga-options.interface';
 import type { Tuple } from '../tuple/tuple';
+
+/** A change read from OpenFGA's change feed. */
+export interface FgaChange {
+  tuple: Tuple;
+  kind: 'grant' | 'revoke';
+  /** When OpenFGA applied it (ms since the epoch). */
+  at: number;
+}
 
 export interface FgaCheckOptions {
   modelId?: string;
@@ -48,6 +57,31 @@ export class FgaClient {
       },
       this.requestOptions,
     );
+  }
+
+  /** One page of OpenFGA's change feed. Without a token it starts at `startTime`. */
+  async readChanges(
+    type: string | undefined,
+    pageSize: number,
+    continuationToken: string | undefined,
+    startTime: string | undefined,
+  ): Promise<{ changes: FgaChange[]; continuationToken?: string }> {
+    const res = await this.api.readChanges(
+      this.options.storeId,
+      type,
+      pageSize,
+      continuationToken,
+      continuationToken ? undefined : startTime,
+      this.requestOptions,
+    );
+    return {
+      changes: (res.changes ?? []).map((c) => ({
+        tuple: plain(c.tuple_key),
+        kind: c.operation === TupleOperation.Delete ? 'revoke' : 'grant',
+        at: Date.parse(c.timestamp),
+      })),
+      continuationToken: res.continuation_token || undefined,
+    };
   }
 
   async check(t: Tuple, o: FgaCheckOptions = {}): Promise<boolean> {

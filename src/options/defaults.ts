@@ -1,4 +1,4 @@
-import type { OpenFgaModuleOptions, OpenFgaQueueOptions } from './openfga-options.interface';
+import type { OpenFgaChangeFeedOptions, OpenFgaModuleOptions, OpenFgaQueueOptions } from './openfga-options.interface';
 
 /** Defaults, matching the OpenFGA Laravel package where it has the same setting. */
 export const DEFAULT_OPTIONS = {
@@ -30,3 +30,10 @@ export const DEFAULT_QUEUE_OPTIONS = {
   worker: true,
   concurrency: 1,
 } as const satisfies OpenFgaQueueOptions;
+
+export const DEFAULT_CHANGE_FEED_OPTIONS = {
+  enabled: true,
+  interval: 5,
+  types: [] as string[],
+  pageSize: 100,
+} satisfies Required<OpenFgaChangeFeedOptions>;

@@ -64,6 +64,8 @@ export interface OpenFgaModuleOptions {
   cron?: string;
   /** Write claimed batches through BullMQ jobs instead of inline; off by default. */
   queue?: OpenFgaQueueOptions;
+  /** Invalidate cached answers from OpenFGA's change feed (writes made outside this module). */
+  changeFeed?: OpenFgaChangeFeedOptions;
   /** How `@Check`/`@Grant`/`@Revoke` find the user of a request. Default: `user:<req.user.id>`. */
   resolveUser?: (request: OpenFgaRequest) => string | undefined | Promise<string | undefined>;
 }
@@ -76,6 +78,21 @@ export interface OpenFgaRequest {
   headers?: Record<string, string | string[] | undefined>;
   user?: unknown;
   [key: string]: unknown;
+}
+
+/**
+ * Change-feed invalidation: one process at a time (a Redis lease) polls
+ * OpenFGA's ReadChanges and invalidates cached answers the changes may affect.
+ */
+export interface OpenFgaChangeFeedOptions {
+  /** Default `true`. */
+  enabled?: boolean;
+  /** Seconds between polls. Default 5. */
+  interval?: number;
+  /** Only these object types (one ReadChanges cursor each); all types when empty. Default `[]`. */
+  types?: string[];
+  /** Changes per ReadChanges page. Default 100. */
+  pageSize?: number;
 }
 
 /** Queue mode: each flush trigger enqueues one BullMQ job per claimed batch. */
@@ -99,8 +116,9 @@ export interface OpenFgaQueueOptions {
 }
 
 /** Options after defaults are applied and validated. */
-export type ResolvedOpenFgaOptions = Required<Omit<OpenFgaModuleOptions, OptionalKeys | 'queue'>> &
-  Pick<OpenFgaModuleOptions, OptionalKeys> & {
+export type ResolvedOpenFgaOptions = Required<Omit<OpenFgaModuleOptions, OptionalKeys | 'queue' | 'changeFeed'>> & {
+  changeFeed: Required<OpenFgaChangeFeedOptions>;
+} & Pick<OpenFgaModuleOptions, OptionalKeys> & {
     queue: Required<Omit<OpenFgaQueueOptions, 'connection'>> & Pick<OpenFgaQueueOptions, 'connection'>;
   };
 

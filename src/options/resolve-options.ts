@@ -1,4 +1,4 @@
-import { DEFAULT_OPTIONS, DEFAULT_QUEUE_OPTIONS } from './defaults';
+import { DEFAULT_CHANGE_FEED_OPTIONS, DEFAULT_OPTIONS, DEFAULT_QUEUE_OPTIONS } from './defaults';
 import { InvalidOptionsError } from './invalid-options.error';
 import type { OpenFgaModuleOptions, ResolvedOpenFgaOptions } from './openfga-options.interface';
 
@@ -24,12 +24,14 @@ export function resolveOptions(input: OpenFgaModuleOptions): ResolvedOpenFgaOpti
     'cron',
     'queue',
     'resolveUser',
+    'changeFeed',
   ]);
   for (const key of Object.keys(input)) {
     if (!known.has(key)) throw new InvalidOptionsError(key, `one of the known options (${[...known].join(', ')})`, 'an unknown option');
   }
   const options = { ...DEFAULT_OPTIONS, ...stripUndefined(input) } as ResolvedOpenFgaOptions;
   options.queue = resolveQueue(input.queue);
+  options.changeFeed = resolveChangeFeed(input.changeFeed);
 
   if (typeof options.apiUrl !== 'string' || !/^https?:\/\/[^\s]+$/.test(options.apiUrl)) {
     throw new InvalidOptionsError('apiUrl', 'an http(s) URL such as "http://127.0.0.1:8080"', options.apiUrl);
@@ -102,6 +104,33 @@ function resolveQueue(input: OpenFgaModuleOptions['queue']): ResolvedOpenFgaOpti
       throw new InvalidOptionsError(`queue.${key}`, 'a positive number of seconds', queue[key]);
   }
   return queue;
+}
+
+function resolveChangeFeed(input: OpenFgaModuleOptions['changeFeed']): ResolvedOpenFgaOptions['changeFeed'] {
+  if (input === undefined) return { ...DEFAULT_CHANGE_FEED_OPTIONS, types: [] };
+  if (typeof input !== 'object' || input === null)
+    throw new InvalidOptionsError('changeFeed', 'an object { enabled, interval, types, pageSize }', input);
+  for (const key of Object.keys(input)) {
+    if (!(key in DEFAULT_CHANGE_FEED_OPTIONS)) {
+      throw new InvalidOptionsError(
+        `changeFeed.${key}`,
+        `one of the known change feed options (${Object.keys(DEFAULT_CHANGE_FEED_OPTIONS).join(', ')})`,
+        'an unknown option',
+      );
+    }
+  }
+  const feed = { ...DEFAULT_CHANGE_FEED_OPTIONS, ...stripUndefined(input) };
+  if (typeof feed.enabled !== 'boolean') throw new InvalidOptionsError('changeFeed.enabled', 'true or false', feed.enabled);
+  if (typeof feed.interval !== 'number' || !Number.isFinite(feed.interval) || feed.interval <= 0) {
+    throw new InvalidOptionsError('changeFeed.interval', 'a positive number of seconds', feed.interval);
+  }
+  if (!Number.isInteger(feed.pageSize) || feed.pageSize < 1 || feed.pageSize > 100) {
+    throw new InvalidOptionsError('changeFeed.pageSize', 'an integer from 1 to 100', feed.pageSize);
+  }
+  if (!Array.isArray(feed.types) || feed.types.some((t) => typeof t !== 'string' || !/^[^\s:#@*]{1,254}$/.test(t))) {
+    throw new InvalidOptionsError('changeFeed.types', 'an array of OpenFGA type names', feed.types);
+  }
+  return { ...feed, types: [...feed.types] };
 }
 
 function stripUndefined<T extends object>(value: T): Partial<T> {

@@ -14,11 +14,13 @@ import type { Tuple } from '../tuple/tuple';
  *   count      HASH    w, d (pending writes/deletes), fw, fd (in flight)
  *   dead       HASH    dead-letter id -> JSON
  *   epoch      STRING  seq of the latest revoke (invalidates cached "allowed")
+ *   grants     SET     tuple keys whose latest outstanding op is a grant (contextual tuples)
  *   meta       HASH    lastFlush and other status fields
  *   b:<id>     HASH    a claimed batch: tuple key -> record
  *   go:<obj>   STRING  seq of the latest write touching the object
  *   gu:<user>  STRING  seq of the latest write touching the user
  *   c:<model> <tuple key>  STRING  cached check answer
+ *   bull:<queue name>:...   BullMQ's own keys in queue mode (see `queueKeyPrefix`)
  *
  * The store id sits in a hash tag, so all keys of a store live in one
  * Redis Cluster slot and one script may touch them all. The prefix is
@@ -61,6 +63,15 @@ export function batchKey(keys: StoreKeys, batchId: string): string {
   return `${keys.base}b:${batchId}`;
 }
 
+/**
+ * BullMQ `prefix` of the flush queue. Under the store's hash tag, so the
+ * queues of two stores (or two prefixes) never mix even with the same queue
+ * name, and BullMQ's keys of one queue share one Redis Cluster slot.
+ */
+export function queueKeyPrefix(keys: StoreKeys): string {
+  return `${keys.base}bull`;
+}
+
 /** Canonical, collision-free identity of a tuple inside one store. */
 export function tupleKey(t: Tuple): string {
   return `${t.user} ${t.relation} ${t.object}`;
@@ -74,4 +85,24 @@ export function parseTupleKey(key: string): Tuple {
 /** Suffix (after `base`) of a cached check answer; the model is part of it so pinned models never share answers. */
 export function cacheSuffix(modelId: string | undefined, t: Tuple): string {
   return `c:${modelId ?? '-'} ${tupleKey(t)}`;
+}
+
+/**
+ * Change-feed keys (same hash tag as the buffer):
+ *   feed:lease          STRING  id of the process polling, with an expiry
+ *   feed:cursor:<type>  STRING  ReadChanges continuation token ('*' = all types)
+ *   feed:state          HASH    lastPollAt, newestChangeAt (ms)
+ */
+export interface ChangeFeedKeys {
+  lease: string;
+  state: string;
+  cursor(type: string | undefined): string;
+}
+
+export function changeFeedKeys(keys: StoreKeys): ChangeFeedKeys {
+  return {
+    lease: `${keys.base}feed:lease`,
+    state: `${keys.base}feed:state`,
+    cursor: (type) => `${keys.base}feed:cursor:${type ?? '*'}`,
+  };
 }

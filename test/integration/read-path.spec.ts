@@ -130,3 +130,20 @@ describe('read path', () => {
     });
   });
 });
+
+describe('single flight', () => {
+  it('a burst of identical misses causes one OpenFGA check; a write in between is never answered from the older call', async () => {
+    const store = await freshStore('single-flight');
+    const open = openService(testOptions(store));
+    try {
+      const calls = jest.spyOn(open.core.client, 'check'); // counts calls; the real server answers them
+      const answers = await Promise.all(Array.from({ length: 20 }, () => open.service.check('user:a', 'viewer', 'document:1')));
+      expect(answers).toEqual(Array(20).fill(false));
+      expect(calls).toHaveBeenCalledTimes(1);
+      await open.service.grant('user:a', 'owner', 'document:1');
+      expect(await open.service.check('user:a', 'viewer', 'document:1')).toBe(true);
+    } finally {
+      await open.close();
+    }
+  });
+});

@@ -18,14 +18,28 @@ local function tupleParts(tk)
   return string.match(tk, '^(%S+) (%S+) (%S+)$')
 end
 
--- Releases the in-flight claim on one tuple; a newer op waiting on it becomes claimable.
-local function releaseTuple(pendingKey, queueKey, inflightKey, countKey, tk, op)
+-- The set `base .. 'grants'` holds every tuple whose latest outstanding op
+-- (pending, else in flight) is a grant: the pending grants a check sends to
+-- OpenFGA as contextual tuples.
+local function trackGrant(base, tk, op)
+  if op == 'w' then
+    rcall('SADD', base .. 'grants', tk)
+  else
+    rcall('SREM', base .. 'grants', tk)
+  end
+end
+
+-- Releases the in-flight claim on one tuple (settled: written or dead);
+-- a newer op waiting on it becomes claimable.
+local function releaseTuple(base, pendingKey, queueKey, inflightKey, countKey, tk, op)
   rcall('HDEL', inflightKey, tk)
   rcall('HINCRBY', countKey, 'f' .. op, -1)
   local waiting = rcall('HGET', pendingKey, tk)
   if waiting then
     local _, wseq = parseRecord(waiting)
     rcall('ZADD', queueKey, wseq, tk)
+  else
+    rcall('SREM', base .. 'grants', tk)
   end
 end
 
@@ -54,6 +68,7 @@ local function appendOp(K, base, now, model, markerTtl, op, tk)
   if op == 'd' then
     rcall('SET', K[6], seq)
   end
+  trackGrant(base, tk, op)
   markTouched(base, markerTtl, tk, seq)
   return seq
 end

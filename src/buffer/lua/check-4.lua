@@ -7,11 +7,14 @@
   KEYS[1] pending   KEYS[2] inflight   KEYS[3] count   KEYS[4] epoch
   ARGV[1] base key prefix   ARGV[2] tuple key   ARGV[3] cache key suffix
   ARGV[4] 1 to read the cache, 0 to skip it
+  ARGV[5] most pending grants to return as contextual tuples
 
   Returns
     { 1, allowed }                               answered by the buffer
     { 2, allowed }                               answered by the cache
-    { 0, objectGen, userGen, epoch, revokes }    miss; a snapshot for populate
+    { 0, objectGen, userGen, epoch, revokes, grants, tuple keys... }
+        miss: a snapshot for populate, the outstanding revoke and grant
+        counts, and the granted tuple keys when there are at most ARGV[5]
 ]]
 local base, tk = ARGV[1], ARGV[2]
 
@@ -42,4 +45,12 @@ end
 
 local counts = rcall('HMGET', KEYS[3], 'd', 'fd')
 local revokes = (tonumber(counts[1]) or 0) + (tonumber(counts[2]) or 0)
-return { 0, go, gu, ep, revokes }
+local grantsKey = base .. 'grants'
+local grants = rcall('SCARD', grantsKey)
+local reply = { 0, go, gu, ep, revokes, grants }
+if grants > 0 and grants <= tonumber(ARGV[5]) then
+  for _, granted in ipairs(rcall('SMEMBERS', grantsKey)) do
+    reply[#reply + 1] = granted
+  end
+end
+return reply

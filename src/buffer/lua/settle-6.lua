@@ -26,7 +26,7 @@ local function take(tk)
     return nil
   end
   rcall('HDEL', bkey, tk)
-  releaseTuple(KEYS[1], KEYS[2], KEYS[3], KEYS[5], tk, string.sub(rec, 1, 1))
+  releaseTuple(base, KEYS[1], KEYS[2], KEYS[3], KEYS[5], tk, string.sub(rec, 1, 1))
   return rec
 end
 

@@ -1,0 +1,143 @@
+import { Logger } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import type { Cluster, Redis } from 'ioredis';
+import type { BufferScripts } from '../buffer/buffer-scripts';
+import type { WriteBuffer } from '../buffer/write-buffer';
+import type { FgaClient } from '../client/fga-client';
+import type { ChangeFeedKeys } from '../redis/redis-keys';
+
+export interface ChangeFeedSettings {
+  intervalMs: number;
+  /** One cursor per type; `[undefined]` reads every type. */
+  types: (string | undefined)[];
+  pageSize: number;
+}
+
+/** What operators see of the change feed. */
+export interface ChangeFeedStatus {
+  /** Time since the feed was last read to its end: every change older than this is applied. Null before the first poll. */
+  lagMs: number | null;
+  /** When the newest applied change happened in OpenFGA (ms since the epoch), or null. */
+  newestChangeAt: number | null;
+  /** Whether this process currently holds the polling lease. */
+  polling: boolean;
+}
+
+/** How far back a brand-new cursor starts reading. */
+const START_MARGIN_MS = 60_000;
+
+/** Pages read per type in one poll, so a huge backlog never blocks the loop for long. */
+const MAX_PAGES_PER_POLL = 50;
+
+/**
+ * Reads OpenFGA's change feed (ReadChanges) and invalidates the cached
+ * answers each change may affect, so writes made outside this module (other
+ * services, the OpenFGA CLI, direct SDK calls) reach the cache. One process
+ * per store polls at a time (a Redis lease); the continuation token is
+ * checkpointed in Redis so whoever polls next resumes where the last one stopped.
+ */
+export class ChangeFeedPoller {
+  private readonly logger = new Logger('OpenFgaChangeFeed');
+  private readonly id = randomUUID();
+  private timer?: NodeJS.Timeout;
+  private failures = 0;
+  private holding = false;
+  private stopped = true;
+
+  constructor(
+    private readonly redis: Redis | Cluster,
+    private readonly scripts: BufferScripts,
+    private readonly buffer: WriteBuffer,
+    private readonly client: FgaClient,
+    private readonly keys: ChangeFeedKeys,
+    private readonly settings: ChangeFeedSettings,
+  ) {}
+
+  start(): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    this.schedule(0);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    if (this.holding) {
+      // Hand the lease over at once instead of letting it expire.
+      await this.scripts.run('feed-release', [this.keys.lease], [this.id]).catch(() => undefined);
+      this.holding = false;
+    }
+  }
+
+  /** One poll: takes or renews the lease, then applies every new change. Returns how many were applied (0 when another process polls). */
+  async pollOnce(): Promise<number> {
+    // The lease outlives a few intervals, so a slow poll never lets a second poller in.
+    const leaseMs = Math.max(3 * this.settings.intervalMs, 1000);
+    this.holding = (await this.scripts.run<number>('feed-lease', [this.keys.lease], [this.id, leaseMs])) === 1;
+    if (!this.holding) return 0;
+    let applied = 0;
+    for (const type of this.settings.types) applied += await this.drain(type);
+    await this.redis.hset(this.keys.state, 'lastPollAt', Date.now());
+    return applied;
+  }
+
+  async status(): Promise<ChangeFeedStatus> {
+    const [lastPollAt, newestChangeAt] = await this.redis.hmget(this.keys.state, 'lastPollAt', 'newestChangeAt');
+    return {
+      lagMs: lastPollAt ? Math.max(0, Date.now() - Number(lastPollAt)) : null,
+      newestChangeAt: newestChangeAt ? Number(newestChangeAt) : null,
+      polling: this.holding,
+    };
+  }
+
+  private async drain(type: string | undefined): Promise<number> {
+    const cursorKey = this.keys.cursor(type);
+    const saved = await this.redis.get(cursorKey);
+    // A cursor is a continuation token, or `@<time>` before OpenFGA has handed one out.
+    let token = saved && !saved.startsWith('@') ? saved : undefined;
+    let startTime = saved?.startsWith('@') ? saved.slice(1) : undefined;
+    if (!saved) {
+      // A new cursor starts a minute back (clock skew between here and OpenFGA);
+      // older history is already bounded by the cache TTLs.
+      startTime = new Date(Date.now() - START_MARGIN_MS).toISOString();
+      await this.redis.set(cursorKey, `@${startTime}`);
+    }
+    let applied = 0;
+    for (let page = 0; page < MAX_PAGES_PER_POLL; page++) {
+      const { changes, continuationToken } = await this.client.readChanges(type, this.settings.pageSize, token, startTime);
+      if (changes.length > 0) {
+        await this.buffer.invalidate(changes.map((c) => ({ kind: c.kind, ...c.tuple })));
+        await this.redis.hset(this.keys.state, 'newestChangeAt', Math.max(...changes.map((c) => c.at)));
+        applied += changes.length;
+      }
+      // Checkpoint after applying: a crash in between re-applies a page, which only invalidates again.
+      if (continuationToken && continuationToken !== token) {
+        await this.redis.set(cursorKey, continuationToken);
+        token = continuationToken;
+      }
+      if (changes.length < this.settings.pageSize) break;
+    }
+    return applied;
+  }
+
+  private schedule(delayMs: number): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => void this.tick(), delayMs);
+    this.timer.unref();
+  }
+
+  private async tick(): Promise<void> {
+    try {
+      const applied = await this.pollOnce();
+      if (applied > 0) this.logger.debug({ message: 'Change feed applied', count: applied });
+      this.failures = 0;
+      this.schedule(this.settings.intervalMs);
+    } catch (err) {
+      this.failures++;
+      // Exponential backoff with jitter, capped at a minute.
+      const delay = Math.min(60_000, this.settings.intervalMs * 2 ** this.failures) * (0.5 + Math.random() / 2);
+      this.logger.warn(`Change feed poll failed (${this.failures} in a row, next in ${Math.round(delay)} ms): ${String(err)}`);
+      this.schedule(delay);
+    }
+  }
+}

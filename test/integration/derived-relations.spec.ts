@@ -1,0 +1,78 @@
+/**
+ * Derived relations on the real servers (DESIGN §3): pending grants reach
+ * OpenFGA's check as contextual tuples, so relations derived from them are
+ * seen before any flush; pending revokes are flushed before an "allowed"
+ * is trusted; discarded grants no longer allow.
+ */
+import { freshStore, testOptions } from '../support/env';
+import { readAllTuples } from '../support/fga-state';
+import { openService, OpenService } from '../support/service';
+
+describe('derived relations before a flush', () => {
+  let open: OpenService;
+  let other: OpenService;
+  beforeEach(async () => {
+    const options = testOptions(await freshStore('derived'));
+    open = openService(options);
+    other = openService({ ...options });
+  });
+  afterEach(async () => {
+    await open.close();
+    await other.close();
+  });
+
+  it('an owner grant is seen as viewer and editor at once, from any process', async () => {
+    expect(await other.service.check('user:a', 'viewer', 'document:1')).toBe(false);
+    await open.service.grant('user:a', 'owner', 'document:1');
+    expect(await other.service.check('user:a', 'viewer', 'document:1')).toBe(true);
+    expect(await other.service.check('user:a', 'editor', 'document:1')).toBe(true);
+    expect(await readAllTuples(open.core.options.storeId)).toEqual([]); // nothing flushed
+  });
+
+  it('group membership and parent folders pending together derive access', async () => {
+    await open.service.grantMany([
+      { user: 'user:a', relation: 'member', object: 'group:eng' },
+      { user: 'group:eng#member', relation: 'editor', object: 'folder:f' },
+      { user: 'folder:f', relation: 'parent', object: 'document:1' },
+    ]);
+    expect(await other.service.check('user:a', 'viewer', 'document:1')).toBe(true);
+    expect(await other.service.check('user:b', 'viewer', 'document:1')).toBe(false);
+  });
+
+  it('a revoke of the middle link denies again, before and after the flush', async () => {
+    await open.service.grantMany([
+      { user: 'user:a', relation: 'member', object: 'group:eng' },
+      { user: 'group:eng#member', relation: 'viewer', object: 'folder:f' },
+      { user: 'folder:f', relation: 'parent', object: 'document:1' },
+    ]);
+    expect(await other.service.check('user:a', 'viewer', 'document:1')).toBe(true);
+    await open.service.flush();
+    expect(await other.service.check('user:a', 'viewer', 'document:1')).toBe(true); // now cached from OpenFGA
+    await open.service.revoke('group:eng#member', 'viewer', 'folder:f');
+    expect(await other.service.check('user:a', 'viewer', 'document:1')).toBe(false);
+    await open.service.flush();
+    expect(await other.service.check('user:a', 'viewer', 'document:1')).toBe(false);
+  });
+
+  it('cleared grants no longer allow, also not from the cache', async () => {
+    await open.service.grant('user:a', 'owner', 'document:1');
+    expect(await other.service.check('user:a', 'viewer', 'document:1')).toBe(true);
+    expect(await open.service.clear()).toBe(1);
+    expect(await other.service.check('user:a', 'viewer', 'document:1')).toBe(false);
+  });
+
+  it('a pending poison grant does not break checks: it is dead-lettered and the check answers', async () => {
+    await open.service.grant('user:a', 'no_such_relation', 'document:1');
+    await open.service.grant('user:b', 'viewer', 'document:1');
+    expect(await other.service.check('user:c', 'viewer', 'document:1')).toBe(false);
+    expect((await open.service.status()).deadLettered).toBe(1);
+    expect(await other.service.check('user:b', 'viewer', 'document:1')).toBe(true);
+  });
+
+  it('more pending grants than fit as contextual tuples are flushed before asking OpenFGA', async () => {
+    const many = Array.from({ length: 150 }, (_, i) => ({ user: `user:u${i}`, relation: 'owner', object: `document:d${i}` }));
+    await open.service.grantMany(many);
+    expect(await other.service.check('user:u149', 'viewer', 'document:d149')).toBe(true);
+    expect((await open.service.status()).pending.total).toBe(0);
+  });
+});
