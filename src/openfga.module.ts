@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { createOpenFgaCore } from './core/openfga-core';
+import { FlushLifecycle } from './flush/flush-lifecycle';
 import { OPENFGA_CORE, OPENFGA_OPTIONS } from './openfga.constants';
 import { ConfigurableModuleClass, MODULE_OPTIONS_TOKEN } from './openfga.module-definition';
 import { OpenFgaService } from './openfga.service';
@@ -18,6 +19,8 @@ import { resolveOptions } from './options/resolve-options';
     { provide: OPENFGA_OPTIONS, useFactory: (raw: OpenFgaModuleOptions) => resolveOptions(raw), inject: [MODULE_OPTIONS_TOKEN] },
     { provide: OPENFGA_CORE, useFactory: (options: ResolvedOpenFgaOptions) => createOpenFgaCore(options), inject: [OPENFGA_OPTIONS] },
     OpenFgaService,
+    // Queue worker and cron trigger: started at bootstrap, stopped at shutdown.
+    FlushLifecycle,
   ],
   exports: [OpenFgaService, OPENFGA_OPTIONS, OPENFGA_CORE],
 })

@@ -12,6 +12,15 @@ export interface WriteOutcome {
   lastError?: ClassifiedError;
 }
 
+export interface WriteOptions {
+  /**
+   * Stops starting new requests once aborted (a job timeout): requests
+   * already sent finish (bounded by `requestTimeout`), the operations not
+   * sent yet come back in `retry` with the abort reason as `lastError`.
+   */
+  signal?: AbortSignal;
+}
+
 /**
  * Writes buffered operations to OpenFGA: grouped by model, chunked to the
  * server's tuples-per-write limit, chunks run with bounded parallelism.
@@ -25,7 +34,7 @@ export class TupleWriter {
     private readonly maxParallelRequests: number,
   ) {}
 
-  async write(operations: readonly BufferedOperation[]): Promise<WriteOutcome> {
+  async write(operations: readonly BufferedOperation[], { signal }: WriteOptions = {}): Promise<WriteOutcome> {
     const outcome: WriteOutcome = { written: [], dead: [], retry: [] };
     const chunks: BufferedOperation[][] = [];
     for (const group of groupByModel(operations)) {
@@ -33,13 +42,18 @@ export class TupleWriter {
     }
     let next = 0;
     const lane = async () => {
-      while (next < chunks.length) await this.writeChunk(chunks[next++], outcome);
+      while (next < chunks.length) await this.writeChunk(chunks[next++], outcome, signal);
     };
     await Promise.all(Array.from({ length: Math.min(this.maxParallelRequests, chunks.length) }, lane));
     return outcome;
   }
 
-  private async writeChunk(chunk: BufferedOperation[], outcome: WriteOutcome): Promise<void> {
+  private async writeChunk(chunk: BufferedOperation[], outcome: WriteOutcome, signal?: AbortSignal): Promise<void> {
+    if (signal?.aborted) {
+      outcome.retry.push(...chunk);
+      outcome.lastError = { kind: 'transient', message: abortMessage(signal) };
+      return;
+    }
     try {
       await this.client.write(
         chunk.filter((o) => o.kind === 'grant'),
@@ -57,11 +71,16 @@ export class TupleWriter {
         else outcome.dead.push({ operation: chunk[0], reason: failure.message });
       } else {
         const half = Math.ceil(chunk.length / 2);
-        await this.writeChunk(chunk.slice(0, half), outcome);
-        await this.writeChunk(chunk.slice(half), outcome);
+        await this.writeChunk(chunk.slice(0, half), outcome, signal);
+        await this.writeChunk(chunk.slice(half), outcome, signal);
       }
     }
   }
+}
+
+function abortMessage(signal: AbortSignal): string {
+  const reason: unknown = signal.reason;
+  return reason instanceof Error ? reason.message : String(reason ?? 'write aborted');
 }
 
 function groupByModel(operations: readonly BufferedOperation[]): BufferedOperation[][] {

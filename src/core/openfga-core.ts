@@ -7,7 +7,10 @@ import { TupleWriter } from '../client/tuple-writer';
 import { ConsistencyTokens } from '../consistency/consistency-token';
 import { Flusher } from '../flush/flusher';
 import { FlushTriggers } from '../flush/flush-triggers';
+import { InlineDispatcher } from '../flush/inline-dispatcher';
 import type { RedisConnection, ResolvedOpenFgaOptions } from '../options/openfga-options.interface';
+import type { FlushQueue } from '../queue/flush-queue.interface';
+import { loadFlushQueue } from '../queue/load-flush-queue';
 import { storeKeys } from '../redis/redis-keys';
 
 /** The framework-free core: what the service, the CLI bin and worker processes share. */
@@ -21,6 +24,8 @@ export interface OpenFgaCore {
   flusher: Flusher;
   triggers: FlushTriggers;
   tokens: ConsistencyTokens;
+  /** Queue mode (`queue.enabled`): the flusher enqueues one BullMQ job per batch; `startWorker()` processes them here. */
+  queue?: FlushQueue;
   /** Closes what the core opened (a Redis client passed in by the user stays open). */
   close(): Promise<void>;
 }
@@ -40,12 +45,23 @@ export function createOpenFgaCore(options: ResolvedOpenFgaOptions): OpenFgaCore 
   const client = new FgaClient(options);
   const writer = new TupleWriter(client, options.maxTuplesPerWrite, options.maxParallelRequests);
   const chunksPerBatch = Math.ceil(options.batchSize / options.maxTuplesPerWrite);
-  const flusher = new Flusher(buffer, writer, {
+  let queue: FlushQueue | undefined;
+  try {
+    queue = options.queue.enabled ? loadFlushQueue({ options, redis, buffer, writer }) : undefined;
+  } catch (err) {
+    if (owned) redis.disconnect(); // a failed start must not leave a connection keeping the process alive
+    throw err;
+  }
+  const dispatcher =
+    queue?.dispatcher ??
+    new InlineDispatcher(buffer, writer, {
+      leaseMs: options.leaseTtl * 1000,
+      retryBaseMs: options.retryBaseDelay * 1000,
+      retryMaxMs: options.retryMaxDelay * 1000,
+    });
+  const flusher = new Flusher(buffer, dispatcher, {
     batchSize: options.batchSize,
-    leaseMs: options.leaseTtl * 1000,
     lanes: Math.max(1, Math.floor(options.maxParallelRequests / chunksPerBatch)),
-    retryBaseMs: options.retryBaseDelay * 1000,
-    retryMaxMs: options.retryMaxDelay * 1000,
   });
   const triggers = new FlushTriggers(buffer, flusher, options.batchSize, options.flushInterval * 1000);
   return {
@@ -58,8 +74,11 @@ export function createOpenFgaCore(options: ResolvedOpenFgaOptions): OpenFgaCore 
     flusher,
     triggers,
     tokens: new ConsistencyTokens(options.prefix, options.storeId),
+    queue,
     async close() {
       triggers.stop();
+      // The worker's active jobs still settle through `redis`: close the queue first.
+      await queue?.close().catch(() => undefined);
       if (owned) await redis.quit().catch(() => redis.disconnect());
     },
   };
@@ -67,5 +86,7 @@ export function createOpenFgaCore(options: ResolvedOpenFgaOptions): OpenFgaCore 
 
 function connectRedis(connection: RedisConnection): { redis: Redis | Cluster; owned: boolean } {
   if (connection instanceof Redis || connection instanceof Cluster) return { redis: connection, owned: false };
-  return { redis: typeof connection === 'string' ? new Redis(connection) : new Redis(connection), owned: true };
+  if (typeof connection === 'string') return { redis: new Redis(connection), owned: true };
+  if ('cluster' in connection) return { redis: new Cluster(connection.cluster, connection.options), owned: true };
+  return { redis: new Redis(connection), owned: true };
 }

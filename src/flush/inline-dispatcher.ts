@@ -1,0 +1,70 @@
+import { Logger } from '@nestjs/common';
+import type { ClaimedBatch } from '../buffer/buffered-operation';
+import type { WriteBuffer } from '../buffer/write-buffer';
+import type { TupleWriter } from '../client/tuple-writer';
+import { backoffMs } from './backoff';
+import type { BatchDispatcher, BatchReport } from './batch-dispatcher';
+
+export interface InlineDispatcherSettings {
+  leaseMs: number;
+  retryBaseMs: number;
+  retryMaxMs: number;
+}
+
+/**
+ * Inline mode: the flushing process writes each batch to OpenFGA itself,
+ * renewing the lease meanwhile, and settles it. Operations hit by a
+ * transient failure stay leased until their backoff ends, then return to the buffer.
+ */
+export class InlineDispatcher implements BatchDispatcher {
+  readonly kind = 'inline';
+  private readonly logger = new Logger('OpenFgaFlusher');
+
+  constructor(
+    private readonly buffer: WriteBuffer,
+    private readonly writer: TupleWriter,
+    private readonly settings: InlineDispatcherSettings,
+  ) {}
+
+  get leaseMs(): number {
+    return this.settings.leaseMs;
+  }
+
+  async dispatch(batch: ClaimedBatch): Promise<BatchReport> {
+    const heartbeat = setInterval(
+      () => void this.buffer.extendLease(batch.id, this.settings.leaseMs).catch(() => undefined),
+      this.settings.leaseMs / 3,
+    );
+    let outcome;
+    try {
+      outcome = await this.writer.write(batch.operations);
+    } finally {
+      clearInterval(heartbeat);
+    }
+    const attempts = Math.max(0, ...outcome.retry.map((o) => o.attempts));
+    const left = await this.buffer.settle(batch.id, {
+      acked: outcome.written.map((o) => o.key),
+      dead: outcome.dead.map((d) => ({ key: d.operation.key, reason: d.reason })),
+      retryAt: outcome.retry.length ? Date.now() + backoffMs(attempts, this.settings.retryBaseMs, this.settings.retryMaxMs) : 0,
+    });
+    if (left === -1) {
+      // Our lease expired and another process took the batch over; it will be written there.
+      this.logger.warn(`Lease of batch ${batch.id} was lost before it was settled (flush took longer than leaseTtl?)`);
+    }
+    if (outcome.dead.length) {
+      this.logger.warn({
+        message: 'Operations dead-lettered',
+        count: outcome.dead.length,
+        reasons: [...new Set(outcome.dead.map((d) => d.reason))],
+      });
+    }
+    const report: BatchReport = {
+      writes: outcome.written.filter((o) => o.kind === 'grant').length,
+      deletes: outcome.written.filter((o) => o.kind === 'revoke').length,
+      failed: outcome.retry.length,
+      deadLettered: outcome.dead.length,
+    };
+    if (outcome.lastError) report.error = outcome.lastError.message;
+    return report;
+  }
+}

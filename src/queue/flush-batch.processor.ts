@@ -1,0 +1,121 @@
+import { Logger } from '@nestjs/common';
+import { Job, UnrecoverableError } from 'bullmq';
+import type { WriteBuffer } from '../buffer/write-buffer';
+import type { TupleWriter, WriteOutcome } from '../client/tuple-writer';
+import type { FlushJobData, FlushJobName, FlushJobResult } from './flush-job';
+import type { QueueSettings } from './queue-settings';
+
+/** A flush job as the processor receives it. */
+export type FlushJob = Job<FlushJobData, FlushJobResult, FlushJobName>;
+
+/**
+ * Processes one flush job: loads the leased batch it names, writes it with
+ * the `TupleWriter` (renewing the lease meanwhile) and settles it.
+ *
+ * - Permanent rejections are dead-lettered by operation; the job succeeds.
+ * - A transient failure (or the job timeout) throws, so BullMQ retries the
+ *   job with its exponential backoff; the rest of the batch stays leased.
+ * - On the last attempt the operations still unwritten are dead-lettered
+ *   with the last error, then the job fails.
+ * - A batch no longer leased (it was settled, or its lease expired and claim
+ *   returned it to the buffer) is left alone: the job ends as `gone`.
+ */
+export class FlushBatchProcessor {
+  private readonly logger = new Logger('OpenFgaFlushWorker');
+
+  constructor(
+    private readonly buffer: WriteBuffer,
+    private readonly writer: TupleWriter,
+    private readonly settings: QueueSettings,
+  ) {}
+
+  async process(job: FlushJob, _token?: string, cancel?: AbortSignal): Promise<FlushJobResult> {
+    const s = this.settings;
+    const { batchId, storeId, prefix } = job.data;
+    if (storeId !== s.storeId || prefix !== s.prefix) {
+      // Queue keys are per store and prefix, so only a misrouted job gets here; retrying cannot help.
+      throw new UnrecoverableError(
+        `Flush job ${job.id} belongs to store ${storeId} (prefix "${prefix}"), this worker serves ${s.storeId} (prefix "${s.prefix}")`,
+      );
+    }
+    const gone: FlushJobResult = { outcome: 'gone', writes: 0, deletes: 0, deadLettered: 0 };
+    // Renew before reading: a lease that claim already took back cannot be revived, so a
+    // batch we go on to write is ours until we settle it (no op on its tuples is in flight elsewhere).
+    if (!(await this.buffer.extendLease(batchId, s.leaseMs))) return this.gone(job, gone);
+    const batch = await this.buffer.loadBatch(batchId);
+    if (!batch) return this.gone(job, gone);
+
+    const attempt = job.attemptsMade + 1;
+    const final = attempt >= (job.opts.attempts ?? 1);
+    const started = Date.now();
+    const outcome = await this.writeWithinTimeout(batch.operations, batchId, cancel);
+
+    const lastError = outcome.lastError?.message ?? 'flush failed';
+    const dead = outcome.dead.map((d) => ({ key: d.operation.key, reason: d.reason }));
+    if (final) {
+      const reason = `${lastError} (flush job gave up after ${attempt} attempt${attempt > 1 ? 's' : ''})`;
+      for (const op of outcome.retry) dead.push({ key: op.key, reason });
+    }
+    const left = await this.buffer.settle(batchId, {
+      acked: outcome.written.map((o) => o.key),
+      dead,
+      // Whatever is left is still this job's: the lease must outlive BullMQ's retries.
+      retryAt: Date.now() + s.leaseMs,
+    });
+    if (left === -1) {
+      // The lease expired under us and claim returned the batch to the buffer: it is written
+      // again from there (writes are idempotent), so retrying this job would only duplicate work.
+      this.logger.warn({ message: 'Batch lease lost before settling; its operations were returned to the buffer', batchId, jobId: job.id });
+      return gone;
+    }
+    const result: FlushJobResult = {
+      outcome: 'settled',
+      writes: outcome.written.filter((o) => o.kind === 'grant').length,
+      deletes: outcome.written.filter((o) => o.kind === 'revoke').length,
+      deadLettered: dead.length,
+    };
+    const failed = final ? 0 : outcome.retry.length;
+    await this.buffer
+      .recordFlush({ ...result, failed, durationMs: Date.now() - started, jobId: job.id, attempt, ...(failed ? { error: lastError } : {}) })
+      .catch(() => undefined);
+    if (dead.length) {
+      this.logger.warn({
+        message: 'Operations dead-lettered',
+        jobId: job.id,
+        count: dead.length,
+        reasons: [...new Set(dead.map((d) => d.reason))],
+      });
+    }
+    if (outcome.retry.length) {
+      // Throwing hands the job back to BullMQ: retried after its backoff, or failed after the last attempt.
+      throw new Error(lastError);
+    }
+    return result;
+  }
+
+  /** Writes, renewing the lease; at the job timeout (or a BullMQ cancel) stops sending and returns what is left as `retry`. */
+  private async writeWithinTimeout(
+    operations: Parameters<TupleWriter['write']>[0],
+    batchId: string,
+    cancel?: AbortSignal,
+  ): Promise<WriteOutcome> {
+    const s = this.settings;
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(new Error(`flush job timed out after ${s.timeoutMs} ms`)), s.timeoutMs);
+    const onCancel = () => controller.abort(cancel?.reason ?? new Error('flush job cancelled'));
+    cancel?.addEventListener('abort', onCancel);
+    const heartbeat = setInterval(() => void this.buffer.extendLease(batchId, s.leaseMs).catch(() => undefined), s.heartbeatMs);
+    try {
+      return await this.writer.write(operations, { signal: controller.signal });
+    } finally {
+      clearTimeout(timer);
+      clearInterval(heartbeat);
+      cancel?.removeEventListener('abort', onCancel);
+    }
+  }
+
+  private gone(job: FlushJob, result: FlushJobResult): FlushJobResult {
+    this.logger.log({ message: 'Batch no longer leased; nothing to write', batchId: job.data.batchId, jobId: job.id });
+    return result;
+  }
+}

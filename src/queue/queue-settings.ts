@@ -1,0 +1,53 @@
+import type { ResolvedOpenFgaOptions } from '../options/openfga-options.interface';
+import { queueKeyPrefix, StoreKeys } from '../redis/redis-keys';
+
+/** Queue-mode settings derived from the module options, in milliseconds. */
+export interface QueueSettings {
+  name: string;
+  /** BullMQ key prefix: under the store's hash tag, see `queueKeyPrefix`. */
+  bullPrefix: string;
+  storeId: string;
+  prefix: string;
+  attempts: number;
+  backoffMs: number;
+  timeoutMs: number;
+  concurrency: number;
+  /**
+   * BullMQ lock of a running job, and the interval of its stalled-job check:
+   * a worker that died mid-job is noticed within about three times this.
+   */
+  lockMs: number;
+  /**
+   * Lease of a batch handed to a job: it must outlive the job's wait, every
+   * attempt and backoff, and the stalled-job recovery, so that the batch
+   * returns to the buffer only when its job is really lost.
+   */
+  leaseMs: number;
+  /** How often a running job renews its batch's lease. */
+  heartbeatMs: number;
+}
+
+export function queueSettings(options: ResolvedOpenFgaOptions, keys: StoreKeys): QueueSettings {
+  const q = options.queue;
+  const timeoutMs = q.timeout * 1000;
+  const lockMs = Math.max(1000, timeoutMs);
+  // An attempt stops sending at `timeout`, then waits for requests in flight (at most `requestTimeout`).
+  const perAttemptMs = timeoutMs + options.requestTimeout * 1000;
+  // BullMQ's exponential backoff waits backoff * 2^(n-1) after the n-th failure.
+  const backoffsMs = q.backoff * 1000 * (2 ** (q.attempts - 1) - 1);
+  const stallMs = 3 * lockMs;
+  const leaseTtlMs = options.leaseTtl * 1000;
+  return {
+    name: q.name,
+    bullPrefix: queueKeyPrefix(keys),
+    storeId: options.storeId,
+    prefix: options.prefix,
+    attempts: q.attempts,
+    backoffMs: q.backoff * 1000,
+    timeoutMs,
+    concurrency: q.concurrency,
+    lockMs,
+    leaseMs: Math.ceil(q.attempts * perAttemptMs + backoffsMs + stallMs + leaseTtlMs),
+    heartbeatMs: Math.max(50, leaseTtlMs / 3),
+  };
+}
