@@ -1,2 +1,9 @@
-// The testing entry point (nestjs-openfga/testing): filled by the testing-fake work.
-export {};
+// The testing entry point (`nestjs-openfga/testing`): an in-memory OpenFgaService and its assertions.
+// Nothing here loads ioredis or BullMQ, and nothing connects anywhere.
+export { OpenFgaFake, FAKE_STORE_ID } from './openfga-fake';
+export type { RecordedCheck, RecordedOperation } from './openfga-fake';
+export type { CheckResolver, OpenFgaFakeOptions } from './openfga-fake-options.interface';
+export { OpenFgaTestingModule } from './openfga-testing.module';
+export type { OpenFgaTestingModuleOptions } from './openfga-testing.module';
+export { OpenFgaAssertionError } from './openfga-assertion.error';
+export type { OpenFgaServiceContract } from './openfga-service-contract';

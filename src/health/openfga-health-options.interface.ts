@@ -1,0 +1,63 @@
+/**
+ * Thresholds and probes of `OpenFgaHealthIndicator`, set once with
+ * `OpenFgaHealthModule.forRoot()` and overridable per `isHealthy()` call.
+ * Durations are in seconds, as in the module options.
+ *
+ * @example
+ * OpenFgaHealthModule.forRoot({ maxPending: 5000, maxOldestAge: 120, maxDeadLetters: Infinity })
+ */
+export interface OpenFgaHealthOptions {
+  /** Unhealthy when more operations than this are pending (`status().pending.total`). Default 1000. */
+  maxPending?: number;
+  /** Unhealthy when the oldest pending operation is older than this many seconds. Default 60. */
+  maxOldestAge?: number;
+  /** Unhealthy when more operations than this are dead-lettered; `Infinity` ignores them. Default 0. */
+  maxDeadLetters?: number;
+  /** Also ask OpenFGA (a GetStore request on the configured store). Default `true`. */
+  checkOpenFga?: boolean;
+  /** Seconds Redis and OpenFGA each have to answer before they count as unreachable. Default 3. */
+  timeout?: number;
+}
+
+/**
+ * Defaults of `OpenFgaHealthOptions`.
+ *
+ * @example
+ * OpenFgaHealthModule.forRoot({ maxPending: DEFAULT_HEALTH_OPTIONS.maxPending * 5 })
+ */
+export const DEFAULT_HEALTH_OPTIONS: Required<OpenFgaHealthOptions> = {
+  maxPending: 1000,
+  maxOldestAge: 60,
+  maxDeadLetters: 0,
+  checkOpenFga: true,
+  timeout: 3,
+};
+
+/** Applies defaults and validates; a bad threshold fails at start-up (or at the call), never silently. */
+export function resolveHealthOptions(...layers: (OpenFgaHealthOptions | undefined)[]): Required<OpenFgaHealthOptions> {
+  const merged: Record<string, unknown> = { ...DEFAULT_HEALTH_OPTIONS };
+  for (const layer of layers) {
+    if (layer === undefined) continue;
+    if (typeof layer !== 'object' || layer === null)
+      throw new TypeError(`OpenFgaHealth options must be an object (received ${String(layer)})`);
+    for (const [key, value] of Object.entries(layer)) {
+      if (!(key in DEFAULT_HEALTH_OPTIONS)) {
+        throw new TypeError(`Unknown OpenFgaHealth option "${key}": expected one of ${Object.keys(DEFAULT_HEALTH_OPTIONS).join(', ')}`);
+      }
+      if (value !== undefined) merged[key] = value;
+    }
+  }
+  for (const key of ['maxPending', 'maxOldestAge', 'maxDeadLetters'] as const) {
+    const value = merged[key];
+    if (typeof value !== 'number' || Number.isNaN(value) || value < 0) {
+      throw new RangeError(`OpenFgaHealth option "${key}" must be a number >= 0, or Infinity (received ${String(value)})`);
+    }
+  }
+  if (typeof merged.timeout !== 'number' || !Number.isFinite(merged.timeout) || merged.timeout <= 0) {
+    throw new RangeError(`OpenFgaHealth option "timeout" must be a positive number of seconds (received ${String(merged.timeout)})`);
+  }
+  if (typeof merged.checkOpenFga !== 'boolean') {
+    throw new TypeError(`OpenFgaHealth option "checkOpenFga" must be true or false (received ${String(merged.checkOpenFga)})`);
+  }
+  return merged as Required<OpenFgaHealthOptions>;
+}

@@ -1,0 +1,136 @@
+import { Inject, Injectable, Optional } from '@nestjs/common';
+import { OPENFGA_OPTIONS } from '../openfga.constants';
+import { OpenFgaService, OpenFgaStatus } from '../openfga.service';
+import type { ResolvedOpenFgaOptions } from '../options/openfga-options.interface';
+import { OPENFGA_HEALTH_OPTIONS } from './openfga-health.module-definition';
+import { OpenFgaHealthOptions, resolveHealthOptions } from './openfga-health-options.interface';
+import { OpenFgaProbe } from './openfga-probe';
+
+/**
+ * What the indicator reports under its key. `status` and the layout follow
+ * @nestjs/terminus 11 (`HealthIndicatorService.check(key).up/down(details)`),
+ * so it lands in the health check's `info`/`error`/`details` as any indicator.
+ *
+ * @example
+ * { status: 'down', reasons: ['3 operations pending, over maxPending (2)'], message: '3 operations pending, ...',
+ *   redis: 'up', openfga: 'up', pending: 3, oldestAgeMs: 12, inFlight: 0, deadLettered: 0 }
+ */
+export type OpenFgaHealthDetails = {
+  status: 'up' | 'down';
+  /** Why it is down; empty when up. */
+  reasons: string[];
+  /** The reasons in one line (only when down), for dashboards that show `message`. */
+  message?: string;
+  /** Whether the buffer's Redis answered `status()` in time. */
+  redis: 'up' | 'down';
+  /** Whether OpenFGA answered in time; `skipped` with `checkOpenFga: false`. */
+  openfga: 'up' | 'down' | 'skipped';
+  /** Pending operations (absent when Redis is down). */
+  pending?: number;
+  /** Age of the oldest pending operation, null when nothing is pending (absent when Redis is down). */
+  oldestAgeMs?: number | null;
+  inFlight?: number;
+  deadLettered?: number;
+};
+
+/**
+ * The result of `isHealthy(key)`: terminus's `HealthIndicatorResult` shape,
+ * `{ [key]: { status: 'up' | 'down', ...details } }`.
+ *
+ * @example
+ * const result: OpenFgaHealthIndicatorResult<'openfga'> = await indicator.isHealthy('openfga');
+ * result.openfga.status; // 'up'
+ */
+export type OpenFgaHealthIndicatorResult<Key extends string = string> = { [K in Key]: OpenFgaHealthDetails };
+
+/**
+ * A @nestjs/terminus health indicator for the write-behind buffer: down when
+ * the backlog or the age of the oldest pending operation is over its
+ * threshold, when dead letters are present, or when Redis or OpenFGA do not
+ * answer in time; the reasons are in the details. It returns a `down` result
+ * (terminus 11 style) instead of throwing the deprecated `HealthCheckError`,
+ * and needs no import of @nestjs/terminus at run time.
+ *
+ * @example
+ * // in a controller method decorated with HealthCheck():
+ * return this.health.check([() => this.openfgaHealth.isHealthy('openfga')]);
+ */
+@Injectable()
+export class OpenFgaHealthIndicator {
+  private readonly defaults: Required<OpenFgaHealthOptions>;
+  private probe?: OpenFgaProbe;
+
+  constructor(
+    private readonly service: OpenFgaService,
+    @Inject(OPENFGA_OPTIONS) private readonly fgaOptions: ResolvedOpenFgaOptions,
+    @Optional() @Inject(OPENFGA_HEALTH_OPTIONS) defaults?: OpenFgaHealthOptions,
+  ) {
+    this.defaults = resolveHealthOptions(defaults);
+  }
+
+  /**
+   * Checks Redis (through `status()`) and OpenFGA in parallel, each bounded
+   * by `timeout`, then the thresholds. `options` override the module's for this call.
+   *
+   * @example
+   * await indicator.isHealthy('openfga', { maxPending: 500 });
+   */
+  async isHealthy<const Key extends string>(key: Key, options?: OpenFgaHealthOptions): Promise<OpenFgaHealthIndicatorResult<Key>> {
+    const o = resolveHealthOptions(this.defaults, options);
+    const timeoutMs = Math.round(o.timeout * 1000);
+    const [status, openfga] = await Promise.all([
+      settle(withTimeout(this.service.status(), timeoutMs)),
+      o.checkOpenFga ? settle(withTimeout(this.getProbe().reach(timeoutMs), timeoutMs)) : undefined,
+    ]);
+
+    const reasons: string[] = [];
+    const details: Omit<OpenFgaHealthDetails, 'status' | 'reasons'> = {
+      redis: status.ok ? 'up' : 'down',
+      openfga: openfga === undefined ? 'skipped' : openfga.ok ? 'up' : 'down',
+    };
+    if (!status.ok) reasons.push(`Redis unreachable: ${status.error}`);
+    if (openfga && !openfga.ok) reasons.push(`OpenFGA unreachable: ${openfga.error}`);
+    if (status.ok) {
+      const s: OpenFgaStatus = status.value;
+      Object.assign(details, { pending: s.pending.total, oldestAgeMs: s.oldestAgeMs, inFlight: s.inFlight, deadLettered: s.deadLettered });
+      if (s.pending.total > o.maxPending) {
+        reasons.push(`${operations(s.pending.total)} pending, over maxPending (${o.maxPending})`);
+      }
+      if (s.oldestAgeMs !== null && s.oldestAgeMs > o.maxOldestAge * 1000) {
+        reasons.push(`oldest pending operation is ${s.oldestAgeMs} ms old, over maxOldestAge (${o.maxOldestAge} s)`);
+      }
+      if (s.deadLettered > o.maxDeadLetters) {
+        reasons.push(`${operations(s.deadLettered)} dead-lettered, over maxDeadLetters (${o.maxDeadLetters}): see getDeadLetters()`);
+      }
+    }
+    const result: OpenFgaHealthDetails =
+      reasons.length > 0 ? { status: 'down', reasons, message: reasons.join('; '), ...details } : { status: 'up', reasons, ...details };
+    return { [key]: result } as OpenFgaHealthIndicatorResult<Key>;
+  }
+
+  private getProbe(): OpenFgaProbe {
+    this.probe ??= new OpenFgaProbe(this.fgaOptions);
+    return this.probe;
+  }
+}
+
+const operations = (n: number) => `${n} operation${n === 1 ? '' : 's'}`;
+
+type Settled<T> = { ok: true; value: T } | { ok: false; error: string };
+
+function settle<T>(promise: Promise<T>): Promise<Settled<T>> {
+  return promise.then(
+    (value) => ({ ok: true as const, value }),
+    (err: unknown) => ({ ok: false as const, error: err instanceof Error ? err.message : String(err) }),
+  );
+}
+
+/** Rejects after `ms`; the abandoned promise's late rejection is swallowed so it never goes unhandled. */
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  promise.catch(() => undefined);
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}

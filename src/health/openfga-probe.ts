@@ -1,0 +1,31 @@
+import { CredentialsMethod, OpenFgaApi, UserConfigurationParams } from '@openfga/sdk';
+import { classifyError } from '../client/classify-error';
+import type { ResolvedOpenFgaOptions } from '../options/openfga-options.interface';
+
+/**
+ * The cheapest request that proves OpenFGA serves this store with these
+ * credentials: GetStore. The SDK's own retries are off; the caller bounds time.
+ */
+export class OpenFgaProbe {
+  private readonly api: OpenFgaApi;
+
+  constructor(private readonly options: Pick<ResolvedOpenFgaOptions, 'apiUrl' | 'storeId' | 'credentials'>) {
+    const config: UserConfigurationParams = { apiUrl: options.apiUrl, retryParams: { maxRetry: 0 } };
+    if (options.credentials?.method === 'api_token') {
+      config.credentials = { method: CredentialsMethod.ApiToken, config: { token: options.credentials.config.token } };
+    } else if (options.credentials?.method === 'client_credentials') {
+      config.credentials = { method: CredentialsMethod.ClientCredentials, config: options.credentials.config };
+    }
+    this.api = new OpenFgaApi(config);
+  }
+
+  /** Resolves when OpenFGA answered; rejects with a message naming the cause (never the credentials). */
+  async reach(timeoutMs: number): Promise<void> {
+    try {
+      await this.api.getStore(this.options.storeId, { timeout: timeoutMs });
+    } catch (err) {
+      const e = classifyError(err);
+      throw new Error([e.status, e.code, e.message].filter((part) => part !== undefined && part !== '').join(' '));
+    }
+  }
+}

@@ -1,0 +1,10 @@
+/**
+ * Thrown by the fake's `assert*` methods. The message says what was expected
+ * and lists what the fake recorded, so a failing test explains itself.
+ *
+ * @example
+ * expect(() => fake.assertGranted('user:anne', 'viewer', 'document:1')).toThrow(OpenFgaAssertionError);
+ */
+export class OpenFgaAssertionError extends Error {
+  override readonly name = 'OpenFgaAssertionError';
+}

@@ -1,0 +1,249 @@
+/**
+ * DESIGN §5: the @nestjs/terminus health indicator, on the real Redis and
+ * OpenFGA: thresholds on backlog, age and dead letters, and unreachable
+ * servers, each with its reason in the details.
+ */
+import { Controller, Get, INestApplication } from '@nestjs/common';
+import { HealthCheck, HealthCheckService, HealthIndicatorService, TerminusModule } from '@nestjs/terminus';
+import { Test } from '@nestjs/testing';
+import { spawnSync } from 'node:child_process';
+import { createServer, Server, Socket } from 'node:net';
+import { join } from 'node:path';
+import request from 'supertest';
+import { OpenFgaModule, OpenFgaModuleOptions, OpenFgaService } from '../../src';
+import { OpenFgaHealthIndicator, OpenFgaHealthModule, OpenFgaHealthOptions } from '../../src/health';
+import { OpenFgaTestingModule } from '../../src/testing';
+import { freshStore, testOptions } from '../support/env';
+import { freePort, startRedis } from '../support/servers';
+import type { TestStore } from '../support/store';
+
+@Controller('health')
+class HealthController {
+  constructor(
+    private readonly health: HealthCheckService,
+    private readonly openfga: OpenFgaHealthIndicator,
+  ) {}
+
+  @Get()
+  @HealthCheck()
+  check() {
+    return this.health.check([() => this.openfga.isHealthy('openfga')]);
+  }
+}
+
+async function openApp(options: OpenFgaModuleOptions, health?: OpenFgaHealthOptions): Promise<INestApplication> {
+  const moduleRef = await Test.createTestingModule({
+    imports: [
+      OpenFgaModule.forRoot(options),
+      TerminusModule.forRoot({ logger: false }),
+      health ? OpenFgaHealthModule.forRoot(health) : OpenFgaHealthModule,
+    ],
+    controllers: [HealthController],
+  }).compile();
+  const app = moduleRef.createNestApplication({ logger: false });
+  await app.init();
+  return app;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('OpenFgaHealthIndicator on the real servers', () => {
+  let store: TestStore;
+  const apps: INestApplication[] = [];
+  const open = async (options: OpenFgaModuleOptions, health?: OpenFgaHealthOptions) => {
+    const app = await openApp(options, health);
+    apps.push(app);
+    return app;
+  };
+
+  beforeAll(async () => {
+    store = await freshStore('health');
+  });
+  afterEach(async () => {
+    await Promise.all(apps.splice(0).map((a) => a.close()));
+  });
+
+  it('is healthy with an empty buffer and both servers up, and says so through terminus', async () => {
+    const app = await open(testOptions(store));
+    const res = await request(app.getHttpServer()).get('/health').expect(200);
+    expect(res.body).toEqual({
+      status: 'ok',
+      info: {
+        openfga: { status: 'up', reasons: [], redis: 'up', openfga: 'up', pending: 0, oldestAgeMs: null, inFlight: 0, deadLettered: 0 },
+      },
+      error: {},
+      details: expect.objectContaining({ openfga: expect.objectContaining({ status: 'up' }) }),
+    });
+  });
+
+  it('builds the same result terminus 11 HealthIndicatorService builds', async () => {
+    const app = await open(testOptions(store));
+    const result = await app.get(OpenFgaHealthIndicator).isHealthy('fga');
+    const { status, ...details } = result.fga;
+    expect(status).toBe('up');
+    expect(result).toEqual(new HealthIndicatorService().check('fga').up(details));
+  });
+
+  it('is unhealthy when the backlog is over maxPending, and healthy again once flushed', async () => {
+    const app = await open(testOptions(store), { maxPending: 2 });
+    const fga = app.get(OpenFgaService);
+    await fga.grantMany(['a', 'b', 'c'].map((id) => ({ user: `user:${id}`, relation: 'viewer', object: 'document:backlog' })));
+
+    const res = await request(app.getHttpServer()).get('/health').expect(503);
+    expect(res.body.status).toBe('error');
+    expect(res.body.error.openfga).toMatchObject({
+      status: 'down',
+      redis: 'up',
+      openfga: 'up',
+      pending: 3,
+      reasons: ['3 operations pending, over maxPending (2)'],
+      message: '3 operations pending, over maxPending (2)',
+    });
+
+    expect(await fga.flush()).toMatchObject({ writes: 3, failed: 0 });
+    await request(app.getHttpServer()).get('/health').expect(200);
+  });
+
+  it('is unhealthy when the oldest pending operation is older than maxOldestAge', async () => {
+    const app = await open(testOptions(store));
+    await app.get(OpenFgaService).grant('user:anne', 'viewer', 'document:age');
+    await sleep(300);
+    const indicator = app.get(OpenFgaHealthIndicator);
+    const { openfga } = await indicator.isHealthy('openfga', { maxOldestAge: 0.2 });
+    expect(openfga.status).toBe('down');
+    expect(openfga.oldestAgeMs).toBeGreaterThanOrEqual(300);
+    expect(openfga.reasons).toEqual([expect.stringMatching(/^oldest pending operation is \d+ ms old, over maxOldestAge \(0\.2 s\)$/)]);
+    // The module defaults (60 s) are not exceeded.
+    expect((await indicator.isHealthy('openfga')).openfga.status).toBe('up');
+  });
+
+  it('is unhealthy while dead letters are present (configurable), healthy after they are purged', async () => {
+    const app = await open(testOptions(store));
+    const fga = app.get(OpenFgaService);
+    const indicator = app.get(OpenFgaHealthIndicator);
+    // Well-formed, but the fixture model has no relation "approver" on documents: OpenFGA rejects it.
+    await fga.grant('user:anne', 'approver', 'document:dead');
+    expect(await fga.flush()).toMatchObject({ deadLettered: 1 });
+
+    const { openfga } = await indicator.isHealthy('openfga');
+    expect(openfga).toMatchObject({ status: 'down', deadLettered: 1, pending: 0 });
+    expect(openfga.reasons).toEqual(['1 operation dead-lettered, over maxDeadLetters (0): see getDeadLetters()']);
+    expect((await indicator.isHealthy('openfga', { maxDeadLetters: Infinity })).openfga.status).toBe('up');
+    expect((await indicator.isHealthy('openfga', { maxDeadLetters: 1 })).openfga.status).toBe('up');
+
+    expect(await fga.purgeDeadLetters()).toBe(1);
+    expect((await indicator.isHealthy('openfga')).openfga.status).toBe('up');
+  });
+
+  it('is unhealthy when OpenFGA is unreachable (closed loopback port), with the cause, in bounded time', async () => {
+    const app = await open(testOptions(store, { apiUrl: `http://127.0.0.1:${await freePort()}` }));
+    const started = Date.now();
+    const res = await request(app.getHttpServer()).get('/health').expect(503);
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(res.body.error.openfga).toMatchObject({ status: 'down', redis: 'up', openfga: 'down', pending: 0 });
+    expect(res.body.error.openfga.reasons).toEqual([expect.stringMatching(/^OpenFGA unreachable: .*ECONNREFUSED/)]);
+  });
+
+  it('is unhealthy when OpenFGA does not answer within timeout (a loopback listener that never replies)', async () => {
+    const sockets = new Set<Socket>();
+    const blackHole: Server = createServer((socket) => {
+      sockets.add(socket);
+      socket.on('close', () => sockets.delete(socket));
+    });
+    const port = await freePort();
+    await new Promise<void>((res) => blackHole.listen(port, '127.0.0.1', res));
+    try {
+      const app = await open(testOptions(store, { apiUrl: `http://127.0.0.1:${port}` }), { timeout: 0.5 });
+      const started = Date.now();
+      const { openfga } = await app.get(OpenFgaHealthIndicator).isHealthy('openfga');
+      expect(Date.now() - started).toBeLessThan(3000);
+      expect(openfga).toMatchObject({ status: 'down', redis: 'up', openfga: 'down' });
+      expect(openfga.reasons).toEqual([expect.stringMatching(/^OpenFGA unreachable: .*500 ms/)]);
+    } finally {
+      sockets.forEach((s) => s.destroy());
+      await new Promise((res) => blackHole.close(res));
+    }
+  });
+
+  it('skips OpenFGA with checkOpenFga: false', async () => {
+    const app = await open(testOptions(store, { apiUrl: `http://127.0.0.1:${await freePort()}` }), { checkOpenFga: false });
+    const { openfga } = await app.get(OpenFgaHealthIndicator).isHealthy('openfga');
+    expect(openfga).toMatchObject({ status: 'up', openfga: 'skipped', redis: 'up' });
+  });
+
+  it('is unhealthy when Redis goes away, within the timeout, and healthy once it is back', async () => {
+    const redis = await startRedis();
+    try {
+      const app = await open(testOptions(store, { redis: redis.url }), { timeout: 1 });
+      const indicator = app.get(OpenFgaHealthIndicator);
+      expect((await indicator.isHealthy('openfga')).openfga).toMatchObject({ status: 'up', redis: 'up' });
+
+      await redis.stop();
+      const started = Date.now();
+      const { openfga } = await indicator.isHealthy('openfga');
+      expect(Date.now() - started).toBeLessThan(3000);
+      expect(openfga).toMatchObject({ status: 'down', redis: 'down', openfga: 'up' });
+      expect(openfga.pending).toBeUndefined();
+      expect(openfga.reasons).toEqual([expect.stringMatching(/^Redis unreachable: /)]);
+
+      // Back on the same port (a fresh, empty Redis): the client reconnects and the indicator recovers.
+      const back = await startRedis({ port: redis.port });
+      try {
+        const deadline = Date.now() + 15_000;
+        let status = 'down';
+        while (status !== 'up' && Date.now() < deadline) {
+          status = (await indicator.isHealthy('openfga')).openfga.status;
+          if (status !== 'up') await sleep(100);
+        }
+        expect(status).toBe('up');
+        await app.close();
+        apps.splice(apps.indexOf(app), 1);
+      } finally {
+        await back.stop();
+      }
+    } finally {
+      await redis.stop();
+    }
+  });
+
+  it('rejects bad thresholds at start-up and per call, naming the option', async () => {
+    // The testing module stands in for OpenFgaModule here, so a failed compile leaves no Redis client behind.
+    await expect(
+      Test.createTestingModule({ imports: [OpenFgaTestingModule.forRoot(), OpenFgaHealthModule.forRoot({ maxPending: -1 })] }).compile(),
+    ).rejects.toThrow('OpenFgaHealth option "maxPending" must be a number >= 0, or Infinity (received -1)');
+    const app = await open(testOptions(store));
+    const indicator = app.get(OpenFgaHealthIndicator);
+    await expect(indicator.isHealthy('openfga', { timeout: 0 })).rejects.toThrow('OpenFgaHealth option "timeout"');
+    await expect(indicator.isHealthy('openfga', { maxPendng: 1 } as OpenFgaHealthOptions)).rejects.toThrow(
+      'Unknown OpenFgaHealth option "maxPendng"',
+    );
+  });
+
+  it('takes its thresholds from forRootAsync', async () => {
+    const moduleRef = await Test.createTestingModule({
+      imports: [
+        OpenFgaModule.forRoot(testOptions(store)),
+        OpenFgaHealthModule.forRootAsync({ useFactory: async () => ({ maxPending: 0 }) }),
+      ],
+    }).compile();
+    const app = moduleRef.createNestApplication({ logger: false });
+    apps.push(app);
+    await app.init();
+    await app.get(OpenFgaService).grant('user:anne', 'viewer', 'document:async');
+    const { openfga } = await app.get(OpenFgaHealthIndicator).isHealthy('openfga');
+    expect(openfga.reasons).toEqual(['1 operation pending, over maxPending (0)']);
+  });
+
+  it('does not load @nestjs/terminus at run time, so the main entry point may export it without a new dependency', () => {
+    const script = "require('./src/health'); process.stdout.write(JSON.stringify(Object.keys(require.cache)));";
+    const out = spawnSync(process.execPath, ['-r', 'ts-node/register/transpile-only', '-e', script], {
+      cwd: join(__dirname, '..', '..'),
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect(out.status).toBe(0);
+    const loaded = JSON.parse(out.stdout) as string[];
+    expect(loaded.some((f) => f.endsWith(join('src', 'health', 'openfga-health.indicator.ts')))).toBe(true);
+    expect(loaded.filter((f) => /node_modules[\\/]@nestjs[\\/]terminus[\\/]/.test(f))).toEqual([]);
+  });
+});
