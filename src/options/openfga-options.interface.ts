@@ -1,7 +1,13 @@
-import type { Cluster, Redis, RedisOptions } from 'ioredis';
+import type { Cluster, ClusterOptions, Redis, RedisOptions } from 'ioredis';
 
-/** How the module reaches Redis: a URL, ioredis options, or a client you own (also a Cluster). */
-export type RedisConnection = string | RedisOptions | Redis | Cluster;
+/** How the module reaches Redis: a URL, ioredis options, Cluster nodes, or a client you own (also a Cluster). */
+export type RedisConnection = string | RedisOptions | RedisClusterConnection | Redis | Cluster;
+
+/** A Redis Cluster the module connects to (and closes) itself. */
+export interface RedisClusterConnection {
+  cluster: { host: string; port: number }[];
+  options?: ClusterOptions;
+}
 
 /** Credentials for OpenFGA, passed to @openfga/sdk as they are. */
 export type OpenFgaCredentials =

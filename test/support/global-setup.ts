@@ -5,7 +5,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PROJECT_ROOT, startOpenFga, startRedis, startWithTestcontainers, RunningServer } from './servers';
+import { PROJECT_ROOT, startOpenFga, startRedis, startRedisCluster, startWithTestcontainers, RunningServer } from './servers';
 import { createStore } from './store';
 
 declare global {
@@ -20,12 +20,19 @@ export default async function globalSetup(): Promise<void> {
       : await Promise.all([startRedis(), startOpenFga()]).then(([redis, openfga]) => ({ redis, openfga }));
   globalThis.__NESTJS_OPENFGA_SERVERS__ = [servers.redis, servers.openfga];
   try {
+    // NESTJS_OPENFGA_REDIS=cluster runs the suites against a 3-master Redis Cluster instead.
+    if (process.env.NESTJS_OPENFGA_REDIS === 'cluster') {
+      const cluster = await startRedisCluster(3);
+      globalThis.__NESTJS_OPENFGA_SERVERS__.push(cluster);
+      process.env.TEST_REDIS_CLUSTER_NODES = JSON.stringify(cluster.nodes);
+    }
     const store = await createStore(servers.openfga.apiUrl, 'nestjs-openfga-tests');
     const env = {
       TEST_REDIS_URL: servers.redis.url,
       TEST_OPENFGA_URL: servers.openfga.apiUrl,
       TEST_OPENFGA_STORE_ID: store.storeId,
       TEST_OPENFGA_MODEL_ID: store.modelId,
+      ...(process.env.TEST_REDIS_CLUSTER_NODES ? { TEST_REDIS_CLUSTER_NODES: process.env.TEST_REDIS_CLUSTER_NODES } : {}),
     };
     Object.assign(process.env, env);
     writeFileSync(join(PROJECT_ROOT, '.jest-servers.json'), JSON.stringify(env, null, 2));

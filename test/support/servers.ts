@@ -229,3 +229,38 @@ export async function startWithTestcontainers(): Promise<{ redis: RunningRedis; 
     },
   };
 }
+
+export interface RunningRedisCluster extends RunningServer {
+  nodes: { host: string; port: number }[];
+}
+
+/** A Redis Cluster of `masters` redis-server processes (no replicas) on free loopback ports. */
+export async function startRedisCluster(masters = 3): Promise<RunningRedisCluster> {
+  const members: RunningRedis[] = [];
+  try {
+    for (let i = 0; i < masters; i++) {
+      members.push(await startRedis({ args: ['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', '5000'] }));
+    }
+    const created = spawnSync(
+      'redis-cli',
+      ['--cluster', 'create', ...members.map((m) => `127.0.0.1:${m.port}`), '--cluster-replicas', '0', '--cluster-yes'],
+      { encoding: 'utf8', timeout: 30_000 },
+    );
+    if (created.status !== 0) throw new Error(`redis-cli --cluster create failed: ${created.stdout}${created.stderr}`);
+    const first = members[0].port;
+    await waitUntil(
+      'redis cluster state ok',
+      async () => spawnSync('redis-cli', ['-p', String(first), 'cluster', 'info'], { encoding: 'utf8' }).stdout.includes('cluster_state:ok'),
+      30_000,
+    );
+  } catch (err) {
+    await Promise.all(members.map((m) => m.stop()));
+    throw err;
+  }
+  return {
+    nodes: members.map((m) => ({ host: '127.0.0.1', port: m.port })),
+    stop: async () => {
+      await Promise.all(members.map((m) => m.stop()));
+    },
+  };
+}
