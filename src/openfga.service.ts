@@ -4,6 +4,8 @@ import { BufferCounts } from './buffer/write-buffer';
 import { CheckUnavailableError } from './check/check-unavailable.error';
 import { InvalidConsistencyTokenError } from './consistency/consistency-token';
 import type { CacheSnapshot } from './cache/check-cache';
+import type { ChangeFeedStatus } from './changefeed/change-feed-poller';
+import type { FlushQueueCounts } from './queue/flush-queue.interface';
 import { classifyError } from './client/classify-error';
 import { tupleKey } from './redis/redis-keys';
 import type { OpenFgaCore } from './core/openfga-core';
@@ -15,7 +17,12 @@ import { validateOperations, validateTuple } from './tuple/validate-tuple';
 /** An opaque string naming the buffer position of a write (see `check`'s consistency options). */
 export type ConsistencyToken = string;
 
-export type OpenFgaStatus = BufferCounts;
+export interface OpenFgaStatus extends BufferCounts {
+  /** Present when `changeFeed.enabled`. */
+  changeFeed?: ChangeFeedStatus;
+  /** BullMQ job counts, in queue mode. */
+  queue?: FlushQueueCounts;
+}
 
 /**
  * - `minimize-latency` (default): buffer, then cache, then OpenFGA.
@@ -45,6 +52,7 @@ export interface CheckOptions {
 export class OpenFgaService implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
   private readonly logger = new Logger('OpenFgaService');
   private readonly inFlightChecks = new Map<string, Promise<boolean>>();
+  private shuttingDown = false;
 
   constructor(@Inject(OPENFGA_CORE) private readonly core: OpenFgaCore) {}
 
@@ -93,9 +101,15 @@ export class OpenFgaService implements OnApplicationBootstrap, BeforeApplication
     }
   }
 
-  /** Buffer backlog, in-flight and dead-letter counts, and the last flush. */
-  status(): Promise<OpenFgaStatus> {
-    return this.core.buffer.counts();
+  /** Buffer backlog, in-flight and dead-letter counts, the last flush, the change feed's lag and (queue mode) job counts. */
+  async status(): Promise<OpenFgaStatus> {
+    const { buffer, changeFeed, options, queue } = this.core;
+    const [counts, feed, jobs] = await Promise.all([
+      buffer.counts(),
+      options.changeFeed.enabled ? changeFeed.status() : undefined,
+      queue?.counts(),
+    ]);
+    return { ...counts, ...(feed ? { changeFeed: feed } : {}), ...(jobs ? { queue: jobs } : {}) };
   }
 
   /** Pending (not yet claimed) operations with their timestamps, oldest first. */
@@ -132,10 +146,14 @@ export class OpenFgaService implements OnApplicationBootstrap, BeforeApplication
 
   onApplicationBootstrap(): void {
     if (this.core.options.enabled && this.core.options.autoFlush) this.core.triggers.start();
+    if (this.core.options.changeFeed.enabled) this.core.changeFeed.start();
   }
 
   async beforeApplicationShutdown(): Promise<void> {
+    if (this.shuttingDown) return; // a second close() must not flush again
+    this.shuttingDown = true;
     this.core.triggers.stop();
+    await this.core.changeFeed.stop();
     if (!this.core.options.enabled || !this.core.options.flushOnShutdown) return;
     const timeoutMs = this.core.options.shutdownTimeout * 1000;
     try {
@@ -190,20 +208,23 @@ export class OpenFgaService implements OnApplicationBootstrap, BeforeApplication
 
   /** Flushes until every operation up to `seq` has reached OpenFGA (or was dead-lettered). */
   private async flushThrough(t: Tuple, seq: number, deadline: number): Promise<void> {
-    let flushed = false;
     for (;;) {
       const { oldestOutstanding } = await this.core.buffer.positions();
       if (oldestOutstanding === null || oldestOutstanding > seq) return;
-      if (Date.now() >= deadline) throw new CheckUnavailableError(t, 'buffered writes could not reach OpenFGA in time');
-      if (!flushed) {
-        const result = await this.core.flusher.flush({ timeoutMs: Math.max(0, deadline - Date.now()) });
-        if (result.failed > 0)
-          throw new CheckUnavailableError(t, `buffered writes could not be written: ${result.error ?? 'OpenFGA unavailable'}`);
-        flushed = true;
-      } else {
-        await new Promise((r) => setTimeout(r, 25)); // in flight in another process
-      }
+      await this.advanceFlush(t, deadline, 'buffered writes');
     }
+  }
+
+  /**
+   * One step of waiting for buffered writes to reach OpenFGA: flush what this
+   * process can claim (also ops released since the last step), else give
+   * other processes or queue workers a moment. Fails closed at the deadline.
+   */
+  private async advanceFlush(t: Tuple, deadline: number, what: string): Promise<void> {
+    if (Date.now() >= deadline) throw new CheckUnavailableError(t, `${what} could not reach OpenFGA in time`);
+    const result = await this.core.flusher.flush({ timeoutMs: Math.max(0, deadline - Date.now()) });
+    if (result.failed > 0) throw new CheckUnavailableError(t, `${what} could not be written: ${result.error ?? 'OpenFGA unavailable'}`);
+    if (result.writes + result.deletes + result.deadLettered + (result.queued ?? 0) === 0) await new Promise((r) => setTimeout(r, 25));
   }
 
   private async resolveCheck(t: Tuple, deadline: number, freshAt: number | undefined): Promise<boolean> {
@@ -223,17 +244,8 @@ export class OpenFgaService implements OnApplicationBootstrap, BeforeApplication
     let allowed = await this.askOpenFga(t, found.snapshot, fresh);
     // A pending revoke (of this or any tuple it may derive from) can make an
     // OpenFGA "allowed" stale: write the revokes first, then ask again.
-    let flushed = false;
     while (allowed && found.snapshot.outstandingRevokes > 0) {
-      if (Date.now() >= deadline) throw new CheckUnavailableError(t, 'revokes are still on their way to OpenFGA');
-      if (!flushed) {
-        const result = await this.core.flusher.flush({ timeoutMs: Math.max(0, deadline - Date.now()) });
-        if (result.failed > 0)
-          throw new CheckUnavailableError(t, `pending revokes could not be written: ${result.error ?? 'OpenFGA unavailable'}`);
-        flushed = true;
-      } else {
-        await new Promise((r) => setTimeout(r, 25)); // revokes in flight in another process
-      }
+      await this.advanceFlush(t, deadline, 'pending revokes');
       found = await lookup();
       if (found.source !== 'miss') return found.allowed;
       allowed = await this.askOpenFga(t, found.snapshot, true);

@@ -52,7 +52,10 @@ export class OpenFgaCliBinModule {
   static register(config: OpenFgaCliEnvConfig, redis: Redis | Cluster): DynamicModule {
     return {
       module: OpenFgaCliBinModule,
-      imports: [OpenFgaModule.forRoot({ ...config.options, redis, autoFlush: false, flushOnShutdown: false }), OpenFgaCliModule],
+      imports: [
+        OpenFgaModule.forRoot({ ...config.options, redis, autoFlush: false, flushOnShutdown: false, changeFeed: { enabled: false } }),
+        OpenFgaCliModule,
+      ],
       providers: [OpenFgaCliBinProgram],
     };
   }

@@ -11,7 +11,8 @@ import { InlineDispatcher } from '../flush/inline-dispatcher';
 import type { RedisConnection, ResolvedOpenFgaOptions } from '../options/openfga-options.interface';
 import type { FlushQueue } from '../queue/flush-queue.interface';
 import { loadFlushQueue } from '../queue/load-flush-queue';
-import { storeKeys } from '../redis/redis-keys';
+import { ChangeFeedPoller } from '../changefeed/change-feed-poller';
+import { changeFeedKeys, storeKeys } from '../redis/redis-keys';
 
 /** The framework-free core: what the service, the CLI bin and worker processes share. */
 export interface OpenFgaCore {
@@ -24,6 +25,8 @@ export interface OpenFgaCore {
   flusher: Flusher;
   triggers: FlushTriggers;
   tokens: ConsistencyTokens;
+  /** Change-feed invalidation (started by the service when `changeFeed.enabled`). */
+  changeFeed: ChangeFeedPoller;
   /** Queue mode (`queue.enabled`): the flusher enqueues one BullMQ job per batch; `startWorker()` processes them here. */
   queue?: FlushQueue;
   /** Closes what the core opened (a Redis client passed in by the user stays open). */
@@ -64,6 +67,12 @@ export function createOpenFgaCore(options: ResolvedOpenFgaOptions): OpenFgaCore 
     lanes: Math.max(1, Math.floor(options.maxParallelRequests / chunksPerBatch)),
   });
   const triggers = new FlushTriggers(buffer, flusher, options.batchSize, options.flushInterval * 1000);
+  const changeFeed = new ChangeFeedPoller(redis, scripts, buffer, client, changeFeedKeys(keys), {
+    intervalMs: options.changeFeed.interval * 1000,
+    types: options.changeFeed.types.length ? options.changeFeed.types : [undefined],
+    pageSize: options.changeFeed.pageSize,
+  });
+  let closed = false;
   return {
     options,
     redis,
@@ -75,11 +84,15 @@ export function createOpenFgaCore(options: ResolvedOpenFgaOptions): OpenFgaCore 
     triggers,
     tokens: new ConsistencyTokens(options.prefix, options.storeId),
     queue,
+    changeFeed,
     async close() {
+      if (closed) return;
+      closed = true;
       triggers.stop();
+      await changeFeed.stop();
       // The worker's active jobs still settle through `redis`: close the queue first.
       await queue?.close().catch(() => undefined);
-      if (owned) await redis.quit().catch(() => redis.disconnect());
+      if (owned) await closeRedis(redis);
     },
   };
 }
@@ -89,4 +102,17 @@ function connectRedis(connection: RedisConnection): { redis: Redis | Cluster; ow
   if (typeof connection === 'string') return { redis: new Redis(connection), owned: true };
   if ('cluster' in connection) return { redis: new Cluster(connection.cluster, connection.options), owned: true };
   return { redis: new Redis(connection), owned: true };
+}
+
+/**
+ * QUIT when connected; otherwise (Redis down) drop the connection at once:
+ * QUIT would wait behind commands retried in ioredis's offline queue.
+ */
+async function closeRedis(redis: Redis | Cluster): Promise<void> {
+  if (redis.status !== 'ready') {
+    redis.disconnect();
+    return;
+  }
+  await Promise.race([redis.quit(), new Promise((r) => setTimeout(r, 2000).unref())]).catch(() => undefined);
+  if ((redis.status as string) !== 'end') redis.disconnect();
 }

@@ -104,6 +104,23 @@ describe('OpenFgaModule', () => {
     await second.app.close();
   });
 
+  it('starts the change feed at bootstrap: a direct SDK write reaches the cache, status() reports the lag', async () => {
+    const { app, fga } = await boot(testOptions(store, { changeFeed: { interval: 0.2 } }));
+    try {
+      expect(await fga.check('user:a', 'viewer', 'document:1')).toBe(false); // cached denial
+      const { OpenFgaClient } = await import('@openfga/sdk');
+      const { serverEnv } = await import('../support/env');
+      await new OpenFgaClient({ apiUrl: serverEnv().apiUrl, storeId: store.storeId }).writeTuples([
+        { user: 'user:a', relation: 'viewer', object: 'document:1' },
+      ]);
+      await eventually(() => fga.check('user:a', 'viewer', 'document:1'), 5000);
+      expect((await fga.status()).changeFeed).toMatchObject({ polling: true, lagMs: expect.any(Number) });
+    } finally {
+      await app.close();
+    }
+    expect(await app.close().then(() => 'closed twice')).toBe('closed twice'); // idempotent shutdown
+  });
+
   it('enabled: false writes straight through to OpenFGA and still invalidates the cache', async () => {
     const { app, fga } = await boot(testOptions(store, { enabled: false }));
     try {

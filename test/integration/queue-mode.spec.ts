@@ -36,6 +36,7 @@ describe('queue mode', () => {
       requestTimeout: 1,
       retryBaseDelay: 0.05,
       retryMaxDelay: 0.2,
+      changeFeed: { enabled: false }, // tests count connections through a proxy: no poller traffic
       ...overrides,
       queue: { enabled: true, attempts: 3, backoff: 0.2, timeout: 1, ...queue },
     });
