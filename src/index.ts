@@ -30,3 +30,5 @@ export { OpenFgaHealthIndicator, OpenFgaHealthModule, OPENFGA_HEALTH_OPTIONS, DE
 export type { OpenFgaHealthDetails, OpenFgaHealthIndicatorResult, OpenFgaHealthOptions } from './health';
 export type { OpenFgaChangeFeedOptions, RedisClusterConnection } from './options/openfga-options.interface';
 export type { ChangeFeedStatus } from './changefeed/change-feed-poller';
+export { OpenFgaEvents } from './observability/openfga-events';
+export type { OpenFgaEventMap, OpenFgaEventName } from './observability/openfga-events';

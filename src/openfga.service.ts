@@ -6,6 +6,7 @@ import { InvalidConsistencyTokenError } from './consistency/consistency-token';
 import type { CacheSnapshot } from './cache/check-cache';
 import type { ChangeFeedStatus } from './changefeed/change-feed-poller';
 import type { FlushQueueCounts } from './queue/flush-queue.interface';
+import type { OpenFgaEvents } from './observability/openfga-events';
 import { classifyError } from './client/classify-error';
 import { tupleKey } from './redis/redis-keys';
 import type { OpenFgaCore } from './core/openfga-core';
@@ -89,16 +90,32 @@ export class OpenFgaService implements OnApplicationBootstrap, BeforeApplication
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new CheckUnavailableError(t, `no answer within checkTimeout (${timeoutMs} ms)`)), timeoutMs);
     });
+    const started = performance.now();
+    const consistency = options.consistency ?? 'minimize-latency';
     try {
       const answer = this.freshnessTarget(options).then((freshAt) => this.resolveCheck(t, Date.now() + timeoutMs, freshAt));
-      return await Promise.race([answer, timeout]);
+      const { allowed, source } = await Promise.race([answer, timeout]);
+      this.core.events.emit('checked', { source, allowed, durationMs: performance.now() - started, consistency });
+      return allowed;
     } catch (err) {
+      this.core.events.emit('checked', { source: 'error', allowed: false, durationMs: performance.now() - started, consistency });
       // A bad token is the caller's mistake (400), not an outage; everything else is "no answer".
       if (err instanceof CheckUnavailableError || err instanceof InvalidConsistencyTokenError) throw err;
       throw new CheckUnavailableError(t, String(err instanceof Error ? err.message : err), err);
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  /**
+   * What the module reports as it works: enqueued, settled, deadLettered, flushed, flushFailed,
+   * cleared, checked, request (OpenFGA calls), changeFeedApplied.
+   *
+   * @example
+   * openfga.events.on('deadLettered', ({ operations }) => alert(operations.length));
+   */
+  get events(): OpenFgaEvents {
+    return this.core.events;
   }
 
   /** Buffer backlog, in-flight and dead-letter counts, the last flush, the change feed's lag and (queue mode) job counts. */
@@ -227,19 +244,23 @@ export class OpenFgaService implements OnApplicationBootstrap, BeforeApplication
     if (result.writes + result.deletes + result.deadLettered + (result.queued ?? 0) === 0) await new Promise((r) => setTimeout(r, 25));
   }
 
-  private async resolveCheck(t: Tuple, deadline: number, freshAt: number | undefined): Promise<boolean> {
+  private async resolveCheck(
+    t: Tuple,
+    deadline: number,
+    freshAt: number | undefined,
+  ): Promise<{ allowed: boolean; source: 'buffer' | 'cache' | 'openfga' }> {
     const { cache, options } = this.core;
     const modelId = options.authorizationModelId;
     const fresh = freshAt !== undefined;
     const lookup = () => cache.lookup(t, modelId, fresh ? false : undefined);
     let found = await lookup();
-    if (found.source !== 'miss') return found.allowed;
+    if (found.source !== 'miss') return { allowed: found.allowed, source: found.source };
     if (fresh || found.snapshot.pendingGrants === undefined) {
       // Fresh levels flush up to their position; too many pending grants to send
       // as contextual tuples are flushed instead, so OpenFGA knows them.
       await this.flushThrough(t, freshAt ?? (await this.core.buffer.positions()).latest, deadline);
       found = await lookup();
-      if (found.source !== 'miss') return found.allowed;
+      if (found.source !== 'miss') return { allowed: found.allowed, source: found.source };
     }
     let allowed = await this.askOpenFga(t, found.snapshot, fresh);
     // A pending revoke (of this or any tuple it may derive from) can make an
@@ -247,11 +268,11 @@ export class OpenFgaService implements OnApplicationBootstrap, BeforeApplication
     while (allowed && found.snapshot.outstandingRevokes > 0) {
       await this.advanceFlush(t, deadline, 'pending revokes');
       found = await lookup();
-      if (found.source !== 'miss') return found.allowed;
+      if (found.source !== 'miss') return { allowed: found.allowed, source: found.source };
       allowed = await this.askOpenFga(t, found.snapshot, true);
     }
     await cache.populate(t, modelId, found.snapshot, allowed);
-    return allowed;
+    return { allowed, source: 'openfga' };
   }
 
   /**

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
 import { batchKey, parseTupleKey, StoreKeys, tupleKey } from '../redis/redis-keys';
 import type { TupleOperation } from '../tuple/tuple';
+import { OpenFgaEvents } from '../observability/openfga-events';
 import { BufferScripts } from './buffer-scripts';
 import { BufferedOperation, ClaimedBatch, DeadLetter, OP_CODE, OP_KIND } from './buffered-operation';
 
@@ -33,10 +34,12 @@ export class WriteBuffer {
     readonly keys: StoreKeys,
     /** Lifetime of invalidation markers: longer than any cached answer may live. */
     private readonly markerTtlMs: number,
+    readonly events = new OpenFgaEvents(),
   ) {}
 
   /** Appends operations (and invalidates what they may change); returns the last buffer position and the claimable count. */
   async enqueue(ops: readonly TupleOperation[], modelId = ''): Promise<{ seq: number; queued: number }> {
+    const started = this.events.has('enqueued') ? performance.now() : 0;
     const k = this.keys;
     const args: (string | number)[] = [k.base, Date.now(), modelId, this.markerTtlMs];
     for (const op of ops) args.push(OP_CODE[op.kind], tupleKey(op));
@@ -45,6 +48,7 @@ export class WriteBuffer {
       [k.seq, k.pending, k.queue, k.inflight, k.count, k.epoch],
       args,
     );
+    if (started) this.events.emit('enqueued', { operations: ops, seq, durationMs: performance.now() - started });
     return { seq, queued };
   }
 
@@ -71,11 +75,17 @@ export class WriteBuffer {
   }
 
   /** Settles a claimed batch; returns how many ops stay leased, or -1 when the lease was lost to another process. */
-  settle(batchId: string, s: Settlement): Promise<number> {
+  async settle(batchId: string, s: Settlement): Promise<number> {
     const k = this.keys;
     const args: (string | number)[] = [k.base, Date.now(), batchId, s.retryAt, s.acked.length, ...s.acked];
     for (const d of s.dead) args.push(d.key, d.reason);
-    return this.scripts.run<number>('settle', [k.pending, k.queue, k.inflight, k.leases, k.count, k.dead], args);
+    const left = await this.scripts.run<number>('settle', [k.pending, k.queue, k.inflight, k.leases, k.count, k.dead], args);
+    if (left >= 0) {
+      this.events.emit('settled', { batchId, acked: s.acked, dead: s.dead });
+      if (s.dead.length)
+        this.events.emit('deadLettered', { operations: s.dead.map((d) => ({ operation: { key: d.key }, reason: d.reason })) });
+    }
+    return left;
   }
 
   /**
@@ -143,9 +153,11 @@ export class WriteBuffer {
   }
 
   /** Discards pending operations (never in-flight ones); returns how many. */
-  clear(): Promise<number> {
+  async clear(): Promise<number> {
     const k = this.keys;
-    return this.scripts.run<number>('clear', [k.pending, k.queue, k.count, k.inflight], [k.base]);
+    const count = await this.scripts.run<number>('clear', [k.pending, k.queue, k.count, k.inflight], [k.base]);
+    this.events.emit('cleared', { count });
+    return count;
   }
 
   async deadLetters(): Promise<DeadLetter[]> {

@@ -107,7 +107,9 @@ export class ChangeFeedPoller {
       const { changes, continuationToken } = await this.client.readChanges(type, this.settings.pageSize, token, startTime);
       if (changes.length > 0) {
         await this.buffer.invalidate(changes.map((c) => ({ kind: c.kind, ...c.tuple })));
-        await this.redis.hset(this.keys.state, 'newestChangeAt', Math.max(...changes.map((c) => c.at)));
+        const newestChangeAt = Math.max(...changes.map((c) => c.at));
+        await this.redis.hset(this.keys.state, 'newestChangeAt', newestChangeAt);
+        this.buffer.events.emit('changeFeedApplied', { count: changes.length, newestChangeAt });
         applied += changes.length;
       }
       // Checkpoint after applying: a crash in between re-applies a page, which only invalidates again.

@@ -8,6 +8,7 @@ import {
   WriteRequestDeletesOnMissing,
   WriteRequestWritesOnDuplicate,
 } from '@openfga/sdk';
+import { OpenFgaEvents } from '../observability/openfga-events';
 import type { ResolvedOpenFgaOptions } from '../options/openfga-options.interface';
 import type { Tuple } from '../tuple/tuple';
 
@@ -35,7 +36,10 @@ export class FgaClient {
   private readonly api: OpenFgaApi;
   private readonly requestOptions: { timeout: number };
 
-  constructor(private readonly options: Pick<ResolvedOpenFgaOptions, 'apiUrl' | 'storeId' | 'credentials' | 'requestTimeout'>) {
+  constructor(
+    private readonly options: Pick<ResolvedOpenFgaOptions, 'apiUrl' | 'storeId' | 'credentials' | 'requestTimeout'>,
+    private readonly events = new OpenFgaEvents(),
+  ) {
     const config: UserConfigurationParams = { apiUrl: options.apiUrl, retryParams: { maxRetry: 0 } };
     if (options.credentials?.method === 'api_token') {
       config.credentials = { method: CredentialsMethod.ApiToken, config: { token: options.credentials.config.token } };
@@ -48,14 +52,16 @@ export class FgaClient {
 
   /** One Write request. Duplicate writes and missing deletes are ignored, so a replayed batch never fails (invariant 3). */
   async write(writes: Tuple[], deletes: Tuple[], modelId?: string): Promise<void> {
-    await this.api.write(
-      this.options.storeId,
-      {
-        ...(writes.length ? { writes: { tuple_keys: writes.map(plain), on_duplicate: WriteRequestWritesOnDuplicate.Ignore } } : {}),
-        ...(deletes.length ? { deletes: { tuple_keys: deletes.map(plain), on_missing: WriteRequestDeletesOnMissing.Ignore } } : {}),
-        ...(modelId ? { authorization_model_id: modelId } : {}),
-      },
-      this.requestOptions,
+    await this.timed('write', writes.length + deletes.length, () =>
+      this.api.write(
+        this.options.storeId,
+        {
+          ...(writes.length ? { writes: { tuple_keys: writes.map(plain), on_duplicate: WriteRequestWritesOnDuplicate.Ignore } } : {}),
+          ...(deletes.length ? { deletes: { tuple_keys: deletes.map(plain), on_missing: WriteRequestDeletesOnMissing.Ignore } } : {}),
+          ...(modelId ? { authorization_model_id: modelId } : {}),
+        },
+        this.requestOptions,
+      ),
     );
   }
 
@@ -66,13 +72,15 @@ export class FgaClient {
     continuationToken: string | undefined,
     startTime: string | undefined,
   ): Promise<{ changes: FgaChange[]; continuationToken?: string }> {
-    const res = await this.api.readChanges(
-      this.options.storeId,
-      type,
-      pageSize,
-      continuationToken,
-      continuationToken ? undefined : startTime,
-      this.requestOptions,
+    const res = await this.timed('readChanges', undefined, () =>
+      this.api.readChanges(
+        this.options.storeId,
+        type,
+        pageSize,
+        continuationToken,
+        continuationToken ? undefined : startTime,
+        this.requestOptions,
+      ),
     );
     return {
       changes: (res.changes ?? []).map((c) => ({
@@ -85,17 +93,33 @@ export class FgaClient {
   }
 
   async check(t: Tuple, o: FgaCheckOptions = {}): Promise<boolean> {
-    const res = await this.api.check(
-      this.options.storeId,
-      {
-        tuple_key: plain(t),
-        ...(o.modelId ? { authorization_model_id: o.modelId } : {}),
-        ...(o.contextualTuples?.length ? { contextual_tuples: { tuple_keys: o.contextualTuples.map(plain) } } : {}),
-        consistency: o.higherConsistency ? ConsistencyPreference.HigherConsistency : ConsistencyPreference.MinimizeLatency,
-      },
-      this.requestOptions,
+    const res = await this.timed('check', o.contextualTuples?.length, () =>
+      this.api.check(
+        this.options.storeId,
+        {
+          tuple_key: plain(t),
+          ...(o.modelId ? { authorization_model_id: o.modelId } : {}),
+          ...(o.contextualTuples?.length ? { contextual_tuples: { tuple_keys: o.contextualTuples.map(plain) } } : {}),
+          consistency: o.higherConsistency ? ConsistencyPreference.HigherConsistency : ConsistencyPreference.MinimizeLatency,
+        },
+        this.requestOptions,
+      ),
     );
     return res.allowed === true;
+  }
+
+  /** Reports every OpenFGA request (duration and outcome) to the event hub, for metrics and tracing. */
+  private async timed<T>(api: 'write' | 'check' | 'readChanges', tuples: number | undefined, call: () => Promise<T>): Promise<T> {
+    if (!this.events.has('request')) return call();
+    const started = performance.now();
+    try {
+      const result = await call();
+      this.events.emit('request', { api, durationMs: performance.now() - started, outcome: 'ok', tuples });
+      return result;
+    } catch (err) {
+      this.events.emit('request', { api, durationMs: performance.now() - started, outcome: 'error', tuples });
+      throw err;
+    }
   }
 }
 

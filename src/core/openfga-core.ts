@@ -12,6 +12,7 @@ import type { RedisConnection, ResolvedOpenFgaOptions } from '../options/openfga
 import type { FlushQueue } from '../queue/flush-queue.interface';
 import { loadFlushQueue } from '../queue/load-flush-queue';
 import { ChangeFeedPoller } from '../changefeed/change-feed-poller';
+import { OpenFgaEvents } from '../observability/openfga-events';
 import { changeFeedKeys, storeKeys } from '../redis/redis-keys';
 
 /** The framework-free core: what the service, the CLI bin and worker processes share. */
@@ -25,6 +26,8 @@ export interface OpenFgaCore {
   flusher: Flusher;
   triggers: FlushTriggers;
   tokens: ConsistencyTokens;
+  /** What the core reports as it works (metrics, tracing and events subscribe). */
+  events: OpenFgaEvents;
   /** Change-feed invalidation (started by the service when `changeFeed.enabled`). */
   changeFeed: ChangeFeedPoller;
   /** Queue mode (`queue.enabled`): the flusher enqueues one BullMQ job per batch; `startWorker()` processes them here. */
@@ -39,13 +42,14 @@ export function createOpenFgaCore(options: ResolvedOpenFgaOptions): OpenFgaCore 
   const keys = storeKeys(options.prefix, options.storeId);
   // Markers must outlive every cached answer (see redis-keys.ts), plus a request timeout of slack.
   const markerTtlMs = Math.ceil((Math.max(options.ttl, options.negativeTtl) + options.requestTimeout + 60) * 1000);
-  const buffer = new WriteBuffer(redis, scripts, keys, markerTtlMs);
+  const events = new OpenFgaEvents();
+  const buffer = new WriteBuffer(redis, scripts, keys, markerTtlMs, events);
   const cache = new CheckCache(scripts, keys, {
     enabled: options.cache,
     ttlMs: options.ttl * 1000,
     negativeTtlMs: options.negativeTtl * 1000,
   });
-  const client = new FgaClient(options);
+  const client = new FgaClient(options, events);
   const writer = new TupleWriter(client, options.maxTuplesPerWrite, options.maxParallelRequests);
   const chunksPerBatch = Math.ceil(options.batchSize / options.maxTuplesPerWrite);
   let queue: FlushQueue | undefined;
@@ -85,6 +89,7 @@ export function createOpenFgaCore(options: ResolvedOpenFgaOptions): OpenFgaCore 
     tokens: new ConsistencyTokens(options.prefix, options.storeId),
     queue,
     changeFeed,
+    events,
     async close() {
       if (closed) return;
       closed = true;

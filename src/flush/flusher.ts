@@ -74,6 +74,8 @@ export class Flusher {
     if (total.writes + total.deletes + total.failed + total.deadLettered + (total.queued ?? 0) > 0) {
       await this.buffer.recordFlush(total);
       this.logger.log({ message: this.dispatcher.kind === 'queue' ? 'Flush jobs enqueued' : 'Flushed', ...total });
+      this.buffer.events.emit('flushed', { ...total, mode: this.dispatcher.kind });
+      if (total.failed > 0) this.buffer.events.emit('flushFailed', { error: total.error ?? 'unknown error', failed: total.failed });
     }
     return total;
   }
