@@ -8,8 +8,16 @@ export function serverEnv() {
   if (!TEST_REDIS_URL || !TEST_OPENFGA_URL || !TEST_OPENFGA_STORE_ID || !TEST_OPENFGA_MODEL_ID) {
     throw new Error('Servers are not running: run the suite through jest (its global setup starts them)');
   }
-  const clusterNodes = process.env.TEST_REDIS_CLUSTER_NODES ? (JSON.parse(process.env.TEST_REDIS_CLUSTER_NODES) as { host: string; port: number }[]) : undefined;
-  return { redisUrl: TEST_REDIS_URL, apiUrl: TEST_OPENFGA_URL, storeId: TEST_OPENFGA_STORE_ID, modelId: TEST_OPENFGA_MODEL_ID, clusterNodes };
+  const clusterNodes = process.env.TEST_REDIS_CLUSTER_NODES
+    ? (JSON.parse(process.env.TEST_REDIS_CLUSTER_NODES) as { host: string; port: number }[])
+    : undefined;
+  return {
+    redisUrl: TEST_REDIS_URL,
+    apiUrl: TEST_OPENFGA_URL,
+    storeId: TEST_OPENFGA_STORE_ID,
+    modelId: TEST_OPENFGA_MODEL_ID,
+    clusterNodes,
+  };
 }
 
 /** The Redis connection suites use: the standalone server, or the cluster with NESTJS_OPENFGA_REDIS=cluster. */

@@ -9,7 +9,6 @@ import { PROJECT_ROOT, startOpenFga, startRedis, startRedisCluster, startWithTes
 import { createStore } from './store';
 
 declare global {
-  // eslint-disable-next-line no-var
   var __NESTJS_OPENFGA_SERVERS__: RunningServer[] | undefined;
 }
 

@@ -239,7 +239,9 @@ export async function startRedisCluster(masters = 3): Promise<RunningRedisCluste
   const members: RunningRedis[] = [];
   try {
     for (let i = 0; i < masters; i++) {
-      members.push(await startRedis({ args: ['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', '5000'] }));
+      members.push(
+        await startRedis({ args: ['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', '5000'] }),
+      );
     }
     const created = spawnSync(
       'redis-cli',
@@ -250,7 +252,8 @@ export async function startRedisCluster(masters = 3): Promise<RunningRedisCluste
     const first = members[0].port;
     await waitUntil(
       'redis cluster state ok',
-      async () => spawnSync('redis-cli', ['-p', String(first), 'cluster', 'info'], { encoding: 'utf8' }).stdout.includes('cluster_state:ok'),
+      async () =>
+        spawnSync('redis-cli', ['-p', String(first), 'cluster', 'info'], { encoding: 'utf8' }).stdout.includes('cluster_state:ok'),
       30_000,
     );
   } catch (err) {
