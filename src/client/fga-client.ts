@@ -1,16 +1,15 @@
 import {
   ConsistencyPreference,
-  CredentialsMethod,
   OpenFgaApi,
   TupleKey,
   TupleOperation,
-  UserConfigurationParams,
   WriteRequestDeletesOnMissing,
   WriteRequestWritesOnDuplicate,
 } from '@openfga/sdk';
 import { OpenFgaEvents } from '../observability/openfga-events';
 import type { ResolvedOpenFgaOptions } from '../options/openfga-options.interface';
 import type { Tuple } from '../tuple/tuple';
+import { sdkConfiguration } from './sdk-configuration';
 
 /** A change read from OpenFGA's change feed. */
 export interface FgaChange {
@@ -40,13 +39,7 @@ export class FgaClient {
     private readonly options: Pick<ResolvedOpenFgaOptions, 'apiUrl' | 'storeId' | 'credentials' | 'requestTimeout'>,
     private readonly events = new OpenFgaEvents(),
   ) {
-    const config: UserConfigurationParams = { apiUrl: options.apiUrl, retryParams: { maxRetry: 0 } };
-    if (options.credentials?.method === 'api_token') {
-      config.credentials = { method: CredentialsMethod.ApiToken, config: { token: options.credentials.config.token } };
-    } else if (options.credentials?.method === 'client_credentials') {
-      config.credentials = { method: CredentialsMethod.ClientCredentials, config: options.credentials.config };
-    }
-    this.api = new OpenFgaApi(config);
+    this.api = new OpenFgaApi(sdkConfiguration(options));
     this.requestOptions = { timeout: Math.round(options.requestTimeout * 1000) };
   }
 

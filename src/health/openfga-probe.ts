@@ -1,6 +1,7 @@
-import { CredentialsMethod, OpenFgaApi, UserConfigurationParams } from '@openfga/sdk';
+import { OpenFgaApi } from '@openfga/sdk';
 import { classifyError } from '../client/classify-error';
 import type { ResolvedOpenFgaOptions } from '../options/openfga-options.interface';
+import { sdkConfiguration } from '../client/sdk-configuration';
 
 /**
  * The cheapest request that proves OpenFGA serves this store with these
@@ -10,13 +11,7 @@ export class OpenFgaProbe {
   private readonly api: OpenFgaApi;
 
   constructor(private readonly options: Pick<ResolvedOpenFgaOptions, 'apiUrl' | 'storeId' | 'credentials'>) {
-    const config: UserConfigurationParams = { apiUrl: options.apiUrl, retryParams: { maxRetry: 0 } };
-    if (options.credentials?.method === 'api_token') {
-      config.credentials = { method: CredentialsMethod.ApiToken, config: { token: options.credentials.config.token } };
-    } else if (options.credentials?.method === 'client_credentials') {
-      config.credentials = { method: CredentialsMethod.ClientCredentials, config: options.credentials.config };
-    }
-    this.api = new OpenFgaApi(config);
+    this.api = new OpenFgaApi(sdkConfiguration(options));
   }
 
   /** Resolves when OpenFGA answered; rejects with a message naming the cause (never the credentials). */
