@@ -81,6 +81,10 @@ const liveChildren = new Set<ChildProcess>();
 process.once('exit', () => liveChildren.forEach((c) => c.kill('SIGKILL')));
 function track(child: ChildProcess): ChildProcess {
   liveChildren.add(child);
+  // A missing binary surfaces as a clear error instead of an unhandled 'error' event.
+  child.on('error', (err) =>
+    process.stderr.write(`[servers] could not start ${child.spawnfile}: ${err.message} (run scripts/install-servers.sh)\n`),
+  );
   child.once('exit', () => liveChildren.delete(child));
   return child;
 }

@@ -37,8 +37,8 @@ export async function startApp(
       ? moduleRef.createNestApplication({ logger: false })
       : moduleRef.createNestApplication<NestFastifyApplication>(new FastifyAdapter(), { logger: false });
   app.useGlobalGuards(new HeaderAuthGuard());
-  await app.init();
-  if (platform === 'fastify') await (app as NestFastifyApplication).getHttpAdapter().getInstance().ready();
+  // Listen on loopback ourselves: supertest would otherwise bind an unlistened server to every interface.
+  await app.listen(0, '127.0.0.1');
   return app;
 }
 

@@ -1,0 +1,225 @@
+/**
+ * `npm run demo`: starts the real redis-server and OpenFGA (test/support/servers.ts),
+ * creates a store with example-app/model.fga, starts the example app on a free
+ * loopback port and walks a scripted scenario over HTTP, printing one line per
+ * step. Exits 0 only when every step matched its expectation.
+ */
+import 'reflect-metadata';
+import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import type { INestApplication } from '@nestjs/common';
+import { ConsistencyPreference, OpenFgaClient } from '@openfga/sdk';
+import { freePort, PROJECT_ROOT, RunningServer, startOpenFga, startRedis } from '../../test/support/servers';
+import { createStore } from '../../test/support/store';
+import { createApp } from './app.factory';
+import { EXAMPLE_MODEL_FILE, ExampleAppConfig } from './config';
+import { DemoHttp, pollUntil } from './demo/demo-http';
+import { DemoReport } from './demo/demo-report';
+import type { FlushResult, OpenFgaStatus } from './nestjs-openfga';
+
+/** The whole demo is bounded: past this, it reports and exits non-zero (the servers die with the process). */
+const DEMO_DEADLINE_MS = 55_000;
+/** The cron flush fires at one second of the minute, this long after start: after the steps that need a pending buffer. */
+const CRON_DELAY_S = 6;
+
+interface Entity {
+  id: string;
+}
+
+async function runScenario(report: DemoReport, http: DemoHttp, fga: OpenFgaClient, config: ExampleAppConfig, cronAt: number) {
+  const allowedInOpenFga = async (user: string, relation: string, object: string) =>
+    (await fga.check({ user, relation, object }, { consistency: ConsistencyPreference.HigherConsistency })).allowed === true;
+  const status = async () => (await http.request<OpenFgaStatus>('GET', '/admin/openfga/status', { admin: true })).body;
+  const describe = (s: OpenFgaStatus) =>
+    `${s.pending.writes} pending write(s), ${s.pending.deletes} pending delete(s), ${s.inFlight} in flight`;
+
+  report.note('\nScenario (anne owns, bob and carol get shared access):');
+  const folder = await http.request<Entity>('POST', '/folders', { as: 'anne', body: { name: 'Projects' } });
+  report.status('anne creates folder "Projects" (@Grant owner)', 'POST /folders', folder.status, 201);
+  const f = folder.body.id;
+
+  const doc = await http.request<Entity>('POST', `/folders/${f}/documents`, { as: 'anne', body: { title: 'Roadmap' } });
+  report.status('anne creates document "Roadmap" in it (@Grant owner, parent)', 'POST /folders/:id/documents', doc.status, 201);
+  const d = doc.body.id;
+
+  const annReads = await http.request('GET', `/documents/${d}`, { as: 'anne' });
+  report.status('anne reads it at once, before any flush (viewer ⇐ owner)', 'GET /documents/:id', annReads.status, 200);
+
+  const bobDenied = await http.request('GET', `/documents/${d}`, { as: 'bob' });
+  report.status('bob reads it', 'GET /documents/:id', bobDenied.status, 403);
+
+  const before = await status();
+  report.step('status shows the grants pending in Redis', describe(before), before.pending.writes === 3, '3 pending writes');
+
+  const flush = await http.request<FlushResult>('POST', '/admin/openfga/flush', { admin: true });
+  report.step(
+    'admin flush hands the batch to a BullMQ job',
+    `POST /admin/openfga/flush → ${flush.status}, ${flush.body.queued ?? 0} op(s) queued in ${flush.body.jobs ?? 0} job(s)`,
+    flush.status === 200 && flush.body.queued === 3 && flush.body.jobs === 1,
+    '200, 3 ops in 1 job',
+  );
+
+  const settled = await pollUntil(async () => {
+    const s = await status();
+    return s.pending.total === 0 && s.inFlight === 0 ? s : undefined;
+  }, 10_000);
+  report.step('the worker wrote them: status is empty', settled ? describe(settled) : 'still pending after 10 s', !!settled, 'empty');
+
+  const inFga = await allowedInOpenFga('user:anne', 'viewer', `document:${d}`);
+  report.step('OpenFGA itself (SDK check): anne viewer of the document', `allowed = ${inFga}`, inFga, 'allowed = true');
+
+  const share = await http.request('PUT', `/documents/${d}/viewers/bob`, { as: 'anne' });
+  report.status('anne shares the document with bob (viewer)', 'PUT /documents/:id/viewers/bob', share.status, 200);
+
+  const bobReads = await http.request('GET', `/documents/${d}`, { as: 'bob' });
+  report.status('bob reads it immediately (no flush)', 'GET /documents/:id', bobReads.status, 200);
+
+  const bobShares = await http.request('PUT', `/documents/${d}/viewers/dave`, { as: 'bob' });
+  report.status('bob (not an owner) tries to share it with dave', 'PUT /documents/:id/viewers/dave', bobShares.status, 403);
+
+  const folderShare = await http.request('PUT', `/folders/${f}/viewers/carol`, { as: 'anne' });
+  report.status(
+    'anne shares the folder with carol (viewer)',
+    'PUT /folders/:id/viewers/carol',
+    folderShare.status,
+    200,
+    folderShare.token ? '+ X-Consistency-Token' : '(no token!)',
+  );
+
+  const carolReads = await http.request('GET', `/documents/${d}`, { as: 'carol', token: folderShare.token });
+  report.status(
+    'carol reads the document with the token (viewer ⇐ parent)',
+    'GET /documents/:id + X-Consistency-Token',
+    carolReads.status,
+    200,
+  );
+
+  const revoke = await http.request('DELETE', `/documents/${d}/viewers/bob`, { as: 'anne' });
+  report.status('anne revokes bob (@Revoke viewer)', 'DELETE /documents/:id/viewers/bob', revoke.status, 200);
+
+  const bobAgain = await http.request('GET', `/documents/${d}`, { as: 'bob' });
+  report.status('bob reads it again, the revoke still unflushed', 'GET /documents/:id', bobAgain.status, 403);
+
+  const afterRevoke = await status();
+  report.step('status shows the revoke pending', describe(afterRevoke), afterRevoke.pending.deletes === 1, '1 pending delete');
+
+  const second = String(cronAt).padStart(2, '0');
+  const cronDone = await pollUntil(
+    async () => {
+      const s = await status();
+      return s.pending.total === 0 && s.inFlight === 0 && !(await allowedInOpenFga('user:bob', 'viewer', `document:${d}`));
+    },
+    (CRON_DELAY_S + 8) * 1000,
+    200,
+  );
+  report.step(
+    `the cron flush (second :${second}) writes the revoke`,
+    cronDone ? 'buffer empty, OpenFGA: bob viewer = false' : 'not written in time',
+    cronDone,
+    'written',
+  );
+
+  const health = await http.request<{ status: string }>('GET', '/health');
+  report.status('health check (terminus + OpenFgaHealthIndicator)', 'GET /health', health.status, 200, health.body.status);
+
+  const cli = await runCli(['openfga:cache:status', '--json'], config);
+  const cliStatus = cli.code === 0 ? (JSON.parse(cli.stdout) as OpenFgaStatus) : undefined;
+  report.step(
+    'the app CLI (src/cli.ts) reads the same buffer',
+    cliStatus ? `openfga:cache:status --json → exit 0, ${cliStatus.pending.total} pending` : `exit ${cli.code}: ${cli.stderr.trim()}`,
+    cliStatus?.pending.total === 0,
+    'exit 0, 0 pending',
+  );
+}
+
+/** Runs example-app/src/cli.ts as a child process (bounded), configured through the environment like the app. */
+function runCli(args: string[], config: ExampleAppConfig): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    OPENFGA_API_URL: config.apiUrl,
+    OPENFGA_STORE_ID: config.storeId,
+    OPENFGA_MODEL_ID: config.authorizationModelId,
+    OPENFGA_REDIS_URL: config.redisUrl,
+    OPENFGA_PREFIX: config.prefix,
+    ADMIN_TOKEN: config.adminToken,
+  };
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'example-app/src/cli.ts', ...args], {
+      cwd: PROJECT_ROOT,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+    child.once('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+async function main(): Promise<number> {
+  const report = new DemoReport();
+  const servers: RunningServer[] = [];
+  let app: INestApplication | undefined;
+  const started = Date.now();
+  try {
+    report.note('nestjs-openfga demo: real redis-server + OpenFGA, the example app over HTTP');
+    const [redis, openfga] = await Promise.all([startRedis(), startOpenFga()]);
+    servers.push(redis, openfga);
+    const store = await createStore(openfga.apiUrl, 'example-app-demo', EXAMPLE_MODEL_FILE);
+    report.note(`  redis ${redis.url}, OpenFGA ${openfga.apiUrl}, store ${store.storeId} (model ${store.modelId})`);
+
+    const cronAt = (new Date().getSeconds() + CRON_DELAY_S) % 60;
+    const config: ExampleAppConfig = {
+      apiUrl: openfga.apiUrl,
+      storeId: store.storeId,
+      authorizationModelId: store.modelId,
+      redisUrl: redis.url,
+      prefix: 'demo',
+      adminToken: randomUUID(),
+      cron: `${cronAt} * * * * *`,
+      // Longer than the demo: only the admin flush, the X-Consistency-Token and the cron write to OpenFGA.
+      flushInterval: 120,
+    };
+    app = await createApp(config, ['warn', 'error']);
+    const port = await freePort();
+    await app.listen(port, '127.0.0.1');
+    report.note(`  example app on http://127.0.0.1:${port} (queue mode, worker in-process, cron "${config.cron}")`);
+
+    const fga = new OpenFgaClient({ apiUrl: openfga.apiUrl, storeId: store.storeId, authorizationModelId: store.modelId });
+    await runScenario(report, new DemoHttp(`http://127.0.0.1:${port}`, config.adminToken), fga, config, cronAt);
+  } catch (err) {
+    report.step('the scenario ran to its end', `crashed: ${err instanceof Error ? err.message : String(err)}`, false);
+  } finally {
+    await app?.close().catch((err: unknown) => report.note(`app.close failed: ${String(err)}`));
+    await Promise.all(servers.map((s) => s.stop().catch(() => undefined)));
+  }
+  const seconds = ((Date.now() - started) / 1000).toFixed(1);
+  report.note(
+    report.failures === 0
+      ? `\nAll ${report.steps} steps matched (${seconds} s).`
+      : `\n${report.failures} of ${report.steps} steps did not match (${seconds} s).`,
+  );
+  return report.failures === 0 ? 0 : 1;
+}
+
+const watchdog = setTimeout(() => {
+  process.stderr.write(`✘ the demo did not finish within ${DEMO_DEADLINE_MS / 1000} s\n`);
+  process.exit(1);
+}, DEMO_DEADLINE_MS);
+watchdog.unref();
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exitCode = 1;
+  },
+);

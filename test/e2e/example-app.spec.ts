@@ -1,0 +1,333 @@
+/**
+ * The example app (example-app/) over HTTP, against the real Redis and
+ * OpenFGA the global setup started: queue mode with the worker in the app,
+ * the admin routes, the cron flush and the app's CLI. Nothing is mocked.
+ */
+import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import type { INestApplication } from '@nestjs/common';
+import request from 'supertest';
+import { createApp } from '../../example-app/src/app.factory';
+import { EXAMPLE_MODEL_FILE, ExampleAppConfig } from '../../example-app/src/config';
+import type { BufferedOperation, FlushResult, OpenFgaStatus } from '../../src';
+import { serverEnv } from '../support/env';
+import { directCheck, readAllTuples, tupleId } from '../support/fga-state';
+import { eventually } from '../support/flush-queue-state';
+import { PROJECT_ROOT } from '../support/servers';
+import { createStore, TestStore } from '../support/store';
+import { tokenPosition } from './support/http-app';
+
+const TOKEN = 'x-consistency-token';
+const ADMIN_TOKEN = `admin-${randomUUID()}`;
+
+interface Entity {
+  id: string;
+}
+
+async function exampleStore(name: string): Promise<TestStore> {
+  return createStore(serverEnv().apiUrl, `${name}-${randomUUID().slice(0, 8)}`, EXAMPLE_MODEL_FILE);
+}
+
+function exampleConfig(store: TestStore, overrides: Partial<ExampleAppConfig> = {}): ExampleAppConfig {
+  const env = serverEnv();
+  return {
+    apiUrl: env.apiUrl,
+    storeId: store.storeId,
+    authorizationModelId: store.modelId,
+    redisUrl: env.redisUrl,
+    prefix: `ex${randomUUID().slice(0, 8)}`,
+    adminToken: ADMIN_TOKEN,
+    // No cron and a long age trigger: flushes happen when a test asks for them.
+    flushInterval: 300,
+    ...overrides,
+  };
+}
+
+/** Starts the app on a loopback port (supertest reuses the listening server). */
+async function startExampleApp(config: ExampleAppConfig): Promise<INestApplication> {
+  const app = await createApp(config, false);
+  await app.listen(0, '127.0.0.1');
+  return app;
+}
+
+/** Runs example-app/src/cli.ts in a child process, configured through the environment (bounded). */
+function runExampleCli(args: string[], config: ExampleAppConfig): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    OPENFGA_API_URL: config.apiUrl,
+    OPENFGA_STORE_ID: config.storeId,
+    OPENFGA_MODEL_ID: config.authorizationModelId,
+    OPENFGA_REDIS_URL: config.redisUrl,
+    OPENFGA_PREFIX: config.prefix,
+    ADMIN_TOKEN: config.adminToken,
+  };
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'example-app/src/cli.ts', ...args], {
+      cwd: PROJECT_ROOT,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`example CLI ${args.join(' ')} did not exit within 30 s\n${stdout}\n${stderr}`));
+    }, 30_000);
+    child.once('error', reject);
+    child.once('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+describe('example app over HTTP (queue mode, real Redis + OpenFGA)', () => {
+  let store: TestStore;
+  let config: ExampleAppConfig;
+  let app: INestApplication;
+
+  const http = () => request(app.getHttpServer());
+  const admin = (method: 'get' | 'post', path: string) => http()[method](`/admin/openfga${path}`).set('x-admin-token', ADMIN_TOKEN);
+  const status = async (): Promise<OpenFgaStatus> => (await admin('get', '/status').expect(200)).body as OpenFgaStatus;
+  const pendingOps = async (): Promise<BufferedOperation[]> => (await admin('get', '/pending').expect(200)).body as BufferedOperation[];
+  const inOpenFga = (user: string, relation: string, object: string) => directCheck(store.storeId, { user, relation, object });
+  /** Flushes through the admin route and waits until the in-app worker has written everything. */
+  const flushAndSettle = async (): Promise<FlushResult> => {
+    const result = (await admin('post', '/flush').expect(200)).body as FlushResult;
+    await eventually('the worker settled the buffer', async () => {
+      const s = await status();
+      return s.pending.total === 0 && s.inFlight === 0;
+    });
+    return result;
+  };
+
+  const createFolder = async (owner: string): Promise<string> =>
+    ((await http().post('/folders').set('x-user', owner).send({ name: 'Projects' }).expect(201)).body as Entity).id;
+  const createDocument = async (owner: string, folder: string): Promise<{ id: string; token: string }> => {
+    const res = await http().post(`/folders/${folder}/documents`).set('x-user', owner).send({ title: 'Roadmap' }).expect(201);
+    return { id: (res.body as Entity).id, token: res.headers[TOKEN] };
+  };
+
+  beforeAll(async () => {
+    store = await exampleStore('example-app');
+    config = exampleConfig(store);
+    app = await startExampleApp(config);
+  });
+
+  afterAll(async () => {
+    await app?.close();
+  });
+
+  beforeEach(async () => {
+    // Every test starts with an empty buffer, so counts are exact.
+    await flushAndSettle();
+  });
+
+  it('lets the owner read a document she just created before any flush, and denies others', async () => {
+    const folder = await createFolder('anne');
+    const doc = await createDocument('anne', folder);
+    expect(doc.token).toMatch(/^v1\./);
+
+    // Nothing reached OpenFGA yet: the grants are in Redis only.
+    expect(await inOpenFga('user:anne', 'owner', `document:${doc.id}`)).toBe(false);
+    const pending = (await pendingOps()).map((o) => [o.kind, o.user, o.relation, o.object]);
+    expect(pending).toEqual([
+      ['grant', 'user:anne', 'owner', `folder:${folder}`],
+      ['grant', 'user:anne', 'owner', `document:${doc.id}`],
+      ['grant', `folder:${folder}`, 'parent', `document:${doc.id}`],
+    ]);
+
+    // viewer is derived from owner: answered from the pending grants, before any flush.
+    await http()
+      .get(`/documents/${doc.id}`)
+      .set('x-user', 'anne')
+      .expect(200)
+      .expect((res) => expect(res.body).toMatchObject({ id: doc.id, title: 'Roadmap', folderId: folder, createdBy: 'anne' }));
+    await http().get(`/folders/${folder}`).set('x-user', 'anne').expect(200);
+    await http().get(`/documents/${doc.id}`).set('x-user', 'bob').expect(403);
+    await http().get(`/folders/${folder}`).set('x-user', 'bob').expect(403);
+    await http().patch(`/documents/${doc.id}`).set('x-user', 'bob').send({ content: 'hacked' }).expect(403);
+  });
+
+  it('shows pending grants in the status; an admin flush hands them to the worker, which writes them to OpenFGA', async () => {
+    const folder = await createFolder('anne');
+    const doc = await createDocument('anne', folder);
+    expect(await status()).toMatchObject({ pending: { writes: 3, deletes: 0, total: 3 }, inFlight: 0, deadLettered: 0 });
+
+    const result = await flushAndSettle();
+    expect(result).toMatchObject({ queued: 3, jobs: 1, failed: 0 });
+    const after = await status();
+    expect(after).toMatchObject({
+      pending: { total: 0 },
+      inFlight: 0,
+      deadLettered: 0,
+      lastFlush: expect.objectContaining({ outcome: 'settled' }),
+    });
+    expect(after.queue).toMatchObject({ failed: 0, active: 0, waiting: 0 });
+
+    // OpenFGA itself now knows, derived relations included.
+    expect(await inOpenFga('user:anne', 'viewer', `document:${doc.id}`)).toBe(true);
+    expect((await readAllTuples(store.storeId)).map(tupleId)).toEqual(
+      expect.arrayContaining([
+        `user:anne owner folder:${folder}`,
+        `user:anne owner document:${doc.id}`,
+        `folder:${folder} parent document:${doc.id}`,
+      ]),
+    );
+    await http().get(`/documents/${doc.id}`).set('x-user', 'anne').expect(200);
+    await http().get(`/documents/${doc.id}`).set('x-user', 'bob').expect(403);
+  });
+
+  it('lets a viewer the owner shared with read at once, and denies her again right after the revoke', async () => {
+    const folder = await createFolder('anne');
+    const { id } = await createDocument('anne', folder);
+    await flushAndSettle();
+    await http().get(`/documents/${id}`).set('x-user', 'bob').expect(403); // also caches bob's "no"
+
+    const shared = await http().put(`/documents/${id}/viewers/bob`).set('x-user', 'anne').expect(200);
+    expect(shared.body).toEqual({ document: id, viewer: 'bob', shared: true });
+    await http().get(`/documents/${id}`).set('x-user', 'bob').expect(200);
+    expect(await status()).toMatchObject({ pending: { writes: 1, deletes: 0 } }); // no flush happened
+
+    const revoked = await http().delete(`/documents/${id}/viewers/bob`).set('x-user', 'anne').expect(200);
+    expect(tokenPosition(revoked.headers[TOKEN])).toBeGreaterThan(tokenPosition(shared.headers[TOKEN]));
+    await http().get(`/documents/${id}`).set('x-user', 'bob').expect(403);
+    await http().get(`/documents/${id}`).set('x-user', 'bob').set(TOKEN, revoked.headers[TOKEN]).expect(403);
+
+    await flushAndSettle();
+    expect(await inOpenFga('user:bob', 'viewer', `document:${id}`)).toBe(false);
+    await http().get(`/documents/${id}`).set('x-user', 'bob').expect(403);
+  });
+
+  it('answers derived relations (folder viewer → document, editor → viewer) with the X-Consistency-Token', async () => {
+    const folder = await createFolder('anne');
+    const { id } = await createDocument('anne', folder);
+    await flushAndSettle();
+
+    const folderShare = await http().put(`/folders/${folder}/viewers/carol`).set('x-user', 'anne').expect(200);
+    const token = folderShare.headers[TOKEN];
+    expect(token).toMatch(/^v1\./);
+    // viewer of the document ⇐ viewer of its parent folder: only OpenFGA can tell. The token makes the
+    // guard flush up to it (through the queue worker) and ask OpenFGA with higher consistency.
+    await http().get(`/documents/${id}`).set('x-user', 'carol').set(TOKEN, token).expect(200);
+    expect(await inOpenFga('user:carol', 'viewer', `folder:${folder}`)).toBe(true);
+    expect((await status()).pending.total).toBe(0);
+    await http().patch(`/documents/${id}`).set('x-user', 'carol').send({ content: 'edit' }).expect(403);
+
+    const editor = await http().put(`/documents/${id}/editors/dave`).set('x-user', 'anne').expect(200);
+    await http().get(`/documents/${id}`).set('x-user', 'dave').set(TOKEN, editor.headers[TOKEN]).expect(200);
+    await http()
+      .patch(`/documents/${id}`)
+      .set('x-user', 'dave')
+      .send({ content: 'v2' })
+      .expect(200)
+      .expect((res) => expect(res.body).toMatchObject({ id, content: 'v2' }));
+
+    const unshared = await http().delete(`/folders/${folder}/viewers/carol`).set('x-user', 'anne').expect(200);
+    await http().get(`/documents/${id}`).set('x-user', 'carol').set(TOKEN, unshared.headers[TOKEN]).expect(403);
+  });
+
+  it('never serves a stale "allowed" for a derived relation while a revoke is pending, even without the token', async () => {
+    const folder = await createFolder('anne');
+    const { id } = await createDocument('anne', folder);
+    await http().put(`/folders/${folder}/viewers/carol`).set('x-user', 'anne').expect(200);
+    await http().put(`/documents/${id}/editors/dave`).set('x-user', 'anne').expect(200);
+    await flushAndSettle();
+    // Allowed through OpenFGA (and cached).
+    await http().get(`/documents/${id}`).set('x-user', 'carol').expect(200);
+    await http().get(`/documents/${id}`).set('x-user', 'dave').expect(200);
+
+    await http().delete(`/folders/${folder}/viewers/carol`).set('x-user', 'anne').expect(200);
+    await http().delete(`/documents/${id}/editors/dave`).set('x-user', 'anne').expect(200);
+    await http().get(`/documents/${id}`).set('x-user', 'carol').expect(403);
+    await http().get(`/documents/${id}`).set('x-user', 'dave').expect(403);
+    await http().get(`/documents/${id}`).set('x-user', 'anne').expect(200);
+  });
+
+  it('refuses a share by a non-owner (403) and records nothing', async () => {
+    const folder = await createFolder('anne');
+    const { id } = await createDocument('anne', folder);
+    await http().put(`/documents/${id}/viewers/bob`).set('x-user', 'anne').expect(200);
+    await http().put(`/documents/${id}/editors/erin`).set('x-user', 'anne').expect(200);
+    const before = await pendingOps();
+
+    // A viewer, an editor and a stranger may not share the document or its folder.
+    for (const user of ['bob', 'erin', 'mallory']) {
+      const res = await http().put(`/documents/${id}/viewers/dave`).set('x-user', user).expect(403);
+      expect(res.headers[TOKEN]).toBeUndefined();
+      await http().delete(`/documents/${id}/viewers/bob`).set('x-user', user).expect(403);
+      await http().put(`/folders/${folder}/viewers/dave`).set('x-user', user).expect(403);
+    }
+    expect(await pendingOps()).toEqual(before);
+    await http().get(`/documents/${id}`).set('x-user', 'dave').expect(403);
+    await http().get(`/documents/${id}`).set('x-user', 'bob').expect(200);
+  });
+
+  it('records nothing when the handler throws', async () => {
+    const folder = await createFolder('anne');
+    const before = await pendingOps();
+
+    // The check passes (anne owns the folder), then the handler rejects the body: no document, no tuples.
+    const bad = await http().post(`/folders/${folder}/documents`).set('x-user', 'anne').send({ title: '' }).expect(400);
+    expect(bad.headers[TOKEN]).toBeUndefined();
+    // Same for a folder without a name: @Grant('owner', 'folder:{result.id}') has no result to record.
+    await http().post('/folders').set('x-user', 'anne').send({}).expect(400);
+
+    expect(await pendingOps()).toEqual(before);
+    expect((await http().get(`/folders/${folder}`).set('x-user', 'anne').expect(200)).body).toMatchObject({ documents: [] });
+  });
+
+  it('answers 401 without a user, and guards the admin routes with the admin token', async () => {
+    await http().post('/folders').send({ name: 'x' }).expect(401);
+    await http().get(`/documents/${randomUUID()}`).expect(401);
+    await http().get('/admin/openfga/status').expect(401);
+    await http().get('/admin/openfga/status').set('x-admin-token', 'wrong-token').expect(401);
+    await http().post('/admin/openfga/flush').expect(401);
+    // An id that cannot stand in a tuple is refused, never checked.
+    await http().get('/documents/a%23owner').set('x-user', 'anne').expect(400);
+    await http().get(`/documents/${randomUUID()}`).set('x-user', 'a#b').expect(403);
+  });
+
+  it('reports health through terminus', async () => {
+    const res = await http().get('/health').expect(200);
+    expect(res.body).toMatchObject({ status: 'ok', info: { openfga: { status: 'up', redis: 'up', openfga: 'up' } } });
+  });
+
+  it("operates the same buffer from the app's CLI (status, then an inline flush)", async () => {
+    const folder = await createFolder('frank');
+    const statusRun = await runExampleCli(['openfga:cache:status', '--json'], config);
+    expect(statusRun.code).toBe(0);
+    expect(JSON.parse(statusRun.stdout)).toMatchObject({ pending: { writes: 1, total: 1 } });
+
+    const flushRun = await runExampleCli(['openfga:cache:flush'], config);
+    expect(flushRun.code).toBe(0);
+    expect(flushRun.stdout).toMatch(/Flushed in .*1 write/);
+    expect(await inOpenFga('user:frank', 'owner', `folder:${folder}`)).toBe(true);
+    expect((await status()).pending.total).toBe(0);
+  });
+});
+
+describe('example app: the cron flush', () => {
+  it('writes pending grants to OpenFGA by itself (through the queue worker)', async () => {
+    const store = await exampleStore('example-app-cron');
+    const app = await startExampleApp(exampleConfig(store, { cron: '* * * * * *' }));
+    try {
+      const res = await request(app.getHttpServer()).post('/folders').set('x-user', 'gina').send({ name: 'Cron' }).expect(201);
+      const folder = (res.body as Entity).id;
+      await eventually(
+        'the cron flush wrote the grant',
+        () => directCheck(store.storeId, { user: 'user:gina', relation: 'owner', object: `folder:${folder}` }),
+        5_000,
+        100,
+      );
+      const status = (await request(app.getHttpServer()).get('/admin/openfga/status').set('x-admin-token', ADMIN_TOKEN).expect(200))
+        .body as OpenFgaStatus;
+      expect(status.pending.total).toBe(0);
+    } finally {
+      await app.close();
+    }
+  });
+});
