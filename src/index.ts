@@ -32,3 +32,33 @@ export type { OpenFgaChangeFeedOptions, RedisClusterConnection } from './options
 export type { ChangeFeedStatus } from './changefeed/change-feed-poller';
 export { OpenFgaEvents } from './observability/openfga-events';
 export type { OpenFgaEventMap, OpenFgaEventName } from './observability/openfga-events';
+export {
+  OpenFgaMetricsModule,
+  OpenFgaMetrics,
+  OPENFGA_METRICS_OPTIONS,
+  OPENFGA_METRICS,
+  DEFAULT_METRICS_PREFIX,
+  DEFAULT_METRICS_BUCKETS,
+  OpenFgaTracingModule,
+  OpenFgaTracing,
+  OPENFGA_TRACING_OPTIONS,
+  OPENFGA_SPANS,
+  OPENFGA_SPAN_ATTRIBUTES,
+  OpenFgaEventEmitterModule,
+  OpenFgaEventEmitterBridge,
+  OPENFGA_EVENT_EMITTER_OPTIONS,
+  OPENFGA_NEST_EVENTS,
+  DEFAULT_NEST_EVENTS,
+  EventEmitterModuleMissingError,
+  OptionalDependencyMissingError,
+} from './observability';
+export type {
+  OpenFgaMetricKey,
+  OpenFgaMetricsBuckets,
+  OpenFgaMetricsOptions,
+  OpenFgaMetricsRegistry,
+  OpenFgaTracerProvider,
+  OpenFgaTracingOptions,
+  OpenFgaEventEmitterOptions,
+  OpenFgaNestEvent,
+} from './observability';

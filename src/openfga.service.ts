@@ -1,6 +1,7 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import type { BufferedOperation, DeadLetter } from './buffer/buffered-operation';
 import { BufferCounts } from './buffer/write-buffer';
+import { CheckDeadlines } from './check/check-deadlines';
 import { CheckUnavailableError } from './check/check-unavailable.error';
 import { InvalidConsistencyTokenError } from './consistency/consistency-token';
 import type { CacheSnapshot } from './cache/check-cache';
@@ -49,13 +50,20 @@ export interface CheckOptions {
  * await openfga.grant('user:anne', 'editor', 'document:roadmap');
  * await openfga.check('user:anne', 'editor', 'document:roadmap'); // true, before any flush
  */
+/** How long one flush step of a waiting check may claim new batches. */
+const FLUSH_SLICE_MS = 100;
+
 @Injectable()
 export class OpenFgaService implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
   private readonly logger = new Logger('OpenFgaService');
   private readonly inFlightChecks = new Map<string, Promise<boolean>>();
+  /** Bounds every check by `checkTimeout` (fail closed), without a timer per check. */
+  private readonly deadlines: CheckDeadlines;
   private shuttingDown = false;
 
-  constructor(@Inject(OPENFGA_CORE) private readonly core: OpenFgaCore) {}
+  constructor(@Inject(OPENFGA_CORE) private readonly core: OpenFgaCore) {
+    this.deadlines = new CheckDeadlines(core.options.checkTimeout * 1000);
+  }
 
   /** Records that `user` has `relation` on `object`. Resolves once the operation is durable in Redis. */
   async grant(user: string, relation: string, object: string): Promise<ConsistencyToken> {
@@ -78,32 +86,35 @@ export class OpenFgaService implements OnApplicationBootstrap, BeforeApplication
   }
 
   /**
-   * Whether `user` has `relation` on `object`: answered by the buffer (the
-   * exact tuple), then the cache, then OpenFGA (cached afterwards).
+   * Whether `user` has `relation` on `object`: answered by the cache or the
+   * buffer (the exact tuple), else by OpenFGA (cached afterwards). A cached
+   * answer is never one that a buffered op on the tuple would contradict.
    * Throws `CheckUnavailableError` when no trustworthy answer can be had in
    * `checkTimeout`: callers must treat that as a denial.
    */
   async check(user: string, relation: string, object: string, options: CheckOptions = {}): Promise<boolean> {
     const t = validateTuple({ user, relation, object });
     const timeoutMs = this.core.options.checkTimeout * 1000;
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new CheckUnavailableError(t, `no answer within checkTimeout (${timeoutMs} ms)`)), timeoutMs);
-    });
-    const started = performance.now();
     const consistency = options.consistency ?? 'minimize-latency';
+    const { events } = this.core;
+    const started = events.has('checked') ? performance.now() : 0;
     try {
-      const answer = this.freshnessTarget(options).then((freshAt) => this.resolveCheck(t, Date.now() + timeoutMs, freshAt));
-      const { allowed, source } = await Promise.race([answer, timeout]);
-      this.core.events.emit('checked', { source, allowed, durationMs: performance.now() - started, consistency });
+      const deadline = Date.now() + timeoutMs;
+      const answer =
+        consistency === 'minimize-latency'
+          ? this.resolveCheck(t, deadline, undefined)
+          : this.freshnessTarget(options).then((freshAt) => this.resolveCheck(t, deadline, freshAt));
+      const { allowed, source } = await this.deadlines.bound(
+        answer,
+        () => new CheckUnavailableError(t, `no answer within checkTimeout (${timeoutMs} ms)`),
+      );
+      if (started) events.emit('checked', { source, allowed, durationMs: performance.now() - started, consistency });
       return allowed;
     } catch (err) {
-      this.core.events.emit('checked', { source: 'error', allowed: false, durationMs: performance.now() - started, consistency });
+      if (started) events.emit('checked', { source: 'error', allowed: false, durationMs: performance.now() - started, consistency });
       // A bad token is the caller's mistake (400), not an outage; everything else is "no answer".
       if (err instanceof CheckUnavailableError || err instanceof InvalidConsistencyTokenError) throw err;
       throw new CheckUnavailableError(t, String(err instanceof Error ? err.message : err), err);
-    } finally {
-      clearTimeout(timer);
     }
   }
 
@@ -239,7 +250,9 @@ export class OpenFgaService implements OnApplicationBootstrap, BeforeApplication
    */
   private async advanceFlush(t: Tuple, deadline: number, what: string): Promise<void> {
     if (Date.now() >= deadline) throw new CheckUnavailableError(t, `${what} could not reach OpenFGA in time`);
-    const result = await this.core.flusher.flush({ timeoutMs: Math.max(0, deadline - Date.now()) });
+    // A short slice: under a steady stream of writes a flush would otherwise keep
+    // claiming newer batches; the caller re-checks its position after each slice.
+    const result = await this.core.flusher.flush({ timeoutMs: Math.max(0, Math.min(FLUSH_SLICE_MS, deadline - Date.now())) });
     if (result.failed > 0) throw new CheckUnavailableError(t, `${what} could not be written: ${result.error ?? 'OpenFGA unavailable'}`);
     if (result.writes + result.deletes + result.deadLettered + (result.queued ?? 0) === 0) await new Promise((r) => setTimeout(r, 25));
   }
@@ -264,9 +277,11 @@ export class OpenFgaService implements OnApplicationBootstrap, BeforeApplication
     }
     let allowed = await this.askOpenFga(t, found.snapshot, fresh);
     // A pending revoke (of this or any tuple it may derive from) can make an
-    // OpenFGA "allowed" stale: write the revokes first, then ask again.
-    while (allowed && found.snapshot.outstandingRevokes > 0) {
-      await this.advanceFlush(t, deadline, 'pending revokes');
+    // OpenFGA "allowed" stale: write every op buffered before this point, then
+    // ask again. Ops buffered later are concurrent with this check, so waiting
+    // for them is not needed (and would never end under a steady stream of revokes).
+    if (allowed && found.snapshot.outstandingRevokes > 0) {
+      await this.flushThrough(t, (await this.core.buffer.positions()).latest, deadline);
       found = await lookup();
       if (found.source !== 'miss') return { allowed: found.allowed, source: found.source };
       allowed = await this.askOpenFga(t, found.snapshot, true);

@@ -8,7 +8,17 @@ const LIB = '_lib.lua';
 const VERSION: string = (require('../../package.json') as { version: string }).version;
 
 export type ScriptName =
-  'enqueue' | 'claim' | 'settle' | 'check' | 'populate' | 'status' | 'clear' | 'retry-dead' | 'due' | 'invalidate' | 'oldest-seq'
+  | 'enqueue'
+  | 'claim'
+  | 'settle'
+  | 'check'
+  | 'populate'
+  | 'status'
+  | 'clear'
+  | 'retry-dead'
+  | 'due'
+  | 'invalidate'
+  | 'oldest-seq'
   | 'feed-lease'
   | 'feed-release';
 
@@ -20,20 +30,48 @@ interface ScriptSource {
 
 let sources: Map<ScriptName, ScriptSource> | undefined;
 
-/** Reads the `<name>-<numKeys>.lua` files once per process; `_lib.lua` is prepended to each. */
+/** The `--- @helper <name>` blocks of `_lib.lua`, in file order. */
+function parseHelpers(lib: string): { name: string; code: string }[] {
+  const parts = lib.split(/^--- @helper (\w+)\n/m);
+  const helpers: { name: string; code: string }[] = [];
+  for (let i = 1; i < parts.length; i += 2) helpers.push({ name: parts[i], code: parts[i + 1] });
+  return helpers;
+}
+
+/**
+ * The helpers a script uses: those it names, and those they name in turn, in
+ * `_lib.lua`'s order (a helper only uses helpers defined above it). Defining
+ * a Lua closure costs on every call, so a script gets only what it needs.
+ */
+function helpersFor(body: string, helpers: readonly { name: string; code: string }[]): string {
+  // Comments may mention helpers they do not call.
+  const uses = (code: string, name: string) => new RegExp(`\\b${name}\\b`).test(code.replace(/--\[\[[\s\S]*?\]\]|--.*$/gm, ''));
+  const wanted = new Set<string>(['rcall']);
+  for (let i = helpers.length - 1; i >= 0; i--) {
+    const { name } = helpers[i];
+    if (uses(body, name) || helpers.some((h) => wanted.has(h.name) && h.name !== name && uses(h.code, name))) wanted.add(name);
+  }
+  return helpers
+    .filter((h) => wanted.has(h.name))
+    .map((h) => h.code)
+    .join('');
+}
+
+/** Reads the `<name>-<numKeys>.lua` files once per process, each with the `_lib.lua` helpers it uses prepended. */
 function loadSources(): Map<ScriptName, ScriptSource> {
   if (sources) return sources;
-  const lib = readFileSync(join(LUA_DIR, LIB), 'utf8');
+  const helpers = parseHelpers(readFileSync(join(LUA_DIR, LIB), 'utf8'));
   sources = new Map();
   for (const file of readdirSync(LUA_DIR)) {
     const match = /^([a-z-]+)-(\d+)\.lua$/.exec(file);
     if (!match) continue;
     const name = match[1] as ScriptName;
+    const body = readFileSync(join(LUA_DIR, file), 'utf8');
     sources.set(name, {
       // The package version is part of the name, so two versions sharing a Redis never run each other's script.
       command: `nestjsOpenfga_${name.replace(/-/g, '_')}_${VERSION.replace(/\W/g, '_')}`,
       numberOfKeys: Number(match[2]),
-      lua: `${lib}\n${readFileSync(join(LUA_DIR, file), 'utf8')}`,
+      lua: `${helpersFor(body, helpers)}\n${body}`,
     });
   }
   return sources;

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
-import { batchKey, parseTupleKey, StoreKeys, tupleKey } from '../redis/redis-keys';
+import { batchKey, objectGen, parseTupleKey, StoreKeys, tupleKey, userGen } from '../redis/redis-keys';
 import type { TupleOperation } from '../tuple/tuple';
 import { OpenFgaEvents } from '../observability/openfga-events';
 import { BufferScripts } from './buffer-scripts';
@@ -10,7 +10,7 @@ export interface BufferCounts {
   pending: { writes: number; deletes: number; total: number };
   inFlight: number;
   deadLettered: number;
-  /** Age of the oldest claimable operation, or null when nothing is pending. */
+  /** Age of the oldest queued operation (pending; claimable, or waiting on an in-flight op on its tuple), or null. */
   oldestAgeMs: number | null;
   /** Result of the last flush any process recorded, or null. */
   lastFlush: unknown;
@@ -19,7 +19,7 @@ export interface BufferCounts {
 export interface Settlement {
   acked: string[];
   dead: { key: string; reason: string }[];
-  /** When the rest of the batch returns to the buffer (ms since the epoch); 0 = now. */
+  /** When the rest of the batch returns to the buffer (ms since the epoch); 0 = at the next claim. */
   retryAt: number;
 }
 
@@ -27,36 +27,56 @@ export interface Settlement {
  * The durable buffer of one store in Redis. Every mutation is one Lua script,
  * so concurrent processes never see a half-applied step.
  */
+/**
+ * Every write, not only a revoke, bumps the store's epoch and so invalidates
+ * every cached "allowed": with exclusion (`but not`) a grant can remove access
+ * through another tuple, and a cached answer cannot know which model it needs.
+ */
+const EVERY_WRITE_BUMPS_EPOCH = 1;
+
 export class WriteBuffer {
+  /** Model ids by their index in the store's `models` hash (an index never changes its model). */
+  private readonly models = new Map<string, string>();
+
   constructor(
     private readonly redis: Redis | Cluster,
     private readonly scripts: BufferScripts,
     readonly keys: StoreKeys,
-    /** Lifetime of invalidation markers: longer than any cached answer may live. */
-    private readonly markerTtlMs: number,
     readonly events = new OpenFgaEvents(),
   ) {}
 
-  /** Appends operations (and invalidates what they may change); returns the last buffer position and the claimable count. */
+  /**
+   * Appends operations (and invalidates what they may change); returns the last buffer position and the queue length.
+   * Ops on the same tuple coalesce here already: only the last one is sent (it is what the buffer would keep).
+   */
   async enqueue(ops: readonly TupleOperation[], modelId = ''): Promise<{ seq: number; queued: number }> {
     const started = this.events.has('enqueued') ? performance.now() : 0;
     const k = this.keys;
-    const args: (string | number)[] = [k.base, Date.now(), modelId, this.markerTtlMs];
-    for (const op of ops) args.push(OP_CODE[op.kind], tupleKey(op));
-    const [seq, queued] = await this.scripts.run<[number, number]>(
+    const latest = new Map<string, 'w' | 'd'>();
+    const gens = new Set<string>();
+    for (const op of ops) {
+      latest.set(tupleKey(op), OP_CODE[op.kind]);
+      gens.add(k.base + objectGen(op.object)).add(k.base + userGen(op.user));
+    }
+    const args: (string | number)[] = [Date.now(), modelId, EVERY_WRITE_BUMPS_EPOCH, latest.size];
+    for (const [key, code] of latest) args.push(code, key);
+    for (const gen of gens) args.push(gen);
+    const [seq, queued, modelIndex] = await this.scripts.run<[number, number, string]>(
       'enqueue',
-      [k.seq, k.pending, k.queue, k.inflight, k.count, k.epoch],
+      [k.seq, k.pending, k.queue, k.count, k.epoch, k.models],
       args,
     );
+    if (modelIndex) this.models.set(modelIndex, modelId);
     if (started) this.events.emit('enqueued', { operations: ops, seq, durationMs: performance.now() - started });
     return { seq, queued };
   }
 
-  /** Write-through mode: invalidates what the ops may change without buffering them. */
+  /** Write-through mode and the change feed: invalidates what the ops may change without buffering them. */
   async invalidate(ops: readonly TupleOperation[]): Promise<number> {
-    const args: (string | number)[] = [this.keys.base, this.markerTtlMs];
-    for (const op of ops) args.push(OP_CODE[op.kind], tupleKey(op));
-    return this.scripts.run<number>('invalidate', [this.keys.seq, this.keys.epoch], args);
+    const k = this.keys;
+    const gens = new Set<string>();
+    for (const op of ops) gens.add(k.base + objectGen(op.object)).add(k.base + userGen(op.user));
+    return this.scripts.run<number>('invalidate', [k.seq, k.epoch], [EVERY_WRITE_BUMPS_EPOCH, ...gens]);
   }
 
   /** Claims up to `limit` operations under a lease of `leaseMs`; also returns expired leases to the buffer first. */
@@ -69,9 +89,7 @@ export class WriteBuffer {
       [k.base, Date.now(), limit, leaseMs, id],
     );
     if (flat.length === 0) return undefined;
-    const operations: BufferedOperation[] = [];
-    for (let i = 0; i < flat.length; i += 2) operations.push(decodeRecord(flat[i], flat[i + 1]));
-    return { id, operations };
+    return { id, operations: await this.decode(flat) };
   }
 
   /** Settles a claimed batch; returns how many ops stay leased, or -1 when the lease was lost to another process. */
@@ -79,7 +97,7 @@ export class WriteBuffer {
     const k = this.keys;
     const args: (string | number)[] = [k.base, Date.now(), batchId, s.retryAt, s.acked.length, ...s.acked];
     for (const d of s.dead) args.push(d.key, d.reason);
-    const left = await this.scripts.run<number>('settle', [k.pending, k.queue, k.inflight, k.leases, k.count, k.dead], args);
+    const left = await this.scripts.run<number>('settle', [k.pending, k.queue, k.inflight, k.leases, k.count, k.dead, k.models], args);
     if (left >= 0) {
       this.events.emit('settled', { batchId, acked: s.acked, dead: s.dead });
       if (s.dead.length)
@@ -89,13 +107,28 @@ export class WriteBuffer {
   }
 
   /**
+   * Gives a claimed batch back unwritten (a flush that claimed ahead and then
+   * stopped): its operations return to the buffer at once, their attempts
+   * unchanged. Returns false when the batch was gone already.
+   */
+  async release(batchId: string): Promise<boolean> {
+    const k = this.keys;
+    const left = await this.scripts.run<number>(
+      'settle',
+      [k.pending, k.queue, k.inflight, k.leases, k.count, k.dead, k.models],
+      [k.base, Date.now(), batchId, -1, 0],
+    );
+    return left >= 0;
+  }
+
+  /**
    * The operations of a claimed batch still leased, by id (queue mode: a job
    * carries only the id; the operations stay in Redis). Undefined when the
    * batch is gone: settled, or its lease expired and claim returned it to the buffer.
    */
   async loadBatch(batchId: string): Promise<ClaimedBatch | undefined> {
     const raw = await this.redis.hgetall(batchKey(this.keys, batchId));
-    const operations = Object.entries(raw).map(([key, record]) => decodeRecord(key, record));
+    const operations = await this.decode(Object.entries(raw).flat());
     return operations.length ? { id: batchId, operations: operations.sort((a, b) => a.seq - b.seq) } : undefined;
   }
 
@@ -146,7 +179,7 @@ export class WriteBuffer {
     let cursor = '0';
     do {
       const [next, flat] = await this.redis.hscan(this.keys.pending, cursor, 'COUNT', 500);
-      for (let i = 0; i < flat.length; i += 2) out.push(decodeRecord(flat[i], flat[i + 1]));
+      out.push(...(await this.decode(flat)));
       cursor = next;
     } while (cursor !== '0' && out.length < limit);
     return out.sort((a, b) => a.seq - b.seq).slice(0, limit);
@@ -155,7 +188,7 @@ export class WriteBuffer {
   /** Discards pending operations (never in-flight ones); returns how many. */
   async clear(): Promise<number> {
     const k = this.keys;
-    const count = await this.scripts.run<number>('clear', [k.pending, k.queue, k.count, k.inflight], [k.base]);
+    const count = await this.scripts.run<number>('clear', [k.pending, k.queue, k.count, k.seq, k.epoch], []);
     this.events.emit('cleared', { count });
     return count;
   }
@@ -170,10 +203,26 @@ export class WriteBuffer {
   /** Returns dead letters (all, or the given ids) to the buffer; a newer op on the same tuple supersedes them. */
   async retryDeadLetters(ids: readonly string[] = []): Promise<{ requeued: number; superseded: number }> {
     const k = this.keys;
+    // The script needs each tuple's generations, computed here: read the dead letters first
+    // (an entry never changes; one retried or purged meanwhile is skipped by the script).
+    let entries: [string, string | null][];
+    if (ids.length) {
+      const values = await this.redis.hmget(k.dead, ...ids);
+      entries = ids.map((id, i) => [id, values[i]]);
+    } else {
+      entries = Object.entries(await this.redis.hgetall(k.dead));
+    }
+    const args: (string | number)[] = [Date.now()];
+    for (const [id, json] of entries) {
+      if (json === null) continue;
+      const { user, object } = parseTupleKey((JSON.parse(json) as { tuple: string }).tuple);
+      args.push(id, k.base + objectGen(object), k.base + userGen(user));
+    }
+    if (args.length === 1) return { requeued: 0, superseded: 0 };
     const [requeued, superseded] = await this.scripts.run<[number, number]>(
       'retry-dead',
-      [k.seq, k.pending, k.queue, k.inflight, k.count, k.epoch, k.dead],
-      [k.base, Date.now(), this.markerTtlMs, ...ids],
+      [k.seq, k.pending, k.queue, k.count, k.epoch, k.models, k.dead, k.inflight],
+      args,
     );
     return { requeued, superseded };
   }
@@ -185,11 +234,38 @@ export class WriteBuffer {
     await this.redis.del(this.keys.dead);
     return n;
   }
+
+  /** Decodes flat (tuple key, record) pairs, resolving model indexes this process has not seen yet in one round trip. */
+  private async decode(flat: string[]): Promise<BufferedOperation[]> {
+    const unknown = new Set<string>();
+    for (let i = 1; i < flat.length; i += 2) {
+      const field = modelField(flat[i]);
+      if (isModelIndex(field) && !this.models.has(field)) unknown.add(field);
+    }
+    if (unknown.size > 0) {
+      const indexes = [...unknown];
+      const ids = await this.redis.hmget(this.keys.models, ...indexes.map((m) => `#${m}`));
+      indexes.forEach((m, i) => {
+        const id = ids[i];
+        // Only a deleted `models` hash gets here; writing the op with another model would be wrong.
+        if (id === null)
+          throw new Error(
+            `Model index ${m} is missing from ${this.keys.models}: cannot tell which model the buffered operation belongs to`,
+          );
+        this.models.set(m, id);
+      });
+    }
+    const modelOf = (field: string) => (isModelIndex(field) ? this.models.get(field)! : field);
+    const out: BufferedOperation[] = [];
+    for (let i = 0; i < flat.length; i += 2) out.push(decodeRecord(flat[i], flat[i + 1], modelOf));
+    return out;
+  }
 }
 
-function decodeRecord(key: string, record: string): BufferedOperation {
-  const [op, seq, ts, attempts, ...model] = record.split('|');
-  const modelId = model.join('|');
+/** Decodes a record whose model field was resolved to the model id ('' = latest). */
+function decodeRecord(key: string, record: string, modelOf: (field: string) => string): BufferedOperation {
+  const [op, seq, ts, attempts] = record.split('|', 4);
+  const modelId = modelOf(modelField(record));
   return {
     key,
     kind: OP_KIND[op],
@@ -199,6 +275,18 @@ function decodeRecord(key: string, record: string): BufferedOperation {
     attempts: Number(attempts),
     ...(modelId ? { modelId } : {}),
   };
+}
+
+/** The model field of a record: what follows its fourth `|`. */
+function modelField(record: string): string {
+  let at = -1;
+  for (let n = 0; n < 4; n++) at = record.indexOf('|', at + 1);
+  return record.slice(at + 1);
+}
+
+/** A record's model field: '' (latest), an index into `models`, or (records from before `models`) the 26-character id. */
+function isModelIndex(field: string): boolean {
+  return field !== '' && field.length < 26;
 }
 
 function decodeDeadLetter(id: string, json: string): DeadLetter {
@@ -212,6 +300,7 @@ function decodeDeadLetter(id: string, json: string): DeadLetter {
     reason: string;
     deadAt: number;
   };
-  const { attempts, ...operation } = decodeRecord(e.tuple, `${e.op}|${e.seq}|${e.enqueuedAt}|${e.attempts}|${e.model}`);
+  // Dead letters carry the model id itself.
+  const { attempts, ...operation } = decodeRecord(e.tuple, `${e.op}|${e.seq}|${e.enqueuedAt}|${e.attempts}|${e.model}`, (m) => m);
   return { id, operation, attempts, reason: e.reason, deadAt: e.deadAt };
 }

@@ -1,47 +1,83 @@
+import type { Cluster, Redis } from 'ioredis';
 import { BufferScripts } from '../buffer/buffer-scripts';
-import { cacheSuffix, parseTupleKey, StoreKeys, tupleKey } from '../redis/redis-keys';
+import { cacheKey, objectGen, parseTupleKey, StoreKeys, tupleKey, userGen } from '../redis/redis-keys';
+import { CoalescedMget } from './coalesced-mget';
 import type { Tuple } from '../tuple/tuple';
 
-/** Versions of what a cached answer depended on, read before asking OpenFGA. */
+/** Generations of what a cached answer depends on, read before asking OpenFGA (see redis-keys.ts). */
 export interface CacheSnapshot {
   objectGen: string;
   userGen: string;
   epoch: string;
   /** Revokes pending or in flight in the store when the snapshot was taken. */
   outstandingRevokes: number;
-  /** Tuples whose latest outstanding op is a grant. */
+  /** Tuples whose latest outstanding op is a grant; -1 when more than MAX_CONTEXTUAL_TUPLES or too costly to list. */
   outstandingGrants: number;
-  /** Those tuples, when there are at most MAX_CONTEXTUAL_TUPLES of them. */
+  /** Those tuples, when they could be listed (at most MAX_CONTEXTUAL_TUPLES). */
   pendingGrants?: Tuple[];
 }
 
 /** OpenFGA accepts at most 100 contextual tuples per check. */
 export const MAX_CONTEXTUAL_TUPLES = 100;
 
+/**
+ * Most pending (and most in-flight) operations a cache miss reads to list the
+ * outstanding grants. A larger buffer is flushed before OpenFGA is asked, as
+ * when there are more grants than fit as contextual tuples.
+ */
+export const MAX_LISTED_OPERATIONS = 256;
+
 export type LookupResult = { source: 'buffer' | 'cache'; allowed: boolean } | { source: 'miss'; snapshot: CacheSnapshot };
 
 /**
- * The read side: buffer first (exact tuple), then the cached answer, in one
- * round trip. Cached answers are invalidated by marker versions, not by
- * scanning: any write to the same object or user (and, for "allowed"
- * answers, any revoke) makes them unservable.
+ * The read side. A warm check is one MGET of the cached answer, its object's
+ * and user's generations and the epoch, compared here: no script. Anything
+ * else (no answer, a stale one, or the cache bypassed) runs the check script:
+ * the buffer (exact tuple), else a snapshot for asking OpenFGA.
+ *
+ * Serving a cached answer before looking at the buffer is safe: an answer is
+ * only cached (populate, compare and set) when no op on its tuple was pending
+ * or in flight, and every op enters the buffer in the same step that bumps its
+ * object's and user's generations; generations never repeat a value, so an
+ * answer whose generations are all current cannot hide a buffered op. Cached
+ * answers are invalidated by generations, not by scanning: any write to the
+ * same object or user bucket (and, for "allowed" answers, any revoke) makes
+ * them unservable.
  */
 export class CheckCache {
+  private readonly reads: CoalescedMget;
+
   constructor(
+    redis: Redis | Cluster,
     private readonly scripts: BufferScripts,
     private readonly keys: StoreKeys,
     private readonly settings: { enabled: boolean; ttlMs: number; negativeTtlMs: number },
-  ) {}
+  ) {
+    this.reads = new CoalescedMget(redis);
+  }
 
   async lookup(t: Tuple, modelId: string | undefined, useCache = this.settings.enabled): Promise<LookupResult> {
     const k = this.keys;
+    const answerKey = cacheKey(k, modelId, tupleKey(t));
+    const objectKey = k.base + objectGen(t.object);
+    const userKey = k.base + userGen(t.user);
+    if (useCache) {
+      const [answer, o, u, e] = await this.reads.mget([answerKey, objectKey, userKey, k.epoch]);
+      if (answer !== null) {
+        const gens = `${o ?? '0'}|${u ?? '0'}`;
+        if (answer === `n|${gens}`) return { source: 'cache', allowed: false };
+        if (answer === `y|${gens}|${e ?? '0'}`) return { source: 'cache', allowed: true };
+      }
+    }
+    // The cache was just read (or is bypassed): the script need not read it again.
     const reply = await this.scripts.run<(number | string)[]>(
       'check',
-      [k.pending, k.inflight, k.count, k.epoch],
-      [k.base, tupleKey(t), cacheSuffix(modelId, t), useCache ? '1' : '0', MAX_CONTEXTUAL_TUPLES],
+      [answerKey, objectKey, userKey, k.epoch],
+      [0, MAX_CONTEXTUAL_TUPLES, MAX_LISTED_OPERATIONS],
     );
     if (reply[0] === 1) return { source: 'buffer', allowed: reply[1] === 1 };
     if (reply[0] === 2) return { source: 'cache', allowed: reply[1] === 1 };
+    const grants = Number(reply[5]);
     return {
       source: 'miss',
       snapshot: {
@@ -49,8 +85,8 @@ export class CheckCache {
         userGen: String(reply[2]),
         epoch: String(reply[3]),
         outstandingRevokes: Number(reply[4]),
-        outstandingGrants: Number(reply[5]),
-        ...(Number(reply[5]) <= MAX_CONTEXTUAL_TUPLES ? { pendingGrants: reply.slice(6).map((key) => parseTupleKey(String(key))) } : {}),
+        outstandingGrants: grants,
+        ...(grants >= 0 ? { pendingGrants: reply.slice(6).map((key) => parseTupleKey(String(key))) } : {}),
       },
     };
   }
@@ -62,8 +98,8 @@ export class CheckCache {
     const ttl = allowed ? this.settings.ttlMs : this.settings.negativeTtlMs;
     const cached = await this.scripts.run<number>(
       'populate',
-      [k.epoch, k.count],
-      [k.base, tupleKey(t), cacheSuffix(modelId, t), snapshot.objectGen, snapshot.userGen, snapshot.epoch, allowed ? 1 : 0, ttl],
+      [cacheKey(k, modelId, tupleKey(t)), k.base + objectGen(t.object), k.base + userGen(t.user), k.epoch, k.count],
+      [snapshot.objectGen, snapshot.userGen, snapshot.epoch, allowed ? 1 : 0, ttl],
     );
     return cached === 1;
   }

@@ -40,11 +40,9 @@ export function createOpenFgaCore(options: ResolvedOpenFgaOptions): OpenFgaCore 
   const { redis, owned } = connectRedis(options.redis);
   const scripts = new BufferScripts(redis);
   const keys = storeKeys(options.prefix, options.storeId);
-  // Markers must outlive every cached answer (see redis-keys.ts), plus a request timeout of slack.
-  const markerTtlMs = Math.ceil((Math.max(options.ttl, options.negativeTtl) + options.requestTimeout + 60) * 1000);
   const events = new OpenFgaEvents();
-  const buffer = new WriteBuffer(redis, scripts, keys, markerTtlMs, events);
-  const cache = new CheckCache(scripts, keys, {
+  const buffer = new WriteBuffer(redis, scripts, keys, events);
+  const cache = new CheckCache(redis, scripts, keys, {
     enabled: options.cache,
     ttlMs: options.ttl * 1000,
     negativeTtlMs: options.negativeTtl * 1000,

@@ -1,4 +1,5 @@
 import { Logger } from '@nestjs/common';
+import type { ClaimedBatch } from '../buffer/buffered-operation';
 import type { WriteBuffer } from '../buffer/write-buffer';
 import type { BatchDispatcher, BatchReport } from './batch-dispatcher';
 import { FlushOptions, FlushResult } from './flush-result';
@@ -10,10 +11,35 @@ export interface FlusherSettings {
 }
 
 /**
+ * A dispatcher that hands a batch's report back once it is written, with the
+ * settle still under way, so the next batch's write need not wait for Redis.
+ */
+export interface OverlappingDispatcher extends BatchDispatcher {
+  dispatchOverlapped(batch: ClaimedBatch): Promise<{ report: BatchReport; settled: Promise<void> }>;
+}
+
+function overlaps(dispatcher: BatchDispatcher): dispatcher is OverlappingDispatcher {
+  return typeof (dispatcher as Partial<OverlappingDispatcher>).dispatchOverlapped === 'function';
+}
+
+/** A batch claimed ahead of its turn, its lease kept alive until the lane dispatches or releases it. */
+interface Claimed {
+  batch: ClaimedBatch;
+  keepAlive: NodeJS.Timeout;
+}
+
+/**
  * Drains the buffer: claims leased batches and hands each to a dispatcher,
  * which writes it inline or enqueues it as a job. Any number of processes
  * may flush at once; claims are atomic, so no operation is written twice
  * concurrently and none is skipped.
+ *
+ * Each lane writes one batch at a time (bounded parallelism: `lanes` batches
+ * being written), claims its next batch while the current one is written,
+ * and (inline) settles a written batch while it writes the next, so a write
+ * slot never waits for Redis. A batch claimed ahead that the flush no longer
+ * writes (it stopped, or ran out of time) goes back to the buffer at once,
+ * unattempted. A flush ends once every batch it wrote is settled.
  */
 export class Flusher {
   private readonly logger = new Logger('OpenFgaFlusher');
@@ -56,16 +82,60 @@ export class Flusher {
     const total: FlushResult = { writes: 0, deletes: 0, failed: 0, deadLettered: 0, durationMs: 0 };
     if (this.dispatcher.kind === 'queue') Object.assign(total, { queued: 0, jobs: 0 });
     let stop = false;
+    const going = () => !stop && Date.now() < deadline;
 
     const lane = async () => {
-      while (!stop && Date.now() < deadline) {
-        const batch = await this.buffer.claim(this.settings.batchSize, this.dispatcher.leaseMs);
-        if (!batch) return;
-        const report = await this.dispatcher.dispatch(batch);
-        add(total, report);
-        // The backend (OpenFGA or the queue's Redis) is struggling: leave the rest buffered instead of hammering it.
-        if (report.error) stop = true;
-        onProgress?.({ ...total, durationMs: Date.now() - started });
+      let next: Promise<Claimed | undefined> | undefined = going() ? this.claim() : undefined;
+      // The settle of the batch this lane wrote last, when it may still be running.
+      let settling: Promise<void> = Promise.resolve();
+      // Whether `next` was claimed after that settle ended: a settle can make ops
+      // claimable (newer ops waiting on the settled tuples), and a flush takes those too.
+      let claimedAfterSettle = true;
+      try {
+        while (next) {
+          const claimed = await next;
+          next = undefined;
+          if (!claimed) {
+            await settling;
+            if (claimedAfterSettle || !going()) return;
+            next = this.claim();
+            claimedAfterSettle = true;
+            continue;
+          }
+          clearInterval(claimed.keepAlive);
+          if (!going()) {
+            await this.buffer.release(claimed.batch.id);
+            await settling;
+            return;
+          }
+          next = this.claim();
+          claimedAfterSettle = false;
+          const previous = settling;
+          let report: BatchReport;
+          if (overlaps(this.dispatcher)) {
+            const dispatched = await this.dispatcher.dispatchOverlapped(claimed.batch);
+            report = dispatched.report;
+            settling = dispatched.settled;
+          } else {
+            report = await this.dispatcher.dispatch(claimed.batch);
+          }
+          await previous; // long done: it ran during this write (at most two settles per lane at once)
+          add(total, report);
+          // The backend (OpenFGA or the queue's Redis) is struggling: leave the rest buffered instead of hammering it.
+          if (report.error) stop = true;
+          onProgress?.({ ...total, durationMs: Date.now() - started });
+        }
+        await settling;
+      } finally {
+        // Only when the lane failed (Redis or the dispatcher threw): let its last settle end, give back what it claimed ahead.
+        await settling.catch(() => undefined);
+        if (next) {
+          const left = await next.catch(() => undefined);
+          if (left) {
+            clearInterval(left.keepAlive);
+            await this.buffer.release(left.batch.id).catch(() => undefined);
+          }
+        }
       }
     };
     await Promise.all(Array.from({ length: this.settings.lanes }, lane));
@@ -78,6 +148,22 @@ export class Flusher {
       if (total.failed > 0) this.buffer.events.emit('flushFailed', { error: total.error ?? 'unknown error', failed: total.failed });
     }
     return total;
+  }
+
+  /**
+   * Claims the next batch, keeping its lease alive until the lane takes it
+   * (the dispatcher renews it from there). The returned promise never
+   * rejects unobserved: a lane always awaits it or hands it to `finally`.
+   */
+  private claim(): Promise<Claimed | undefined> {
+    const leaseMs = this.dispatcher.leaseMs;
+    const claimed = this.buffer.claim(this.settings.batchSize, leaseMs).then((batch) => {
+      if (!batch) return undefined;
+      const keepAlive = setInterval(() => void this.buffer.extendLease(batch.id, leaseMs).catch(() => undefined), leaseMs / 3);
+      return { batch, keepAlive };
+    });
+    claimed.catch(() => undefined);
+    return claimed;
   }
 }
 

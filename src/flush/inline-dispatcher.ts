@@ -3,7 +3,8 @@ import type { ClaimedBatch } from '../buffer/buffered-operation';
 import type { WriteBuffer } from '../buffer/write-buffer';
 import type { TupleWriter } from '../client/tuple-writer';
 import { backoffMs } from './backoff';
-import type { BatchDispatcher, BatchReport } from './batch-dispatcher';
+import type { BatchReport } from './batch-dispatcher';
+import type { OverlappingDispatcher } from './flusher';
 
 export interface InlineDispatcherSettings {
   leaseMs: number;
@@ -16,7 +17,7 @@ export interface InlineDispatcherSettings {
  * renewing the lease meanwhile, and settles it. Operations hit by a
  * transient failure stay leased until their backoff ends, then return to the buffer.
  */
-export class InlineDispatcher implements BatchDispatcher {
+export class InlineDispatcher implements OverlappingDispatcher {
   readonly kind = 'inline';
   private readonly logger = new Logger('OpenFgaFlusher');
 
@@ -31,6 +32,17 @@ export class InlineDispatcher implements BatchDispatcher {
   }
 
   async dispatch(batch: ClaimedBatch): Promise<BatchReport> {
+    const { report, settled } = await this.dispatchOverlapped(batch);
+    await settled;
+    return report;
+  }
+
+  /**
+   * Writes the batch and starts settling it: resolves once it is written,
+   * with the settle still under way in `settled`, so the flusher can start
+   * the next write meanwhile (the report does not depend on the settle).
+   */
+  async dispatchOverlapped(batch: ClaimedBatch): Promise<{ report: BatchReport; settled: Promise<void> }> {
     const heartbeat = setInterval(
       () => void this.buffer.extendLease(batch.id, this.settings.leaseMs).catch(() => undefined),
       this.settings.leaseMs / 3,
@@ -42,15 +54,20 @@ export class InlineDispatcher implements BatchDispatcher {
       clearInterval(heartbeat);
     }
     const attempts = Math.max(0, ...outcome.retry.map((o) => o.attempts));
-    const left = await this.buffer.settle(batch.id, {
-      acked: outcome.written.map((o) => o.key),
-      dead: outcome.dead.map((d) => ({ key: d.operation.key, reason: d.reason })),
-      retryAt: outcome.retry.length ? Date.now() + backoffMs(attempts, this.settings.retryBaseMs, this.settings.retryMaxMs) : 0,
-    });
-    if (left === -1) {
-      // Our lease expired and another process took the batch over; it will be written there.
-      this.logger.warn(`Lease of batch ${batch.id} was lost before it was settled (flush took longer than leaseTtl?)`);
-    }
+    const settled = this.buffer
+      .settle(batch.id, {
+        acked: outcome.written.map((o) => o.key),
+        dead: outcome.dead.map((d) => ({ key: d.operation.key, reason: d.reason })),
+        retryAt: outcome.retry.length ? Date.now() + backoffMs(attempts, this.settings.retryBaseMs, this.settings.retryMaxMs) : 0,
+      })
+      .then((left) => {
+        if (left === -1) {
+          // Our lease expired and another process took the batch over; it will be written there.
+          this.logger.warn(`Lease of batch ${batch.id} was lost before it was settled (flush took longer than leaseTtl?)`);
+        }
+      });
+    // Awaited by the caller; this only keeps a failure from counting as unhandled meanwhile.
+    settled.catch(() => undefined);
     if (outcome.dead.length) {
       this.logger.warn({
         message: 'Operations dead-lettered',
@@ -65,6 +82,6 @@ export class InlineDispatcher implements BatchDispatcher {
       deadLettered: outcome.dead.length,
     };
     if (outcome.lastError) report.error = outcome.lastError.message;
-    return report;
+    return { report, settled };
   }
 }

@@ -11,8 +11,11 @@ export interface OpenFgaEventMap {
   settled: { batchId: string; acked: readonly string[]; dead: readonly { key: string; reason: string }[] };
   /** Operations OpenFGA rejected permanently (with the server's reason). */
   deadLettered: { operations: readonly { operation: BufferedOperation | { key: string }; reason: string }[] };
-  /** A flush ended (inline: operations written; queue mode: jobs enqueued). */
-  flushed: FlushResult & { mode: 'inline' | 'queue' };
+  /**
+   * A flush ended (inline: operations written; queue mode: jobs enqueued, with `queued` and `jobs`).
+   * A queue worker that wrote one job's batch reports it too, with `mode: 'queue'` and its `jobId`.
+   */
+  flushed: FlushResult & { mode: 'inline' | 'queue'; jobId?: string };
   /** A flush left operations buffered after a transient failure. */
   flushFailed: { error: string; failed: number };
   /** Pending operations were discarded. */

@@ -78,6 +78,17 @@ export class FlushBatchProcessor {
     await this.buffer
       .recordFlush({ ...result, failed, durationMs: Date.now() - started, jobId: job.id, attempt, ...(failed ? { error: lastError } : {}) })
       .catch(() => undefined);
+    this.buffer.events.emit('flushed', {
+      writes: result.writes,
+      deletes: result.deletes,
+      deadLettered: result.deadLettered,
+      failed,
+      durationMs: Date.now() - started,
+      mode: 'queue',
+      jobId: job.id ?? batchId,
+      ...(failed ? { error: lastError } : {}),
+    });
+    if (failed) this.buffer.events.emit('flushFailed', { error: lastError, failed });
     if (dead.length) {
       this.logger.warn({
         message: 'Operations dead-lettered',

@@ -1,25 +1,30 @@
 import type { Tuple } from '../tuple/tuple';
 
 /**
- * Every Redis key of the module is built here (and, for per-tuple keys, by
- * the Lua scripts from `base` with the suffixes documented below).
+ * Every Redis key of the module is built here (and, for per-batch and
+ * per-answer keys, by the Lua scripts from `base` with the suffixes below).
  *
  * Layout, for prefix P and store S:   `P:{S}:<suffix>`
- *   seq        STRING  buffer position counter (consistency tokens)
+ *   seq        STRING  buffer position counter (consistency tokens, generations)
  *   pending    HASH    tuple key -> record, the latest not-yet-claimed op per tuple
- *   queue      ZSET    tuple key scored by seq: pending ops that may be claimed
- *                      (a pending op whose tuple is in flight waits outside it)
+ *   queue      ZSET    tuple key scored by seq: pending ops to claim, oldest first
+ *                      (an op whose tuple is in flight is dropped by claim and
+ *                      queued again when the in-flight op is settled)
  *   inflight   HASH    tuple key -> batch id
  *   leases     ZSET    batch id scored by lease expiry (ms)
  *   count      HASH    w, d (pending writes/deletes), fw, fd (in flight)
- *   dead       HASH    dead-letter id -> JSON
- *   epoch      STRING  seq of the latest revoke (invalidates cached "allowed")
- *   grants     SET     tuple keys whose latest outstanding op is a grant (contextual tuples)
+ *   dead       HASH    dead-letter id -> JSON (with the full model id)
+ *   epoch      STRING  seq of the latest revoke or clear (invalidates cached "allowed")
+ *   o:<bucket> STRING  seq of the latest write touching an object of the bucket
+ *   u:<bucket> STRING  seq of the latest write touching a user of the bucket
+ *                      (generation keys: at most 2^GEN_BUCKET_BITS of each kind
+ *                      per store, no TTL; bucket = `genBucket` below, in base 36)
+ *   models     HASH    model id -> short index, and `#<index>` -> model id (`#` = last index)
  *   meta       HASH    lastFlush and other status fields
  *   b:<id>     HASH    a claimed batch: tuple key -> record
- *   go:<obj>   STRING  seq of the latest write touching the object
- *   gu:<user>  STRING  seq of the latest write touching the user
- *   c:<model> <tuple key>  STRING  cached check answer
+ *   c:<model> <tuple key>  STRING  cached check answer: `y|<o>|<u>|<epoch>` (allowed) or
+ *                      `n|<o>|<u>` (denied), the generations it was computed under,
+ *                      with a TTL (ttl / negativeTtl)
  *   bull:<queue name>:...   BullMQ's own keys in queue mode (see `queueKeyPrefix`)
  *
  * The store id sits in a hash tag, so all keys of a store live in one
@@ -28,7 +33,20 @@ import type { Tuple } from '../tuple/tuple';
  * contain no whitespace, so the space-separated tuple key cannot be forged
  * by ids containing separators.
  *
- * A record is `op|seq|ts|attempts|model` with op `w` (grant) or `d` (revoke).
+ * A record is `op|seq|ts|attempts|model` with op `w` (grant) or `d` (revoke),
+ * decimal numbers, and model the index of the pinned model in `models` (empty:
+ * latest). Records written before `models` existed carry the model id itself.
+ *
+ * Generations only ever take values of `seq` (each write sets the keys it
+ * touches to a fresh position), so a value never repeats: a cached answer
+ * whose recorded generations all equal the current ones was computed after
+ * every write to its object's bucket, its user's bucket and (when allowed)
+ * after every revoke. Objects or users sharing a bucket invalidate each
+ * other's answers: extra misses, never a stale answer. Generation keys have
+ * no TTL, so a `volatile-*` eviction policy never evicts them (the buffer
+ * itself needs a Redis that does not evict keys without a TTL anyway). They
+ * are plain strings, so a warm check reads its answer and the three
+ * generations with one MGET.
  */
 export interface StoreKeys {
   base: string;
@@ -40,6 +58,7 @@ export interface StoreKeys {
   count: string;
   dead: string;
   epoch: string;
+  models: string;
   meta: string;
 }
 
@@ -55,8 +74,35 @@ export function storeKeys(prefix: string, storeId: string): StoreKeys {
     count: `${base}count`,
     dead: `${base}dead`,
     epoch: `${base}epoch`,
+    models: `${base}models`,
     meta: `${base}meta`,
   };
+}
+
+/** Generation buckets per kind (objects, users): at most 2 x 2^GEN_BUCKET_BITS small keys per store. */
+export const GEN_BUCKET_BITS = 13;
+const GEN_BUCKET_MASK = (1 << GEN_BUCKET_BITS) - 1;
+
+/**
+ * The generation bucket of an object or user: FNV-1a (32 bit) over the UTF-16
+ * code units, masked to GEN_BUCKET_BITS. Every process sharing a store must
+ * compute the same buckets: changing this function or the bit count is a
+ * layout change.
+ */
+export function genBucket(id: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < id.length; i++) h = Math.imul(h ^ id.charCodeAt(i), 0x01000193);
+  return (h >>> 0) & GEN_BUCKET_MASK;
+}
+
+/** Suffix (after `base`) of the generation key versioning cached answers about `object`. */
+export function objectGen(object: string): string {
+  return `o:${genBucket(object).toString(36)}`;
+}
+
+/** Suffix (after `base`) of the generation key versioning cached answers about `user`. */
+export function userGen(user: string): string {
+  return `u:${genBucket(user).toString(36)}`;
 }
 
 export function batchKey(keys: StoreKeys, batchId: string): string {
@@ -82,9 +128,9 @@ export function parseTupleKey(key: string): Tuple {
   return { user, relation, object };
 }
 
-/** Suffix (after `base`) of a cached check answer; the model is part of it so pinned models never share answers. */
-export function cacheSuffix(modelId: string | undefined, t: Tuple): string {
-  return `c:${modelId ?? '-'} ${tupleKey(t)}`;
+/** Key of a cached check answer, from the tuple key; the model is part of it so pinned models never share answers. */
+export function cacheKey(keys: StoreKeys, modelId: string | undefined, tk: string): string {
+  return `${keys.base}c:${modelId ?? '-'} ${tk}`;
 }
 
 /**

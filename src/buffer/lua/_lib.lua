@@ -1,74 +1,184 @@
 --[[
-  Shared helpers, prepended to every script when it is loaded.
-  A record is "op|seq|ts|attempts|model".
+  Shared helpers. Each starts with a `--- @helper <name>` line; a script gets
+  the helpers it names (and those they name), prepended when it is loaded, so
+  a script never pays for defining helpers it does not use.
+  A record is "op|seq|ts|attempts|model" (see src/redis/redis-keys.ts).
 ]]
+--- @helper rcall
 local rcall = redis.call
 
+--- @helper parseRecord
 local function parseRecord(rec)
   local op, seq, ts, attempts, model = string.match(rec, '^(%a)|(%d+)|(%d+)|(%d+)|(.*)$')
   return op, tonumber(seq), tonumber(ts), tonumber(attempts), model
 end
 
+--- @helper makeRecord
 local function makeRecord(op, seq, ts, attempts, model)
   return op .. '|' .. seq .. '|' .. ts .. '|' .. attempts .. '|' .. model
 end
 
--- A tuple key is "user relation object".
-local function tupleParts(tk)
-  return string.match(tk, '^(%S+) (%S+) (%S+)$')
-end
-
--- The set `base .. 'grants'` holds every tuple whose latest outstanding op
--- (pending, else in flight) is a grant: the pending grants a check sends to
--- OpenFGA as contextual tuples.
-local function trackGrant(base, tk, op)
-  if op == 'w' then
-    rcall('SADD', base .. 'grants', tk)
-  else
-    rcall('SREM', base .. 'grants', tk)
+--- @helper callSliced
+-- Runs `cmd key <items>` (`cmd <items>` when key is false) in slices: unpack
+-- has a limit on how many values it returns. With `gather`, returns the
+-- replies of all slices as one list.
+local SLICE = 4000
+local function callSliced(cmd, key, items, gather)
+  local out = gather and {} or nil
+  for from = 1, #items, SLICE do
+    local to = math.min(from + SLICE - 1, #items)
+    local reply
+    if key then
+      reply = rcall(cmd, key, unpack(items, from, to))
+    else
+      reply = rcall(cmd, unpack(items, from, to))
+    end
+    if gather then
+      for i = 1, #reply do
+        out[#out + 1] = reply[i]
+      end
+    end
   end
+  return out
 end
 
--- Releases the in-flight claim on one tuple (settled: written or dead);
--- a newer op waiting on it becomes claimable.
-local function releaseTuple(base, pendingKey, queueKey, inflightKey, countKey, tk, op)
-  rcall('HDEL', inflightKey, tk)
-  rcall('HINCRBY', countKey, 'f' .. op, -1)
-  local waiting = rcall('HGET', pendingKey, tk)
-  if waiting then
-    local _, wseq = parseRecord(waiting)
-    rcall('ZADD', queueKey, wseq, tk)
-  else
-    rcall('SREM', base .. 'grants', tk)
+--- @helper modelIndex
+-- The short index of a pinned model in `models`, assigned on first use, so
+-- records carry a few digits instead of the model id; '' is the latest model.
+local function modelIndex(modelsKey, model)
+  if model == nil or model == '' then
+    return ''
   end
-end
-
--- Records that a write touched the tuple's object and user: cached answers
--- taken before `seq` for either of them are no longer served.
-local function markTouched(base, markerTtl, tk, seq)
-  local user, _, object = tupleParts(tk)
-  rcall('SET', base .. 'go:' .. object, seq, 'PX', markerTtl)
-  rcall('SET', base .. 'gu:' .. user, seq, 'PX', markerTtl)
-end
-
--- Appends one op to the buffer (last op per tuple wins) and bumps the
--- invalidation markers of its object and user.
--- K: seq, pending, queue, inflight, count, epoch (the first six KEYS of enqueue and retry-dead).
-local function appendOp(K, base, now, model, markerTtl, op, tk)
-  local seq = rcall('INCR', K[1])
-  local prev = rcall('HGET', K[2], tk)
-  if prev then
-    rcall('HINCRBY', K[5], string.sub(prev, 1, 1), -1)
+  local m = rcall('HGET', modelsKey, model)
+  if not m then
+    m = tostring(rcall('HINCRBY', modelsKey, '#', 1))
+    rcall('HSET', modelsKey, model, m, '#' .. m, model)
   end
-  rcall('HSET', K[2], tk, makeRecord(op, seq, now, 0, model))
-  rcall('HINCRBY', K[5], op, 1)
-  if rcall('HEXISTS', K[4], tk) == 0 then
+  return m
+end
+
+--- @helper modelId
+-- The model id a record's model field stands for. Records written before
+-- `models` existed carry the 26-character id itself. An index missing from
+-- `models` (the hash was deleted) comes back as "#<index>": never mistaken
+-- for the latest model, OpenFGA rejects it.
+local function modelId(modelsKey, m)
+  if m == '' or #m >= 26 then
+    return m
+  end
+  return rcall('HGET', modelsKey, '#' .. m) or ('#' .. m)
+end
+
+--- @helper requeueBatch
+--[[
+  Returns every op left in a claimed batch to the buffer and deletes the
+  batch: its lease expired (its process died or gave up), or its flusher gave
+  it back unwritten. An op whose tuple has a newer op waiting is dropped (the
+  newer op supersedes it) and the newer one queued. `tried` (0 or 1) is added
+  to the ops' attempts: whether they may have been sent.
+  K   pending, queue, inflight, leases, count (the first five KEYS of claim and settle)
+]]
+local function requeueBatch(K, bkey, batchId, tried)
+  local entries = rcall('HGETALL', bkey)
+  for i = 1, #entries, 2 do
+    local tk, rec = entries[i], entries[i + 1]
+    local op, seq, ts, attempts, model = parseRecord(rec)
+    rcall('HDEL', K[3], tk)
+    rcall('HINCRBY', K[5], 'f' .. op, -1)
+    local waiting = rcall('HGET', K[1], tk)
+    if waiting then
+      local _, wseq = parseRecord(waiting)
+      rcall('ZADD', K[2], wseq, tk)
+    else
+      rcall('HSET', K[1], tk, makeRecord(op, seq, ts, attempts + tried, model))
+      rcall('HINCRBY', K[5], op, 1)
+      rcall('ZADD', K[2], seq, tk)
+    end
+  end
+  rcall('DEL', bkey)
+  rcall('ZREM', K[4], batchId)
+end
+
+--- @helper appendOps
+--[[
+  Appends ops to the buffer and bumps the generations they may change, in one
+  step. Per tuple the last op wins: a pending op on the same tuple is replaced
+  (the caller sends one op per tuple). Every op enters the queue scored by its
+  position; one whose tuple is in flight waits there until claim finds it
+  still in flight and drops it, and settle (or claim, for an expired lease)
+  puts it back once the in-flight op is done: two ops on one tuple are never
+  in flight together.
+
+  K       seq, pending, queue, count, epoch (the first five KEYS of enqueue and retry-dead)
+  A       a list holding, from index `at`, n pairs of op ('w' | 'd') and tuple
+          key, then (to its end) the generation keys of their objects and users
+  revoke  true when any op (also one the caller coalesced away) is a revoke
+  Every generation key (and epoch on a revoke) is set to the position of the
+  last op: a fresh value, never seen in that key before.
+  Returns the position of the last op.
+]]
+local function appendOps(K, now, m, A, at, n, revoke)
+  local suffix = '|' .. now .. '|0|' .. m
+  local gens = {}
+  if n == 1 then
+    -- One op (a grant or a revoke): the same steps without the bookkeeping of many.
+    local op, tk = A[at], A[at + 1]
+    local seq = rcall('INCR', K[1])
+    local was = rcall('HGET', K[2], tk)
+    rcall('HSET', K[2], tk, op .. '|' .. seq .. suffix)
+    was = was and string.sub(was, 1, 1)
+    if was ~= op then
+      rcall('HINCRBY', K[4], op, 1)
+      if was then
+        rcall('HINCRBY', K[4], was, -1)
+      end
+    end
     rcall('ZADD', K[3], seq, tk)
+    for i = at + 2, #A do
+      gens[#gens + 1] = A[i]
+      gens[#gens + 1] = seq
+    end
+    if revoke then
+      gens[#gens + 1] = K[5]
+      gens[#gens + 1] = seq
+    end
+    rcall('MSET', unpack(gens))
+    return seq
   end
-  if op == 'd' then
-    rcall('SET', K[6], seq)
+
+  local last = rcall('INCRBY', K[1], n)
+  local first = last - n
+  local tks = {}
+  for i = 1, n do
+    tks[i] = A[at + 2 * i - 1]
   end
-  trackGrant(base, tk, op)
-  markTouched(base, markerTtl, tk, seq)
-  return seq
+  local previous = callSliced('HMGET', K[2], tks, true)
+  local records, queued = {}, {}
+  local dw, dd = 0, 0
+  for i = 1, n do
+    local op, tk, seq = A[at + 2 * i - 2], tks[i], tostring(first + i)
+    local prev = previous[i]
+    if prev then
+      if string.sub(prev, 1, 1) == 'w' then dw = dw - 1 else dd = dd - 1 end
+    end
+    if op == 'w' then dw = dw + 1 else dd = dd + 1 end
+    records[2 * i - 1] = tk
+    records[2 * i] = op .. '|' .. seq .. suffix
+    queued[2 * i - 1] = seq
+    queued[2 * i] = tk
+  end
+  callSliced('HSET', K[2], records)
+  if dw ~= 0 then rcall('HINCRBY', K[4], 'w', dw) end
+  if dd ~= 0 then rcall('HINCRBY', K[4], 'd', dd) end
+  callSliced('ZADD', K[3], queued)
+  for i = at + 2 * n, #A do
+    gens[#gens + 1] = A[i]
+    gens[#gens + 1] = last
+  end
+  if revoke then
+    gens[#gens + 1] = K[5]
+    gens[#gens + 1] = last
+  end
+  callSliced('MSET', false, gens)
+  return last
 end

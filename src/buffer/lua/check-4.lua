@@ -1,56 +1,81 @@
 --[[
-  The read path in one round trip: the buffer answers for the exact tuple;
-  otherwise a cached answer is served only while nothing that may change it
-  was written since it was cached (same object, same user, and for "allowed"
-  answers any revoke in the store).
+  The read path's script (a warm check first tries one MGET of the cached
+  answer and its generations, with no script; see CheckCache). A cached
+  answer is served while the generations it was computed under are still
+  current (nothing written since to its object's or its user's bucket, and
+  for "allowed" no revoke in the store); otherwise a miss returns what populate and
+  the OpenFGA call need.
 
-  KEYS[1] pending   KEYS[2] inflight   KEYS[3] count   KEYS[4] epoch
-  ARGV[1] base key prefix   ARGV[2] tuple key   ARGV[3] cache key suffix
-  ARGV[4] 1 to read the cache, 0 to skip it
-  ARGV[5] most pending grants to return as contextual tuples
+  The cache may be read before the buffer: an answer is only cached (populate)
+  when no op on its tuple was pending or in flight, and every op enters the
+  buffer through appendOps, which bumps the generations of its object and
+  user; so an answer whose generations are current cannot hide a buffered op.
+
+  KEYS[1] cached answer: base .. 'c:' .. model .. ' ' .. tuple key
+  KEYS[2] object generation   KEYS[3] user generation   KEYS[4] epoch: base .. 'epoch'
+  (the other keys of the store are built from base)
+  ARGV[1] 1 to read the cache, 0 to skip it
+  ARGV[2] most grants to return as contextual tuples
+  ARGV[3] most pending (and most in-flight) ops to read to find them
 
   Returns
-    { 1, allowed }                               answered by the buffer
     { 2, allowed }                               answered by the cache
     { 0, objectGen, userGen, epoch, revokes, grants, tuple keys... }
-        miss: a snapshot for populate, the outstanding revoke and grant
-        counts, and the granted tuple keys when there are at most ARGV[5]
+        miss: a snapshot for populate, the outstanding revokes, and the tuples
+        whose latest outstanding op is a grant (their count, then their keys);
+        grants is -1 when they are more than ARGV[2], or too costly to list
 ]]
-local base, tk = ARGV[1], ARGV[2]
+local g = rcall('MGET', KEYS[2], KEYS[3], KEYS[4])
+local go, gu, ge = g[1] or '0', g[2] or '0', g[3] or '0'
 
-local rec = rcall('HGET', KEYS[1], tk)
-if not rec then
-  local batchId = rcall('HGET', KEYS[2], tk)
-  if batchId then
-    rec = rcall('HGET', base .. 'b:' .. batchId, tk)
-  end
-end
-if rec then
-  return { 1, string.sub(rec, 1, 1) == 'w' and 1 or 0 }
-end
-
-local user, _, object = tupleParts(tk)
-local gens = rcall('MGET', base .. 'go:' .. object, base .. 'gu:' .. user, KEYS[4])
-local go, gu, ep = gens[1] or '0', gens[2] or '0', gens[3] or '0'
-
-if ARGV[4] == '1' then
-  local entry = rcall('GET', base .. ARGV[3])
+if ARGV[1] == '1' then
+  local entry = rcall('GET', KEYS[1])
   if entry then
-    local allowed, ego, egu, eep = string.match(entry, '^(%d)|(%d+)|(%d+)|(%d+)$')
-    if ego == go and egu == gu and (allowed == '0' or eep == ep) then
-      return { 2, tonumber(allowed) }
+    local gens = go .. '|' .. gu
+    if entry == 'n|' .. gens then
+      return { 2, 0 }
+    end
+    if entry == 'y|' .. gens .. '|' .. ge then
+      return { 2, 1 }
     end
   end
 end
 
-local counts = rcall('HMGET', KEYS[3], 'd', 'fd')
-local revokes = (tonumber(counts[1]) or 0) + (tonumber(counts[2]) or 0)
-local grantsKey = base .. 'grants'
-local grants = rcall('SCARD', grantsKey)
-local reply = { 0, go, gu, ep, revokes, grants }
-if grants > 0 and grants <= tonumber(ARGV[5]) then
-  for _, granted in ipairs(rcall('SMEMBERS', grantsKey)) do
-    reply[#reply + 1] = granted
+local base = string.sub(KEYS[4], 1, -6)
+local pendingKey = base .. 'pending'
+-- A buffered op on the exact tuple is NOT answered here: whether a tuple grants
+-- the relation depends on the model (`and`, `but not`, other paths such as
+-- owner or user:*). The miss path asks OpenFGA with the pending grants as
+-- contextual tuples, and flushes pending revokes before trusting an "allowed".
+
+local c = rcall('HMGET', base .. 'count', 'w', 'd', 'fw', 'fd')
+local w, d, fw, fd = tonumber(c[1]) or 0, tonumber(c[2]) or 0, tonumber(c[3]) or 0, tonumber(c[4]) or 0
+local reply = { 0, go, gu, ge, d + fd, -1 }
+local maxRead = tonumber(ARGV[3])
+if w + fw == 0 then
+  reply[6] = 0
+elseif w + fw <= tonumber(ARGV[2]) and w + d <= maxRead and fw + fd <= maxRead then
+  -- The latest outstanding op per tuple: the pending one, else the one in flight.
+  local latest = {}
+  local pending = rcall('HGETALL', pendingKey)
+  for i = 1, #pending, 2 do
+    latest[pending[i]] = string.sub(pending[i + 1], 1, 1)
   end
+  for _, batchId in ipairs(rcall('ZRANGE', base .. 'leases', 0, -1)) do
+    local batch = rcall('HGETALL', base .. 'b:' .. batchId)
+    for i = 1, #batch, 2 do
+      if not latest[batch[i]] then
+        latest[batch[i]] = string.sub(batch[i + 1], 1, 1)
+      end
+    end
+  end
+  local grants = 0
+  for key, op in pairs(latest) do
+    if op == 'w' then
+      grants = grants + 1
+      reply[#reply + 1] = key
+    end
+  end
+  reply[6] = grants
 end
 return reply

@@ -11,51 +11,50 @@
 ]]
 local base, now, limit, leaseMs, batchId = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[5]
 
-local expired = rcall('ZRANGEBYSCORE', KEYS[4], '-inf', now, 'LIMIT', 0, 100)
-for _, oldId in ipairs(expired) do
-  local bkey = base .. 'b:' .. oldId
-  local entries = rcall('HGETALL', bkey)
-  for i = 1, #entries, 2 do
-    local tk, rec = entries[i], entries[i + 1]
-    local op, seq, ts, attempts, model = parseRecord(rec)
-    rcall('HDEL', KEYS[3], tk)
-    rcall('HINCRBY', KEYS[5], 'f' .. op, -1)
-    local waiting = rcall('HGET', KEYS[1], tk)
-    if waiting then
-      -- A newer op on this tuple supersedes the expired one.
-      local _, wseq = parseRecord(waiting)
-      rcall('ZADD', KEYS[2], wseq, tk)
-    else
-      rcall('HSET', KEYS[1], tk, makeRecord(op, seq, ts, attempts + 1, model))
-      rcall('HINCRBY', KEYS[5], op, 1)
-      rcall('ZADD', KEYS[2], seq, tk)
-    end
-  end
-  rcall('DEL', bkey)
-  rcall('ZREM', KEYS[4], oldId)
+for _, oldId in ipairs(rcall('ZRANGEBYSCORE', KEYS[4], '-inf', now, 'LIMIT', 0, 100)) do
+  requeueBatch(KEYS, base .. 'b:' .. oldId, oldId, 1)
 end
 
-local popped = rcall('ZPOPMIN', KEYS[2], limit)
-if #popped == 0 then
-  return {}
-end
-local bkey = base .. 'b:' .. batchId
-local out = {}
-for i = 1, #popped, 2 do
-  local tk = popped[i]
-  local rec = rcall('HGET', KEYS[1], tk)
-  if rec then
-    local op = string.sub(rec, 1, 1)
-    rcall('HDEL', KEYS[1], tk)
-    rcall('HINCRBY', KEYS[5], op, -1)
-    rcall('HINCRBY', KEYS[5], 'f' .. op, 1)
-    rcall('HSET', KEYS[3], tk, batchId)
-    rcall('HSET', bkey, tk, rec)
-    out[#out + 1] = tk
-    out[#out + 1] = rec
+-- Oldest first. A popped tuple still in flight has an op waiting on it: it
+-- leaves the queue until settle (or an expired lease) puts it back.
+local claimed, owners, out = {}, {}, {}
+local w, d = 0, 0
+while #claimed < limit do
+  local popped = rcall('ZPOPMIN', KEYS[2], limit - #claimed)
+  if #popped == 0 then
+    break
+  end
+  local tks = {}
+  for i = 1, #popped, 2 do
+    tks[#tks + 1] = popped[i]
+  end
+  local recs = callSliced('HMGET', KEYS[1], tks, true)
+  local busy = callSliced('HMGET', KEYS[3], tks, true)
+  for j, tk in ipairs(tks) do
+    local rec = recs[j]
+    if rec and not busy[j] then
+      if string.sub(rec, 1, 1) == 'w' then w = w + 1 else d = d + 1 end
+      claimed[#claimed + 1] = tk
+      owners[#owners + 1] = tk
+      owners[#owners + 1] = batchId
+      out[#out + 1] = tk
+      out[#out + 1] = rec
+    end
   end
 end
-if #out > 0 then
-  rcall('ZADD', KEYS[4], now + leaseMs, batchId)
+if #claimed == 0 then
+  return {}
 end
+callSliced('HDEL', KEYS[1], claimed)
+if w > 0 then
+  rcall('HINCRBY', KEYS[5], 'w', -w)
+  rcall('HINCRBY', KEYS[5], 'fw', w)
+end
+if d > 0 then
+  rcall('HINCRBY', KEYS[5], 'd', -d)
+  rcall('HINCRBY', KEYS[5], 'fd', d)
+end
+callSliced('HSET', KEYS[3], owners)
+callSliced('HSET', base .. 'b:' .. batchId, out)
+rcall('ZADD', KEYS[4], now + leaseMs, batchId)
 return out

@@ -1,5 +1,5 @@
 --[[
-  Tells the age trigger whether a flush is due: the oldest claimable op is
+  Tells the age trigger whether a flush is due: the oldest queued op is
   older than the flush interval, or a lease has expired (its batch must return
   to the buffer and be written by someone).
 

@@ -1,21 +1,15 @@
 --[[
   Appends grant/revoke operations to the buffer and invalidates the cached
-  answers they may change, in one atomic step.
+  answers they may change, in one atomic step (see appendOps in _lib.lua).
 
-  KEYS[1] seq   KEYS[2] pending   KEYS[3] queue
-  KEYS[4] inflight   KEYS[5] count   KEYS[6] epoch
-  ARGV[1] base key prefix   ARGV[2] now (ms)   ARGV[3] model id ('' = latest)
-  ARGV[4] lifetime of invalidation markers (ms)
-  ARGV[5..] pairs of: op ('w' | 'd'), tuple key
+  KEYS[1] seq   KEYS[2] pending   KEYS[3] queue   KEYS[4] count   KEYS[5] epoch   KEYS[6] models
+  ARGV[1] now (ms)   ARGV[2] model id ('' = latest)   ARGV[3] 1 when any op is a revoke, else 0
+  ARGV[4] n, the number of ops (at most one per tuple: the last one)
+  ARGV[5..] n pairs of op ('w' | 'd') and tuple key, then the generation keys
+            of their objects and users (each once)
 
-  Per tuple the last operation wins: a pending op on the same tuple is replaced.
-  When the tuple is in flight, the new op waits in `pending` and enters the
-  queue only when the in-flight op is settled (two ops on one tuple are never
-  in flight together).
-  Returns { seq of the last op, claimable ops in the queue }.
+  Returns { seq of the last op, ops in the queue, index of the model in `models` ('' = latest) }.
 ]]
-local seq
-for i = 5, #ARGV, 2 do
-  seq = appendOp(KEYS, ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[i], ARGV[i + 1])
-end
-return { seq, rcall('ZCARD', KEYS[3]) }
+local m = modelIndex(KEYS[6], ARGV[2])
+local seq = appendOps(KEYS, ARGV[1], m, ARGV, 5, tonumber(ARGV[4]), ARGV[3] == '1')
+return { seq, rcall('ZCARD', KEYS[3]), m }

@@ -4,7 +4,7 @@
   KEYS[1] pending   KEYS[2] queue   KEYS[3] count   KEYS[4] dead   KEYS[5] meta
 
   Returns { pending writes, pending deletes, in-flight ops, dead letters,
-            enqueue time (ms) of the oldest claimable op or -1, last flush JSON or false }
+            enqueue time (ms) of the oldest queued op or -1, last flush JSON or false }
 ]]
 local c = rcall('HMGET', KEYS[3], 'w', 'd', 'fw', 'fd')
 local oldest = -1

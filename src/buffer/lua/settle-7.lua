@@ -1,0 +1,90 @@
+--[[
+  Settles a claimed batch after a flush attempt: acknowledged ops leave the
+  buffer, rejected ops move to the dead-letter set with the server's reason,
+  and whatever is left stays leased until `retryAt` (exponential backoff for
+  transient failures), when claim returns it to the buffer. A tuple released
+  here whose newer op waits in `pending` becomes claimable.
+
+  KEYS[1] pending   KEYS[2] queue   KEYS[3] inflight   KEYS[4] leases
+  KEYS[5] count     KEYS[6] dead    KEYS[7] models
+  ARGV[1] base key prefix   ARGV[2] now (ms)   ARGV[3] batch id
+  ARGV[4] retryAt (ms; 0 = return the rest to the buffer at the next claim, as an
+          attempt; -1 = return it now, unattempted: the flusher gives it back unwritten)
+  ARGV[5] number of acknowledged tuple keys that follow
+  ARGV[6..] acknowledged tuple keys, then pairs of (tuple key, reason) to dead-letter
+
+  Returns the number of ops still leased in the batch, or -1 when the batch
+  is gone (its lease expired and another process took it over).
+]]
+local base, now, batchId, retryAt, nAck = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5])
+local bkey = base .. 'b:' .. batchId
+if rcall('EXISTS', bkey) == 0 then
+  return -1
+end
+
+-- Every tuple named, acknowledged ones first; a tuple named twice counts once, as its first mention.
+local tks, reasons = {}, {}
+for i = 6, 5 + nAck do
+  tks[#tks + 1] = ARGV[i]
+end
+for i = 6 + nAck, #ARGV, 2 do
+  tks[#tks + 1] = ARGV[i]
+  reasons[#tks] = ARGV[i + 1]
+end
+
+local records = callSliced('HMGET', bkey, tks, true)
+local taken, seen, dead = {}, {}, {}
+local fw, fd = 0, 0
+local models = {}
+for j, tk in ipairs(tks) do
+  local rec = records[j]
+  if rec and not seen[tk] then
+    seen[tk] = true
+    taken[#taken + 1] = tk
+    local op, seq, ts, attempts, model = parseRecord(rec)
+    if op == 'w' then fw = fw + 1 else fd = fd + 1 end
+    if reasons[j] then
+      if models[model] == nil then
+        models[model] = modelId(KEYS[7], model)
+      end
+      dead[#dead + 1] = seq
+      dead[#dead + 1] = cjson.encode({ tuple = tk, op = op, seq = seq, enqueuedAt = ts, attempts = attempts + 1,
+        model = models[model], reason = reasons[j], deadAt = tonumber(now) })
+    end
+  end
+end
+
+if #taken > 0 then
+  callSliced('HDEL', bkey, taken)
+  callSliced('HDEL', KEYS[3], taken)
+  if fw > 0 then rcall('HINCRBY', KEYS[5], 'fw', -fw) end
+  if fd > 0 then rcall('HINCRBY', KEYS[5], 'fd', -fd) end
+  local waiting = callSliced('HMGET', KEYS[1], taken, true)
+  local claimable = {}
+  for j, tk in ipairs(taken) do
+    if waiting[j] then
+      local _, wseq = parseRecord(waiting[j])
+      claimable[#claimable + 1] = wseq
+      claimable[#claimable + 1] = tk
+    end
+  end
+  if #claimable > 0 then
+    callSliced('ZADD', KEYS[2], claimable)
+  end
+  if #dead > 0 then
+    callSliced('HSET', KEYS[6], dead)
+  end
+end
+
+local left = rcall('HLEN', bkey)
+if left > 0 and retryAt < 0 then
+  requeueBatch(KEYS, bkey, batchId, 0)
+  left = 0
+end
+if left == 0 then
+  rcall('DEL', bkey)
+  rcall('ZREM', KEYS[4], batchId)
+else
+  rcall('ZADD', KEYS[4], 'XX', retryAt, batchId)
+end
+return left

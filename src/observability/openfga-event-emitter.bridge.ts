@@ -1,0 +1,101 @@
+import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit, Optional } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
+import type { EventEmitter2 } from '@nestjs/event-emitter';
+import { OPENFGA_OPTIONS } from '../openfga.constants';
+import { OpenFgaService } from '../openfga.service';
+import type { ResolvedOpenFgaOptions } from '../options/openfga-options.interface';
+import { EventEmitterModuleMissingError } from './event-emitter-module-missing.error';
+import { loadOptionalPeer } from './load-optional-peer';
+import { OPENFGA_EVENT_EMITTER_OPTIONS } from './openfga-event-emitter.module-definition';
+import { DEFAULT_NEST_EVENTS, OPENFGA_NEST_EVENTS, OpenFgaEventEmitterOptions } from './openfga-event-emitter-options.interface';
+import type { OpenFgaEventMap, OpenFgaEventName, OpenFgaEvents } from './openfga-events';
+
+type EventEmitterPackage = typeof import('@nestjs/event-emitter');
+
+/**
+ * Re-emits the module's hub events through @nestjs/event-emitter (loaded
+ * only when this class is created) under the names of `OPENFGA_NEST_EVENTS`,
+ * each payload with the `storeId` added. Listeners are called synchronously
+ * inside the grant, flush or clear that caused them (up to their first
+ * `await`); declare them `@OnEvent(name, { async: true })` to run them later.
+ * A failing listener never breaks the operation: @nestjs/event-emitter logs
+ * it, or with `suppressErrors: false` this bridge logs it.
+ *
+ * @example
+ * @Injectable()
+ * class AuthzAlerts {
+ *   @OnEvent('openfga.flush.failed')
+ *   onFlushFailed({ storeId, failed, error }: OpenFgaNestEvent<'flushFailed'>) { ... }
+ * }
+ */
+@Injectable()
+export class OpenFgaEventEmitterBridge implements OnModuleInit, OnApplicationShutdown {
+  /** The hub events re-emitted. */
+  readonly events: readonly OpenFgaEventName[];
+  private readonly logger = new Logger('OpenFgaEventEmitter');
+  private readonly unsubscribe: (() => void)[] = [];
+
+  constructor(
+    private readonly service: OpenFgaService,
+    @Inject(OPENFGA_OPTIONS) private readonly fgaOptions: ResolvedOpenFgaOptions,
+    private readonly moduleRef: ModuleRef,
+    @Optional() @Inject(OPENFGA_EVENT_EMITTER_OPTIONS) options: OpenFgaEventEmitterOptions = {},
+  ) {
+    this.events = validateEventEmitterOptions(options);
+  }
+
+  /** Finds the application's `EventEmitter2` and subscribes to the hub. */
+  onModuleInit(): void {
+    if (this.unsubscribe.length > 0) return;
+    const pkg = loadOptionalPeer<EventEmitterPackage>('@nestjs/event-emitter', 'OpenFgaEventEmitterModule');
+    let emitter: EventEmitter2;
+    try {
+      emitter = this.moduleRef.get(pkg.EventEmitter2, { strict: false });
+    } catch (err) {
+      throw new EventEmitterModuleMissingError(err);
+    }
+    const storeId = this.fgaOptions.storeId;
+    // The testing module's fake has no event hub: nothing to re-emit.
+    const hub = this.service.events as OpenFgaEvents | undefined;
+    if (!hub) return;
+    for (const event of this.events) {
+      const name = OPENFGA_NEST_EVENTS[event];
+      this.unsubscribe.push(
+        hub.on(event, (payload: OpenFgaEventMap[OpenFgaEventName]) => {
+          // emitAsync: Nest runs @OnEvent handlers as async functions, so a failing one (suppressErrors: false)
+          // rejects; caught here, it is logged instead of crashing the process as an unhandled rejection.
+          emitter.emitAsync(name, { ...payload, storeId }).catch((err: unknown) => {
+            this.logger.warn({ message: 'An event listener failed', event: name, storeId, reason: errorMessage(err) });
+          });
+        }),
+      );
+    }
+  }
+
+  /** Unsubscribes (after the shutdown flush was reported). */
+  onApplicationShutdown(): void {
+    for (const off of this.unsubscribe.splice(0)) off();
+  }
+}
+
+const errorMessage = (err: unknown) => (err instanceof Error ? err.message : String(err));
+
+function validateEventEmitterOptions(options: unknown): readonly OpenFgaEventName[] {
+  if (typeof options !== 'object' || options === null) {
+    throw new TypeError(`OpenFgaEventEmitter options must be an object (received ${String(options)})`);
+  }
+  for (const key of Object.keys(options)) {
+    if (key !== 'events') throw new TypeError(`Unknown OpenFgaEventEmitter option "${key}": expected events`);
+  }
+  const { events = DEFAULT_NEST_EVENTS } = options as OpenFgaEventEmitterOptions;
+  if (!Array.isArray(events)) throw new TypeError('OpenFgaEventEmitter option "events" must be an array of event names');
+  const known = Object.keys(OPENFGA_NEST_EVENTS);
+  for (const event of events) {
+    if (!known.includes(event)) {
+      throw new TypeError(
+        `OpenFgaEventEmitter option "events" has an unknown event ${JSON.stringify(event)}: expected ${known.join(', ')}`,
+      );
+    }
+  }
+  return [...new Set(events)];
+}

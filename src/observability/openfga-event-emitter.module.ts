@@ -1,0 +1,23 @@
+import { Module } from '@nestjs/common';
+import { OpenFgaEventEmitterBridge } from './openfga-event-emitter.bridge';
+import { OpenFgaEventEmitterConfigurableModule } from './openfga-event-emitter.module-definition';
+
+/**
+ * Re-emits the (global) `OpenFgaModule`'s events as Nest events through
+ * @nestjs/event-emitter (an optional peer dependency, loaded only when this
+ * module starts): `openfga.enqueued`, `openfga.flushed`, `openfga.flush.failed`,
+ * `openfga.dead-lettered` and `openfga.cleared` by default (see
+ * `OPENFGA_NEST_EVENTS`). Needs `EventEmitterModule.forRoot()` in the application.
+ *
+ * @example
+ * @Module({ imports: [EventEmitterModule.forRoot(), OpenFgaModule.forRoot(options), OpenFgaEventEmitterModule] })
+ * class AppModule {}
+ *
+ * @OnEvent('openfga.dead-lettered')
+ * onDeadLettered({ storeId, operations }: OpenFgaNestEvent<'deadLettered'>) {}
+ */
+@Module({
+  providers: [OpenFgaEventEmitterBridge],
+  exports: [OpenFgaEventEmitterBridge],
+})
+export class OpenFgaEventEmitterModule extends OpenFgaEventEmitterConfigurableModule {}

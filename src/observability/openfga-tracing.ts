@@ -1,0 +1,171 @@
+import { Inject, Injectable, OnApplicationShutdown, OnModuleInit, Optional } from '@nestjs/common';
+import type { Attributes, Span, SpanKind as OtelSpanKind, Tracer } from '@opentelemetry/api';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { OPENFGA_OPTIONS } from '../openfga.constants';
+import { OpenFgaService } from '../openfga.service';
+import type { ResolvedOpenFgaOptions } from '../options/openfga-options.interface';
+import { loadOptionalPeer } from './load-optional-peer';
+import type { OpenFgaEventMap, OpenFgaEvents } from './openfga-events';
+import { OPENFGA_TRACING_OPTIONS } from './openfga-tracing.module-definition';
+import { OPENFGA_SPAN_ATTRIBUTES as A, OPENFGA_SPANS, OpenFgaTracingOptions } from './openfga-tracing-options.interface';
+
+type OtelApi = typeof import('@opentelemetry/api');
+
+const DEFAULT_TRACER_NAME = 'nestjs-openfga';
+const REQUEST_SPANS = { write: OPENFGA_SPANS.write, check: OPENFGA_SPANS.checkRequest, readChanges: OPENFGA_SPANS.readChanges } as const;
+
+/**
+ * OpenTelemetry spans for grant/revoke, check, flush and every OpenFGA
+ * request, made by `OpenFgaTracingModule` through @opentelemetry/api (loaded
+ * only when this class is created). The module's event hub reports work when
+ * it is done, with its duration, so each span is recorded then with its real
+ * start and end times, as a child of the span active where the work ran (your
+ * HTTP request's span, say). OpenFGA request spans are siblings of the
+ * check/flush span they served, not its children. Attributes never carry tuple
+ * contents; see `OPENFGA_SPAN_ATTRIBUTES`.
+ *
+ * @example
+ * // with an OpenTelemetry SDK registered globally (NodeSDK, or a NodeTracerProvider):
+ * @Module({ imports: [OpenFgaModule.forRoot(options), OpenFgaTracingModule] })
+ * class AppModule {}
+ */
+@Injectable()
+export class OpenFgaTracing implements OnModuleInit, OnApplicationShutdown {
+  private readonly api: OtelApi;
+  private readonly tracer: Tracer;
+  private readonly storeId: string;
+  private readonly unsubscribe: (() => void)[] = [];
+
+  constructor(
+    private readonly service: OpenFgaService,
+    @Inject(OPENFGA_OPTIONS) private readonly fgaOptions: ResolvedOpenFgaOptions,
+    @Optional() @Inject(OPENFGA_TRACING_OPTIONS) options: OpenFgaTracingOptions = {},
+  ) {
+    validateTracingOptions(options);
+    this.api = loadOptionalPeer<OtelApi>('@opentelemetry/api', 'OpenFgaTracingModule');
+    const provider = options.tracerProvider ?? this.api.trace.getTracerProvider();
+    this.tracer = provider.getTracer(options.tracerName ?? DEFAULT_TRACER_NAME, packageVersion()) as Tracer;
+    this.storeId = fgaOptions.storeId;
+  }
+
+  /** Subscribes to the event hub. */
+  onModuleInit(): void {
+    if (this.unsubscribe.length > 0) return;
+    // The testing module's fake has no event hub: then only what needs none (the status gauges) works.
+    const events = this.service.events as OpenFgaEvents | undefined;
+    if (!events) return;
+    this.unsubscribe.push(
+      events.on('enqueued', (e) => this.onEnqueued(e)),
+      events.on('checked', (e) => this.onChecked(e)),
+      events.on('flushed', (e) => this.onFlushed(e)),
+      events.on('request', (e) => this.onRequest(e)),
+      events.on('changeFeedApplied', (e) => this.onChangeFeedApplied(e)),
+    );
+  }
+
+  /** Unsubscribes (after the shutdown flush was traced). */
+  onApplicationShutdown(): void {
+    for (const off of this.unsubscribe.splice(0)) off();
+  }
+
+  private onEnqueued({ operations, seq, durationMs }: OpenFgaEventMap['enqueued']): void {
+    const kinds = new Set(operations.map((o) => o.kind));
+    const operation = kinds.size === 1 && kinds.has('revoke') ? 'revoke' : 'grant';
+    this.record(operation === 'revoke' ? OPENFGA_SPANS.revoke : OPENFGA_SPANS.grant, durationMs, {
+      [A.operation]: kinds.size === 1 ? operation : [...kinds].sort().join('+'),
+      [A.count]: operations.length,
+      [A.bufferPosition]: seq,
+      [A.outcome]: 'invalidated',
+    });
+  }
+
+  private onChecked({ source, allowed, durationMs, consistency }: OpenFgaEventMap['checked']): void {
+    const outcome =
+      source === 'error' ? 'failed' : source === 'openfga' ? (this.fgaOptions.cache ? 'populated' : 'miss') : ('hit' as const);
+    this.record(
+      OPENFGA_SPANS.check,
+      durationMs,
+      { [A.operation]: 'check', [A.checkSource]: source, [A.checkAllowed]: allowed, [A.consistency]: consistency, [A.outcome]: outcome },
+      { error: source === 'error' ? 'the check could not be answered (fail closed)' : undefined },
+    );
+  }
+
+  private onFlushed(e: OpenFgaEventMap['flushed']): void {
+    const failed = e.failed > 0;
+    this.record(
+      OPENFGA_SPANS.flush,
+      e.durationMs,
+      {
+        [A.operation]: 'flush',
+        [A.flushMode]: e.jobId !== undefined ? 'worker' : e.mode,
+        [A.count]: e.writes + e.deletes,
+        [A.flushWrites]: e.writes,
+        [A.flushDeletes]: e.deletes,
+        [A.flushFailed]: e.failed,
+        [A.flushDeadLettered]: e.deadLettered,
+        ...(e.queued !== undefined ? { [A.flushQueued]: e.queued } : {}),
+        ...(e.jobs !== undefined ? { [A.flushJobs]: e.jobs } : {}),
+        ...(e.jobId !== undefined ? { [A.jobId]: e.jobId } : {}),
+        [A.outcome]: failed ? 'failed' : 'ok',
+      },
+      { error: failed ? (e.error ?? 'operations left buffered after a transient failure') : undefined },
+    );
+  }
+
+  private onRequest({ api, durationMs, outcome, tuples }: OpenFgaEventMap['request']): void {
+    this.record(
+      REQUEST_SPANS[api],
+      durationMs,
+      { [A.operation]: api, ...(tuples !== undefined ? { [A.count]: tuples } : {}), [A.outcome]: outcome === 'ok' ? 'ok' : 'failed' },
+      { kind: this.api.SpanKind.CLIENT, error: outcome === 'error' ? `OpenFGA ${api} request failed` : undefined },
+    );
+  }
+
+  private onChangeFeedApplied({ count }: OpenFgaEventMap['changeFeedApplied']): void {
+    this.record(OPENFGA_SPANS.changeFeed, 0, { [A.operation]: 'change_feed', [A.count]: count, [A.outcome]: 'invalidated' });
+  }
+
+  /** A span that ended now and lasted `durationMs`, child of the active context. */
+  private record(name: string, durationMs: number, attributes: Attributes, o: { kind?: OtelSpanKind; error?: string } = {}): void {
+    // Wall-clock end (as SDK clocks anchor to), start from the monotonic duration the hub measured.
+    const end = Date.now();
+    const span: Span = this.tracer.startSpan(
+      name,
+      {
+        kind: o.kind ?? this.api.SpanKind.INTERNAL,
+        startTime: end - Math.max(0, durationMs),
+        attributes: { [A.storeId]: this.storeId, ...attributes },
+      },
+      this.api.context.active(),
+    );
+    if (o.error !== undefined) span.setStatus({ code: this.api.SpanStatusCode.ERROR, message: o.error });
+    span.end(end);
+  }
+}
+
+function validateTracingOptions(options: unknown): void {
+  if (typeof options !== 'object' || options === null) {
+    throw new TypeError(`OpenFgaTracing options must be an object (received ${String(options)})`);
+  }
+  const known = ['tracerProvider', 'tracerName'];
+  for (const key of Object.keys(options)) {
+    if (!known.includes(key)) throw new TypeError(`Unknown OpenFgaTracing option "${key}": expected one of ${known.join(', ')}`);
+  }
+  const o = options as OpenFgaTracingOptions;
+  if (o.tracerProvider !== undefined && typeof o.tracerProvider?.getTracer !== 'function') {
+    throw new TypeError('OpenFgaTracing option "tracerProvider" must be an OpenTelemetry TracerProvider (with getTracer())');
+  }
+  if (o.tracerName !== undefined && (typeof o.tracerName !== 'string' || o.tracerName === '')) {
+    throw new TypeError(`OpenFgaTracing option "tracerName" must be a non-empty string (received ${JSON.stringify(o.tracerName)})`);
+  }
+}
+
+/** This package's version, for the tracer's instrumentation scope (dist/observability → the package root). */
+function packageVersion(): string | undefined {
+  try {
+    return (JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version?: string }).version;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,229 @@
+/**
+ * The package as users get it: `npm run build` and `npm pack` (in a staging
+ * copy of the repository, so the repository's own dist/ is never touched),
+ * then a fresh Nest app in a temp folder installs the tarball and its peers
+ * from npm (local cache first), compiles against its typings with tsc
+ * (CommonJS; `skipLibCheck: false`), boots OpenFgaModule.forRoot against the
+ * real servers (grant, check, flush), imports `nestjs-openfga/testing` and
+ * `nestjs-openfga/cli`, and runs the installed bin. Every step is bounded in
+ * time and the temp folder is removed afterwards.
+ */
+import { spawnSync } from 'node:child_process';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freshStore, serverEnv } from '../support/env';
+import { PROJECT_ROOT } from '../support/servers';
+import type { TestStore } from '../support/store';
+import { MAIN_TS, OBSERVABILITY_TS, tsconfig } from './fresh-app';
+
+interface Run {
+  stdout: string;
+  stderr: string;
+}
+
+/** The environment of child processes: this one's, without what npm/npx put in it for the jest run. */
+function childEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) if (!/^npm_/i.test(k) && !k.startsWith('OPENFGA_')) env[k] = v;
+  return { ...env, ...extra };
+}
+
+/** Runs a command to completion within `timeoutMs`; throws with its output when it fails. */
+function run(command: string, args: string[], cwd: string, timeoutMs: number, env: NodeJS.ProcessEnv = childEnv()): Run {
+  const out = spawnSync(command, args, {
+    cwd,
+    env,
+    encoding: 'utf8',
+    timeout: timeoutMs,
+    killSignal: 'SIGKILL',
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  if (out.error || out.status !== 0) {
+    const why = out.error ? out.error.message : `exit code ${out.status}${out.signal ? ` (${out.signal})` : ''}`;
+    throw new Error(`${command} ${args.join(' ')} failed in ${cwd}: ${why}\nstdout:\n${out.stdout}\nstderr:\n${out.stderr}`);
+  }
+  return { stdout: out.stdout, stderr: out.stderr };
+}
+
+const NPM = 'npm';
+const INSTALL_FLAGS = ['--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error'];
+
+/** The versions this repository develops against, so the app's install is served from the npm cache when it can be. */
+function devVersion(name: string): string {
+  const pkg = JSON.parse(readFileSync(join(PROJECT_ROOT, 'node_modules', name, 'package.json'), 'utf8')) as { version: string };
+  return `${name}@${pkg.version}`;
+}
+
+describe('the packed tarball in a fresh Nest app', () => {
+  let tmp: string;
+  let tarball: string;
+  let packedFiles: { path: string; mode: number }[];
+  let app: string;
+  let store: TestStore;
+  let prefix: string;
+
+  const appEnv = (keyPrefix = prefix) =>
+    childEnv({
+      OPENFGA_API_URL: serverEnv().apiUrl,
+      OPENFGA_STORE_ID: store.storeId,
+      OPENFGA_MODEL_ID: store.modelId,
+      OPENFGA_REDIS_URL: serverEnv().redisUrl,
+      OPENFGA_PREFIX: keyPrefix,
+    });
+
+  beforeAll(async () => {
+    tmp = mkdtempSync(join(tmpdir(), 'nestjs-openfga-pack-'));
+    store = await freshStore('packaging');
+    prefix = `pack${Date.now().toString(36)}`;
+
+    // 1. Build and pack a staging copy: the repository's build script and package.json, its node_modules linked.
+    const stage = join(tmp, 'stage');
+    mkdirSync(stage);
+    for (const entry of [
+      'package.json',
+      'tsconfig.json',
+      'tsconfig.build.json',
+      'src',
+      'scripts',
+      'README.md',
+      'LICENSE',
+      'CHANGELOG.md',
+    ]) {
+      if (existsSync(join(PROJECT_ROOT, entry))) cpSync(join(PROJECT_ROOT, entry), join(stage, entry), { recursive: true });
+    }
+    symlinkSync(join(PROJECT_ROOT, 'node_modules'), join(stage, 'node_modules'), 'dir');
+    run(NPM, ['run', 'build', '--silent'], stage, 300_000);
+    const packed = JSON.parse(run(NPM, ['pack', '--json', '--pack-destination', tmp, '--loglevel=error'], stage, 120_000).stdout) as {
+      filename: string;
+      files: { path: string; mode: number }[];
+    }[];
+    tarball = join(tmp, packed[0].filename);
+    packedFiles = packed[0].files;
+
+    // 2. A fresh app installs the tarball, the peers it needs (nest-commander for the CLI), TypeScript and Node's types.
+    app = join(tmp, 'app');
+    mkdirSync(join(app, 'src'), { recursive: true });
+    writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'fresh-nest-app', version: '0.0.0', private: true }, null, 2));
+    run(
+      NPM,
+      [
+        'install',
+        tarball,
+        devVersion('@nestjs/common'),
+        devVersion('@nestjs/core'),
+        devVersion('reflect-metadata'),
+        devVersion('rxjs'),
+        devVersion('nest-commander'),
+        devVersion('typescript'),
+        '@types/node@20',
+        ...INSTALL_FLAGS,
+      ],
+      app,
+      300_000,
+    );
+  }, 900_000);
+
+  afterAll(() => {
+    if (tmp) rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it('ships the compiled code, typings, the Lua scripts and an executable bin with a shebang', () => {
+    const paths = packedFiles.map((f) => f.path);
+    // Every Lua script of the staged source, next to the compiled buffer code that reads them.
+    const lua = paths.filter((p) => /^dist\/buffer\/lua\/[^/]+\.lua$/.test(p)).map((p) => p.replace('dist/buffer/lua/', ''));
+    const sourceLua = readdirSync(join(tmp, 'stage', 'src', 'buffer', 'lua')).filter((f) => f.endsWith('.lua'));
+    expect(sourceLua.length).toBeGreaterThan(0);
+    expect(lua.sort()).toEqual(sourceLua.sort());
+    for (const entry of [
+      'dist/index.js',
+      'dist/index.d.ts',
+      'dist/testing/index.js',
+      'dist/testing/index.d.ts',
+      'dist/cli/index.js',
+      'dist/cli/index.d.ts',
+    ]) {
+      expect(paths).toContain(entry);
+    }
+    expect(paths).toContain('package.json');
+    expect(paths.filter((p) => p.endsWith('.spec.js') || p.startsWith('src/') || p.startsWith('test/'))).toEqual([]);
+
+    expect(packedFiles.find((f) => f.path === 'dist/cli/bin.js')).toBeDefined();
+    expect(run('tar', ['-tzf', tarball], tmp, 30_000).stdout.split('\n')).toContain('package/dist/cli/bin.js');
+
+    // The "bin" entry: npm links it into node_modules/.bin and makes it executable on install.
+    const manifest = JSON.parse(readFileSync(join(app, 'node_modules', 'nestjs-openfga', 'package.json'), 'utf8')) as {
+      bin: Record<string, string>;
+    };
+    expect(manifest.bin).toEqual({ 'nestjs-openfga': 'dist/cli/bin.js' });
+    const installed = join(app, 'node_modules', 'nestjs-openfga', 'dist', 'cli', 'bin.js');
+    expect(readFileSync(installed, 'utf8').startsWith('#!/usr/bin/env node\n')).toBe(true);
+    expect(statSync(installed).mode & 0o111).not.toBe(0);
+    expect(existsSync(join(app, 'node_modules', '.bin', 'nestjs-openfga'))).toBe(true);
+  });
+
+  it('compiles against the typings (CommonJS, and nodenext resolution through "exports"), boots and runs grant, check and flush', () => {
+    writeFileSync(join(app, 'src', 'main.ts'), MAIN_TS);
+    writeFileSync(join(app, 'tsconfig.json'), tsconfig('commonjs', ['src/main.ts']));
+    writeFileSync(join(app, 'tsconfig.nodenext.json'), tsconfig('nodenext', ['src/main.ts']));
+    const tsc = join(app, 'node_modules', 'typescript', 'bin', 'tsc');
+    run(process.execPath, [tsc, '-p', 'tsconfig.json'], app, 180_000);
+    run(process.execPath, [tsc, '-p', 'tsconfig.nodenext.json', '--noEmit'], app, 180_000);
+
+    const out = run(process.execPath, ['dist/main.js'], app, 60_000, appEnv());
+    expect(JSON.parse(out.stdout)).toEqual({
+      beforeFlush: true,
+      flushed: expect.objectContaining({ writes: 1, deletes: 0, failed: 0, deadLettered: 0 }),
+      afterFlush: true,
+      denied: false,
+      pending: 1,
+      testingModule: 'function',
+      cliModule: 'function',
+      cliEnv: expect.arrayContaining(['OPENFGA_API_URL', 'OPENFGA_STORE_ID', 'OPENFGA_REDIS_URL']),
+      loaded: [],
+    });
+  });
+
+  it('runs the installed bin: npx nestjs-openfga openfga:cache:status --json', () => {
+    const out = run('npx', ['--no', 'nestjs-openfga', 'openfga:cache:status', '--json'], app, 60_000, appEnv());
+    const status = JSON.parse(out.stdout) as { pending: { total: number; writes: number }; deadLettered: number };
+    expect(status.pending).toEqual({ writes: 1, deletes: 0, total: 1 }); // the grant main.js left pending
+    expect(status.deadLettered).toBe(0);
+  });
+
+  it('runs the observability modules once their optional peers are installed; the main entry still loads none of them', () => {
+    run(
+      NPM,
+      ['install', devVersion('prom-client'), devVersion('@nestjs/event-emitter'), devVersion('@opentelemetry/api'), ...INSTALL_FLAGS],
+      app,
+      300_000,
+    );
+    writeFileSync(join(app, 'src', 'observability.ts'), OBSERVABILITY_TS);
+    writeFileSync(join(app, 'tsconfig.observability.json'), tsconfig('commonjs', ['src/observability.ts']));
+    run(process.execPath, [join(app, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.observability.json'], app, 180_000);
+
+    // A key prefix of its own: main.js left a grant pending under the other one.
+    const observed = JSON.parse(run(process.execPath, ['dist/observability.js'], app, 60_000, appEnv(`${prefix}obs`)).stdout) as {
+      metrics: string;
+      flushes: { storeId: string; writes: number }[];
+    };
+    expect(observed.metrics).toMatch(/^nestjs_openfga_operations_flushed_total\{operation="grant"\} 1$/m);
+    expect(observed.metrics).toMatch(/^nestjs_openfga_checks_total\{source="openfga"\} 1$/m);
+    expect(observed.flushes).toEqual([{ storeId: store.storeId, writes: 1 }]);
+
+    // With prom-client and @nestjs/event-emitter now installed, an app that does not use them still does not load them.
+    const main = JSON.parse(run(process.execPath, ['dist/main.js'], app, 60_000, appEnv()).stdout) as { loaded: string[] };
+    expect(main.loaded).toEqual([]);
+  });
+});
