@@ -7,8 +7,20 @@ export class CheckUnavailableError extends Error {
   constructor(
     readonly tuple: Tuple,
     reason: string,
-    override readonly cause?: unknown,
+    cause?: unknown,
   ) {
-    super(`Check ${tuple.user} ${tuple.relation} ${tuple.object} could not be answered: ${reason}`);
+    super(`Check ${tuple.user} ${tuple.relation} ${tuple.object} could not be answered: ${reason}`, { cause: redactedCause(cause) });
   }
+}
+
+/**
+ * Only the cause's name and message are kept: @openfga/sdk errors carry the
+ * request they failed on (for a token request, the client secret), and
+ * loggers serialize causes.
+ */
+function redactedCause(cause: unknown): Error | undefined {
+  if (cause === undefined) return undefined;
+  const redacted = new Error(cause instanceof Error ? cause.message : String(cause));
+  redacted.name = cause instanceof Error ? cause.name : 'Error';
+  return redacted;
 }
