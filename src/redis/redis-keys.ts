@@ -14,7 +14,7 @@ import type { Tuple } from '../tuple/tuple';
  *   leases     ZSET    batch id scored by lease expiry (ms)
  *   count      HASH    w, d (pending writes/deletes), fw, fd (in flight)
  *   dead       HASH    dead-letter id -> JSON (with the full model id)
- *   epoch      STRING  seq of the latest revoke or clear (invalidates cached "allowed")
+ *   epoch      STRING  seq of the latest write, clear or dead-lettering (invalidates cached "allowed")
  *   o:<bucket> STRING  seq of the latest write touching an object of the bucket
  *   u:<bucket> STRING  seq of the latest write touching a user of the bucket
  *                      (generation keys: at most 2^GEN_BUCKET_BITS of each kind
@@ -41,7 +41,7 @@ import type { Tuple } from '../tuple/tuple';
  * touches to a fresh position), so a value never repeats: a cached answer
  * whose recorded generations all equal the current ones was computed after
  * every write to its object's bucket, its user's bucket and (when allowed)
- * after every revoke. Objects or users sharing a bucket invalidate each
+ * after every write at all. Objects or users sharing a bucket invalidate each
  * other's answers: extra misses, never a stale answer. Generation keys have
  * no TTL, so a `volatile-*` eviction policy never evicts them (the buffer
  * itself needs a Redis that does not evict keys without a TTL anyway). They

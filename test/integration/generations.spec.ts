@@ -257,6 +257,19 @@ describe('compact buffer layout', () => {
     expect(await counts()).toEqual({ writes: 0, deletes: 0, total: 0 });
   });
 
+  it('a dead-lettered grant no longer backs a cached "allowed" it took part in', async () => {
+    const { core, service } = open;
+    await service.grant('user:a', 'owner', 'document:1');
+    expect(await service.check('user:a', 'viewer', 'document:1')).toBe(true); // OpenFGA, the grant as a contextual tuple
+    const lookup = () => core.cache.lookup({ user: 'user:a', relation: 'viewer', object: 'document:1' }, store.modelId);
+    expect(await lookup()).toEqual({ source: 'cache', allowed: true });
+    // The grant never lands (a queue job that gave up, a model changed under it): it is dead-lettered.
+    const batch = await core.buffer.claim(10, 10_000);
+    await core.buffer.settle(batch!.id, { acked: [], dead: [{ key: batch!.operations[0].key, reason: 'gave up' }], retryAt: 0 });
+    expect((await lookup()).source).toBe('miss');
+    expect(await service.check('user:a', 'viewer', 'document:1')).toBe(false);
+  });
+
   it('a flush that stops gives back the batch it claimed ahead, unattempted', async () => {
     const down = openService({
       ...testOptions(store, {

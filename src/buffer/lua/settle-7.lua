@@ -3,7 +3,8 @@
   buffer, rejected ops move to the dead-letter set with the server's reason,
   and whatever is left stays leased until `retryAt` (exponential backoff for
   transient failures), when claim returns it to the buffer. A tuple released
-  here whose newer op waits in `pending` becomes claimable.
+  here whose newer op waits in `pending` becomes claimable. Dead-lettering
+  bumps the epoch (base .. 'epoch', from base .. 'seq').
 
   KEYS[1] pending   KEYS[2] queue   KEYS[3] inflight   KEYS[4] leases
   KEYS[5] count     KEYS[6] dead    KEYS[7] models
@@ -73,6 +74,9 @@ if #taken > 0 then
   end
   if #dead > 0 then
     callSliced('HSET', KEYS[6], dead)
+    -- A dead-lettered grant never reaches OpenFGA, yet checks may have counted
+    -- it (a contextual tuple) in a cached "allowed": invalidate those, as a revoke would.
+    rcall('SET', base .. 'epoch', rcall('INCR', base .. 'seq'))
   end
 end
 
