@@ -148,28 +148,44 @@ local function appendOps(K, now, m, A, at, n, revoke)
 
   local last = rcall('INCRBY', K[1], n)
   local first = last - n
-  local tks = {}
+  local kind = A[at]
+  local tks, records, queued = {}, {}, {}
   for i = 1, n do
-    tks[i] = A[at + 2 * i - 1]
-  end
-  local previous = callSliced('HMGET', K[2], tks, true)
-  local records, queued = {}, {}
-  local dw, dd = 0, 0
-  for i = 1, n do
-    local op, tk, seq = A[at + 2 * i - 2], tks[i], tostring(first + i)
-    local prev = previous[i]
-    if prev then
-      if string.sub(prev, 1, 1) == 'w' then dw = dw - 1 else dd = dd - 1 end
+    local op, tk, seq = A[at + 2 * i - 2], A[at + 2 * i - 1], tostring(first + i)
+    if op ~= kind then
+      kind = nil
     end
-    if op == 'w' then dw = dw + 1 else dd = dd + 1 end
+    tks[i] = tk
     records[2 * i - 1] = tk
     records[2 * i] = op .. '|' .. seq .. suffix
     queued[2 * i - 1] = seq
     queued[2 * i] = tk
   end
-  callSliced('HSET', K[2], records)
-  if dw ~= 0 then rcall('HINCRBY', K[4], 'w', dw) end
-  if dd ~= 0 then rcall('HINCRBY', K[4], 'd', dd) end
+  -- Pending counts per kind. When every op is of one kind and no pending op is
+  -- of the other, each op replaces (if anything) an op of its own kind: the
+  -- count grows by the ops that are new, which HSET reports, and the previous
+  -- ops need not be read.
+  local other = kind and (kind == 'w' and 'd' or 'w')
+  if other and (tonumber(rcall('HGET', K[4], other)) or 0) == 0 then
+    local added = 0
+    for from = 1, #records, SLICE do
+      added = added + rcall('HSET', K[2], unpack(records, from, math.min(from + SLICE - 1, #records)))
+    end
+    if added > 0 then rcall('HINCRBY', K[4], kind, added) end
+  else
+    local previous = callSliced('HMGET', K[2], tks, true)
+    local dw, dd = 0, 0
+    for i = 1, n do
+      local prev = previous[i]
+      if prev then
+        if string.sub(prev, 1, 1) == 'w' then dw = dw - 1 else dd = dd - 1 end
+      end
+      if A[at + 2 * i - 2] == 'w' then dw = dw + 1 else dd = dd + 1 end
+    end
+    callSliced('HSET', K[2], records)
+    if dw ~= 0 then rcall('HINCRBY', K[4], 'w', dw) end
+    if dd ~= 0 then rcall('HINCRBY', K[4], 'd', dd) end
+  end
   callSliced('ZADD', K[3], queued)
   for i = at + 2 * n, #A do
     gens[#gens + 1] = A[i]
