@@ -14,6 +14,7 @@ import type { OpenFgaCore } from '../../src/core/openfga-core';
 import { testRedis } from '../support/env';
 import { compareStore, startLoad } from '../support/reliability-ledger';
 import {
+  maxOf,
   percentile,
   quietNestLogs,
   RELIABILITY_SEED,
@@ -45,7 +46,7 @@ async function maxRetries(core: OpenFgaCore): Promise<number> {
   const leased = await core.redis.zrange(core.buffer.keys.leases, 0, -1);
   const batches = await Promise.all(leased.map((id) => core.buffer.loadBatch(id)));
   const ops = [...(await core.buffer.pendingOperations(100_000)), ...batches.flatMap((b) => b?.operations ?? [])];
-  return Math.max(0, ...ops.map((o) => o.attempts));
+  return maxOf(ops.map((o) => o.attempts));
 }
 
 describe('R2: OpenFGA stopped under load, then restarted', () => {

@@ -18,7 +18,17 @@ import { randomUUID } from 'node:crypto';
 import type { OpenFgaModuleOptions, Tuple } from '../../src';
 import { freshStore, serverEnv, testOptions } from '../support/env';
 import { compareStore, diffSets, Ledger, readStore, startLoad, tupleId } from '../support/reliability-ledger';
-import { quietNestLogs, RELIABILITY_SEED, reportFigures, round1, scaled, seededRandom, sleep, until } from '../support/reliability-scale';
+import {
+  maxOf,
+  quietNestLogs,
+  RELIABILITY_SEED,
+  reportFigures,
+  round1,
+  scaled,
+  seededRandom,
+  sleep,
+  until,
+} from '../support/reliability-scale';
 import { RunningRedis, startRedis } from '../support/servers';
 import { openService, OpenService } from '../support/service';
 
@@ -87,7 +97,7 @@ describe('R3: Redis restarted (AOF appendfsync everysec)', () => {
         writeFailures: load.ledger.failed,
         ackedInLastSecond,
         lost,
-        maxLostAgeMs: Math.max(0, ...lost.map((l) => l.ageMs)),
+        maxLostAgeMs: maxOf(lost.map((l) => l.ageMs)),
         keptOps: kept.size,
         persistedDiff,
         reconnectMs: reconnect,

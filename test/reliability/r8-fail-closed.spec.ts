@@ -25,6 +25,7 @@ import { startApp } from '../e2e/support/http-app';
 import { freshStore, serverEnv, testOptions } from '../support/env';
 import { FaultProxy, startFaultProxy } from '../support/reliability-fault-proxy';
 import {
+  maxOf,
   percentile,
   quietNestLogs,
   RELIABILITY_SEED,
@@ -287,7 +288,7 @@ describe('R8: fail closed while Redis or OpenFGA is down, checks running concurr
       `${answers.length} checks (${SERVICE_WORKERS} service + ${HTTP_WORKERS} HTTP loops) through 4 outages of ${FAULT_S} s ` +
         `(Redis killed, Redis frozen, OpenFGA stopped, OpenFGA hung): ${wrongAllowed.length} wrong "allowed", ` +
         `${allowedWhileRedisDown.length} "allowed" while Redis was down, ${badStatus.length} non-200/403 responses, ${deniedByGuard} ` +
-        `guard 403s during outages; max latency ${Math.max(...latencies)} ms (checkTimeout ${CHECK_TIMEOUT_S} s); ` +
+        `guard 403s during outages; max latency ${maxOf(latencies)} ms (checkTimeout ${CHECK_TIMEOUT_S} s); ` +
         `${wrongAfter.length} wrong after recovery`,
       {
         checks: answers.length,
@@ -295,7 +296,7 @@ describe('R8: fail closed while Redis or OpenFGA is down, checks running concurr
         allowedWhileRedisDown: allowedWhileRedisDown.length,
         badStatus: badStatus.length,
         deniedByGuardDuringOutages: deniedByGuard,
-        maxLatencyMs: Math.max(...latencies),
+        maxLatencyMs: maxOf(latencies),
         p99LatencyMs: percentile(latencies, 99),
         checkTimeoutS: CHECK_TIMEOUT_S,
         perPhase,

@@ -83,4 +83,11 @@ export function percentile(values: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
+/** The largest value (0 for none), without spreading a large array onto the stack. */
+export function maxOf(values: Iterable<number>): number {
+  let max = 0;
+  for (const v of values) if (v > max) max = v;
+  return max;
+}
+
 export const round1 = (n: number) => Math.round(n * 10) / 10;
