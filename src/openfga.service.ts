@@ -261,7 +261,7 @@ export class OpenFgaService implements OnApplicationBootstrap, BeforeApplication
     t: Tuple,
     deadline: number,
     freshAt: number | undefined,
-  ): Promise<{ allowed: boolean; source: 'buffer' | 'cache' | 'openfga' }> {
+  ): Promise<{ allowed: boolean; source: 'cache' | 'openfga' }> {
     const { cache, options } = this.core;
     const modelId = options.authorizationModelId;
     const fresh = freshAt !== undefined;

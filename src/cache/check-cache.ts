@@ -27,22 +27,24 @@ export const MAX_CONTEXTUAL_TUPLES = 100;
  */
 export const MAX_LISTED_OPERATIONS = 256;
 
-export type LookupResult = { source: 'buffer' | 'cache'; allowed: boolean } | { source: 'miss'; snapshot: CacheSnapshot };
+export type LookupResult = { source: 'cache'; allowed: boolean } | { source: 'miss'; snapshot: CacheSnapshot };
 
 /**
  * The read side. A warm check is one MGET of the cached answer, its object's
  * and user's generations and the epoch, compared here: no script. Anything
- * else (no answer, a stale one, or the cache bypassed) runs the check script:
- * the buffer (exact tuple), else a snapshot for asking OpenFGA.
+ * else (no answer, a stale one, or the cache bypassed) runs the check script,
+ * which returns a snapshot for asking OpenFGA (the pending grants to send as
+ * contextual tuples, the outstanding revokes, the generations).
  *
- * Serving a cached answer before looking at the buffer is safe: an answer is
- * only cached (populate, compare and set) when no op on its tuple was pending
- * or in flight, and every op enters the buffer in the same step that bumps its
- * object's and user's generations; generations never repeat a value, so an
- * answer whose generations are all current cannot hide a buffered op. Cached
- * answers are invalidated by generations, not by scanning: any write to the
- * same object or user bucket (and, for "allowed" answers, any revoke) makes
- * them unservable.
+ * An answer is cached (populate: compare and set) only if nothing that may
+ * change it was written since the snapshot it was computed from: no write to
+ * its object's or user's bucket and, for "allowed", no write at all and no
+ * revoke outstanding. Every write, buffered or written through, bumps those
+ * generations in the same step (and the epoch); generations never repeat a
+ * value. So an answer whose recorded generations are all current was computed
+ * after every write that may change it: serving it cannot hide a buffered op.
+ * Invalidation is by generations, never by scanning; objects or users sharing
+ * a bucket only cost extra misses.
  */
 export class CheckCache {
   private readonly reads: CoalescedMget;
@@ -75,7 +77,6 @@ export class CheckCache {
       [answerKey, objectKey, userKey, k.epoch],
       [0, MAX_CONTEXTUAL_TUPLES, MAX_LISTED_OPERATIONS],
     );
-    if (reply[0] === 1) return { source: 'buffer', allowed: reply[1] === 1 };
     if (reply[0] === 2) return { source: 'cache', allowed: reply[1] === 1 };
     const grants = Number(reply[5]);
     return {

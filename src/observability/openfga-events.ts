@@ -21,7 +21,7 @@ export interface OpenFgaEventMap {
   /** Pending operations were discarded. */
   cleared: { count: number };
   /** A check was answered (or not: `error`). */
-  checked: { source: 'buffer' | 'cache' | 'openfga' | 'error'; allowed: boolean; durationMs: number; consistency: string };
+  checked: { source: 'cache' | 'openfga' | 'error'; allowed: boolean; durationMs: number; consistency: string };
   /** One request to OpenFGA. */
   request: { api: 'write' | 'check' | 'readChanges'; durationMs: number; outcome: 'ok' | 'error'; tuples?: number };
   /** The change feed applied changes. */

@@ -105,7 +105,7 @@ export const OPENFGA_METRICS = {
   operationsCleared: 'operations_cleared_total',
   /** Counter: flushes (or queue jobs) that left operations buffered after a transient failure. */
   flushFailures: 'flush_failures_total',
-  /** Counter, label `source` (buffer|cache|openfga|error): checks by where the answer came from. */
+  /** Counter, label `source` (cache|openfga|error): checks by where the answer came from. */
   checks: 'checks_total',
   /** Counter: changes read from OpenFGA's change feed and applied to the cache. */
   changeFeedChanges: 'change_feed_changes_total',

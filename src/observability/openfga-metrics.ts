@@ -167,7 +167,7 @@ export class OpenFgaMetrics implements OnModuleInit, OnApplicationShutdown {
     const flushFailures = counter('flushFailures', 'Flushes (or queue jobs) that left operations buffered after a transient failure.');
     const deadLettered = counter('operationsDeadLettered', 'Operations OpenFGA rejected permanently, moved to the dead-letter set.');
     const cleared = counter('operationsCleared', 'Pending operations discarded by clear().');
-    const checks = counter('checks', 'Checks by where the answer came from: buffer, cache, openfga, or error (no answer).', ['source']);
+    const checks = counter('checks', 'Checks by where the answer came from: cache, openfga, or error (no answer).', ['source']);
     const checkDuration = histogram('checkDuration', 'Check latency in seconds, by source.', this.buckets.check, ['source']);
     const requestDuration = histogram(
       'requestDuration',

@@ -116,7 +116,6 @@ describe('OpenFgaMetricsModule on the real servers', () => {
     expect(value(s, 'nestjs_openfga_flush_failures_total')).toBe(0);
     expect(value(s, 'nestjs_openfga_flush_duration_seconds_count', { mode: 'inline' })).toBe(1);
     expect(value(s, 'nestjs_openfga_flush_duration_seconds_sum', { mode: 'inline' })).toBeGreaterThan(0);
-    expect(value(s, 'nestjs_openfga_checks_total', { source: 'buffer' })).toBeUndefined();
     expect(value(s, 'nestjs_openfga_checks_total', { source: 'openfga' })).toBe(2);
     expect(value(s, 'nestjs_openfga_checks_total', { source: 'cache' })).toBe(1);
     expect(value(s, 'nestjs_openfga_check_duration_seconds_count', { source: 'openfga' })).toBe(2);

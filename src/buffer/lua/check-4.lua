@@ -2,14 +2,10 @@
   The read path's script (a warm check first tries one MGET of the cached
   answer and its generations, with no script; see CheckCache). A cached
   answer is served while the generations it was computed under are still
-  current (nothing written since to its object's or its user's bucket, and
-  for "allowed" no revoke in the store); otherwise a miss returns what populate and
-  the OpenFGA call need.
-
-  The cache may be read before the buffer: an answer is only cached (populate)
-  when no op on its tuple was pending or in flight, and every op enters the
-  buffer through appendOps, which bumps the generations of its object and
-  user; so an answer whose generations are current cannot hide a buffered op.
+  current: nothing written since to its object's or its user's bucket, and
+  for "allowed" nothing written at all (every write bumps the epoch).
+  Otherwise a miss returns what the OpenFGA call and populate need. The
+  buffer never answers by itself (see below).
 
   KEYS[1] cached answer: base .. 'c:' .. model .. ' ' .. tuple key
   KEYS[2] object generation   KEYS[3] user generation   KEYS[4] epoch: base .. 'epoch'
