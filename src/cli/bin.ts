@@ -7,7 +7,7 @@
  *     npx nestjs-openfga openfga:cache:status
  */
 import 'reflect-metadata';
-import { Redis } from 'ioredis';
+import { Cluster, Redis, RedisOptions } from 'ioredis';
 import { OpenFgaCliConfigError, OpenFgaCliEnvConfig, readCliEnv, redactUrl } from './cli-env';
 import { OpenFgaCliExitCode } from './exit-codes';
 
@@ -48,8 +48,7 @@ export async function main(args: readonly string[] = process.argv.slice(2)): Pro
     return OpenFgaCliExitCode.Usage;
   }
 
-  // Lazy, so nothing connects for --help or a usage error; no endless retries, so an unreachable Redis fails fast.
-  const redis = new Redis(config.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1, connectTimeout: 5000 });
+  const redis = connectRedis(config);
   redis.on('error', () => undefined); // each command reports its own failure
   const [{ CommandFactory }, { OpenFgaCliBinModule }] = await Promise.all([import('nest-commander'), import('./bin.module')]);
   try {
@@ -67,13 +66,32 @@ export async function main(args: readonly string[] = process.argv.slice(2)): Pro
     });
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
-    process.stderr.write(`nestjs-openfga: could not start (Redis ${redactUrl(config.redisUrl)}): ${message}\n`);
+    const where = config.cluster
+      ? `Redis Cluster ${config.cluster.map((n) => `${n.host}:${n.port}`).join(',')}`
+      : `Redis ${redactUrl(config.redisUrl)}`;
+    process.stderr.write(`nestjs-openfga: could not start (${where}): ${message}\n`);
     return OpenFgaCliExitCode.Failed;
   } finally {
     if (redis.status === 'ready') await redis.quit().catch(() => redis.disconnect());
     else redis.disconnect();
   }
   return typeof process.exitCode === 'number' ? process.exitCode : OpenFgaCliExitCode.Ok;
+}
+
+/**
+ * Lazy, so nothing connects for --help or a usage error; no endless retries, so
+ * an unreachable Redis fails fast. A cluster takes user, password and TLS from
+ * the first seed node's URL.
+ */
+function connectRedis(config: OpenFgaCliEnvConfig): Redis | Cluster {
+  const fast: RedisOptions = { maxRetriesPerRequest: 1, connectTimeout: 5000 };
+  if (!config.cluster) return new Redis(config.redisUrl, { ...fast, lazyConnect: true });
+  const seed = new URL(config.redisUrl);
+  const redisOptions: RedisOptions = { ...fast };
+  if (seed.username) redisOptions.username = decodeURIComponent(seed.username);
+  if (seed.password) redisOptions.password = decodeURIComponent(seed.password);
+  if (seed.protocol === 'rediss:') redisOptions.tls = {};
+  return new Cluster(config.cluster, { lazyConnect: true, redisOptions, clusterRetryStrategy: () => null });
 }
 
 if (require.main === module) {

@@ -6,7 +6,16 @@ import { resolveOptions } from '../options/resolve-options';
 export const OPENFGA_CLI_ENV = [
   { name: 'OPENFGA_API_URL', required: true, description: 'OpenFGA HTTP API URL, e.g. http://127.0.0.1:8080' },
   { name: 'OPENFGA_STORE_ID', required: true, description: 'store id (ULID) whose buffer to operate on' },
-  { name: 'OPENFGA_REDIS_URL', required: true, description: 'Redis URL of the buffer, e.g. redis://127.0.0.1:6379/0 (rediss:// for TLS)' },
+  {
+    name: 'OPENFGA_REDIS_URL',
+    required: true,
+    description: 'Redis URL of the buffer, e.g. redis://127.0.0.1:6379/0 (rediss:// for TLS); or set OPENFGA_REDIS_CLUSTER_NODES',
+  },
+  {
+    name: 'OPENFGA_REDIS_CLUSTER_NODES',
+    required: false,
+    description: 'instead of OPENFGA_REDIS_URL: Redis Cluster seed nodes, comma-separated redis:// URLs or host:port',
+  },
   { name: 'OPENFGA_PREFIX', required: false, description: 'Redis key prefix, as in the app (default "openfga")' },
   { name: 'OPENFGA_MODEL_ID', required: false, description: 'authorization model id (ULID), as in the app' },
   { name: 'OPENFGA_API_TOKEN', required: false, description: 'API token (preshared key) for OpenFGA' },
@@ -32,10 +41,13 @@ export class OpenFgaCliConfigError extends Error {
   }
 }
 
-/** What the bin needs: module options (without Redis) and the Redis URL it connects to itself. */
+/** What the bin needs: module options (without Redis) and the Redis it connects to itself. */
 export interface OpenFgaCliEnvConfig {
   options: Omit<OpenFgaModuleOptions, 'redis'>;
+  /** The Redis URL; with `cluster`, the first seed node (its user, password and TLS apply to every node). */
   redisUrl: string;
+  /** Seed nodes of a Redis Cluster (OPENFGA_REDIS_CLUSTER_NODES); unset for a single Redis. */
+  cluster?: { host: string; port: number }[];
 }
 
 /** Option names of `OpenFgaModuleOptions` and the variable each comes from, to name the variable in errors. */
@@ -68,8 +80,13 @@ export function readCliEnv(env: NodeJS.ProcessEnv = process.env): OpenFgaCliEnvC
 
   const apiUrl = required('OPENFGA_API_URL');
   const storeId = required('OPENFGA_STORE_ID');
-  const redisUrl = required('OPENFGA_REDIS_URL');
-  if (!isRedisUrl(redisUrl)) {
+  const seeds = get('OPENFGA_REDIS_CLUSTER_NODES');
+  if (seeds !== undefined && get('OPENFGA_REDIS_URL') !== undefined) {
+    throw new OpenFgaCliConfigError('OPENFGA_REDIS_CLUSTER_NODES', 'cannot be combined with OPENFGA_REDIS_URL: set one of them');
+  }
+  const cluster = seeds === undefined ? undefined : readClusterNodes(seeds);
+  const redisUrl = cluster ? cluster.urls[0] : required('OPENFGA_REDIS_URL');
+  if (!cluster && !isRedisUrl(redisUrl)) {
     throw new OpenFgaCliConfigError('OPENFGA_REDIS_URL', `must be a redis:// or rediss:// URL (received "${redactUrl(redisUrl)}")`);
   }
   const options: Omit<OpenFgaModuleOptions, 'redis'> = { apiUrl, storeId, prefix: get('OPENFGA_PREFIX') ?? 'openfga' };
@@ -85,14 +102,35 @@ export function readCliEnv(env: NodeJS.ProcessEnv = process.env): OpenFgaCliEnvC
   }
 
   try {
-    resolveOptions({ ...options, redis: redisUrl });
+    resolveOptions({ ...options, redis: cluster ? { cluster: cluster.nodes } : redisUrl });
   } catch (err) {
     const variable = err instanceof InvalidOptionsError ? VARIABLE_OF[err.option] : undefined;
     if (!variable || !(err instanceof InvalidOptionsError)) throw err;
     const received = variable === 'OPENFGA_REDIS_URL' ? redactUrl(redisUrl) : String(env[variable] ?? '').trim();
     throw new OpenFgaCliConfigError(variable, `must be ${err.expected} (received "${received}")`);
   }
-  return { options, redisUrl };
+  return cluster ? { options, redisUrl, cluster: cluster.nodes } : { options, redisUrl };
+}
+
+/** `redis://[user:password@]host:port` or `host:port`, comma-separated; every seed must be valid. */
+function readClusterNodes(value: string): { urls: string[]; nodes: { host: string; port: number }[] } {
+  const urls = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '')
+    .map((s) => (s.includes('://') ? s : `redis://${s}`));
+  const nodes = urls.map((url) => {
+    const port = isRedisUrl(url) ? Number(new URL(url).port) : NaN;
+    if (!Number.isInteger(port) || port < 1) {
+      throw new OpenFgaCliConfigError(
+        'OPENFGA_REDIS_CLUSTER_NODES',
+        `must be comma-separated host:port or redis://host:port seed nodes, each with a port (received "${redactUrl(url)}")`,
+      );
+    }
+    return { host: new URL(url).hostname, port };
+  });
+  if (nodes.length === 0) throw new OpenFgaCliConfigError('OPENFGA_REDIS_CLUSTER_NODES', 'must name at least one host:port seed node');
+  return { urls, nodes };
 }
 
 function readCredentials(get: (name: OpenFgaCliEnvName) => string | undefined): OpenFgaCredentials | undefined {

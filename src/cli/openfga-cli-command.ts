@@ -32,7 +32,8 @@ export abstract class OpenFgaCliCommand<TOptions extends object = Record<string,
 function describeError(err: unknown): string {
   if (!(err instanceof Error)) return String(err);
   // ioredis: name the failing component; its raw message alone ("Reached the max retries per request limit") is cryptic.
-  if (err.name === 'MaxRetriesPerRequestError' || /^Connection is closed|^(NOAUTH|WRONGPASS)\b/.test(err.message)) {
+  const unreachable = /^Connection is closed|^(NOAUTH|WRONGPASS)\b|^None of startup nodes is available|^Failed to refresh slots cache/;
+  if (err.name === 'MaxRetriesPerRequestError' || unreachable.test(err.message)) {
     return `Redis is not reachable or refused the connection: ${err.message}`;
   }
   return err.message;

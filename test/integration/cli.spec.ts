@@ -118,7 +118,7 @@ async function fixture(): Promise<Fixture> {
   const options = testOptions(store);
   const core = createOpenFgaCore(resolveOptions(options));
   open.push(core);
-  const { apiUrl, redisUrl } = serverEnv();
+  const { apiUrl, redisUrl, clusterNodes } = serverEnv();
   return {
     options,
     storeId: store.storeId,
@@ -128,7 +128,10 @@ async function fixture(): Promise<Fixture> {
       OPENFGA_API_URL: apiUrl,
       OPENFGA_STORE_ID: store.storeId,
       OPENFGA_MODEL_ID: store.modelId,
-      OPENFGA_REDIS_URL: redisUrl,
+      // With NESTJS_OPENFGA_REDIS=cluster the bin gets one seed node and must find the store's master itself.
+      ...(clusterNodes
+        ? { OPENFGA_REDIS_CLUSTER_NODES: `${clusterNodes[0].host}:${clusterNodes[0].port}` }
+        : { OPENFGA_REDIS_URL: redisUrl }),
       OPENFGA_PREFIX: String(options.prefix),
     },
   };
@@ -349,16 +352,26 @@ describe('CLI: the nestjs-openfga bin on the real servers', () => {
 
   it('a missing or invalid environment variable exits 2 and names the variable (and never prints a password)', async () => {
     const f = await fixture();
+    const noRedis = { OPENFGA_REDIS_URL: undefined, OPENFGA_REDIS_CLUSTER_NODES: undefined };
     const cases: [Record<string, string | undefined>, RegExp][] = [
       [{ OPENFGA_STORE_ID: undefined }, /^nestjs-openfga: OPENFGA_STORE_ID is not set/],
       [{ OPENFGA_API_URL: '' }, /^nestjs-openfga: OPENFGA_API_URL is not set/],
-      [{ OPENFGA_REDIS_URL: undefined }, /^nestjs-openfga: OPENFGA_REDIS_URL is not set/],
+      [noRedis, /^nestjs-openfga: OPENFGA_REDIS_URL is not set: .*or set OPENFGA_REDIS_CLUSTER_NODES/],
+      [
+        { OPENFGA_REDIS_URL: 'redis://127.0.0.1:6379', OPENFGA_REDIS_CLUSTER_NODES: '127.0.0.1:7000' },
+        /^nestjs-openfga: OPENFGA_REDIS_CLUSTER_NODES cannot be combined with OPENFGA_REDIS_URL/,
+      ],
+      [
+        { ...noRedis, OPENFGA_REDIS_CLUSTER_NODES: '127.0.0.1:7000,redis://admin:s3cret@10.0.0.1' },
+        /^nestjs-openfga: OPENFGA_REDIS_CLUSTER_NODES must be comma-separated host:port .*each with a port \(received "redis:\/\/admin:\*\*\*@10\.0\.0\.1"\)/,
+      ],
+      [{ ...noRedis, OPENFGA_REDIS_CLUSTER_NODES: ' , ' }, /^nestjs-openfga: OPENFGA_REDIS_CLUSTER_NODES must name at least one/],
       [{ OPENFGA_API_URL: 'localhost:8080' }, /^nestjs-openfga: OPENFGA_API_URL must be an http\(s\) URL/],
       [{ OPENFGA_STORE_ID: 'my-store' }, /^nestjs-openfga: OPENFGA_STORE_ID must be an OpenFGA store id/],
       [{ OPENFGA_MODEL_ID: 'latest' }, /^nestjs-openfga: OPENFGA_MODEL_ID must be an OpenFGA model id/],
       [{ OPENFGA_PREFIX: 'bad prefix' }, /^nestjs-openfga: OPENFGA_PREFIX must be letters, digits/],
       [
-        { OPENFGA_REDIS_URL: 'http://admin:s3cret@127.0.0.1:6379' },
+        { ...noRedis, OPENFGA_REDIS_URL: 'http://admin:s3cret@127.0.0.1:6379' },
         /^nestjs-openfga: OPENFGA_REDIS_URL must be a redis:\/\/ or rediss:\/\/ URL/,
       ],
       [{ OPENFGA_MAX_TUPLES_PER_WRITE: '0' }, /^nestjs-openfga: OPENFGA_MAX_TUPLES_PER_WRITE must be an integer >= 1/],
@@ -403,6 +416,7 @@ describe('CLI: the nestjs-openfga bin on the real servers', () => {
       'OPENFGA_API_URL',
       'OPENFGA_STORE_ID',
       'OPENFGA_REDIS_URL',
+      'OPENFGA_REDIS_CLUSTER_NODES',
       'OPENFGA_PREFIX',
       'OPENFGA_MODEL_ID',
       'OPENFGA_API_TOKEN',
@@ -418,9 +432,22 @@ describe('CLI: the nestjs-openfga bin on the real servers', () => {
     const f = await fixture();
     const port = await freePort(); // nothing listens there
     const started = Date.now();
-    const run = await runCli(['openfga:cache:status'], { ...f.env, OPENFGA_REDIS_URL: `redis://127.0.0.1:${port}` }, 20_000);
-    expect(run.code).toBe(1);
-    expect(run.stderr).toMatch(/^error: Redis is not reachable/m);
+    const [single, cluster] = await Promise.all([
+      runCli(
+        ['openfga:cache:status'],
+        { ...f.env, OPENFGA_REDIS_CLUSTER_NODES: undefined, OPENFGA_REDIS_URL: `redis://127.0.0.1:${port}` },
+        20_000,
+      ),
+      runCli(
+        ['openfga:cache:status'],
+        { ...f.env, OPENFGA_REDIS_URL: undefined, OPENFGA_REDIS_CLUSTER_NODES: `127.0.0.1:${port}` },
+        20_000,
+      ),
+    ]);
+    for (const run of [single, cluster]) {
+      expect(run.code).toBe(1);
+      expect(run.stderr).toMatch(/^error: Redis is not reachable/m);
+    }
     expect(Date.now() - started).toBeLessThan(15_000);
   });
 });

@@ -223,64 +223,58 @@ describe('R6: Redis Cluster with 3 masters', () => {
       }
     }, 120_000);
 
-    // The operator's tools must reach a buffer wherever it lives. The bin is configured by
-    // OPENFGA_REDIS_URL only and connects a plain client to that one node.
-    // Known bug (issue 7 note): the CLI bin takes one Redis URL and connects without cluster mode.
-    // it.failing asserts the bug is still there; when fixed, this fails and must become it().
-    it.failing(
-      'the CLI bin reports the status of a buffer whose store lives on another master than the node it is given',
-      async () => {
-        const stores = await storesOnEveryMaster();
-        const elsewhere = stores.find((s) => s.port !== cluster.nodes[0].port)!;
-        const open = openService({
-          apiUrl: serverEnv().apiUrl,
-          storeId: elsewhere.store.storeId,
-          redis: { cluster: cluster.nodes },
-          prefix: `r6cli${randomUUID().slice(0, 6)}`,
-          autoFlush: false,
-          flushOnShutdown: false,
-          changeFeed: { enabled: false },
-        });
-        try {
-          await open.service.grantMany([
-            { user: 'user:a', relation: 'viewer', object: 'document:1' },
-            { user: 'user:b', relation: 'viewer', object: 'document:1' },
-          ]);
-          const run = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-            const child = spawn(
-              process.execPath,
-              ['-r', 'ts-node/register/transpile-only', join(PROJECT_ROOT, 'src', 'cli', 'bin.ts'), 'openfga:cache:status', '--json'],
-              {
-                cwd: PROJECT_ROOT,
-                env: {
-                  PATH: process.env.PATH,
-                  TS_NODE_TRANSPILE_ONLY: '1',
-                  OPENFGA_API_URL: serverEnv().apiUrl,
-                  OPENFGA_STORE_ID: elsewhere.store.storeId,
-                  OPENFGA_REDIS_URL: `redis://127.0.0.1:${cluster.nodes[0].port}`,
-                  OPENFGA_PREFIX: String(open.core.options.prefix),
-                },
-                stdio: ['ignore', 'pipe', 'pipe'],
+    // The operator's tools must reach a buffer wherever it lives: the bin is given one seed node
+    // (OPENFGA_REDIS_CLUSTER_NODES) and must follow the cluster to the store's master.
+    it('the CLI bin reports the status of a buffer whose store lives on another master than the node it is given', async () => {
+      const stores = await storesOnEveryMaster();
+      const elsewhere = stores.find((s) => s.port !== cluster.nodes[0].port)!;
+      const open = openService({
+        apiUrl: serverEnv().apiUrl,
+        storeId: elsewhere.store.storeId,
+        redis: { cluster: cluster.nodes },
+        prefix: `r6cli${randomUUID().slice(0, 6)}`,
+        autoFlush: false,
+        flushOnShutdown: false,
+        changeFeed: { enabled: false },
+      });
+      try {
+        await open.service.grantMany([
+          { user: 'user:a', relation: 'viewer', object: 'document:1' },
+          { user: 'user:b', relation: 'viewer', object: 'document:1' },
+        ]);
+        const run = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+          const child = spawn(
+            process.execPath,
+            ['-r', 'ts-node/register/transpile-only', join(PROJECT_ROOT, 'src', 'cli', 'bin.ts'), 'openfga:cache:status', '--json'],
+            {
+              cwd: PROJECT_ROOT,
+              env: {
+                PATH: process.env.PATH,
+                TS_NODE_TRANSPILE_ONLY: '1',
+                OPENFGA_API_URL: serverEnv().apiUrl,
+                OPENFGA_STORE_ID: elsewhere.store.storeId,
+                OPENFGA_REDIS_CLUSTER_NODES: `127.0.0.1:${cluster.nodes[0].port}`,
+                OPENFGA_PREFIX: String(open.core.options.prefix),
               },
-            );
-            let stdout = '';
-            let stderr = '';
-            child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-            child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-            const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-            child.once('close', (code) => {
-              clearTimeout(timer);
-              resolve({ code, stdout, stderr });
-            });
+              stdio: ['ignore', 'pipe', 'pipe'],
+            },
+          );
+          let stdout = '';
+          let stderr = '';
+          child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+          child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+          const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+          child.once('close', (code) => {
+            clearTimeout(timer);
+            resolve({ code, stdout, stderr });
           });
-          expect({ code: run.code, stderr: run.stderr.slice(0, 300) }).toEqual({ code: 0, stderr: '' });
-          expect(JSON.parse(run.stdout)).toMatchObject({ pending: { total: 2 } });
-        } finally {
-          await open.close();
-        }
-      },
-      60_000,
-    );
+        });
+        expect({ code: run.code, stderr: run.stderr.slice(0, 300) }).toEqual({ code: 0, stderr: '' });
+        expect(JSON.parse(run.stdout)).toMatchObject({ pending: { total: 2 } });
+      } finally {
+        await open.close();
+      }
+    }, 60_000);
   });
 });
 
