@@ -7,6 +7,24 @@ export class InvalidOptionsError extends Error {
     readonly expected: string,
     received: unknown,
   ) {
-    super(`OpenFgaModule option "${option}" must be ${expected} (received ${JSON.stringify(received) ?? String(received)})`);
+    super(`OpenFgaModule option "${option}" must be ${expected} (received ${describeReceived(received)})`);
+  }
+}
+
+const SECRET_KEY = /password|secret|token/i;
+/** `scheme://user:password@` in any string: the password part. */
+const URL_PASSWORD = /(\b[a-z][a-z0-9+.-]*:\/\/[^:/@\s]*:)[^@/\s]*@/gi;
+
+/** The received value as JSON, with URL passwords and secret-named fields masked: error messages end up in logs. */
+function describeReceived(received: unknown): string {
+  const mask = (key: string, value: unknown): unknown => {
+    if (key && SECRET_KEY.test(key)) return '***';
+    return typeof value === 'string' ? value.replace(URL_PASSWORD, '$1***@') : value;
+  };
+  try {
+    const json = JSON.stringify(received, mask);
+    return json ?? String(received);
+  } catch {
+    return Object.prototype.toString.call(received);
   }
 }

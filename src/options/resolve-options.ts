@@ -8,6 +8,31 @@ const PREFIX = /^[A-Za-z0-9_.:-]{1,64}$/;
 /** Integer options and their lower bounds; the other numeric options are positive numbers of seconds. */
 const INTEGERS: Partial<Record<string, number>> = { batchSize: 1, maxTuplesPerWrite: 1, maxParallelRequests: 1 };
 
+const CLIENT_CREDENTIAL_FIELDS = ['apiTokenIssuer', 'apiAudience', 'clientId', 'clientSecret'] as const;
+
+/** A credentials typo would otherwise surface as 401s from the first flush on, after grants were acknowledged. */
+function validateCredentials(credentials: unknown): void {
+  if (credentials === undefined) return;
+  const c = credentials as { method?: unknown; config?: Record<string, unknown> } | null;
+  const forms =
+    '{ method: "api_token", config: { token } } or { method: "client_credentials", config: { apiTokenIssuer, apiAudience, clientId, clientSecret } }';
+  if (typeof c !== 'object' || c === null || (c.method !== 'api_token' && c.method !== 'client_credentials')) {
+    throw new InvalidOptionsError('credentials', forms, credentials);
+  }
+  if (typeof c.config !== 'object' || c.config === null) throw new InvalidOptionsError('credentials.config', 'an object', c.config);
+  const fields = c.method === 'api_token' ? ['token'] : CLIENT_CREDENTIAL_FIELDS;
+  for (const field of fields) {
+    const value = c.config[field];
+    if (typeof value !== 'string' || value.trim() === '') {
+      throw new InvalidOptionsError(
+        `credentials.config.${field}`,
+        `a non-empty string (credentials method "${c.method}")`,
+        value === undefined ? undefined : '***',
+      );
+    }
+  }
+}
+
 /**
  * Applies defaults and validates every option, so a typo fails the application
  * at start-up instead of being silently ignored (a defect of the Laravel package).
@@ -42,6 +67,7 @@ export function resolveOptions(input: OpenFgaModuleOptions): ResolvedOpenFgaOpti
   if (options.authorizationModelId !== undefined && !ULID.test(String(options.authorizationModelId))) {
     throw new InvalidOptionsError('authorizationModelId', 'an OpenFGA model id (a 26-character ULID)', options.authorizationModelId);
   }
+  validateCredentials(options.credentials);
   if (options.redis === undefined || options.redis === null || (typeof options.redis !== 'string' && typeof options.redis !== 'object')) {
     throw new InvalidOptionsError('redis', 'a redis:// URL, ioredis options, or an ioredis client', options.redis);
   }

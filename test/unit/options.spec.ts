@@ -28,6 +28,13 @@ describe('resolveOptions', () => {
     [{ queue: { attempts: 0 } }, 'queue.attempts'],
     [{ queue: { tries: 3 } }, 'queue.tries'],
     [{ batch_size: 100 }, 'batch_size'],
+    [{ credentials: { method: 'oauth', config: {} } }, 'credentials'],
+    [{ credentials: { method: 'api_token' } }, 'credentials.config'],
+    [{ credentials: { method: 'api_token', config: { token: ' ' } } }, 'credentials.config.token'],
+    [
+      { credentials: { method: 'client_credentials', config: { clientId: 'a', clientSecret: 'b', apiAudience: 'c' } } },
+      'credentials.config.apiTokenIssuer',
+    ],
   ])('rejects %j naming %s', (override, option) => {
     let err: unknown;
     try {
@@ -38,5 +45,25 @@ describe('resolveOptions', () => {
     expect(err).toBeInstanceOf(InvalidOptionsError);
     expect((err as InvalidOptionsError).option).toBe(option);
     expect((err as Error).message).toContain(`"${option}" must be`);
+  });
+
+  it('never echoes a password or secret it received', () => {
+    const messages = [
+      { apiUrl: 'ftp://admin:s3cret@127.0.0.1:8080' },
+      { apiUrl: 'http://127.0.0.1:8080', credentials: { method: 'client_credentials', config: { clientSecret: 's3cret' } } },
+      { apiUrl: 'http://127.0.0.1:8080', credentials: { method: 'api_token', config: { token: 's3cret' } }, prefix: 'bad prefix' },
+    ].map((override) => {
+      try {
+        resolveOptions({ ...valid, ...override } as never);
+      } catch (e) {
+        return (e as Error).message;
+      }
+      return 'accepted';
+    });
+    expect(messages[0]).toContain('"ftp://admin:***@127.0.0.1:8080"');
+    for (const m of messages) {
+      expect(m).toMatch(/^OpenFgaModule option "\w+(\.\w+)*" must be/);
+      expect(m).not.toContain('s3cret');
+    }
   });
 });
