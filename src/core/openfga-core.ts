@@ -1,4 +1,4 @@
-import { Cluster, Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { BufferScripts } from '../buffer/buffer-scripts';
 import { WriteBuffer } from '../buffer/write-buffer';
 import { CheckCache } from '../cache/check-cache';
@@ -8,11 +8,12 @@ import { ConsistencyTokens } from '../consistency/consistency-token';
 import { Flusher } from '../flush/flusher';
 import { FlushTriggers } from '../flush/flush-triggers';
 import { InlineDispatcher } from '../flush/inline-dispatcher';
-import type { RedisConnection, ResolvedOpenFgaOptions } from '../options/openfga-options.interface';
+import type { ResolvedOpenFgaOptions } from '../options/openfga-options.interface';
 import type { FlushQueue } from '../queue/flush-queue.interface';
 import { loadFlushQueue } from '../queue/load-flush-queue';
 import { ChangeFeedPoller } from '../changefeed/change-feed-poller';
 import { OpenFgaEvents } from '../observability/openfga-events';
+import { closeRedis, connectRedis } from '../redis/redis-connection';
 import { changeFeedKeys, storeKeys } from '../redis/redis-keys';
 
 /** The framework-free core: what the service, the CLI bin and worker processes share. */
@@ -98,24 +99,4 @@ export function createOpenFgaCore(options: ResolvedOpenFgaOptions): OpenFgaCore 
       if (owned) await closeRedis(redis);
     },
   };
-}
-
-function connectRedis(connection: RedisConnection): { redis: Redis | Cluster; owned: boolean } {
-  if (connection instanceof Redis || connection instanceof Cluster) return { redis: connection, owned: false };
-  if (typeof connection === 'string') return { redis: new Redis(connection), owned: true };
-  if ('cluster' in connection) return { redis: new Cluster(connection.cluster, connection.options), owned: true };
-  return { redis: new Redis(connection), owned: true };
-}
-
-/**
- * QUIT when connected; otherwise (Redis down) drop the connection at once:
- * QUIT would wait behind commands retried in ioredis's offline queue.
- */
-async function closeRedis(redis: Redis | Cluster): Promise<void> {
-  if (redis.status !== 'ready') {
-    redis.disconnect();
-    return;
-  }
-  await Promise.race([redis.quit(), new Promise((r) => setTimeout(r, 2000).unref())]).catch(() => undefined);
-  if ((redis.status as string) !== 'end') redis.disconnect();
 }

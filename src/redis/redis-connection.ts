@@ -1,0 +1,51 @@
+import { Logger } from '@nestjs/common';
+import { Cluster, Redis } from 'ioredis';
+import type { RedisConnection } from '../options/openfga-options.interface';
+
+/**
+ * The client the module works on: the user's own (left open at close), or one
+ * it creates from a URL, options or cluster nodes (closed at close).
+ */
+export function connectRedis(connection: RedisConnection): { redis: Redis | Cluster; owned: boolean } {
+  if (connection instanceof Redis || connection instanceof Cluster) return { redis: connection, owned: false };
+  const redis =
+    typeof connection === 'string'
+      ? new Redis(connection)
+      : 'cluster' in connection
+        ? new Cluster(connection.cluster, connection.options)
+        : new Redis(connection);
+  reportOutages(redis);
+  return { redis, owned: true };
+}
+
+/**
+ * Without an 'error' listener ioredis prints "Unhandled error event" with a
+ * stack for every reconnect attempt. One warning per outage is enough: the
+ * commands that fail report themselves (and checks fail closed).
+ */
+function reportOutages(redis: Redis | Cluster): void {
+  const logger = new Logger('OpenFgaRedis');
+  let down = false;
+  redis.on('error', (err: Error) => {
+    if (down) return;
+    down = true;
+    logger.warn({ message: 'Redis connection failed; retrying', error: err.message });
+  });
+  redis.on('ready', () => {
+    if (down) logger.log({ message: 'Redis connection restored' });
+    down = false;
+  });
+}
+
+/**
+ * QUIT when connected; otherwise (Redis down) drop the connection at once:
+ * QUIT would wait behind commands retried in ioredis's offline queue.
+ */
+export async function closeRedis(redis: Redis | Cluster): Promise<void> {
+  if (redis.status !== 'ready') {
+    redis.disconnect();
+    return;
+  }
+  await Promise.race([redis.quit(), new Promise((r) => setTimeout(r, 2000).unref())]).catch(() => undefined);
+  if ((redis.status as string) !== 'end') redis.disconnect();
+}

@@ -1,0 +1,53 @@
+/**
+ * A Redis client the module creates reports an outage once (a warning), and
+ * its recovery once, instead of ioredis's "Unhandled error event" with a
+ * stack trace for every reconnect attempt. Real redis-server, stopped and
+ * started again on the same port.
+ */
+import { Logger, LoggerService } from '@nestjs/common';
+import { createOpenFgaCore } from '../../src/core/openfga-core';
+import { resolveOptions } from '../../src/options/resolve-options';
+import { freshStore, testOptions } from '../support/env';
+import { eventually } from '../support/flush-queue-state';
+import { startRedis } from '../support/servers';
+
+class LineLogger implements LoggerService {
+  readonly lines: string[] = [];
+  log = (m: unknown, ctx?: string) => this.lines.push(`log ${ctx} ${JSON.stringify(m)}`);
+  warn = (m: unknown, ctx?: string) => this.lines.push(`warn ${ctx} ${JSON.stringify(m)}`);
+  error = (m: unknown, ctx?: string) => this.lines.push(`error ${ctx} ${JSON.stringify(m)}`);
+}
+
+describe('module-owned Redis client during an outage', () => {
+  const logger = new LineLogger();
+  beforeAll(() => Logger.overrideLogger(logger));
+  afterAll(() => Logger.overrideLogger(['error', 'warn']));
+
+  it('logs one warning for the outage and one line for the recovery, and ioredis prints nothing', async () => {
+    const redis = await startRedis();
+    const store = await freshStore('redis-outage');
+    const printed = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+    const core = createOpenFgaCore(resolveOptions(testOptions(store, { redis: redis.url, changeFeed: { enabled: false } })));
+    try {
+      await core.buffer.counts();
+      await redis.stop();
+      // ioredis retries every few hundred ms: several failed attempts happen in this window.
+      await new Promise((r) => setTimeout(r, 1500));
+      const restarted = await startRedis({ port: redis.port });
+      try {
+        await eventually('the client reconnected', async () => ((await core.buffer.counts()) ? true : undefined));
+        const ours = logger.lines.filter((l) => l.includes('OpenFgaRedis'));
+        expect(ours).toEqual([
+          expect.stringMatching(/^warn OpenFgaRedis .*"Redis connection failed; retrying".*ECONNREFUSED/),
+          expect.stringMatching(/^log OpenFgaRedis .*"Redis connection restored"/),
+        ]);
+        expect(printed.mock.calls.flat().join('\n')).not.toContain('Unhandled error event');
+      } finally {
+        await core.close();
+        await restarted.stop();
+      }
+    } finally {
+      printed.mockRestore();
+    }
+  }, 60_000);
+});
