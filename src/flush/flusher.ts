@@ -143,7 +143,10 @@ export class Flusher {
     total.durationMs = Date.now() - started;
     if (total.writes + total.deletes + total.failed + total.deadLettered + (total.queued ?? 0) > 0) {
       await this.buffer.recordFlush(total);
-      this.logger.log({ message: this.dispatcher.kind === 'queue' ? 'Flush jobs enqueued' : 'Flushed', ...total });
+      // Routine at every trigger, so debug; a flush that left operations for a retry is worth a warning.
+      const line = { message: this.dispatcher.kind === 'queue' ? 'Flush jobs enqueued' : 'Flushed', ...total };
+      if (total.failed > 0) this.logger.warn(line);
+      else this.logger.debug(line);
       this.buffer.events.emit('flushed', { ...total, mode: this.dispatcher.kind });
       if (total.failed > 0) this.buffer.events.emit('flushFailed', { error: total.error ?? 'unknown error', failed: total.failed });
     }
