@@ -86,9 +86,9 @@ export class OpenFgaService implements OnApplicationBootstrap, BeforeApplication
   }
 
   /**
-   * Whether `user` has `relation` on `object`: answered by the cache or the
-   * buffer (the exact tuple), else by OpenFGA (cached afterwards). A cached
-   * answer is never one that a buffered op on the tuple would contradict.
+   * Whether `user` has `relation` on `object`: answered by the cache, else by
+   * OpenFGA with the pending grants as contextual tuples (cached afterwards).
+   * A cached answer is never one that a write acknowledged since would contradict.
    * Throws `CheckUnavailableError` when no trustworthy answer can be had in
    * `checkTimeout`: callers must treat that as a denial.
    */
