@@ -3,6 +3,7 @@ import { CheckUnavailableError } from '../check/check-unavailable.error';
 import { ConsistencyTokens, InvalidConsistencyTokenError } from '../consistency/consistency-token';
 import type { FlushOptions, FlushResult } from '../flush/flush-result';
 import type { CheckOptions, ConsistencyToken, OpenFgaStatus } from '../openfga.service';
+import { OpenFgaEvents } from '../observability/openfga-events';
 import { tupleKey } from '../redis/redis-keys';
 import type { Tuple, TupleOperation, TupleOperationKind } from '../tuple/tuple';
 import { validateOperations, validateTuple } from '../tuple/validate-tuple';
@@ -57,6 +58,12 @@ export interface RecordedCheck extends Tuple {
  * fake.assertPending('user:anne', 'viewer', 'document:doc-1');
  */
 export class OpenFgaFake implements OpenFgaServiceContract {
+  /**
+   * The same event hub as the real service's: `enqueued`, `checked` (source
+   * `openfga`, or `error` while unavailable), `flushed`, `deadLettered` and
+   * `cleared` are emitted, so code that listens works under the fake.
+   */
+  readonly events = new OpenFgaEvents();
   private readonly tokens = new ConsistencyTokens('openfga-fake', FAKE_STORE_ID);
   private readonly fallback: CheckResolver;
   private readonly seededAllow: readonly Tuple[];
@@ -120,8 +127,10 @@ export class OpenFgaFake implements OpenFgaServiceContract {
     const t = validateTuple({ user, relation, object });
     const freshAt = this.freshnessTarget(options);
     const entry: RecordedCheck = { ...t, options: { ...options }, allowed: undefined };
+    const consistency = options.consistency ?? 'minimize-latency';
     if (this.unavailableReason !== undefined) {
       this.recordedChecks.push(entry);
+      this.events.emit('checked', { source: 'error', allowed: false, durationMs: 0, consistency });
       throw new CheckUnavailableError(t, this.unavailableReason);
     }
     const key = tupleKey(t);
@@ -130,6 +139,7 @@ export class OpenFgaFake implements OpenFgaServiceContract {
     }
     entry.allowed = this.answer(t);
     this.recordedChecks.push(entry);
+    this.events.emit('checked', { source: 'openfga', allowed: entry.allowed, durationMs: 0, consistency });
     return entry.allowed;
   }
 
@@ -162,12 +172,14 @@ export class OpenFgaFake implements OpenFgaServiceContract {
     const result: FlushResult = { writes: 0, deletes: 0, failed: 0, deadLettered: 0, durationMs: 0 };
     const ops = this.pendingList();
     this.pending.clear();
+    const dead: { operation: BufferedOperation; reason: string }[] = [];
     for (const op of ops) {
       const reason = this.rejections.get(op.key);
       if (reason !== undefined) {
         const { attempts, ...operation } = op;
         const id = `fake-dead-${++this.deadSeq}`;
         this.dead.set(id, { id, operation, attempts: attempts + 1, reason, deadAt: Date.now() });
+        dead.push({ operation: { ...op, attempts: attempts + 1 }, reason });
         result.deadLettered++;
         continue;
       }
@@ -183,6 +195,8 @@ export class OpenFgaFake implements OpenFgaServiceContract {
     result.durationMs = Date.now() - started;
     if (ops.length > 0) options.onProgress?.({ ...result });
     this.lastFlush = { ...result, at: new Date().toISOString() };
+    if (dead.length > 0) this.events.emit('deadLettered', { operations: dead });
+    if (ops.length > 0) this.events.emit('flushed', { ...result, mode: 'inline' });
     return result;
   }
 
@@ -190,6 +204,7 @@ export class OpenFgaFake implements OpenFgaServiceContract {
   async clear(): Promise<number> {
     const discarded = this.pending.size;
     this.pending.clear();
+    this.events.emit('cleared', { count: discarded });
     return discarded;
   }
 
@@ -495,6 +510,7 @@ export class OpenFgaFake implements OpenFgaServiceContract {
     for (const op of ops) {
       this.recordedOperations.push({ kind: op.kind, user: op.user, relation: op.relation, object: op.object, token });
     }
+    this.events.emit('enqueued', { operations: ops, seq: this.seq, durationMs: 0 });
     return token;
   }
 

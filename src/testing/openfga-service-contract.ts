@@ -22,4 +22,5 @@ export type OpenFgaServiceContract = Pick<
   | 'getDeadLetters'
   | 'retryDeadLetters'
   | 'purgeDeadLetters'
+  | 'events'
 >;

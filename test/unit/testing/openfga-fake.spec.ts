@@ -376,4 +376,35 @@ describe('OpenFgaFake', () => {
     fake.assertPending(...anne, 'grant');
     fake.assertGranted(...anne);
   });
+
+  it('emits the real service events, so code listening on `events` works under the fake', async () => {
+    const seen: string[] = [];
+    fake.events.on('enqueued', (e) => seen.push(`enqueued ${e.operations.length} seq ${e.seq}`));
+    fake.events.on('checked', (e) => seen.push(`checked ${e.source} ${e.allowed} ${e.consistency}`));
+    fake.events.on('flushed', (e) => seen.push(`flushed ${e.mode} w${e.writes} d${e.deadLettered}`));
+    fake.events.on('deadLettered', (e) => seen.push(`deadLettered ${e.operations.map((o) => o.reason).join()}`));
+    fake.events.on('cleared', (e) => seen.push(`cleared ${e.count}`));
+    fake.rejectOnFlush('user:bob', 'viewer', 'document:1', 'no such relation');
+    await fake.grantMany([
+      { user: 'user:anne', relation: 'viewer', object: 'document:1' },
+      { user: 'user:bob', relation: 'viewer', object: 'document:1' },
+    ]);
+    expect(await fake.check(...anne)).toBe(true); // read-your-writes: the pending grant counts
+    await fake.flush();
+    expect(await fake.check(...anne, { consistency: 'strong' })).toBe(true);
+    await fake.revoke(...anne);
+    await fake.clear();
+    fake.simulateUnavailable();
+    await expect(fake.check(...anne)).rejects.toBeInstanceOf(CheckUnavailableError);
+    expect(seen).toEqual([
+      'enqueued 2 seq 2',
+      'checked openfga true minimize-latency',
+      'deadLettered no such relation',
+      'flushed inline w1 d1',
+      'checked openfga true strong',
+      'enqueued 1 seq 3',
+      'cleared 1',
+      'checked error false minimize-latency',
+    ]);
+  });
 });
