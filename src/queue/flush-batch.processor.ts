@@ -2,7 +2,9 @@ import { Logger } from '@nestjs/common';
 import { Job, UnrecoverableError } from 'bullmq';
 import type { WriteBuffer } from '../buffer/write-buffer';
 import type { TupleWriter, WriteOutcome } from '../client/tuple-writer';
+import { backoffMs } from '../flush/backoff';
 import type { FlushJobData, FlushJobName, FlushJobResult } from './flush-job';
+import { isOpenFgaUnreachable } from './is-openfga-unreachable';
 import type { QueueSettings } from './queue-settings';
 
 /** A flush job as the processor receives it. */
@@ -15,8 +17,11 @@ export type FlushJob = Job<FlushJobData, FlushJobResult, FlushJobName>;
  * - Permanent rejections are dead-lettered by operation; the job succeeds.
  * - A transient failure (or the job timeout) throws, so BullMQ retries the
  *   job with its exponential backoff; the rest of the batch stays leased.
- * - On the last attempt the operations still unwritten are dead-lettered
- *   with the last error, then the job fails.
+ * - On the last attempt, operations OpenFGA could not take because it was
+ *   unreachable (network, timeout, 5xx, 429) return to the buffer after a
+ *   backoff, and a later flush enqueues them again: an outage never
+ *   dead-letters (invariant 4). Any other failure (credentials, a missing
+ *   store or model) dead-letters them with the last error. Either way the job fails.
  * - A batch no longer leased (it was settled, or its lease expired and claim
  *   returned it to the buffer) is left alone: the job ends as `gone`.
  */
@@ -51,17 +56,18 @@ export class FlushBatchProcessor {
     const outcome = await this.writeWithinTimeout(batch.operations, batchId, cancel);
 
     const lastError = outcome.lastError?.message ?? 'flush failed';
+    const gaveUp = `flush job gave up after ${attempt} attempt${attempt > 1 ? 's' : ''}`;
     const dead = outcome.dead.map((d) => ({ key: d.operation.key, reason: d.reason }));
-    if (final) {
-      const reason = `${lastError} (flush job gave up after ${attempt} attempt${attempt > 1 ? 's' : ''})`;
-      for (const op of outcome.retry) dead.push({ key: op.key, reason });
+    const returning = final && outcome.retry.length > 0 && outcome.lastError !== undefined && isOpenFgaUnreachable(outcome.lastError);
+    if (final && !returning) {
+      for (const op of outcome.retry) dead.push({ key: op.key, reason: `${lastError} (${gaveUp})` });
     }
-    const left = await this.buffer.settle(batchId, {
-      acked: outcome.written.map((o) => o.key),
-      dead,
-      // Whatever is left is still this job's: the lease must outlive BullMQ's retries.
-      retryAt: Date.now() + s.leaseMs,
-    });
+    // Returned: claim takes the rest back once its backoff ends, and the age trigger enqueues it in a new job.
+    // Otherwise whatever is left is still this job's: the lease must outlive BullMQ's retries.
+    const retryAt = returning
+      ? Date.now() + backoffMs(Math.max(0, ...outcome.retry.map((o) => o.attempts)), s.retryBaseMs, s.retryMaxMs)
+      : Date.now() + s.leaseMs;
+    const left = await this.buffer.settle(batchId, { acked: outcome.written.map((o) => o.key), dead, retryAt });
     if (left === -1) {
       // The lease expired under us and claim returned the batch to the buffer: it is written
       // again from there (writes are idempotent), so retrying this job would only duplicate work.
@@ -74,7 +80,7 @@ export class FlushBatchProcessor {
       deletes: outcome.written.filter((o) => o.kind === 'revoke').length,
       deadLettered: dead.length,
     };
-    const failed = final ? 0 : outcome.retry.length;
+    const failed = final && !returning ? 0 : outcome.retry.length;
     await this.buffer
       .recordFlush({ ...result, failed, durationMs: Date.now() - started, jobId: job.id, attempt, ...(failed ? { error: lastError } : {}) })
       .catch(() => undefined);
@@ -99,7 +105,7 @@ export class FlushBatchProcessor {
     }
     if (outcome.retry.length) {
       // Throwing hands the job back to BullMQ: retried after its backoff, or failed after the last attempt.
-      throw new Error(lastError);
+      throw new Error(returning ? `${lastError} (${gaveUp}; its operations return to the buffer)` : lastError);
     }
     return result;
   }

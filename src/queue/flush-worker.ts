@@ -48,7 +48,7 @@ export class FlushWorker {
       if (!job) return;
       const exhausted = job.attemptsMade >= (job.opts.attempts ?? 1);
       const entry = {
-        message: exhausted ? 'Flush job failed for good' : 'Flush job failed; BullMQ retries it',
+        message: exhausted ? 'Flush job failed after its last attempt' : 'Flush job failed; BullMQ retries it',
         jobId: job.id,
         attempt: job.attemptsMade,
         error: err.message,

@@ -25,6 +25,9 @@ export interface QueueSettings {
   leaseMs: number;
   /** How often a running job renews its batch's lease. */
   heartbeatMs: number;
+  /** Backoff (`retryBaseDelay`, `retryMaxDelay`) before a job that gave up during an outage returns its operations to the buffer. */
+  retryBaseMs: number;
+  retryMaxMs: number;
 }
 
 export function queueSettings(options: ResolvedOpenFgaOptions, keys: StoreKeys): QueueSettings {
@@ -49,5 +52,7 @@ export function queueSettings(options: ResolvedOpenFgaOptions, keys: StoreKeys):
     lockMs,
     leaseMs: Math.ceil(q.attempts * perAttemptMs + backoffsMs + stallMs + leaseTtlMs),
     heartbeatMs: Math.max(50, leaseTtlMs / 3),
+    retryBaseMs: options.retryBaseDelay * 1000,
+    retryMaxMs: options.retryMaxDelay * 1000,
   };
 }

@@ -6,13 +6,17 @@
  * that refuses or holds connections, or a closed port).
  */
 import { Test, TestingModule } from '@nestjs/testing';
+import { Queue } from 'bullmq';
+import { Cluster, Redis } from 'ioredis';
 import { OpenFgaModule, OpenFgaModuleOptions, OpenFgaService, Tuple } from '../../src';
 import type { OpenFgaCore } from '../../src/core/openfga-core';
 import { OPENFGA_CORE } from '../../src/openfga.constants';
+import { DEFAULT_QUEUE_OPTIONS } from '../../src/options/defaults';
+import { getFlushQueuePrefix } from '../../src/queue/get-flush-queue-prefix.util';
 import { startChild, RunningChild } from '../support/child-process';
 import { freshStore, serverEnv, testOptions } from '../support/env';
 import { readAllTuples, tupleId } from '../support/fga-state';
-import { eventually, inspectFlushQueue, jobsIn } from '../support/flush-queue-state';
+import { eventually, InspectedQueue, inspectFlushQueue, jobsIn } from '../support/flush-queue-state';
 import { freePort } from '../support/servers';
 import { openService } from '../support/service';
 import type { TestStore } from '../support/store';
@@ -40,6 +44,20 @@ describe('queue mode', () => {
       ...overrides,
       queue: { enabled: true, attempts: 3, backoff: 0.2, timeout: 1, ...queue },
     });
+
+  /** The module's flush queue, read through the Redis the suite runs on (the standalone server, or the cluster); closed after the test. */
+  function inspectQueue(options: OpenFgaModuleOptions): InspectedQueue {
+    const nodes = serverEnv().clusterNodes;
+    if (!nodes) return later(inspectFlushQueue(options));
+    const cluster = new Cluster(nodes);
+    closers.push(async () => cluster.disconnect());
+    return later(
+      new Queue(options.queue?.name ?? DEFAULT_QUEUE_OPTIONS.name, {
+        connection: cluster,
+        prefix: getFlushQueuePrefix(options.storeId, options.prefix),
+      }) as InspectedQueue,
+    );
+  }
 
   async function startApp(options: OpenFgaModuleOptions): Promise<{ close(): Promise<void>; fga: OpenFgaService; core: OpenFgaCore }> {
     const app: TestingModule = await Test.createTestingModule({ imports: [OpenFgaModule.forRoot(options)] }).compile();
@@ -79,7 +97,7 @@ describe('queue mode', () => {
 
     await eventually('all five tuples in OpenFGA', () => landed(all));
     await eventually('buffer drained', () => settled(fga));
-    const queue = later(inspectFlushQueue(options));
+    const queue = inspectQueue(options);
     await eventually('three completed jobs', async () => (await queue.getJobCounts('completed')).completed === 3);
     const jobs = await queue.getCompleted();
     expect(jobs.map((j) => j.data).sort((a, b) => a.operations - b.operations)).toEqual([
@@ -106,7 +124,7 @@ describe('queue mode', () => {
 
     await eventually('tuples written on the third attempt', () => landed(all));
     await eventually('buffer drained', () => settled(fga));
-    const queue = later(inspectFlushQueue(options));
+    const queue = inspectQueue(options);
     const [job] = await eventually('the job completed', () => jobsIn(queue, 'completed'));
     expect(proxy.connections.refuse).toBe(2);
     expect(job.attemptsMade).toBe(3);
@@ -114,15 +132,40 @@ describe('queue mode', () => {
     expect(await fga.getDeadLetters()).toEqual([]);
   });
 
-  it('dead-letters the operations of a job that exhausts its attempts, with the last error', async () => {
+  it('returns the operations of a job that gives up while OpenFGA is unreachable to the buffer; the triggers enqueue them again', async () => {
     const options = queueOptions({ apiUrl: `http://127.0.0.1:${await freePort()}` }, { attempts: 2 });
+    const down = await startApp(options);
+    await down.fga.grant('user:a', 'viewer', 'document:1');
+    await down.fga.revoke('user:b', 'viewer', 'document:2');
+
+    expect(await down.fga.flush()).toMatchObject({ queued: 2, jobs: 1 });
+
+    const queue = inspectQueue(options);
+    const [job] = await eventually('the job gave up', () => jobsIn(queue, 'failed'));
+    expect(job.attemptsMade).toBe(2);
+    expect(job.failedReason).toContain('flush job gave up after 2 attempts; its operations return to the buffer');
+    expect(await down.fga.getDeadLetters()).toEqual([]); // an outage never dead-letters (invariant 4)
+    const { pending, inFlight } = await down.fga.status();
+    expect(pending.total + inFlight).toBe(2);
+    await down.close();
+
+    // OpenFGA is back: the age trigger alone takes the operations back once their backoff ends and enqueues them again.
+    const up = await startApp({ ...options, apiUrl: serverEnv().apiUrl, autoFlush: true, flushInterval: 0.2 });
+    await eventually('the grant written', () => landed([{ user: 'user:a', relation: 'viewer', object: 'document:1' }]));
+    await eventually('buffer drained', () => settled(up.fga));
+    expect(await queue.getJobCounts('completed', 'failed')).toEqual({ completed: 1, failed: 1 });
+    expect(await up.fga.status()).toMatchObject({ deadLettered: 0 });
+  });
+
+  it('dead-letters the operations of a job that gives up on a failure other than an outage (a missing model), with the last error', async () => {
+    const options = queueOptions({ authorizationModelId: '01ARZ3NDEKTSV4RRFFQ69G5FAV' }, { attempts: 2 });
     const { fga } = await startApp(options);
     await fga.grant('user:a', 'viewer', 'document:1');
     await fga.revoke('user:b', 'viewer', 'document:2');
 
     expect(await fga.flush()).toMatchObject({ queued: 2, jobs: 1 });
 
-    const queue = later(inspectFlushQueue(options));
+    const queue = inspectQueue(options);
     const [job] = await eventually('the job failed for good', () => jobsIn(queue, 'failed'));
     expect(job.attemptsMade).toBe(2);
     expect(job.failedReason).toBeTruthy();
@@ -133,6 +176,7 @@ describe('queue mode', () => {
     for (const d of dead) {
       expect(d.reason).toContain(job.failedReason);
       expect(d.reason).toContain('gave up after 2 attempts');
+      expect(d.reason).toMatch(/Authorization Model '01ARZ3NDEKTSV4RRFFQ69G5FAV' not found/);
     }
     expect(await fga.status()).toMatchObject({ pending: { total: 0 }, inFlight: 0, deadLettered: 2 });
     expect(await readAllTuples(store.storeId)).toEqual([]);
@@ -151,7 +195,7 @@ describe('queue mode', () => {
 
     await eventually('all tuples written', () => landed(all), 15_000);
     await eventually('buffer drained', () => settled(fga));
-    const queue = later(inspectFlushQueue(options));
+    const queue = inspectQueue(options);
     const [job] = await eventually('the job completed', () => jobsIn(queue, 'completed'));
     expect(job.attemptsMade).toBeGreaterThanOrEqual(2);
     expect((job.stacktrace ?? []).join('\n')).toMatch(/flush job timed out after 1000 ms/);
@@ -172,7 +216,7 @@ describe('queue mode', () => {
     expect(dead).toHaveLength(1);
     expect(dead[0].operation).toMatchObject({ user: 'user:x', relation: 'no_such_relation' });
     expect(dead[0].reason).toMatch(/no_such_relation/);
-    const queue = later(inspectFlushQueue(options));
+    const queue = inspectQueue(options);
     const [job] = await eventually('the job completed', () => jobsIn(queue, 'completed'));
     expect(job.attemptsMade).toBe(1); // a permanent rejection is not retried
     expect(job.returnvalue).toEqual({ outcome: 'settled', writes: 4, deletes: 0, deadLettered: 1 });
@@ -191,7 +235,7 @@ describe('queue mode', () => {
     const doomed: RunningChild = startChild('queue-worker-process.ts', { ...base, apiUrl: proxy.url });
     closers.push(async () => doomed.process.kill('SIGKILL'));
     await Promise.race([writing, doomed.exited.then(() => Promise.reject(new Error('worker exited early')))]);
-    const queue = later(inspectFlushQueue(base));
+    const queue = inspectQueue(base);
     expect(await queue.getJobCounts('active')).toMatchObject({ active: 1 }); // the doomed worker holds the job
     doomed.process.kill('SIGKILL');
     await doomed.exited;
@@ -226,7 +270,7 @@ describe('queue mode', () => {
     const all = tuples(2);
     await fga.grantMany(all);
     expect(await fga.flush()).toMatchObject({ jobs: 1 });
-    const queue = later(inspectFlushQueue(options));
+    const queue = inspectQueue(options);
     const [waiting] = await queue.getWaiting();
     // Time passes: the lease runs out with nobody working the job.
     await core.buffer.extendLease(waiting.data.batchId, -60_000);
@@ -252,7 +296,7 @@ describe('queue mode', () => {
     const writing = new Promise<void>((resolve) => proxy.onConnection(() => resolve()));
     await fga.flush();
     await writing;
-    const queue = later(inspectFlushQueue(options));
+    const queue = inspectQueue(options);
     const [active] = await queue.getActive();
 
     // Another process takes the batch over: its lease expires (the worker's heartbeat may renew it in between, so try a few times).
@@ -279,7 +323,7 @@ describe('queue mode', () => {
   it('enqueues from the size trigger and from the shutdown flush; a separate worker-only app writes them', async () => {
     const options = queueOptions({ batchSize: 2, autoFlush: true, flushInterval: 60, flushOnShutdown: true });
     const producer = await startApp({ ...options, queue: { ...options.queue, worker: false } });
-    const queue = later(inspectFlushQueue(options));
+    const queue = inspectQueue(options);
     const first = tuples(2);
     await producer.fga.grantMany(first); // reaches batchSize: the size trigger enqueues
     await eventually('a job from the size trigger', async () => (await queue.getJobCounts('waiting')).waiting === 1);
@@ -291,6 +335,22 @@ describe('queue mode', () => {
     const all = [...first, { user: 'user:late', relation: 'viewer', object: 'document:late' }];
     await eventually('all tuples written by the worker app', () => landed(all));
     await eventually('buffer drained', () => settled(worker.fga));
+  });
+
+  it('runs on a client the app passes in (a Cluster client on a cluster) and leaves it open', async () => {
+    const nodes = serverEnv().clusterNodes;
+    const client = nodes ? new Cluster(nodes) : new Redis(serverEnv().redisUrl);
+    closers.push(async () => client.disconnect());
+    const { fga, close } = await startApp(queueOptions({ redis: client, batchSize: 2 }));
+    const all = tuples(3);
+    await fga.grantMany(all);
+
+    expect(await fga.flush()).toMatchObject({ queued: 3, jobs: 2 });
+
+    await eventually('all tuples written', () => landed(all));
+    await eventually('buffer drained', () => settled(fga));
+    await close();
+    expect(await client.ping()).toBe('PONG');
   });
 
   it('keeps the queues of two stores apart even under the same queue name', async () => {

@@ -153,9 +153,9 @@ describe('R2: OpenFGA stopped under load, then restarted', () => {
     (WARMUP_S + OUTAGE_S + 300) * 1000,
   );
 
-  // Known bug (issue 7 note): in queue mode the backlog does not drain by itself after the outage.
-  // it.failing asserts the bug is still there; when it is fixed this fails and must become it().
-  it.failing(
+  // Jobs exhaust their attempts during the outage: their operations must return to the buffer (not be
+  // dead-lettered) and be enqueued again by the triggers once their backoff ends.
+  it(
     `queue mode: OpenFGA down ${QUEUE_OUTAGE_S} s; nothing lost, the backlog drains by itself`,
     () => run('queue', QUEUE_OUTAGE_S),
     (WARMUP_S + QUEUE_OUTAGE_S + 300) * 1000,
