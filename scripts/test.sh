@@ -15,6 +15,5 @@ status=0
 npx jest --runInBand $(report standalone) "$@" || status=1
 echo "== integration suites against Redis Cluster (3 masters) =="
 # shellcheck disable=SC2046
-# Not yet on the cluster (issue 7, R6): queue mode (BullMQ on Cluster) and the CLI bin (takes one Redis URL).
-NESTJS_OPENFGA_REDIS=cluster npx jest --runInBand test/integration --testPathIgnorePatterns 'queue-mode\.spec' 'cli\.spec' $(report cluster) "$@" || status=1
+NESTJS_OPENFGA_REDIS=cluster npx jest --runInBand test/integration $(report cluster) "$@" || status=1
 exit $status
