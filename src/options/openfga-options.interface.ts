@@ -109,7 +109,10 @@ export interface OpenFgaQueueOptions {
   name?: string;
   /** Redis for BullMQ; the module's `redis` connection when unset. */
   connection?: RedisConnection;
-  /** Attempts per job before its operations are dead-lettered. Default 3. */
+  /**
+   * Attempts per job. Then its remaining operations return to the buffer if
+   * OpenFGA was unreachable, and are dead-lettered otherwise. Default 3.
+   */
   attempts?: number;
   /** First retry delay (seconds), doubling per attempt (exponential). Default 1. */
   backoff?: number;
