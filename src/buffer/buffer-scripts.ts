@@ -16,6 +16,7 @@ export type ScriptName =
   | 'status'
   | 'clear'
   | 'retry-dead'
+  | 'purge-dead'
   | 'due'
   | 'invalidate'
   | 'oldest-seq'

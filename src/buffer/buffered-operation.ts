@@ -31,3 +31,11 @@ export interface DeadLetter {
 
 export const OP_CODE: Record<TupleOperationKind, 'w' | 'd'> = { grant: 'w', revoke: 'd' };
 export const OP_KIND: Record<string, TupleOperationKind> = { w: 'grant', d: 'revoke' };
+
+/** What a dead-letter retry did; superseded ones (a newer op on their tuple) were dropped. */
+export interface DeadLetterRetry {
+  requeued: number;
+  superseded: number;
+  /** Ids of the superseded dead letters, in position order. */
+  supersededIds: string[];
+}

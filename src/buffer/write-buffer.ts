@@ -4,7 +4,7 @@ import { batchKey, objectGen, parseTupleKey, StoreKeys, tupleKey, userGen } from
 import type { TupleOperation } from '../tuple/tuple';
 import { OpenFgaEvents } from '../observability/openfga-events';
 import { BufferScripts } from './buffer-scripts';
-import { BufferedOperation, ClaimedBatch, DeadLetter, OP_CODE, OP_KIND } from './buffered-operation';
+import { BufferedOperation, ClaimedBatch, DeadLetter, DeadLetterRetry, OP_CODE, OP_KIND } from './buffered-operation';
 
 export interface BufferCounts {
   pending: { writes: number; deletes: number; total: number };
@@ -200,8 +200,12 @@ export class WriteBuffer {
       .sort((a, b) => a.operation.seq - b.operation.seq);
   }
 
-  /** Returns dead letters (all, or the given ids) to the buffer; a newer op on the same tuple supersedes them. */
-  async retryDeadLetters(ids: readonly string[] = []): Promise<{ requeued: number; superseded: number }> {
+  /**
+   * Returns dead letters (all, or the given ids) to the buffer. One whose tuple
+   * has a newer op (pending, in flight, written or dead-lettered since, or a
+   * newer dead letter retried with it) is superseded and dropped: last op wins.
+   */
+  async retryDeadLetters(ids: readonly string[] = []): Promise<DeadLetterRetry> {
     const k = this.keys;
     // The script needs each tuple's generations, computed here: read the dead letters first
     // (an entry never changes; one retried or purged meanwhile is skipped by the script).
@@ -218,21 +222,19 @@ export class WriteBuffer {
       const { user, object } = parseTupleKey((JSON.parse(json) as { tuple: string }).tuple);
       args.push(id, k.base + objectGen(object), k.base + userGen(user));
     }
-    if (args.length === 1) return { requeued: 0, superseded: 0 };
-    const [requeued, superseded] = await this.scripts.run<[number, number]>(
+    if (args.length === 1) return { requeued: 0, superseded: 0, supersededIds: [] };
+    const [requeued, supersededIds] = await this.scripts.run<[number, string[]]>(
       'retry-dead',
-      [k.seq, k.pending, k.queue, k.count, k.epoch, k.models, k.dead, k.inflight],
+      [k.seq, k.pending, k.queue, k.count, k.epoch, k.models, k.dead, k.inflight, k.deadTuples],
       args,
     );
-    return { requeued, superseded };
+    supersededIds.sort((a, b) => Number(a) - Number(b));
+    return { requeued, superseded: supersededIds.length, supersededIds };
   }
 
   /** Deletes dead letters (all, or the given ids); returns how many. */
   async purgeDeadLetters(ids: readonly string[] = []): Promise<number> {
-    if (ids.length > 0) return this.redis.hdel(this.keys.dead, ...ids);
-    const n = await this.redis.hlen(this.keys.dead);
-    await this.redis.del(this.keys.dead);
-    return n;
+    return this.scripts.run<number>('purge-dead', [this.keys.dead, this.keys.deadTuples], [...ids]);
   }
 
   /** Decodes flat (tuple key, record) pairs, resolving model indexes this process has not seen yet in one round trip. */

@@ -14,6 +14,12 @@ import type { Tuple } from '../tuple/tuple';
  *   leases     ZSET    batch id scored by lease expiry (ms)
  *   count      HASH    w, d (pending writes/deletes), fw, fd (in flight)
  *   dead       HASH    dead-letter id -> JSON (with the full model id)
+ *   deadtuples HASH    tuple key -> `n|seq`, only for tuples with dead letters:
+ *                      n of them counted, seq the position of the tuple's newest
+ *                      op settled (written or dead-lettered) since it was marked;
+ *                      a retry of an older dead letter is superseded. Written by
+ *                      settle, removed with the last dead letter (retry, purge),
+ *                      so it is bounded by `dead`, not by the tuples written
  *   epoch      STRING  seq of the latest write, clear or dead-lettering (invalidates cached "allowed")
  *   o:<bucket> STRING  seq of the latest write touching an object of the bucket
  *   u:<bucket> STRING  seq of the latest write touching a user of the bucket
@@ -57,6 +63,7 @@ export interface StoreKeys {
   leases: string;
   count: string;
   dead: string;
+  deadTuples: string;
   epoch: string;
   models: string;
   meta: string;
@@ -73,6 +80,7 @@ export function storeKeys(prefix: string, storeId: string): StoreKeys {
     leases: `${base}leases`,
     count: `${base}count`,
     dead: `${base}dead`,
+    deadTuples: `${base}deadtuples`,
     epoch: `${base}epoch`,
     models: `${base}models`,
     meta: `${base}meta`,

@@ -167,7 +167,11 @@ describe('buffer invariants', () => {
       await service.flush();
       const [first, second] = await service.getDeadLetters();
       await service.revoke('user:q', 'no_such_relation', 'document:2'); // newer op on the second tuple
-      expect(await service.retryDeadLetters([first.id, second.id])).toEqual({ requeued: 1, superseded: 1 });
+      expect(await service.retryDeadLetters([first.id, second.id])).toEqual({
+        requeued: 1,
+        superseded: 1,
+        supersededIds: [second.id],
+      });
       expect((await service.getPendingOperations()).map((o) => `${o.kind} ${o.user}`)).toEqual(['revoke user:q', 'grant user:p']);
       await service.clear();
       await service.flush();

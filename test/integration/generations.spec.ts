@@ -203,7 +203,7 @@ describe('compact buffer layout', () => {
       await second.service.flush();
       const [dead] = await open.service.getDeadLetters();
       expect(dead.operation.modelId).toBe(secondModel);
-      expect(await open.service.retryDeadLetters()).toEqual({ requeued: 1, superseded: 0 });
+      expect(await open.service.retryDeadLetters()).toEqual({ requeued: 1, superseded: 0, supersededIds: [] });
       expect((await open.service.getPendingOperations()).map((o) => o.modelId)).toEqual([secondModel]);
     } finally {
       await second.close();

@@ -4,7 +4,9 @@
   and whatever is left stays leased until `retryAt` (exponential backoff for
   transient failures), when claim returns it to the buffer. A tuple released
   here whose newer op waits in `pending` becomes claimable. Dead-lettering
-  bumps the epoch (base .. 'epoch', from base .. 'seq').
+  bumps the epoch (base .. 'epoch', from base .. 'seq') and marks the tuple in
+  base .. 'deadtuples' (see unmarkDead); settling an op of a marked tuple
+  records its position there, so retry-dead can tell a newer op was written.
 
   KEYS[1] pending   KEYS[2] queue   KEYS[3] inflight   KEYS[4] leases
   KEYS[5] count     KEYS[6] dead    KEYS[7] models
@@ -34,7 +36,7 @@ for i = 6 + nAck, #ARGV, 2 do
 end
 
 local records = callSliced('HMGET', bkey, tks, true)
-local taken, seen, dead = {}, {}, {}
+local taken, seen, dead, seqs, deadSeen = {}, {}, {}, {}, {}
 local fw, fd = 0, 0
 local models = {}
 for j, tk in ipairs(tks) do
@@ -43,14 +45,16 @@ for j, tk in ipairs(tks) do
     seen[tk] = true
     taken[#taken + 1] = tk
     local op, seq, ts, attempts, model = parseRecord(rec)
+    seqs[#taken] = seq
     if op == 'w' then fw = fw + 1 else fd = fd + 1 end
     if reasons[j] then
+      deadSeen[#taken] = true
       if models[model] == nil then
         models[model] = modelId(KEYS[7], model)
       end
       dead[#dead + 1] = seq
       dead[#dead + 1] = cjson.encode({ tuple = tk, op = op, seq = seq, enqueuedAt = ts, attempts = attempts + 1,
-        model = models[model], reason = reasons[j], deadAt = tonumber(now) })
+        model = models[model], reason = reasons[j], deadAt = tonumber(now), marked = true })
     end
   end
 end
@@ -77,6 +81,25 @@ if #taken > 0 then
     -- A dead-lettered grant never reaches OpenFGA, yet checks may have counted
     -- it (a contextual tuple) in a cached "allowed": invalidate those, as a revoke would.
     rcall('SET', base .. 'epoch', rcall('INCR', base .. 'seq'))
+  end
+  -- Marks exist only while a tuple has dead letters: an empty hash costs one EXISTS.
+  local marksKey = base .. 'deadtuples'
+  if #dead > 0 or rcall('EXISTS', marksKey) == 1 then
+    local marks = callSliced('HMGET', marksKey, taken, true)
+    local updates = {}
+    for j, tk in ipairs(taken) do
+      if marks[j] or deadSeen[j] then
+        local n, last = 0, 0
+        if marks[j] then
+          n, last = string.match(marks[j], '^(%d+)|(%d+)$')
+          n, last = tonumber(n), tonumber(last)
+        end
+        if deadSeen[j] then n = n + 1 end
+        updates[#updates + 1] = tk
+        updates[#updates + 1] = n .. '|' .. math.max(last, seqs[j])
+      end
+    end
+    callSliced('HSET', marksKey, updates)
   end
 end
 

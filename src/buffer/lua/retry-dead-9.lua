@@ -1,0 +1,47 @@
+--[[
+  Returns dead-lettered operations to the buffer as new operations, unless a
+  newer operation on the same tuple supersedes them (last operation wins):
+  one pending or in flight, one settled (written or dead-lettered) since the
+  tuple was first dead-lettered (its mark in `deadtuples`), or another of the
+  dead letters retried here. A superseded dead letter is dropped.
+
+  KEYS[1] seq   KEYS[2] pending   KEYS[3] queue   KEYS[4] count
+  KEYS[5] epoch   KEYS[6] models   KEYS[7] dead   KEYS[8] inflight
+  KEYS[9] deadtuples
+  ARGV[1] now (ms)
+  ARGV[2..] triples of: dead-letter id, object generation key, user generation key
+            (the caller read the dead letters to compute the generations; an id
+            gone since is skipped)
+
+  Returns { requeued, { superseded ids } }.
+]]
+local letters, seen = {}, {}
+for i = 2, #ARGV, 3 do
+  local id = ARGV[i]
+  local json = not seen[id] and rcall('HGET', KEYS[7], id)
+  seen[id] = true
+  if json then
+    letters[#letters + 1] = { id = id, entry = cjson.decode(json), o = ARGV[i + 1], u = ARGV[i + 2] }
+  end
+end
+-- Newest first: the newest dead letter of a tuple is requeued (if nothing newer
+-- exists), and the older ones then find it pending.
+table.sort(letters, function(a, b)
+  return a.entry.seq > b.entry.seq
+end)
+
+local requeued, superseded = 0, {}
+for _, letter in ipairs(letters) do
+  local entry = letter.entry
+  rcall('HDEL', KEYS[7], letter.id)
+  local settled = unmarkDead(KEYS[9], entry)
+  if (settled and settled > entry.seq) or rcall('HEXISTS', KEYS[2], entry.tuple) == 1
+    or rcall('HEXISTS', KEYS[8], entry.tuple) == 1 then
+    superseded[#superseded + 1] = letter.id
+  else
+    local model = type(entry.model) == 'string' and entry.model or ''
+    appendOps(KEYS, ARGV[1], modelIndex(KEYS[6], model), { entry.op, entry.tuple, letter.o, letter.u }, 1, 1, true)
+    requeued = requeued + 1
+  end
+end
+return { requeued, superseded }
