@@ -1,5 +1,5 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import type { BufferedOperation, DeadLetter } from './buffer/buffered-operation';
+import type { BufferedOperation, DeadLetter, DeadLetterRetry } from './buffer/buffered-operation';
 import { BufferCounts } from './buffer/write-buffer';
 import { CheckDeadlines } from './check/check-deadlines';
 import { CheckUnavailableError } from './check/check-unavailable.error';
@@ -162,8 +162,12 @@ export class OpenFgaService implements OnApplicationBootstrap, BeforeApplication
     return this.core.buffer.deadLetters();
   }
 
-  /** Returns dead letters (all, or by id) to the buffer, unless a newer op on their tuple supersedes them. */
-  retryDeadLetters(ids?: readonly string[]): Promise<{ requeued: number; superseded: number }> {
+  /**
+   * Returns dead letters (all, or by id) to the buffer, unless a newer op on
+   * their tuple (pending, in flight, or settled since) supersedes them: those
+   * are dropped and named in `supersededIds` (last operation wins).
+   */
+  retryDeadLetters(ids?: readonly string[]): Promise<DeadLetterRetry> {
     return this.core.buffer.retryDeadLetters(ids);
   }
 

@@ -9,7 +9,8 @@ import { OpenFgaCliCommand } from './openfga-cli-command';
 /**
  * `openfga:dead-letter retry [ids...]`: returns dead letters (all, or the given
  * ids) to the buffer; the next flush writes them. One whose tuple has a newer
- * pending operation is dropped instead (last operation wins). Unknown ids exit
+ * operation (pending, in flight, or written or dead-lettered since) is dropped
+ * instead (last operation wins), and its id is printed. Unknown ids exit
  * with {@link OpenFgaCliExitCode.Failed} (the known ones are still retried).
  */
 @SubCommand({
@@ -29,10 +30,10 @@ export class OpenFgaDeadLetterRetryCommand extends OpenFgaCliCommand {
   protected async execute(params: string[]): Promise<OpenFgaCliExitCode> {
     const ids = [...new Set(params)];
     const missing = ids.length ? await missingIds(this.openfga, ids) : [];
-    const { requeued, superseded } = await this.openfga.retryDeadLetters(ids.length ? ids : undefined);
+    const { requeued, superseded, supersededIds } = await this.openfga.retryDeadLetters(ids.length ? ids : undefined);
     this.console.out(
       `Requeued ${plural(requeued, 'dead letter')}` +
-        (superseded ? `; dropped ${superseded} superseded by a newer operation on the same tuple` : '') +
+        (superseded ? `; dropped ${superseded} superseded by a newer operation on the same tuple (id ${supersededIds.join(', ')})` : '') +
         '.' +
         (requeued ? ' The next flush writes them (openfga:cache:flush).' : ''),
     );

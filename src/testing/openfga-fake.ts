@@ -1,4 +1,4 @@
-import type { BufferedOperation, DeadLetter } from '../buffer/buffered-operation';
+import type { BufferedOperation, DeadLetter, DeadLetterRetry } from '../buffer/buffered-operation';
 import { CheckUnavailableError } from '../check/check-unavailable.error';
 import { ConsistencyTokens, InvalidConsistencyTokenError } from '../consistency/consistency-token';
 import type { FlushOptions, FlushResult } from '../flush/flush-result';
@@ -71,6 +71,8 @@ export class OpenFgaFake implements OpenFgaServiceContract {
   private deadSeq = 0;
   private readonly pending = new Map<string, BufferedOperation>();
   private readonly written = new Map<string, Tuple>();
+  /** Per tuple, the position of the newest op `flush()` settled (written or dead-lettered): a retried dead letter older than it is superseded. */
+  private readonly settledSeq = new Map<string, number>();
   private readonly answers = new Map<string, boolean>();
   private readonly rejections = new Map<string, string>();
   private readonly dead = new Map<string, DeadLetter>();
@@ -174,6 +176,7 @@ export class OpenFgaFake implements OpenFgaServiceContract {
     this.pending.clear();
     const dead: { operation: BufferedOperation; reason: string }[] = [];
     for (const op of ops) {
+      this.settledSeq.set(op.key, op.seq);
       const reason = this.rejections.get(op.key);
       if (reason !== undefined) {
         const { attempts, ...operation } = op;
@@ -213,20 +216,28 @@ export class OpenFgaFake implements OpenFgaServiceContract {
     return [...this.dead.values()].map((d) => ({ ...d, operation: { ...d.operation } }));
   }
 
-  /** Returns dead letters (all, or by id) to pending, unless a newer pending op on their tuple supersedes them. */
-  async retryDeadLetters(ids?: readonly string[]): Promise<{ requeued: number; superseded: number }> {
+  /**
+   * Returns dead letters (all, or by id) to pending, as the real service does:
+   * newest first, each unless a newer op on its tuple (pending, or settled by
+   * a flush since) supersedes it; superseded ones are dropped and named.
+   */
+  async retryDeadLetters(ids?: readonly string[]): Promise<DeadLetterRetry> {
     let requeued = 0;
-    let superseded = 0;
-    for (const letter of this.selectDead(ids)) {
+    const superseded: DeadLetter[] = [];
+    const letters = this.selectDead(ids).sort((a, b) => b.operation.seq - a.operation.seq);
+    for (const letter of letters) {
+      const { key, seq } = letter.operation;
       this.dead.delete(letter.id);
-      if (this.pending.has(letter.operation.key)) {
-        superseded++;
+      if (this.pending.has(key) || (this.settledSeq.get(key) ?? 0) > seq) {
+        superseded.push(letter);
       } else {
-        this.pending.set(letter.operation.key, { ...letter.operation, attempts: 0 });
+        // A new position, as the real buffer appends it anew.
+        this.pending.set(key, { ...letter.operation, seq: ++this.seq, enqueuedAt: Date.now(), attempts: 0 });
         requeued++;
       }
     }
-    return { requeued, superseded };
+    superseded.sort((a, b) => a.operation.seq - b.operation.seq);
+    return { requeued, superseded: superseded.length, supersededIds: superseded.map((l) => l.id) };
   }
 
   /** Deletes dead letters (all, or by id); returns how many. */
@@ -298,6 +309,7 @@ export class OpenFgaFake implements OpenFgaServiceContract {
     this.deadSeq = 0;
     this.pending.clear();
     this.written.clear();
+    this.settledSeq.clear();
     this.answers.clear();
     this.rejections.clear();
     this.dead.clear();

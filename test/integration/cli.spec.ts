@@ -274,6 +274,20 @@ describe('CLI: the nestjs-openfga bin on the real servers', () => {
     expect(await readAllTuples(f.storeId)).toEqual([]);
   });
 
+  it('openfga:dead-letter retry drops a dead letter a newer operation on its tuple supersedes, and names it', async () => {
+    const f = await fixture();
+    await f.service.grant(POISON.user, POISON.relation, POISON.object);
+    await f.service.flush();
+    const [letter] = await f.service.getDeadLetters();
+    await f.service.revoke(POISON.user, POISON.relation, POISON.object); // newer: the grant must not come back
+
+    const run = await runCli(['openfga:dead-letter', 'retry'], f.env);
+    expect(run).toMatchObject({ code: 0, stderr: '' });
+    expect(run.stdout).toBe(`Requeued 0 dead letters; dropped 1 superseded by a newer operation on the same tuple (id ${letter.id}).\n`);
+    expect(await f.service.getDeadLetters()).toEqual([]);
+    expect((await f.service.getPendingOperations()).map((o) => o.kind)).toEqual(['revoke']);
+  });
+
   it('openfga:dead-letter without a valid action prints its help and exits 2', async () => {
     const f = await fixture();
     const [none, unknown] = await Promise.all([runCli(['openfga:dead-letter'], f.env), runCli(['openfga:dead-letter', 'requeue'], f.env)]);

@@ -1,6 +1,6 @@
 import { Controller, Get, HttpCode, ParseIntPipe, Post, Query, UseGuards, DefaultValuePipe } from '@nestjs/common';
 import { AdminTokenGuard } from '../auth/admin-token.guard';
-import { BufferedOperation, DeadLetter, FlushResult, OpenFgaService, OpenFgaStatus } from '../nestjs-openfga';
+import { BufferedOperation, DeadLetter, DeadLetterRetry, FlushResult, OpenFgaService, OpenFgaStatus } from '../nestjs-openfga';
 
 /** Operating the write-behind buffer over HTTP (the CLI in src/cli.ts does the same from a shell). */
 @Controller('admin/openfga')
@@ -37,7 +37,7 @@ export class AdminController {
 
   @Post('dead-letters/retry')
   @HttpCode(200)
-  retryDeadLetters(): Promise<{ requeued: number; superseded: number }> {
+  retryDeadLetters(): Promise<DeadLetterRetry> {
     return this.openfga.retryDeadLetters();
   }
 }

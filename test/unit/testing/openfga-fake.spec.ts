@@ -219,7 +219,8 @@ describe('OpenFgaFake', () => {
       await fake.grant(...bob);
       await fake.flush();
       await fake.revoke(...bob); // newer op on bob's tuple
-      expect(await fake.retryDeadLetters()).toEqual({ requeued: 1, superseded: 1 });
+      const bobLetter = (await fake.getDeadLetters()).find((d) => d.operation.user === 'user:bob')!;
+      expect(await fake.retryDeadLetters()).toEqual({ requeued: 1, superseded: 1, supersededIds: [bobLetter.id] });
       fake.assertPending(...anne, 'grant');
       fake.assertPending(...bob, 'revoke');
       await fake.flush();
@@ -228,6 +229,18 @@ describe('OpenFgaFake', () => {
       expect(await fake.purgeDeadLetters([ids[0]])).toBe(1);
       expect(await fake.purgeDeadLetters()).toBe(1);
       expect(await fake.getDeadLetters()).toEqual([]);
+    });
+
+    it('drops a dead letter whose tuple had a newer op settled since, as the real buffer does', async () => {
+      fake.rejectOnFlush(...anne);
+      await fake.grant(...anne);
+      await fake.flush(); // dead-lettered
+      await fake.revoke(...anne);
+      await fake.flush(); // the newer revoke is settled (dead-lettered too)
+      const [older, newer] = (await fake.getDeadLetters()).sort((a, b) => a.operation.seq - b.operation.seq);
+      expect(await fake.retryDeadLetters([older.id])).toEqual({ requeued: 0, superseded: 1, supersededIds: [older.id] });
+      expect(await fake.retryDeadLetters([newer.id])).toEqual({ requeued: 1, superseded: 0, supersededIds: [] });
+      fake.assertPending(...anne, 'revoke');
     });
   });
 
