@@ -31,7 +31,6 @@ import { createStore, TestStore } from '../support/store';
 import { randomUUID } from 'node:crypto';
 
 const OUTAGE_S = scaled(5, 60);
-const QUEUE_OUTAGE_S = scaled(5, 15);
 const WARMUP_S = scaled(2, 5);
 const OPS_PER_SECOND = 200;
 
@@ -156,8 +155,8 @@ describe('R2: OpenFGA stopped under load, then restarted', () => {
   // Jobs exhaust their attempts during the outage: their operations must return to the buffer (not be
   // dead-lettered) and be enqueued again by the triggers once their backoff ends.
   it(
-    `queue mode: OpenFGA down ${QUEUE_OUTAGE_S} s; nothing lost, the backlog drains by itself`,
-    () => run('queue', QUEUE_OUTAGE_S),
-    (WARMUP_S + QUEUE_OUTAGE_S + 300) * 1000,
+    `queue mode: OpenFGA down ${OUTAGE_S} s; nothing lost, the backlog drains by itself`,
+    () => run('queue', OUTAGE_S),
+    (WARMUP_S + OUTAGE_S + 300) * 1000,
   );
 });
