@@ -21,6 +21,12 @@ export interface Settlement {
   dead: { key: string; reason: string }[];
   /** When the rest of the batch returns to the buffer (ms since the epoch); 0 = at the next claim. */
   retryAt: number;
+  /**
+   * The rest only waits out a backoff and nobody works on it meanwhile: a
+   * later settle that writes everything it was given (OpenFGA is back) returns
+   * it early. False while a job still owns it (queue mode, between attempts).
+   */
+  held?: boolean;
 }
 
 /**
@@ -79,14 +85,17 @@ export class WriteBuffer {
     return this.scripts.run<number>('invalidate', [k.seq, k.epoch], [EVERY_WRITE_BUMPS_EPOCH, ...gens]);
   }
 
-  /** Claims up to `limit` operations under a lease of `leaseMs`; also returns expired leases to the buffer first. */
-  async claim(limit: number, leaseMs: number): Promise<ClaimedBatch | undefined> {
+  /**
+   * Claims up to `limit` operations under a lease of `leaseMs`; also returns expired leases to the buffer first.
+   * With `probe`, when nothing is claimable, one batch waiting out a backoff is claimed early (see claim-5.lua).
+   */
+  async claim(limit: number, leaseMs: number, probe = false): Promise<ClaimedBatch | undefined> {
     const k = this.keys;
     const id = randomUUID();
     const flat = await this.scripts.run<string[]>(
       'claim',
       [k.pending, k.queue, k.inflight, k.leases, k.count],
-      [k.base, Date.now(), limit, leaseMs, id],
+      [k.base, Date.now(), limit, leaseMs, id, probe ? 1 : 0],
     );
     if (flat.length === 0) return undefined;
     return { id, operations: await this.decode(flat) };
@@ -95,7 +104,7 @@ export class WriteBuffer {
   /** Settles a claimed batch; returns how many ops stay leased, or -1 when the lease was lost to another process. */
   async settle(batchId: string, s: Settlement): Promise<number> {
     const k = this.keys;
-    const args: (string | number)[] = [k.base, Date.now(), batchId, s.retryAt, s.acked.length, ...s.acked];
+    const args: (string | number)[] = [k.base, Date.now(), batchId, s.retryAt, s.held ? 1 : 0, s.acked.length, ...s.acked];
     for (const d of s.dead) args.push(d.key, d.reason);
     const left = await this.scripts.run<number>('settle', [k.pending, k.queue, k.inflight, k.leases, k.count, k.dead, k.models], args);
     if (left >= 0) {
@@ -116,7 +125,7 @@ export class WriteBuffer {
     const left = await this.scripts.run<number>(
       'settle',
       [k.pending, k.queue, k.inflight, k.leases, k.count, k.dead, k.models],
-      [k.base, Date.now(), batchId, -1, 0],
+      [k.base, Date.now(), batchId, -1, 0, 0],
     );
     return left >= 0;
   }

@@ -83,9 +83,17 @@ export class Flusher {
     if (this.dispatcher.kind === 'queue') Object.assign(total, { queued: 0, jobs: 0 });
     let stop = false;
     const going = () => !stop && Date.now() < deadline;
+    // One claim per flush may end a backoff early when nothing else is claimable: a probe of whether
+    // OpenFGA is back (see claim), at most one failed write per flush while it is not.
+    let probe = true;
+    const claim = () => {
+      const first = probe;
+      probe = false;
+      return this.claim(first);
+    };
 
     const lane = async () => {
-      let next: Promise<Claimed | undefined> | undefined = going() ? this.claim() : undefined;
+      let next: Promise<Claimed | undefined> | undefined = going() ? claim() : undefined;
       // The settle of the batch this lane wrote last, when it may still be running.
       let settling: Promise<void> = Promise.resolve();
       // Whether `next` was claimed after that settle ended: a settle can make ops
@@ -98,7 +106,7 @@ export class Flusher {
           if (!claimed) {
             await settling;
             if (claimedAfterSettle || !going()) return;
-            next = this.claim();
+            next = claim();
             claimedAfterSettle = true;
             continue;
           }
@@ -108,7 +116,7 @@ export class Flusher {
             await settling;
             return;
           }
-          next = this.claim();
+          next = claim();
           claimedAfterSettle = false;
           const previous = settling;
           let report: BatchReport;
@@ -158,9 +166,9 @@ export class Flusher {
    * (the dispatcher renews it from there). The returned promise never
    * rejects unobserved: a lane always awaits it or hands it to `finally`.
    */
-  private claim(): Promise<Claimed | undefined> {
+  private claim(probe: boolean): Promise<Claimed | undefined> {
     const leaseMs = this.dispatcher.leaseMs;
-    const claimed = this.buffer.claim(this.settings.batchSize, leaseMs).then((batch) => {
+    const claimed = this.buffer.claim(this.settings.batchSize, leaseMs, probe).then((batch) => {
       if (!batch) return undefined;
       const keepAlive = setInterval(() => void this.buffer.extendLease(batch.id, leaseMs).catch(() => undefined), leaseMs / 3);
       return { batch, keepAlive };

@@ -59,6 +59,7 @@ export class InlineDispatcher implements OverlappingDispatcher {
         acked: outcome.written.map((o) => o.key),
         dead: outcome.dead.map((d) => ({ key: d.operation.key, reason: d.reason })),
         retryAt: outcome.retry.length ? Date.now() + backoffMs(attempts, this.settings.retryBaseMs, this.settings.retryMaxMs) : 0,
+        held: true,
       })
       .then((left) => {
         if (left === -1) {

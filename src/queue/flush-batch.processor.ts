@@ -67,7 +67,7 @@ export class FlushBatchProcessor {
     const retryAt = returning
       ? Date.now() + backoffMs(Math.max(0, ...outcome.retry.map((o) => o.attempts)), s.retryBaseMs, s.retryMaxMs)
       : Date.now() + s.leaseMs;
-    const left = await this.buffer.settle(batchId, { acked: outcome.written.map((o) => o.key), dead, retryAt });
+    const left = await this.buffer.settle(batchId, { acked: outcome.written.map((o) => o.key), dead, retryAt, held: returning });
     if (left === -1) {
       // The lease expired under us and claim returned the batch to the buffer: it is written
       // again from there (writes are idempotent), so retrying this job would only duplicate work.

@@ -21,6 +21,8 @@ import type { Tuple } from '../tuple/tuple';
  *                      settle, removed with the last dead letter (retry, purge),
  *                      so it is bounded by `dead`, not by the tuples written
  *   epoch      STRING  seq of the latest write, clear or dead-lettering (invalidates cached "allowed")
+ *   held       SET     ids of leased batches that only wait out a backoff; the next settle
+ *                      that writes everything it was given returns them early (see settle)
  *   o:<bucket> STRING  seq of the latest write touching an object of the bucket
  *   u:<bucket> STRING  seq of the latest write touching a user of the bucket
  *                      (generation keys: at most 2^GEN_BUCKET_BITS of each kind
@@ -64,6 +66,7 @@ export interface StoreKeys {
   count: string;
   dead: string;
   deadTuples: string;
+  held: string;
   epoch: string;
   models: string;
   meta: string;
@@ -81,6 +84,7 @@ export function storeKeys(prefix: string, storeId: string): StoreKeys {
     count: `${base}count`,
     dead: `${base}dead`,
     deadTuples: `${base}deadtuples`,
+    held: `${base}held`,
     epoch: `${base}epoch`,
     models: `${base}models`,
     meta: `${base}meta`,

@@ -8,6 +8,8 @@ import { freshStore, serverEnv, testOptions } from '../support/env';
 import { readAllTuples, tupleId } from '../support/fga-state';
 import { openService, OpenService } from '../support/service';
 import type { TestStore } from '../support/store';
+import { startSwitchableProxy } from '../support/switchable-proxy';
+import { eventually } from '../support/flush-queue-state';
 
 describe('buffer invariants', () => {
   let store: TestStore;
@@ -71,6 +73,75 @@ describe('buffer invariants', () => {
       } finally {
         await down.close();
       }
+    });
+
+    it('returns operations waiting out a backoff as soon as a write succeeds again, not after retryMaxDelay', async () => {
+      const { freePort } = await import('../support/servers');
+      const down = openService({
+        ...testOptions(store),
+        prefix: open.core.options.prefix,
+        apiUrl: `http://127.0.0.1:${await freePort()}`,
+        requestTimeout: 1,
+        retryBaseDelay: 30, // a backoff far longer than this test
+        retryMaxDelay: 60,
+      });
+      try {
+        await down.service.grant('user:a', 'viewer', 'document:1');
+        expect(await down.service.flush()).toMatchObject({ writes: 0, failed: 1 });
+        expect(await open.service.status()).toMatchObject({ pending: { total: 0 }, inFlight: 1 });
+        // OpenFGA is reachable again: the next batch written in full ends the wait of the held one.
+        await open.service.grant('user:b', 'viewer', 'document:2');
+        await open.service.flush();
+        await open.service.flush();
+        expect(await open.service.status()).toMatchObject({ pending: { total: 0 }, inFlight: 0 });
+        expect((await readAllTuples(store.storeId)).map(tupleId).sort()).toEqual(['user:a viewer document:1', 'user:b viewer document:2']);
+      } finally {
+        await down.close();
+      }
+    });
+
+    it('with no new writes, the age trigger probes a held batch once OpenFGA is back, long before its backoff ends', async () => {
+      const proxy = await startSwitchableProxy(serverEnv().apiUrl, 'refuse');
+      const flushing = openService({
+        ...testOptions(store, { autoFlush: true, flushInterval: 0.2 }),
+        prefix: open.core.options.prefix,
+        apiUrl: proxy.url,
+        requestTimeout: 1,
+        retryBaseDelay: 30,
+        retryMaxDelay: 60,
+      });
+      flushing.service.onApplicationBootstrap(); // the size and age triggers, as in an application
+      try {
+        await flushing.service.grantMany([
+          { user: 'user:a', relation: 'viewer', object: 'document:1' },
+          { user: 'user:b', relation: 'viewer', object: 'document:2' },
+        ]);
+        // The triggers try, fail and hold the batch for its 30 s backoff; each interval probes it again.
+        await eventually('a failed flush', async () => (proxy.connections.refuse > 0 ? true : undefined), 5_000);
+        await eventually('the batch held', async () => ((await flushing.service.status()).inFlight === 2 ? true : undefined), 5_000);
+        proxy.mode = 'forward';
+        await eventually(
+          'the held batch written',
+          async () => ((await readAllTuples(store.storeId)).length === 2 ? true : undefined),
+          10_000,
+        );
+        expect(await flushing.service.status()).toMatchObject({ pending: { total: 0 }, inFlight: 0, deadLettered: 0 });
+      } finally {
+        await flushing.close();
+        await proxy.close();
+      }
+    });
+
+    it('never returns early a batch a job still owns between its attempts', async () => {
+      const { core, service } = open;
+      await service.grant('user:a', 'viewer', 'document:1');
+      const owned = await core.buffer.claim(10, 60_000);
+      // Queue mode between BullMQ attempts: the job keeps the batch leased, not held.
+      expect(await core.buffer.settle(owned!.id, { acked: [], dead: [], retryAt: Date.now() + 60_000, held: false })).toBe(1);
+      await service.grant('user:b', 'viewer', 'document:2');
+      expect(await service.flush()).toMatchObject({ writes: 1, failed: 0 });
+      expect(await core.buffer.loadBatch(owned!.id)).toMatchObject({ id: owned!.id });
+      expect(await service.status()).toMatchObject({ pending: { total: 0 }, inFlight: 1 });
     });
   });
 

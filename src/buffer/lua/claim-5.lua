@@ -3,9 +3,14 @@
   First returns batches whose lease expired (their process died or gave up)
   to the buffer, so nothing claimed is ever lost.
 
+  With ARGV[6] = 1 (a probe), when nothing is claimable but batches wait out
+  a backoff (base .. 'held', see settle), one of them returns early and is
+  claimed: after an outage every op may sit in such a batch (or wait behind
+  one on its tuple), and only a write that succeeds ends the others' waits.
+
   KEYS[1] pending   KEYS[2] queue   KEYS[3] inflight   KEYS[4] leases   KEYS[5] count
   ARGV[1] base key prefix   ARGV[2] now (ms)   ARGV[3] limit
-  ARGV[4] lease duration (ms)   ARGV[5] new batch id
+  ARGV[4] lease duration (ms)   ARGV[5] new batch id   ARGV[6] 1 to probe, else 0
 
   Returns { tuple key, record, tuple key, record, ... } (empty: nothing to claim).
 ]]
@@ -19,27 +24,41 @@ end
 -- leaves the queue until settle (or an expired lease) puts it back.
 local claimed, owners, out = {}, {}, {}
 local w, d = 0, 0
-while #claimed < limit do
-  local popped = rcall('ZPOPMIN', KEYS[2], limit - #claimed)
-  if #popped == 0 then
-    break
-  end
-  local tks = {}
-  for i = 1, #popped, 2 do
-    tks[#tks + 1] = popped[i]
-  end
-  local recs = callSliced('HMGET', KEYS[1], tks, true)
-  local busy = callSliced('HMGET', KEYS[3], tks, true)
-  for j, tk in ipairs(tks) do
-    local rec = recs[j]
-    if rec and not busy[j] then
-      if string.sub(rec, 1, 1) == 'w' then w = w + 1 else d = d + 1 end
-      claimed[#claimed + 1] = tk
-      owners[#owners + 1] = tk
-      owners[#owners + 1] = batchId
-      out[#out + 1] = tk
-      out[#out + 1] = rec
+local function take()
+  while #claimed < limit do
+    local popped = rcall('ZPOPMIN', KEYS[2], limit - #claimed)
+    if #popped == 0 then
+      break
     end
+    local tks = {}
+    for i = 1, #popped, 2 do
+      tks[#tks + 1] = popped[i]
+    end
+    local recs = callSliced('HMGET', KEYS[1], tks, true)
+    local busy = callSliced('HMGET', KEYS[3], tks, true)
+    for j, tk in ipairs(tks) do
+      local rec = recs[j]
+      if rec and not busy[j] then
+        if string.sub(rec, 1, 1) == 'w' then w = w + 1 else d = d + 1 end
+        claimed[#claimed + 1] = tk
+        owners[#owners + 1] = tk
+        owners[#owners + 1] = batchId
+        out[#out + 1] = tk
+        out[#out + 1] = rec
+      end
+    end
+  end
+end
+take()
+if #claimed == 0 and ARGV[6] == '1' then
+  local heldKey = base .. 'held'
+  local id = rcall('SPOP', heldKey)
+  while id and not rcall('ZSCORE', KEYS[4], id) do
+    id = rcall('SPOP', heldKey) -- returned by its lease already
+  end
+  if id then
+    requeueBatch(KEYS, base .. 'b:' .. id, id, 1)
+    take()
   end
 end
 if #claimed == 0 then

@@ -1,7 +1,9 @@
 --[[
   Tells the age trigger whether a flush is due: the oldest queued op is
-  older than the flush interval, or a lease has expired (its batch must return
-  to the buffer and be written by someone).
+  older than the flush interval, a lease has expired (its batch must return
+  to the buffer and be written by someone), or batches wait out a backoff
+  (base .. 'held'): a flush then probes whether OpenFGA is back (see claim),
+  so after an outage the backlog drains within one interval of its end.
 
   KEYS[1] pending   KEYS[2] queue   KEYS[3] leases
   ARGV[1] now (ms)   ARGV[2] flush interval (ms)
@@ -9,6 +11,9 @@
 ]]
 local now = tonumber(ARGV[1])
 if #rcall('ZRANGEBYSCORE', KEYS[3], '-inf', now, 'LIMIT', 0, 1) > 0 then
+  return 1
+end
+if rcall('SCARD', string.sub(KEYS[1], 1, -8) .. 'held') > 0 then
   return 1
 end
 local first = rcall('ZRANGE', KEYS[2], 0, 0)

@@ -8,18 +8,26 @@
   base .. 'deadtuples' (see unmarkDead); settling an op of a marked tuple
   records its position there, so retry-dead can tell a newer op was written.
 
+  A rest that only waits out a backoff (nobody works on it meanwhile) is
+  remembered in base .. 'held'. A settle that wrote everything it was given
+  shows OpenFGA takes writes again: it ends every such wait at once, so the
+  backlog of an outage drains as soon as OpenFGA is back, not up to
+  retryMaxDelay later. A rest some job still owns (queue mode, between
+  BullMQ's attempts) is never held: returning it could put it in flight twice.
+
   KEYS[1] pending   KEYS[2] queue   KEYS[3] inflight   KEYS[4] leases
   KEYS[5] count     KEYS[6] dead    KEYS[7] models
   ARGV[1] base key prefix   ARGV[2] now (ms)   ARGV[3] batch id
   ARGV[4] retryAt (ms; 0 = return the rest to the buffer at the next claim, as an
           attempt; -1 = return it now, unattempted: the flusher gives it back unwritten)
-  ARGV[5] number of acknowledged tuple keys that follow
-  ARGV[6..] acknowledged tuple keys, then pairs of (tuple key, reason) to dead-letter
+  ARGV[5] 1 when the rest only waits out its backoff (see above), else 0
+  ARGV[6] number of acknowledged tuple keys that follow
+  ARGV[7..] acknowledged tuple keys, then pairs of (tuple key, reason) to dead-letter
 
   Returns the number of ops still leased in the batch, or -1 when the batch
   is gone (its lease expired and another process took it over).
 ]]
-local base, now, batchId, retryAt, nAck = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5])
+local base, now, batchId, retryAt, held, nAck = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4]), ARGV[5], tonumber(ARGV[6])
 local bkey = base .. 'b:' .. batchId
 if rcall('EXISTS', bkey) == 0 then
   return -1
@@ -27,10 +35,10 @@ end
 
 -- Every tuple named, acknowledged ones first; a tuple named twice counts once, as its first mention.
 local tks, reasons = {}, {}
-for i = 6, 5 + nAck do
+for i = 7, 6 + nAck do
   tks[#tks + 1] = ARGV[i]
 end
-for i = 6 + nAck, #ARGV, 2 do
+for i = 7 + nAck, #ARGV, 2 do
   tks[#tks + 1] = ARGV[i]
   reasons[#tks] = ARGV[i + 1]
 end
@@ -108,10 +116,21 @@ if left > 0 and retryAt < 0 then
   requeueBatch(KEYS, bkey, batchId, 0)
   left = 0
 end
+local heldKey = base .. 'held'
 if left == 0 then
   rcall('DEL', bkey)
   rcall('ZREM', KEYS[4], batchId)
+  if nAck > 0 then
+    -- Claim returns a batch whose lease is due; ids already returned are gone from leases (XX).
+    for _, id in ipairs(rcall('SMEMBERS', heldKey)) do
+      rcall('ZADD', KEYS[4], 'XX', now, id)
+    end
+    rcall('DEL', heldKey)
+  end
 else
   rcall('ZADD', KEYS[4], 'XX', retryAt, batchId)
+  if held == '1' and retryAt > 0 then
+    rcall('SADD', heldKey, batchId)
+  end
 end
 return left
