@@ -8,6 +8,7 @@ import { freshStore, serverEnv, testOptions } from '../support/env';
 import { readAllTuples, tupleId } from '../support/fga-state';
 import { openService, OpenService } from '../support/service';
 import type { TestStore } from '../support/store';
+import { freePort } from '../support/servers';
 import { startSwitchableProxy } from '../support/switchable-proxy';
 import { eventually } from '../support/flush-queue-state';
 
@@ -51,16 +52,19 @@ describe('buffer invariants', () => {
       expect(await service.status()).toMatchObject({ pending: { total: 0 }, inFlight: 0 });
     });
 
-    it('keeps operations buffered while OpenFGA is unreachable, then writes them', async () => {
-      const { freePort } = await import('../support/servers');
-      const down = openService({
+    /** Another "process" on the same buffer whose OpenFGA is unreachable (nothing listens on its port). */
+    const openUnreachable = async (retryBaseDelay: number, retryMaxDelay: number) =>
+      openService({
         ...testOptions(store),
         prefix: open.core.options.prefix,
         apiUrl: `http://127.0.0.1:${await freePort()}`,
         requestTimeout: 1,
-        retryBaseDelay: 0.05,
-        retryMaxDelay: 0.1,
+        retryBaseDelay,
+        retryMaxDelay,
       });
+
+    it('keeps operations buffered while OpenFGA is unreachable, then writes them', async () => {
+      const down = await openUnreachable(0.05, 0.1);
       try {
         await down.service.grant('user:a', 'viewer', 'document:1');
         const failed = await down.service.flush();
@@ -76,15 +80,7 @@ describe('buffer invariants', () => {
     });
 
     it('returns operations waiting out a backoff as soon as a write succeeds again, not after retryMaxDelay', async () => {
-      const { freePort } = await import('../support/servers');
-      const down = openService({
-        ...testOptions(store),
-        prefix: open.core.options.prefix,
-        apiUrl: `http://127.0.0.1:${await freePort()}`,
-        requestTimeout: 1,
-        retryBaseDelay: 30, // a backoff far longer than this test
-        retryMaxDelay: 60,
-      });
+      const down = await openUnreachable(30, 60); // a backoff far longer than this test
       try {
         await down.service.grant('user:a', 'viewer', 'document:1');
         expect(await down.service.flush()).toMatchObject({ writes: 0, failed: 1 });
