@@ -5,16 +5,16 @@
  * step. Exits 0 only when every step matched its expectation.
  */
 import 'reflect-metadata';
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import type { INestApplication } from '@nestjs/common';
 import { ConsistencyPreference, OpenFgaClient } from '@openfga/sdk';
-import { freePort, PROJECT_ROOT, RunningServer, startOpenFga, startRedis } from '../../test/support/servers';
+import { freePort, RunningServer, startOpenFga, startRedis } from '../../test/support/servers';
 import { createStore } from '../../test/support/store';
 import { createApp } from './app.factory';
 import { EXAMPLE_MODEL_FILE, ExampleAppConfig } from './config';
 import { DemoHttp, pollUntil } from './demo/demo-http';
 import { DemoReport } from './demo/demo-report';
+import { runExampleCli } from './demo/run-example-cli';
 import type { FlushResult, OpenFgaStatus } from './nestjs-openfga';
 
 /** The whole demo is bounded: past this, it reports and exits non-zero (the servers die with the process). */
@@ -132,7 +132,7 @@ async function runScenario(report: DemoReport, http: DemoHttp, fga: OpenFgaClien
   const health = await http.request<{ status: string }>('GET', '/health');
   report.status('health check (terminus + OpenFgaHealthIndicator)', 'GET /health', health.status, 200, health.body.status);
 
-  const cli = await runCli(['openfga:cache:status', '--json'], config);
+  const cli = await runExampleCli(['openfga:cache:status', '--json'], config);
   const cliStatus = cli.code === 0 ? (JSON.parse(cli.stdout) as OpenFgaStatus) : undefined;
   report.step(
     'the app CLI (src/cli.ts) reads the same buffer',
@@ -140,36 +140,6 @@ async function runScenario(report: DemoReport, http: DemoHttp, fga: OpenFgaClien
     cliStatus?.pending.total === 0,
     'exit 0, 0 pending',
   );
-}
-
-/** Runs example-app/src/cli.ts as a child process (bounded), configured through the environment like the app. */
-function runCli(args: string[], config: ExampleAppConfig): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const env: NodeJS.ProcessEnv = {
-    PATH: process.env.PATH,
-    HOME: process.env.HOME,
-    OPENFGA_API_URL: config.apiUrl,
-    OPENFGA_STORE_ID: config.storeId,
-    OPENFGA_MODEL_ID: config.authorizationModelId,
-    OPENFGA_REDIS_URL: config.redisUrl,
-    OPENFGA_PREFIX: config.prefix,
-    ADMIN_TOKEN: config.adminToken,
-  };
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'example-app/src/cli.ts', ...args], {
-      cwd: PROJECT_ROOT,
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-    child.once('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
 }
 
 async function main(): Promise<number> {

@@ -3,17 +3,16 @@
  * OpenFGA the global setup started: queue mode with the worker in the app,
  * the admin routes, the cron flush and the app's CLI. Nothing is mocked.
  */
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import { createApp } from '../../example-app/src/app.factory';
 import { EXAMPLE_MODEL_FILE, ExampleAppConfig } from '../../example-app/src/config';
+import { runExampleCli } from '../../example-app/src/demo/run-example-cli';
 import type { BufferedOperation, FlushResult, OpenFgaStatus } from '../../src';
 import { serverEnv } from '../support/env';
 import { directCheck, readAllTuples, tupleId } from '../support/fga-state';
 import { eventually } from '../support/flush-queue-state';
-import { PROJECT_ROOT } from '../support/servers';
 import { createStore, TestStore } from '../support/store';
 import { tokenPosition } from './support/http-app';
 
@@ -48,40 +47,6 @@ async function startExampleApp(config: ExampleAppConfig): Promise<INestApplicati
   const app = await createApp(config, false);
   await app.listen(0, '127.0.0.1');
   return app;
-}
-
-/** Runs example-app/src/cli.ts in a child process, configured through the environment (bounded). */
-function runExampleCli(args: string[], config: ExampleAppConfig): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const env: NodeJS.ProcessEnv = {
-    PATH: process.env.PATH,
-    HOME: process.env.HOME,
-    OPENFGA_API_URL: config.apiUrl,
-    OPENFGA_STORE_ID: config.storeId,
-    OPENFGA_MODEL_ID: config.authorizationModelId,
-    OPENFGA_REDIS_URL: config.redisUrl,
-    OPENFGA_PREFIX: config.prefix,
-    ADMIN_TOKEN: config.adminToken,
-  };
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'example-app/src/cli.ts', ...args], {
-      cwd: PROJECT_ROOT,
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`example CLI ${args.join(' ')} did not exit within 30 s\n${stdout}\n${stderr}`));
-    }, 30_000);
-    child.once('error', reject);
-    child.once('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
 }
 
 describe('example app over HTTP (queue mode, real Redis + OpenFGA)', () => {
