@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import type { ClaimedBatch } from '../buffer/buffered-operation';
 import type { WriteBuffer } from '../buffer/write-buffer';
 import type { TupleWriter } from '../client/tuple-writer';
-import { backoffMs } from './backoff';
+import { retryAtFor } from './backoff';
 import type { BatchReport } from './batch-dispatcher';
 import type { OverlappingDispatcher } from './flusher';
 
@@ -53,12 +53,11 @@ export class InlineDispatcher implements OverlappingDispatcher {
     } finally {
       clearInterval(heartbeat);
     }
-    const attempts = Math.max(0, ...outcome.retry.map((o) => o.attempts));
     const settled = this.buffer
       .settle(batch.id, {
         acked: outcome.written.map((o) => o.key),
         dead: outcome.dead.map((d) => ({ key: d.operation.key, reason: d.reason })),
-        retryAt: outcome.retry.length ? Date.now() + backoffMs(attempts, this.settings.retryBaseMs, this.settings.retryMaxMs) : 0,
+        retryAt: outcome.retry.length ? retryAtFor(outcome.retry, this.settings.retryBaseMs, this.settings.retryMaxMs) : 0,
         held: true,
       })
       .then((left) => {

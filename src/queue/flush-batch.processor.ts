@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import { Job, UnrecoverableError } from 'bullmq';
 import type { WriteBuffer } from '../buffer/write-buffer';
 import type { TupleWriter, WriteOutcome } from '../client/tuple-writer';
-import { backoffMs } from '../flush/backoff';
+import { retryAtFor } from '../flush/backoff';
 import type { FlushJobData, FlushJobName, FlushJobResult } from './flush-job';
 import { isOpenFgaUnreachable } from './is-openfga-unreachable';
 import type { QueueSettings } from './queue-settings';
@@ -64,9 +64,7 @@ export class FlushBatchProcessor {
     }
     // Returned: claim takes the rest back once its backoff ends, and the age trigger enqueues it in a new job.
     // Otherwise whatever is left is still this job's: the lease must outlive BullMQ's retries.
-    const retryAt = returning
-      ? Date.now() + backoffMs(Math.max(0, ...outcome.retry.map((o) => o.attempts)), s.retryBaseMs, s.retryMaxMs)
-      : Date.now() + s.leaseMs;
+    const retryAt = returning ? retryAtFor(outcome.retry, s.retryBaseMs, s.retryMaxMs) : Date.now() + s.leaseMs;
     const left = await this.buffer.settle(batchId, { acked: outcome.written.map((o) => o.key), dead, retryAt, held: returning });
     if (left === -1) {
       // The lease expired under us and claim returned the batch to the buffer: it is written
