@@ -52,10 +52,13 @@ export interface CheckOptions {
  */
 /** How long one flush step of a waiting check may claim new batches. */
 const FLUSH_SLICE_MS = 100;
+/** How often a waiting check looks at the buffer position when it has nothing to flush itself. */
+const POLL_MS = 25;
 
 @Injectable()
 export class OpenFgaService implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
   private readonly logger = new Logger('OpenFgaService');
+  /** OpenFGA checks under way, by what they ask (see askOpenFga). */
   private readonly inFlightChecks = new Map<string, Promise<boolean>>();
   /** Bounds every check by `checkTimeout` (fail closed), without a timer per check. */
   private readonly deadlines: CheckDeadlines;
@@ -238,11 +241,18 @@ export class OpenFgaService implements OnApplicationBootstrap, BeforeApplication
     }
   }
 
-  /** Flushes until every operation up to `seq` has reached OpenFGA (or was dead-lettered). */
+  /**
+   * Flushes until every operation up to `seq` has reached OpenFGA (or was
+   * dead-lettered). A position beyond the latest one handed out (a forged
+   * token, or one from before Redis lost its data) counts as the latest:
+   * nothing past it exists to wait for.
+   */
   private async flushThrough(t: Tuple, seq: number, deadline: number): Promise<void> {
+    let target: number | undefined;
     for (;;) {
-      const { oldestOutstanding } = await this.core.buffer.positions();
-      if (oldestOutstanding === null || oldestOutstanding > seq) return;
+      const { oldestOutstanding, latest } = await this.core.buffer.positions();
+      target ??= Math.min(seq, latest);
+      if (oldestOutstanding === null || oldestOutstanding > target) return;
       await this.advanceFlush(t, deadline, 'buffered writes');
     }
   }
@@ -251,14 +261,18 @@ export class OpenFgaService implements OnApplicationBootstrap, BeforeApplication
    * One step of waiting for buffered writes to reach OpenFGA: flush what this
    * process can claim (also ops released since the last step), else give
    * other processes or queue workers a moment. Fails closed at the deadline.
+   * A flush this process is already running is not awaited (it may drain a
+   * large backlog): the caller polls its position instead.
    */
   private async advanceFlush(t: Tuple, deadline: number, what: string): Promise<void> {
     if (Date.now() >= deadline) throw new CheckUnavailableError(t, `${what} could not reach OpenFGA in time`);
+    const { flusher } = this.core;
+    if (flusher.busy) return pause(POLL_MS);
     // A short slice: under a steady stream of writes a flush would otherwise keep
     // claiming newer batches; the caller re-checks its position after each slice.
-    const result = await this.core.flusher.flush({ timeoutMs: Math.max(0, Math.min(FLUSH_SLICE_MS, deadline - Date.now())) });
+    const result = await flusher.flush({ timeoutMs: Math.max(0, Math.min(FLUSH_SLICE_MS, deadline - Date.now())) });
     if (result.failed > 0) throw new CheckUnavailableError(t, `${what} could not be written: ${result.error ?? 'OpenFGA unavailable'}`);
-    if (result.writes + result.deletes + result.deadLettered + (result.queued ?? 0) === 0) await new Promise((r) => setTimeout(r, 25));
+    if (result.writes + result.deletes + result.deadLettered + (result.queued ?? 0) === 0) await pause(POLL_MS);
   }
 
   private async resolveCheck(
@@ -269,62 +283,89 @@ export class OpenFgaService implements OnApplicationBootstrap, BeforeApplication
     const { cache, options } = this.core;
     const modelId = options.authorizationModelId;
     const fresh = freshAt !== undefined;
-    const lookup = () => cache.lookup(t, modelId, fresh ? false : undefined);
+    const latest = async () => (await this.core.buffer.positions()).latest;
+    const lookup = (useCache: boolean | undefined = fresh ? false : undefined) => cache.lookup(t, modelId, useCache);
     let found = await lookup();
     if (found.source !== 'miss') return { allowed: found.allowed, source: found.source };
     if (fresh || found.snapshot.pendingGrants === undefined) {
       // Fresh levels flush up to their position; too many pending grants to send
       // as contextual tuples are flushed instead, so OpenFGA knows them.
-      await this.flushThrough(t, freshAt ?? (await this.core.buffer.positions()).latest, deadline);
+      await this.flushThrough(t, freshAt ?? (await latest()), deadline);
       found = await lookup();
       if (found.source !== 'miss') return { allowed: found.allowed, source: found.source };
     }
-    let allowed = await this.askOpenFga(t, found.snapshot, fresh);
+    const ask = async (snapshot: CacheSnapshot, higherConsistency: boolean): Promise<boolean> => {
+      try {
+        return await this.askOpenFga(t, snapshot, higherConsistency);
+      } catch (err) {
+        if (!snapshot.pendingGrants?.length || classifyError(err).kind !== 'permanent') throw err;
+        // OpenFGA rejects the whole check when one pending grant sent as a contextual
+        // tuple is invalid. Flush what is buffered now (the flush dead-letters that
+        // grant), then ask once more with the pending grants left, so none of them
+        // (a `but not` grant may take access away) is ignored. Bounded by the deadline;
+        // a second rejection fails closed.
+        await this.flushThrough(t, await latest(), deadline);
+        found = await lookup(false);
+        if (found.source !== 'miss' || found.snapshot.pendingGrants === undefined) {
+          throw new CheckUnavailableError(t, `pending grants could not be sent to OpenFGA: ${String(err)}`, err);
+        }
+        return this.askOpenFga(t, found.snapshot, true);
+      }
+    };
+    let allowed = await ask(found.snapshot, fresh);
     // A pending revoke (of this or any tuple it may derive from) can make an
     // OpenFGA "allowed" stale: write every op buffered before this point, then
     // ask again. Ops buffered later are concurrent with this check, so waiting
     // for them is not needed (and would never end under a steady stream of revokes).
     if (allowed && found.snapshot.outstandingRevokes > 0) {
-      await this.flushThrough(t, (await this.core.buffer.positions()).latest, deadline);
+      await this.flushThrough(t, await latest(), deadline);
       found = await lookup();
       if (found.source !== 'miss') return { allowed: found.allowed, source: found.source };
-      allowed = await this.askOpenFga(t, found.snapshot, true);
+      allowed = await ask(found.snapshot, true);
     }
-    await cache.populate(t, modelId, found.snapshot, allowed);
+    // Without its pending grants (too many to list) the answer may miss one of them: serve it, never cache it.
+    if (found.snapshot.pendingGrants !== undefined) await cache.populate(t, modelId, found.snapshot, allowed);
     return { allowed, source: 'openfga' };
   }
 
   /**
    * Asks OpenFGA with the pending grants as contextual tuples, so relations
    * derived from them (editor → viewer, group membership, parent folders)
-   * are seen before the flush. A pending grant OpenFGA rejects as invalid
-   * would fail every check: flush it (it is dead-lettered) and ask without.
+   * are seen before the flush. For `revokeConsistencyWindow` after any
+   * process wrote a revoke, OpenFGA is asked with higher consistency: its own
+   * check cache may still hold an "allowed" from before the revoke.
+   *
+   * Identical misses share one OpenFGA call (single flight): same tuple,
+   * generations, epoch and pending grants, and the same last written revoke.
+   * Settling a revoke moves no generation, but it moves `revokedAt` (a new
+   * value at every settle that wrote a revoke), so a check whose snapshot
+   * sees a revoke written never joins a call that may predate it.
    */
-  private async askOpenFga(t: Tuple, snapshot: CacheSnapshot, higherConsistency: boolean): Promise<boolean> {
+  private askOpenFga(t: Tuple, snapshot: CacheSnapshot, higherConsistency: boolean): Promise<boolean> {
     const { client, options } = this.core;
     const modelId = options.authorizationModelId;
     const contextualTuples = snapshot.pendingGrants ?? [];
-    try {
-      // Identical misses against the same snapshot share one OpenFGA call (single flight):
-      // a write in between changes the snapshot, so nobody is handed an answer older than their own write.
-      const key = [
-        tupleKey(t),
-        snapshot.objectGen,
-        snapshot.userGen,
-        snapshot.epoch,
-        higherConsistency,
-        ...contextualTuples.map(tupleKey).sort(),
-      ].join('\n');
-      let call = this.inFlightChecks.get(key);
-      if (!call) {
-        call = client.check(t, { modelId, higherConsistency, contextualTuples }).finally(() => this.inFlightChecks.delete(key));
-        this.inFlightChecks.set(key, call);
-      }
-      return await call;
-    } catch (err) {
-      if (contextualTuples.length === 0 || classifyError(err).kind !== 'permanent') throw err;
-      await this.core.flusher.flush();
-      return client.check(t, { modelId, higherConsistency: true });
+    const higher =
+      higherConsistency || (snapshot.revokedAt > 0 && Date.now() - snapshot.revokedAt < options.revokeConsistencyWindow * 1000);
+    const key = [
+      tupleKey(t),
+      snapshot.objectGen,
+      snapshot.userGen,
+      snapshot.epoch,
+      snapshot.revokedAt,
+      snapshot.outstandingRevokes > 0,
+      higher,
+      ...contextualTuples.map(tupleKey).sort(),
+    ].join('\n');
+    let answer = this.inFlightChecks.get(key);
+    if (!answer) {
+      answer = client.check(t, { modelId, higherConsistency: higher, contextualTuples }).finally(() => this.inFlightChecks.delete(key));
+      this.inFlightChecks.set(key, answer);
     }
+    return answer;
   }
+}
+
+function pause(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -82,7 +82,9 @@ export class WriteBuffer {
     const k = this.keys;
     const gens = new Set<string>();
     for (const op of ops) gens.add(k.base + objectGen(op.object)).add(k.base + userGen(op.user));
-    return this.scripts.run<number>('invalidate', [k.seq, k.epoch], [EVERY_WRITE_BUMPS_EPOCH, ...gens]);
+    // A revoke written to OpenFGA makes the read path ask with higher consistency for a while (see check-4.lua).
+    const revokedAt = ops.some((op) => op.kind === 'revoke') ? Date.now() : 0;
+    return this.scripts.run<number>('invalidate', [k.seq, k.epoch], [EVERY_WRITE_BUMPS_EPOCH, revokedAt, ...gens]);
   }
 
   /**

@@ -11,6 +11,8 @@ export interface CacheSnapshot {
   epoch: string;
   /** Revokes pending or in flight in the store when the snapshot was taken. */
   outstandingRevokes: number;
+  /** When a revoke was last written to OpenFGA by any process (ms since the epoch; 0: never). */
+  revokedAt: number;
   /** Tuples whose latest outstanding op is a grant; -1 when more than MAX_CONTEXTUAL_TUPLES or too costly to list. */
   outstandingGrants: number;
   /** Those tuples, when they could be listed (at most MAX_CONTEXTUAL_TUPLES). */
@@ -78,7 +80,7 @@ export class CheckCache {
       [0, MAX_CONTEXTUAL_TUPLES, MAX_LISTED_OPERATIONS],
     );
     if (reply[0] === 2) return { source: 'cache', allowed: reply[1] === 1 };
-    const grants = Number(reply[5]);
+    const grants = Number(reply[6]);
     return {
       source: 'miss',
       snapshot: {
@@ -86,15 +88,20 @@ export class CheckCache {
         userGen: String(reply[2]),
         epoch: String(reply[3]),
         outstandingRevokes: Number(reply[4]),
+        revokedAt: Number(reply[5]),
         outstandingGrants: grants,
-        ...(grants >= 0 ? { pendingGrants: reply.slice(6).map((key) => parseTupleKey(String(key))) } : {}),
+        ...(grants >= 0 ? { pendingGrants: reply.slice(7).map((key) => parseTupleKey(String(key))) } : {}),
       },
     };
   }
 
-  /** Caches an OpenFGA answer if nothing it depends on changed since `snapshot`; returns whether it was cached. */
+  /**
+   * Caches an OpenFGA answer if nothing it depends on changed since `snapshot`; returns whether it was cached.
+   * An "allowed" from a snapshot with a revoke outstanding is never cached: the revoke may have been written
+   * (and settled, which moves no generation) between the snapshot and now, so the answer may predate it.
+   */
   async populate(t: Tuple, modelId: string | undefined, snapshot: CacheSnapshot, allowed: boolean): Promise<boolean> {
-    if (!this.settings.enabled) return false;
+    if (!this.settings.enabled || (allowed && snapshot.outstandingRevokes > 0)) return false;
     const k = this.keys;
     const ttl = allowed ? this.settings.ttlMs : this.settings.negativeTtlMs;
     const cached = await this.scripts.run<number>(

@@ -18,6 +18,7 @@ export const DEFAULT_OPTIONS = {
   retryMaxDelay: 60,
   requestTimeout: 10,
   checkTimeout: 5,
+  revokeConsistencyWindow: 10,
   autoFlush: true,
 } as const satisfies Partial<OpenFgaModuleOptions>;
 

@@ -64,6 +64,13 @@ export interface OpenFgaModuleOptions {
   requestTimeout?: number;
   /** How long `check` may wait for outstanding revokes to reach OpenFGA before it denies. Default 5. */
   checkTimeout?: number;
+  /**
+   * For this long after any process wrote a revoke to OpenFGA, cache misses ask OpenFGA with
+   * HIGHER_CONSISTENCY, so OpenFGA's own check cache (or a lagging read replica) cannot hand back an
+   * "allowed" from before the revoke. Set it to at least OpenFGA's `--check-query-cache-ttl` /
+   * `--check-iterator-cache-ttl` (and the replica lag). Default 10.
+   */
+  revokeConsistencyWindow?: number;
   /** Start the size and age flush triggers in this process. Default `true`. */
   autoFlush?: boolean;
   /** Also flush on a cron expression (with seconds), e.g. every 30 s; off by default. Registered through @nestjs/schedule. */

@@ -135,6 +135,8 @@ export interface OpenFgaOptions {
   /** 'memory' (default) forgets everything on restart; 'sqlite' keeps data in a temp file. */
   engine?: 'memory' | 'sqlite';
   maxTuplesPerWrite?: number;
+  /** Extra `openfga run` arguments, e.g. ['--check-query-cache-enabled']. */
+  args?: string[];
 }
 
 export async function startOpenFga(options: OpenFgaOptions = {}): Promise<RunningOpenFga> {
@@ -169,6 +171,7 @@ export async function startOpenFga(options: OpenFgaOptions = {}): Promise<Runnin
           'warn',
           '--max-tuples-per-write',
           String(maxTuplesPerWrite),
+          ...(options.args ?? []),
         ],
         { stdio: ['ignore', 'ignore', 'inherit'] },
       ),

@@ -15,6 +15,8 @@ export interface SwitchableProxy {
   mode: ProxyMode;
   /** In `forward` mode, each chunk the client sends reaches OpenFGA this much later (a slow network). */
   delayMs: number;
+  /** In `forward` mode, each chunk OpenFGA sends back reaches the client this much later (an answer computed now, received later). */
+  responseDelayMs: number;
   /** Connections accepted so far, by the mode they met. */
   readonly connections: Record<ProxyMode, number>;
   /** Calls `listener` with the mode of each new connection (after it was counted). */
@@ -36,6 +38,7 @@ export async function startSwitchableProxy(targetUrl: string, mode: ProxyMode = 
     url: '',
     mode,
     delayMs: 0,
+    responseDelayMs: 0,
     connections,
     onConnection: (listener) => void listeners.push(listener),
     close: () =>
@@ -53,13 +56,16 @@ export async function startSwitchableProxy(targetUrl: string, mode: ProxyMode = 
     } else if (current === 'forward') {
       const upstream = connect(Number(target.port), target.hostname);
       track(upstream);
-      upstream.pipe(client);
+      upstream.on('data', (chunk) => {
+        if (proxy.responseDelayMs > 0) setTimeout(() => client.write(chunk), proxy.responseDelayMs);
+        else client.write(chunk);
+      });
       // Same delay for every chunk, so they still arrive in order.
       client.on('data', (chunk) => {
         if (proxy.delayMs > 0) setTimeout(() => upstream.write(chunk), proxy.delayMs);
         else upstream.write(chunk);
       });
-      upstream.once('close', () => client.destroy());
+      upstream.once('close', () => setTimeout(() => client.destroy(), proxy.responseDelayMs));
       client.once('close', () => upstream.destroy());
     } // 'hold': accepted, never answered
     listeners.forEach((l) => l(current));

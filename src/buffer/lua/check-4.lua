@@ -16,10 +16,12 @@
 
   Returns
     { 2, allowed }                               answered by the cache
-    { 0, objectGen, userGen, epoch, revokes, grants, tuple keys... }
-        miss: a snapshot for populate, the outstanding revokes, and the tuples
-        whose latest outstanding op is a grant (their count, then their keys);
-        grants is -1 when they are more than ARGV[2], or too costly to list
+    { 0, objectGen, userGen, epoch, revokes, revokedAt, grants, tuple keys... }
+        miss: a snapshot for populate, the outstanding revokes, when a revoke
+        was last written to OpenFGA (ms, 0: never; OpenFGA's own caches may
+        still answer from before it for a while), and the tuples whose latest
+        outstanding op is a grant (their count, then their keys); grants is
+        -1 when they are more than ARGV[2], or too costly to list
 ]]
 local g = rcall('MGET', KEYS[2], KEYS[3], KEYS[4])
 local go, gu, ge = g[1] or '0', g[2] or '0', g[3] or '0'
@@ -46,10 +48,10 @@ local pendingKey = base .. 'pending'
 
 local c = rcall('HMGET', base .. 'count', 'w', 'd', 'fw', 'fd')
 local w, d, fw, fd = tonumber(c[1]) or 0, tonumber(c[2]) or 0, tonumber(c[3]) or 0, tonumber(c[4]) or 0
-local reply = { 0, go, gu, ge, d + fd, -1 }
+local reply = { 0, go, gu, ge, d + fd, rcall('GET', base .. 'revoked') or '0', -1 }
 local maxRead = tonumber(ARGV[3])
 if w + fw == 0 then
-  reply[6] = 0
+  reply[7] = 0
 elseif w + fw <= tonumber(ARGV[2]) and w + d <= maxRead and fw + fd <= maxRead then
   -- The latest outstanding op per tuple: the pending one, else the one in flight.
   local latest = {}
@@ -72,6 +74,6 @@ elseif w + fw <= tonumber(ARGV[2]) and w + d <= maxRead and fw + fd <= maxRead t
       reply[#reply + 1] = key
     end
   end
-  reply[6] = grants
+  reply[7] = grants
 end
 return reply

@@ -4,19 +4,26 @@
   for writes made outside the module.
 
   KEYS[1] seq   KEYS[2] epoch
-  ARGV[1] 1 when any of the ops is a revoke, else 0
-  ARGV[2..] the generation keys of the objects and users the ops touch
+  ARGV[1] 1 to bump the epoch (invalidates every cached "allowed"), else 0
+  ARGV[2] when a revoke among the ops reached OpenFGA (ms), else 0: recorded
+          in base .. 'revoked' as settle does (a new value each time, see check)
+  ARGV[3..] the generation keys of the objects and users the ops touch
   Returns the new position (one for the whole call).
 ]]
 local seq = rcall('INCR', KEYS[1])
 local gens = {}
-for i = 2, #ARGV do
+for i = 3, #ARGV do
   gens[#gens + 1] = ARGV[i]
   gens[#gens + 1] = seq
 end
 if ARGV[1] == '1' then
   gens[#gens + 1] = KEYS[2]
   gens[#gens + 1] = seq
+end
+if ARGV[2] ~= '0' then
+  -- A new value at every call (single flight keys on it): the time, or one past the last value.
+  local revoked = string.sub(KEYS[2], 1, -6) .. 'revoked'
+  rcall('SET', revoked, math.max(tonumber(ARGV[2]), (tonumber(rcall('GET', revoked)) or 0) + 1))
 end
 if #gens > 0 then
   callSliced('MSET', false, gens)
