@@ -1,44 +1,23 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import type { BufferedOperation, DeadLetter, DeadLetterRetry } from './buffer/buffered-operation';
 import { BufferCounts } from './buffer/write-buffer';
-import { CheckDeadlines } from './check/check-deadlines';
-import { CheckUnavailableError } from './check/check-unavailable.error';
-import { InvalidConsistencyTokenError } from './consistency/consistency-token';
-import type { CacheSnapshot } from './cache/check-cache';
+import type { CheckOptions, ConsistencyToken } from './check/check-options';
 import type { ChangeFeedStatus } from './changefeed/change-feed-poller';
 import type { FlushQueueCounts } from './queue/flush-queue.interface';
 import type { OpenFgaEvents } from './observability/openfga-events';
-import { classifyError } from './client/classify-error';
-import { tupleKey } from './redis/redis-keys';
 import type { OpenFgaCore } from './core/openfga-core';
 import { OPENFGA_CORE } from './openfga.constants';
 import { FlushOptions, FlushResult } from './flush/flush-result';
 import type { Tuple, TupleOperation, TupleOperationKind } from './tuple/tuple';
 import { validateOperations, validateTuple } from './tuple/validate-tuple';
 
-/** An opaque string naming the buffer position of a write (see `check`'s consistency options). */
-export type ConsistencyToken = string;
+export type { CheckConsistency, CheckOptions, ConsistencyToken } from './check/check-options';
 
 export interface OpenFgaStatus extends BufferCounts {
   /** Present when `changeFeed.enabled`. */
   changeFeed?: ChangeFeedStatus;
   /** BullMQ job counts, in queue mode. */
   queue?: FlushQueueCounts;
-}
-
-/**
- * - `minimize-latency` (default): buffer, then cache, then OpenFGA.
- * - `at-least-as-fresh`: reflects at least every write up to `token`: what is
- *   still buffered up to it is flushed first; OpenFGA is asked with higher
- *   consistency; the cache is bypassed.
- * - `strong`: as `at-least-as-fresh` with the latest position at call time.
- */
-export type CheckConsistency = 'minimize-latency' | 'at-least-as-fresh' | 'strong';
-
-export interface CheckOptions {
-  consistency?: CheckConsistency;
-  /** Required with `at-least-as-fresh`: a token returned by grant/revoke. */
-  token?: ConsistencyToken;
 }
 
 /**
@@ -50,23 +29,12 @@ export interface CheckOptions {
  * await openfga.grant('user:anne', 'editor', 'document:roadmap');
  * await openfga.check('user:anne', 'editor', 'document:roadmap'); // true, before any flush
  */
-/** How long one flush step of a waiting check may claim new batches. */
-const FLUSH_SLICE_MS = 100;
-/** How often a waiting check looks at the buffer position when it has nothing to flush itself. */
-const POLL_MS = 25;
-
 @Injectable()
 export class OpenFgaService implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
   private readonly logger = new Logger('OpenFgaService');
-  /** OpenFGA checks under way, by what they ask (see askOpenFga). */
-  private readonly inFlightChecks = new Map<string, Promise<boolean>>();
-  /** Bounds every check by `checkTimeout` (fail closed), without a timer per check. */
-  private readonly deadlines: CheckDeadlines;
   private shuttingDown = false;
 
-  constructor(@Inject(OPENFGA_CORE) private readonly core: OpenFgaCore) {
-    this.deadlines = new CheckDeadlines(core.options.checkTimeout * 1000);
-  }
+  constructor(@Inject(OPENFGA_CORE) private readonly core: OpenFgaCore) {}
 
   /** Records that `user` has `relation` on `object`. Resolves once the operation is durable in Redis. */
   async grant(user: string, relation: string, object: string): Promise<ConsistencyToken> {
@@ -96,29 +64,7 @@ export class OpenFgaService implements OnApplicationBootstrap, BeforeApplication
    * `checkTimeout`: callers must treat that as a denial.
    */
   async check(user: string, relation: string, object: string, options: CheckOptions = {}): Promise<boolean> {
-    const t = validateTuple({ user, relation, object });
-    const timeoutMs = this.core.options.checkTimeout * 1000;
-    const consistency = options.consistency ?? 'minimize-latency';
-    const { events } = this.core;
-    const started = events.has('checked') ? performance.now() : 0;
-    try {
-      const deadline = Date.now() + timeoutMs;
-      const answer =
-        consistency === 'minimize-latency'
-          ? this.resolveCheck(t, deadline, undefined)
-          : this.freshnessTarget(options).then((freshAt) => this.resolveCheck(t, deadline, freshAt));
-      const { allowed, source } = await this.deadlines.bound(
-        answer,
-        () => new CheckUnavailableError(t, `no answer within checkTimeout (${timeoutMs} ms)`),
-      );
-      if (started) events.emit('checked', { source, allowed, durationMs: performance.now() - started, consistency });
-      return allowed;
-    } catch (err) {
-      if (started) events.emit('checked', { source: 'error', allowed: false, durationMs: performance.now() - started, consistency });
-      // A bad token is the caller's mistake (400), not an outage; everything else is "no answer".
-      if (err instanceof CheckUnavailableError || err instanceof InvalidConsistencyTokenError) throw err;
-      throw new CheckUnavailableError(t, String(err instanceof Error ? err.message : err), err);
-    }
+    return this.core.reads.check(validateTuple({ user, relation, object }), options);
   }
 
   /**
@@ -226,146 +172,4 @@ export class OpenFgaService implements OnApplicationBootstrap, BeforeApplication
     this.core.triggers.onEnqueued(queued);
     return tokens.encode(seq);
   }
-
-  /** The buffer position a check must reflect, or undefined for minimize-latency. Bad input throws before anything else. */
-  private async freshnessTarget({ consistency = 'minimize-latency', token }: CheckOptions): Promise<number | undefined> {
-    switch (consistency) {
-      case 'minimize-latency':
-        return undefined;
-      case 'at-least-as-fresh':
-        return this.core.tokens.decode(token);
-      case 'strong':
-        return (await this.core.buffer.positions()).latest;
-      default:
-        throw new InvalidConsistencyTokenError(consistency, 'consistency must be "minimize-latency", "at-least-as-fresh" or "strong"');
-    }
-  }
-
-  /**
-   * Flushes until every operation up to `seq` has reached OpenFGA (or was
-   * dead-lettered). A position beyond the latest one handed out (a forged
-   * token, or one from before Redis lost its data) counts as the latest:
-   * nothing past it exists to wait for.
-   */
-  private async flushThrough(t: Tuple, seq: number, deadline: number): Promise<void> {
-    let target: number | undefined;
-    for (;;) {
-      const { oldestOutstanding, latest } = await this.core.buffer.positions();
-      target ??= Math.min(seq, latest);
-      if (oldestOutstanding === null || oldestOutstanding > target) return;
-      await this.advanceFlush(t, deadline, 'buffered writes');
-    }
-  }
-
-  /**
-   * One step of waiting for buffered writes to reach OpenFGA: flush what this
-   * process can claim (also ops released since the last step), else give
-   * other processes or queue workers a moment. Fails closed at the deadline.
-   * A flush this process is already running is not awaited (it may drain a
-   * large backlog): the caller polls its position instead.
-   */
-  private async advanceFlush(t: Tuple, deadline: number, what: string): Promise<void> {
-    if (Date.now() >= deadline) throw new CheckUnavailableError(t, `${what} could not reach OpenFGA in time`);
-    const { flusher } = this.core;
-    if (flusher.busy) return pause(POLL_MS);
-    // A short slice: under a steady stream of writes a flush would otherwise keep
-    // claiming newer batches; the caller re-checks its position after each slice.
-    const result = await flusher.flush({ timeoutMs: Math.max(0, Math.min(FLUSH_SLICE_MS, deadline - Date.now())) });
-    if (result.failed > 0) throw new CheckUnavailableError(t, `${what} could not be written: ${result.error ?? 'OpenFGA unavailable'}`);
-    if (result.writes + result.deletes + result.deadLettered + (result.queued ?? 0) === 0) await pause(POLL_MS);
-  }
-
-  private async resolveCheck(
-    t: Tuple,
-    deadline: number,
-    freshAt: number | undefined,
-  ): Promise<{ allowed: boolean; source: 'cache' | 'openfga' }> {
-    const { cache, options } = this.core;
-    const modelId = options.authorizationModelId;
-    const fresh = freshAt !== undefined;
-    const latest = async () => (await this.core.buffer.positions()).latest;
-    const lookup = (useCache: boolean | undefined = fresh ? false : undefined) => cache.lookup(t, modelId, useCache);
-    let found = await lookup();
-    if (found.source !== 'miss') return { allowed: found.allowed, source: found.source };
-    if (fresh || found.snapshot.pendingGrants === undefined) {
-      // Fresh levels flush up to their position; too many pending grants to send
-      // as contextual tuples are flushed instead, so OpenFGA knows them.
-      await this.flushThrough(t, freshAt ?? (await latest()), deadline);
-      found = await lookup();
-      if (found.source !== 'miss') return { allowed: found.allowed, source: found.source };
-    }
-    const ask = async (snapshot: CacheSnapshot, higherConsistency: boolean): Promise<boolean> => {
-      try {
-        return await this.askOpenFga(t, snapshot, higherConsistency);
-      } catch (err) {
-        if (!snapshot.pendingGrants?.length || classifyError(err).kind !== 'permanent') throw err;
-        // OpenFGA rejects the whole check when one pending grant sent as a contextual
-        // tuple is invalid. Flush what is buffered now (the flush dead-letters that
-        // grant), then ask once more with the pending grants left, so none of them
-        // (a `but not` grant may take access away) is ignored. Bounded by the deadline;
-        // a second rejection fails closed.
-        await this.flushThrough(t, await latest(), deadline);
-        found = await lookup(false);
-        if (found.source !== 'miss' || found.snapshot.pendingGrants === undefined) {
-          throw new CheckUnavailableError(t, `pending grants could not be sent to OpenFGA: ${String(err)}`, err);
-        }
-        return this.askOpenFga(t, found.snapshot, true);
-      }
-    };
-    let allowed = await ask(found.snapshot, fresh);
-    // A pending revoke (of this or any tuple it may derive from) can make an
-    // OpenFGA "allowed" stale: write every op buffered before this point, then
-    // ask again. Ops buffered later are concurrent with this check, so waiting
-    // for them is not needed (and would never end under a steady stream of revokes).
-    if (allowed && found.snapshot.outstandingRevokes > 0) {
-      await this.flushThrough(t, await latest(), deadline);
-      found = await lookup();
-      if (found.source !== 'miss') return { allowed: found.allowed, source: found.source };
-      allowed = await ask(found.snapshot, true);
-    }
-    // Without its pending grants (too many to list) the answer may miss one of them: serve it, never cache it.
-    if (found.snapshot.pendingGrants !== undefined) await cache.populate(t, modelId, found.snapshot, allowed);
-    return { allowed, source: 'openfga' };
-  }
-
-  /**
-   * Asks OpenFGA with the pending grants as contextual tuples, so relations
-   * derived from them (editor → viewer, group membership, parent folders)
-   * are seen before the flush. For `revokeConsistencyWindow` after any
-   * process wrote a revoke, OpenFGA is asked with higher consistency: its own
-   * check cache may still hold an "allowed" from before the revoke.
-   *
-   * Identical misses share one OpenFGA call (single flight): same tuple,
-   * generations, epoch and pending grants, and the same last written revoke.
-   * Settling a revoke moves no generation, but it moves `revokedAt` (a new
-   * value at every settle that wrote a revoke), so a check whose snapshot
-   * sees a revoke written never joins a call that may predate it.
-   */
-  private askOpenFga(t: Tuple, snapshot: CacheSnapshot, higherConsistency: boolean): Promise<boolean> {
-    const { client, options } = this.core;
-    const modelId = options.authorizationModelId;
-    const contextualTuples = snapshot.pendingGrants ?? [];
-    const higher =
-      higherConsistency || (snapshot.revokedAt > 0 && Date.now() - snapshot.revokedAt < options.revokeConsistencyWindow * 1000);
-    const key = [
-      tupleKey(t),
-      snapshot.objectGen,
-      snapshot.userGen,
-      snapshot.epoch,
-      snapshot.revokedAt,
-      snapshot.outstandingRevokes > 0,
-      higher,
-      ...contextualTuples.map(tupleKey).sort(),
-    ].join('\n');
-    let answer = this.inFlightChecks.get(key);
-    if (!answer) {
-      answer = client.check(t, { modelId, higherConsistency: higher, contextualTuples }).finally(() => this.inFlightChecks.delete(key));
-      this.inFlightChecks.set(key, answer);
-    }
-    return answer;
-  }
-}
-
-function pause(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

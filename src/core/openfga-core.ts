@@ -2,6 +2,7 @@ import type { Cluster, Redis } from 'ioredis';
 import { BufferScripts } from '../buffer/buffer-scripts';
 import { WriteBuffer } from '../buffer/write-buffer';
 import { CheckCache } from '../cache/check-cache';
+import { CheckResolver } from '../check/check-resolver';
 import { FgaClient } from '../client/fga-client';
 import { TupleWriter } from '../client/tuple-writer';
 import { ConsistencyTokens } from '../consistency/consistency-token';
@@ -22,6 +23,8 @@ export interface OpenFgaCore {
   redis: Redis | Cluster;
   buffer: WriteBuffer;
   cache: CheckCache;
+  /** The read path: answers checks (the service is a facade over it). */
+  reads: CheckResolver;
   client: FgaClient;
   writer: TupleWriter;
   flusher: Flusher;
@@ -75,17 +78,20 @@ export function createOpenFgaCore(options: ResolvedOpenFgaOptions): OpenFgaCore 
     types: options.changeFeed.types.length ? options.changeFeed.types : [undefined],
     pageSize: options.changeFeed.pageSize,
   });
+  const tokens = new ConsistencyTokens(options.prefix, options.storeId);
+  const reads = new CheckResolver({ options, cache, buffer, flusher, client, tokens, events });
   let closed = false;
   return {
     options,
     redis,
     buffer,
     cache,
+    reads,
     client,
     writer,
     flusher,
     triggers,
-    tokens: new ConsistencyTokens(options.prefix, options.storeId),
+    tokens,
     queue,
     changeFeed,
     events,
