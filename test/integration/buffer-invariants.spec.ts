@@ -1,5 +1,5 @@
 /**
- * DESIGN §2 invariants 1-4 on the real servers: nothing acknowledged is lost,
+ * docs/design.md §2 invariants 1-4 on the real servers: nothing acknowledged is lost,
  * last operation wins per tuple, flushing is idempotent, one bad tuple does
  * not block the rest.
  */

@@ -1,5 +1,5 @@
 /**
- * Retrying dead letters keeps DESIGN §2 invariant 2 (last op wins) on the real
+ * Retrying dead letters keeps docs/design.md §2 invariant 2 (last op wins) on the real
  * servers: a dead letter whose tuple got a newer op (written, pending, in
  * flight or dead-lettered too) is superseded, dropped and named; the marks
  * that tell (`deadtuples`) live only as long as their tuple's dead letters.

@@ -1,5 +1,5 @@
 /**
- * Derived relations on the real servers (DESIGN §3): pending grants reach
+ * Derived relations on the real servers (docs/design.md §3): pending grants reach
  * OpenFGA's check as contextual tuples, so relations derived from them are
  * seen before any flush; pending revokes are flushed before an "allowed"
  * is trusted; discarded grants no longer allow.

@@ -1,5 +1,5 @@
 /**
- * DESIGN §5: the @nestjs/terminus health indicator, on the real Redis and
+ * the @nestjs/terminus health indicator, on the real Redis and
  * OpenFGA: thresholds on backlog, age and dead letters, and unreachable
  * servers, each with its reason in the details.
  */

@@ -1,5 +1,5 @@
 /**
- * DESIGN §2 invariants 7 (bad input never enters the buffer) and 8 (tenants
+ * docs/design.md §2 invariants 7 (bad input never enters the buffer) and 8 (tenants
  * never mix), on the real servers.
  */
 import { InvalidTupleError } from '../../src';

@@ -1,7 +1,7 @@
 /**
  * Property (fast-check) on the real servers: any sequence of grants and
  * revokes, flushed at random points, ends with OpenFGA's Read equal to the
- * last operation per tuple (DESIGN §2 invariant 2), and a grant is seen by `check`
+ * last operation per tuple (docs/design.md §2 invariant 2), and a grant is seen by `check`
  * at once, before any flush (invariant 5).
  */
 import fc from 'fast-check';

@@ -1,5 +1,5 @@
 /**
- * DESIGN §5: Prometheus metrics through prom-client, on the real Redis and
+ * Prometheus metrics through prom-client, on the real Redis and
  * OpenFGA. The app's prom-client registry is scraped as Prometheus would
  * (its text output) and the values are asserted after real grants, flushes,
  * checks, dead letters, queue jobs, change-feed polls and outages.

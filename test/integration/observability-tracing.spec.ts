@@ -1,5 +1,5 @@
 /**
- * DESIGN §5: OpenTelemetry spans through @opentelemetry/api, on the real
+ * OpenTelemetry spans through @opentelemetry/api, on the real
  * Redis and OpenFGA. No OpenTelemetry SDK is installed here, so the spans go
  * to a small TracerProvider written against the @opentelemetry/api
  * interfaces that records them (a real API consumer, as an SDK is), and an

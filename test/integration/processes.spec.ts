@@ -1,7 +1,7 @@
 /**
  * Several real Node processes on one buffer: concurrent flushers never lose
  * or double-write an operation, and a flusher killed with SIGKILL mid-flush
- * loses nothing once its lease expires (DESIGN §2 invariants 1 and 2, §4).
+ * loses nothing once its lease expires (docs/design.md §2 invariants 1 and 2, §4).
  */
 import { killAllChildren, startChild } from '../support/child-process';
 import { freshStore, testOptions } from '../support/env';

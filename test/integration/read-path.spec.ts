@@ -1,5 +1,5 @@
 /**
- * DESIGN §2 invariants 5 (read your own writes) and 6 (fail closed), and the
+ * docs/design.md §2 invariants 5 (read your own writes) and 6 (fail closed), and the
  * cache rules on the real servers.
  */
 import { OpenFgaClient } from '@openfga/sdk';

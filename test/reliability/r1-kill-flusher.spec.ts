@@ -1,7 +1,7 @@
 /**
  * R1 — the flushing process (inline flusher, and BullMQ queue worker) is
  * killed with SIGKILL at random points while operations keep coming in.
- * Must hold (DESIGN §2 invariants 1 and 2): no acknowledged operation is
+ * Must hold (docs/design.md §2 invariants 1 and 2): no acknowledged operation is
  * lost, and OpenFGA ends equal to the last acknowledged operation per tuple.
  *
  * The flushers reach OpenFGA through a loopback proxy that delays each

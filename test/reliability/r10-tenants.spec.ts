@@ -1,5 +1,5 @@
 /**
- * R10 — tenants never mix (DESIGN §2 invariant 8): two stores and two key
+ * R10 — tenants never mix (docs/design.md §2 invariant 8): two stores and two key
  * prefixes (one extending the other, `P` and `P:x`) share one Redis, and two
  * pinned models share one store and prefix. Tuples use crafted ids around
  * hash tags and separators: the other store's id in braces, `}{`, `{}`,

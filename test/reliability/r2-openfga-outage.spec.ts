@@ -3,7 +3,7 @@
  * data survives). Must hold: writes keep being acknowledged during the
  * outage, nothing is lost, the backlog drains by itself (automatic flush
  * triggers, no manual flush), OpenFGA ends equal to the last op per tuple,
- * and a transient outage dead-letters nothing (DESIGN §2 invariants 1, 2, 4).
+ * and a transient outage dead-letters nothing (docs/design.md §2 invariants 1, 2, 4).
  *
  * Reports drain time vs outage. Default retry settings (retryBaseDelay 1 s,
  * retryMaxDelay 60 s), so the figure is what an application gets.

@@ -1,7 +1,7 @@
 /**
  * R4 — poison tuples (unknown type, unknown relation, a user type or userset
  * the model does not allow) inside batches of valid operations.
- * Must hold (DESIGN §2 invariant 4): only the poison operations are
+ * Must hold (docs/design.md §2 invariant 4): only the poison operations are
  * dead-lettered, each with the message OpenFGA gives for that very tuple;
  * the rest of every batch is written; nothing stays pending.
  *

@@ -1,5 +1,5 @@
 /**
- * R5 — four processes flushing the same buffer at once (DESIGN §2 invariants
+ * R5 — four processes flushing the same buffer at once (docs/design.md §2 invariants
  * 1–3, §4 "claims are atomic"). Every OpenFGA Write passes through a
  * recording proxy, so the test sees exactly what reached the server.
  * Must hold: no loss; no write rejected (as a duplicate or otherwise); no

@@ -3,7 +3,7 @@
  * flushes, each step run by one of several service processes (a sequence hops
  * between processes), many sequences at once on one buffer and one store.
  *
- * Must hold (DESIGN §2 invariants 2 and 5):
+ * Must hold (docs/design.md §2 invariants 2 and 5):
  * - OpenFGA's Read equals a model of last-op-wins (one Read verifies a whole
  *   batch: every sequence works in its own tuple namespace);
  * - every check, whichever process runs it and before any flush, equals the

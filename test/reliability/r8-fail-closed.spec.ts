@@ -1,5 +1,5 @@
 /**
- * R8 — fail closed under outages, with checks running concurrently (DESIGN §2
+ * R8 — fail closed under outages, with checks running concurrently (docs/design.md §2
  * invariant 6): service checks and HTTP requests through the `@Check` guard
  * run in loops while Redis is killed, Redis hangs (SIGSTOP), OpenFGA is
  * stopped, and OpenFGA hangs; each phase starts with fresh pending grants,

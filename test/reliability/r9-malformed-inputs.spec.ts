@@ -1,5 +1,5 @@
 /**
- * R9 — malformed input never enters the buffer (DESIGN §2 invariant 7).
+ * R9 — malformed input never enters the buffer (docs/design.md §2 invariant 7).
  *
  * A corpus of at least 200 malformed values (test/support/malformed-inputs.ts
  * plus values crafted against the key layout: hash tags, key and tuple-key
