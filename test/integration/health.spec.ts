@@ -1,5 +1,5 @@
 /**
- * the @nestjs/terminus health indicator, on the real Redis and
+ * The @nestjs/terminus health indicator, on the real Redis and
  * OpenFGA: thresholds on backlog, age and dead letters, and unreachable
  * servers, each with its reason in the details.
  */

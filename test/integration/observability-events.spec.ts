@@ -1,5 +1,5 @@
 /**
- * events for enqueued / flushed / failed / dead-lettered (and
+ * Events for enqueued / flushed / failed / dead-lettered (and
  * cleared) as Nest events through @nestjs/event-emitter, on the real Redis
  * and OpenFGA: a real EventEmitterModule and `@OnEvent` listeners.
  */
