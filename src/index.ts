@@ -11,6 +11,8 @@ export type {
   ResolvedOpenFgaOptions,
 } from './options/openfga-options.interface';
 export { DEFAULT_OPTIONS, DEFAULT_QUEUE_OPTIONS } from './options/defaults';
+export { OpenFgaError } from './errors/openfga.error';
+export { MissingPeerDependencyError } from './errors/missing-peer-dependency.error';
 export { InvalidOptionsError } from './options/invalid-options.error';
 export type { Tuple, TupleOperation, TupleOperationKind } from './tuple/tuple';
 export { InvalidTupleError } from './tuple/invalid-tuple.error';
@@ -20,12 +22,10 @@ export { CheckUnavailableError } from './check/check-unavailable.error';
 export { InvalidConsistencyTokenError } from './consistency/consistency-token';
 export * from './http';
 export { getFlushCronJobName } from './flush/get-flush-cron-job-name.util';
-export { ScheduleModuleMissingError } from './flush/schedule-module-missing.error';
 export { FLUSH_JOB_NAME } from './queue/flush-job';
 export type { FlushJobData, FlushJobResult } from './queue/flush-job';
 export type { FlushQueueCounts } from './queue/flush-queue.interface';
 export { getFlushQueuePrefix } from './queue/get-flush-queue-prefix.util';
-export { QueueDependencyMissingError } from './queue/queue-dependency-missing.error';
 export { OpenFgaHealthIndicator, OpenFgaHealthModule, OPENFGA_HEALTH_OPTIONS, DEFAULT_HEALTH_OPTIONS } from './health';
 export type { OpenFgaHealthDetails, OpenFgaHealthIndicatorResult, OpenFgaHealthOptions } from './health';
 export type { OpenFgaChangeFeedOptions, RedisClusterConnection } from './options/openfga-options.interface';
@@ -49,8 +49,6 @@ export {
   OPENFGA_EVENT_EMITTER_OPTIONS,
   OPENFGA_NEST_EVENTS,
   DEFAULT_NEST_EVENTS,
-  EventEmitterModuleMissingError,
-  OptionalDependencyMissingError,
 } from './observability';
 export type {
   OpenFgaMetricKey,

@@ -1,7 +1,8 @@
 import type { Tuple } from '../tuple/tuple';
+import { OpenFgaError } from '../errors/openfga.error';
 
 /** No trustworthy answer could be had (Redis or OpenFGA down, timeout). Always treat as a denial. */
-export class CheckUnavailableError extends Error {
+export class CheckUnavailableError extends OpenFgaError {
   override readonly name = 'CheckUnavailableError';
 
   constructor(

@@ -1,6 +1,7 @@
 import { InvalidOptionsError } from '../options/invalid-options.error';
 import type { OpenFgaCredentials, OpenFgaModuleOptions } from '../options/openfga-options.interface';
 import { resolveOptions } from '../options/resolve-options';
+import { OpenFgaError } from '../errors/openfga.error';
 
 /** The environment variables the `nestjs-openfga` bin reads, for its help text and its errors. */
 export const OPENFGA_CLI_ENV = [
@@ -30,7 +31,7 @@ export const OPENFGA_CLI_ENV = [
 export type OpenFgaCliEnvName = (typeof OPENFGA_CLI_ENV)[number]['name'];
 
 /** A missing or malformed environment variable of the bin; the message names it. */
-export class OpenFgaCliConfigError extends Error {
+export class OpenFgaCliConfigError extends OpenFgaError {
   override readonly name = 'OpenFgaCliConfigError';
 
   constructor(

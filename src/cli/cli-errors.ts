@@ -1,7 +1,8 @@
 import { OpenFgaCliExitCode } from './exit-codes';
+import { OpenFgaError } from '../errors/openfga.error';
 
 /** A failure a command reports with a message and an exit code, without a stack trace. */
-export class OpenFgaCliError extends Error {
+export class OpenFgaCliError extends OpenFgaError {
   override readonly name: string = 'OpenFgaCliError';
 
   constructor(

@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
+import { OpenFgaError } from '../errors/openfga.error';
 
 /**
  * An opaque token naming the buffer position of a write:
  * `v1.<seq in base 36>.<store fingerprint>`. The fingerprint (prefix + store)
  * lets a token from another store or prefix be recognised as foreign.
  */
-export class InvalidConsistencyTokenError extends Error {
+export class InvalidConsistencyTokenError extends OpenFgaError {
   override readonly name = 'InvalidConsistencyTokenError';
   constructor(
     readonly token: unknown,

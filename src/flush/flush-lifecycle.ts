@@ -5,7 +5,7 @@ import type { OpenFgaCore } from '../core/openfga-core';
 import { OPENFGA_CORE } from '../openfga.constants';
 import { InvalidOptionsError } from '../options/invalid-options.error';
 import { getFlushCronJobName } from './get-flush-cron-job-name.util';
-import { ScheduleModuleMissingError } from './schedule-module-missing.error';
+import { MissingPeerDependencyError } from '../errors/missing-peer-dependency.error';
 
 /**
  * Nest lifecycle of the flush side that the service does not own: starts
@@ -44,7 +44,7 @@ export class FlushLifecycle implements OnApplicationBootstrap, BeforeApplication
     try {
       registry = this.moduleRef.get(SchedulerRegistry, { strict: false });
     } catch (err) {
-      throw new ScheduleModuleMissingError(err);
+      throw scheduleMissing(err);
     }
     const name = getFlushCronJobName(this.core.options.prefix, this.core.options.storeId);
     let job;
@@ -71,6 +71,15 @@ async function loadSchedule(): Promise<{ SchedulerRegistry: typeof SchedulerRegi
     const { CronJob } = (await import(require.resolve('cron', { paths: [require.resolve('@nestjs/schedule')] }))) as typeof import('cron');
     return { SchedulerRegistry, CronJob };
   } catch (err) {
-    throw new ScheduleModuleMissingError(err);
+    throw scheduleMissing(err);
   }
+}
+
+function scheduleMissing(cause: unknown): MissingPeerDependencyError {
+  return new MissingPeerDependencyError(
+    '@nestjs/schedule',
+    'OpenFgaModule option "cron"',
+    'add `ScheduleModule.forRoot()` to the imports of your application module (or remove the "cron" option)',
+    cause,
+  );
 }

@@ -1,3 +1,5 @@
+import { OpenFgaError } from '../errors/openfga.error';
+
 /**
  * Thrown when a decorator is declared with an unusable template or relation,
  * so a typo fails when the controller class is loaded instead of on every request.
@@ -5,7 +7,7 @@
  * @example
  * @Check('viewer', 'document:{param.id}') // InvalidTemplateError: unknown source "param" (use params, query, ...)
  */
-export class InvalidTemplateError extends Error {
+export class InvalidTemplateError extends OpenFgaError {
   override readonly name = 'InvalidTemplateError';
 
   constructor(

@@ -1,3 +1,5 @@
+import { OpenFgaError } from '../errors/openfga.error';
+
 /**
  * A template could not be filled from the request (or the handler's result):
  * a placeholder has no value, or a value that cannot stand in a tuple.
@@ -7,7 +9,7 @@
  * // @Check('viewer', 'folder:{query.folder}') and a request without ?folder=
  * // → TemplateResolutionError: {query.folder} has no value → 400 Bad Request
  */
-export class TemplateResolutionError extends Error {
+export class TemplateResolutionError extends OpenFgaError {
   override readonly name = 'TemplateResolutionError';
 
   constructor(

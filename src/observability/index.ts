@@ -2,7 +2,6 @@
 // prom-client, @opentelemetry/api and @nestjs/event-emitter are loaded only when their module starts.
 export { OpenFgaEvents } from './openfga-events';
 export type { OpenFgaEventMap, OpenFgaEventName } from './openfga-events';
-export { OptionalDependencyMissingError } from './optional-dependency-missing.error';
 export { OpenFgaMetricsModule } from './openfga-metrics.module';
 export { OpenFgaMetrics } from './openfga-metrics';
 export { OPENFGA_METRICS_OPTIONS } from './openfga-metrics.module-definition';
@@ -23,4 +22,3 @@ export { OpenFgaEventEmitterBridge } from './openfga-event-emitter.bridge';
 export { OPENFGA_EVENT_EMITTER_OPTIONS } from './openfga-event-emitter.module-definition';
 export { DEFAULT_NEST_EVENTS, OPENFGA_NEST_EVENTS } from './openfga-event-emitter-options.interface';
 export type { OpenFgaEventEmitterOptions, OpenFgaNestEvent } from './openfga-event-emitter-options.interface';
-export { EventEmitterModuleMissingError } from './event-emitter-module-missing.error';

@@ -1,4 +1,4 @@
-import { OptionalDependencyMissingError } from './optional-dependency-missing.error';
+import { MissingPeerDependencyError } from '../errors/missing-peer-dependency.error';
 
 /**
  * Loads an optional peer dependency when a feature that needs it starts, never
@@ -12,7 +12,7 @@ export function loadOptionalPeer<T>(dependency: string, feature: string): T {
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     if (e?.code === 'MODULE_NOT_FOUND' && String(e.message).includes(`'${dependency}'`)) {
-      throw new OptionalDependencyMissingError(dependency, feature, err);
+      throw new MissingPeerDependencyError(dependency, feature, undefined, err);
     }
     throw err;
   }

@@ -4,7 +4,7 @@ import type { EventEmitter2 } from '@nestjs/event-emitter';
 import { OPENFGA_OPTIONS } from '../openfga.constants';
 import { OpenFgaService } from '../openfga.service';
 import type { ResolvedOpenFgaOptions } from '../options/openfga-options.interface';
-import { EventEmitterModuleMissingError } from './event-emitter-module-missing.error';
+import { MissingPeerDependencyError } from '../errors/missing-peer-dependency.error';
 import { loadOptionalPeer } from './load-optional-peer';
 import { OPENFGA_EVENT_EMITTER_OPTIONS } from './openfga-event-emitter.module-definition';
 import { DEFAULT_NEST_EVENTS, OPENFGA_NEST_EVENTS, OpenFgaEventEmitterOptions } from './openfga-event-emitter-options.interface';
@@ -52,7 +52,12 @@ export class OpenFgaEventEmitterBridge implements OnModuleInit, OnApplicationShu
     try {
       emitter = this.moduleRef.get(pkg.EventEmitter2, { strict: false });
     } catch (err) {
-      throw new EventEmitterModuleMissingError(err);
+      throw new MissingPeerDependencyError(
+        '@nestjs/event-emitter',
+        'OpenFgaEventEmitterModule',
+        'add `EventEmitterModule.forRoot()` to the imports of your application module (or remove OpenFgaEventEmitterModule)',
+        err,
+      );
     }
     const storeId = this.fgaOptions.storeId;
     // The testing module's fake has no event hub: nothing to re-emit.

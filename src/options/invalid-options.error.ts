@@ -1,5 +1,7 @@
+import { OpenFgaError } from '../errors/openfga.error';
+
 /** Thrown at start-up when an option is missing or malformed; the message names the option and its expected form. */
-export class InvalidOptionsError extends Error {
+export class InvalidOptionsError extends OpenFgaError {
   override readonly name = 'InvalidOptionsError';
 
   constructor(

@@ -1,6 +1,6 @@
 import type { FlushQueue } from './flush-queue.interface';
 import type { FlushQueueDeps } from './flush-queue';
-import { QueueDependencyMissingError } from './queue-dependency-missing.error';
+import { MissingPeerDependencyError } from '../errors/missing-peer-dependency.error';
 
 /**
  * Creates queue mode, loading the BullMQ adapter only now: apps that never
@@ -13,7 +13,7 @@ export function loadFlushQueue(deps: FlushQueueDeps): FlushQueue {
     adapter = require('./flush-queue') as typeof import('./flush-queue');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND' && /'bullmq'/.test(String((err as Error).message))) {
-      throw new QueueDependencyMissingError(err);
+      throw new MissingPeerDependencyError('bullmq', 'OpenFgaModule option "queue.enabled"', undefined, err);
     }
     throw err;
   }

@@ -1,8 +1,10 @@
+import { OpenFgaError } from '../errors/openfga.error';
+
 /**
  * Thrown by `grant`/`revoke`/`check` when a tuple field is malformed. Nothing
  * has been written when it is thrown.
  */
-export class InvalidTupleError extends Error {
+export class InvalidTupleError extends OpenFgaError {
   override readonly name = 'InvalidTupleError';
 
   constructor(

@@ -9,7 +9,7 @@ import { InvalidOptionsError, OpenFgaModule, OpenFgaModuleOptions, OpenFgaServic
 import type { OpenFgaCore } from '../../src/core/openfga-core';
 import { OPENFGA_CORE } from '../../src/openfga.constants';
 import { getFlushCronJobName } from '../../src/flush/get-flush-cron-job-name.util';
-import { ScheduleModuleMissingError } from '../../src/flush/schedule-module-missing.error';
+import { MissingPeerDependencyError, OpenFgaError } from '../../src';
 import { freshStore, testOptions } from '../support/env';
 import { readAllTuples, tupleId } from '../support/fga-state';
 import { eventually } from '../support/flush-queue-state';
@@ -95,7 +95,9 @@ describe('cron flush trigger', () => {
       () => undefined,
       (err: unknown) => err,
     );
-    expect(failure).toBeInstanceOf(ScheduleModuleMissingError);
+    expect(failure).toBeInstanceOf(MissingPeerDependencyError);
+    expect(failure).toBeInstanceOf(OpenFgaError);
+    expect(failure).toMatchObject({ dependency: '@nestjs/schedule' });
     expect(String(failure)).toMatch(/ScheduleModule\.forRoot\(\)/);
     await closeAfterFailedInit(moduleRef);
   });

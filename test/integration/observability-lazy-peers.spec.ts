@@ -66,7 +66,7 @@ it('says which package to install when a module needs an optional peer that is n
       '      await app.init();',
       "      messages.push('started');",
       '    } catch (err) {',
-      "      messages.push(`${err.name}: ${err.message} [${err instanceof main.OptionalDependencyMissingError ? 'typed' : 'untyped'}]`);",
+      "      messages.push(`${err.name}: ${err.message} [${err instanceof main.MissingPeerDependencyError ? 'typed' : 'untyped'}]`);",
       '    }',
       '  }',
       '  process.stdout.write(JSON.stringify(messages));',
@@ -75,8 +75,8 @@ it('says which package to install when a module needs an optional peer that is n
   );
   expect(out.status).toBe(0);
   expect(JSON.parse(out.stdout)).toEqual([
-    'OptionalDependencyMissingError: OpenFgaMetricsModule needs the "prom-client" package: install it with `npm install prom-client` [typed]',
-    'OptionalDependencyMissingError: OpenFgaTracingModule needs the "@opentelemetry/api" package: install it with `npm install @opentelemetry/api` [typed]',
-    'OptionalDependencyMissingError: OpenFgaEventEmitterModule needs the "@nestjs/event-emitter" package: install it with `npm install @nestjs/event-emitter` [typed]',
+    'MissingPeerDependencyError: OpenFgaMetricsModule needs the "prom-client" package: install it with `npm install prom-client` [typed]',
+    'MissingPeerDependencyError: OpenFgaTracingModule needs the "@opentelemetry/api" package: install it with `npm install @opentelemetry/api` [typed]',
+    'MissingPeerDependencyError: OpenFgaEventEmitterModule needs the "@nestjs/event-emitter" package: install it with `npm install @nestjs/event-emitter` [typed]',
   ]);
 });

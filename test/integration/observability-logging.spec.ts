@@ -1,5 +1,5 @@
 /**
- * "the Nest Logger with structured context, never secrets". Runs
+ * Logging through "the Nest Logger with structured context, never secrets". Runs
  * the module on the real Redis and OpenFGA with credentials configured (an
  * OpenFGA API token, OAuth client credentials against a loopback token
  * endpoint that refuses them, a Redis URL with a password), drives it through
