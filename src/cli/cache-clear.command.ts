@@ -1,9 +1,4 @@
-import { Inject } from '@nestjs/common';
 import { Command, Option } from 'nest-commander';
-import { OPENFGA_OPTIONS } from '../openfga.constants';
-import { OpenFgaService } from '../openfga.service';
-import type { ResolvedOpenFgaOptions } from '../options/openfga-options.interface';
-import { OpenFgaCliConsole } from './cli-console';
 import { plural } from './cli-format';
 import { assertCanConfirm, confirmOrAbort } from './confirmation';
 import { OpenFgaCliExitCode } from './exit-codes';
@@ -28,13 +23,6 @@ export interface CacheClearCommandOptions {
   description: 'Discard pending operations (not in-flight ones); asks first, or needs --force without a terminal',
 })
 export class OpenFgaCacheClearCommand extends OpenFgaCliCommand<CacheClearCommandOptions> {
-  constructor(
-    private readonly openfga: OpenFgaService,
-    @Inject(OPENFGA_OPTIONS) private readonly options: ResolvedOpenFgaOptions,
-    console: OpenFgaCliConsole,
-  ) {
-    super(console);
-  }
 
   @Option({ flags: '-f, --force', description: 'discard without asking (required when stdin is not a terminal)' })
   parseForce(): boolean {

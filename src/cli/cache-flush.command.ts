@@ -1,7 +1,5 @@
 import { Command, Option } from 'nest-commander';
 import type { FlushResult } from '../flush/flush-result';
-import { OpenFgaService } from '../openfga.service';
-import { OpenFgaCliConsole } from './cli-console';
 import { OpenFgaCliUsageError } from './cli-errors';
 import { formatDuration, formatFlushCounts, plural } from './cli-format';
 import { OpenFgaCliExitCode } from './exit-codes';
@@ -29,12 +27,6 @@ export interface CacheFlushCommandOptions {
   description: 'Write pending operations to OpenFGA now; exits non-zero when any failed or was dead-lettered',
 })
 export class OpenFgaCacheFlushCommand extends OpenFgaCliCommand<CacheFlushCommandOptions> {
-  constructor(
-    private readonly openfga: OpenFgaService,
-    console: OpenFgaCliConsole,
-  ) {
-    super(console);
-  }
 
   @Option({
     flags: '-t, --timeout <seconds>',

@@ -1,10 +1,6 @@
-import { Inject } from '@nestjs/common';
 import { Command, Option } from 'nest-commander';
-import { OPENFGA_OPTIONS } from '../openfga.constants';
-import { OpenFgaService } from '../openfga.service';
 import type { OpenFgaStatus } from '../openfga.service';
 import type { ResolvedOpenFgaOptions } from '../options/openfga-options.interface';
-import { OpenFgaCliConsole } from './cli-console';
 import { formatDuration, formatFlushCounts, plural } from './cli-format';
 import { OpenFgaCliExitCode } from './exit-codes';
 import { OpenFgaCliCommand } from './openfga-cli-command';
@@ -27,13 +23,6 @@ export interface CacheStatusCommandOptions {
   description: 'Show the write-behind buffer: pending operations, oldest age, in flight, dead letters, last flush',
 })
 export class OpenFgaCacheStatusCommand extends OpenFgaCliCommand<CacheStatusCommandOptions> {
-  constructor(
-    private readonly openfga: OpenFgaService,
-    @Inject(OPENFGA_OPTIONS) private readonly options: ResolvedOpenFgaOptions,
-    console: OpenFgaCliConsole,
-  ) {
-    super(console);
-  }
 
   @Option({ flags: '--json', description: 'print the status object as JSON' })
   parseJson(): boolean {

@@ -1,6 +1,4 @@
 import { Option, SubCommand } from 'nest-commander';
-import { OpenFgaService } from '../openfga.service';
-import { OpenFgaCliConsole } from './cli-console';
 import { formatTable, formatTuple, plural } from './cli-format';
 import { OpenFgaCliExitCode } from './exit-codes';
 import { OpenFgaCliCommand } from './openfga-cli-command';
@@ -17,12 +15,6 @@ export interface DeadLetterListCommandOptions {
  */
 @SubCommand({ name: 'list', description: 'List dead letters: id, op, tuple, attempts, time and the reason OpenFGA gave' })
 export class OpenFgaDeadLetterListCommand extends OpenFgaCliCommand<DeadLetterListCommandOptions> {
-  constructor(
-    private readonly openfga: OpenFgaService,
-    console: OpenFgaCliConsole,
-  ) {
-    super(console);
-  }
 
   @Option({ flags: '--json', description: 'print the dead letters as a JSON array' })
   parseJson(): boolean {

@@ -1,6 +1,4 @@
 import { Option, SubCommand } from 'nest-commander';
-import { OpenFgaService } from '../openfga.service';
-import { OpenFgaCliConsole } from './cli-console';
 import { plural } from './cli-format';
 import { assertCanConfirm, confirmOrAbort } from './confirmation';
 import { missingIds } from './dead-letter-ids';
@@ -25,12 +23,6 @@ export interface DeadLetterPurgeCommandOptions {
   description: 'Delete dead letters (all, or the given ids); asks first, or needs --force without a terminal',
 })
 export class OpenFgaDeadLetterPurgeCommand extends OpenFgaCliCommand<DeadLetterPurgeCommandOptions> {
-  constructor(
-    private readonly openfga: OpenFgaService,
-    console: OpenFgaCliConsole,
-  ) {
-    super(console);
-  }
 
   @Option({ flags: '-f, --force', description: 'delete without asking (required when stdin is not a terminal)' })
   parseForce(): boolean {

@@ -1,6 +1,4 @@
 import { SubCommand } from 'nest-commander';
-import { OpenFgaService } from '../openfga.service';
-import { OpenFgaCliConsole } from './cli-console';
 import { missingIds } from './dead-letter-ids';
 import { plural } from './cli-format';
 import { OpenFgaCliExitCode } from './exit-codes';
@@ -20,12 +18,6 @@ import { OpenFgaCliCommand } from './openfga-cli-command';
   description: 'Return dead letters (all, or the given ids) to the buffer for the next flush',
 })
 export class OpenFgaDeadLetterRetryCommand extends OpenFgaCliCommand {
-  constructor(
-    private readonly openfga: OpenFgaService,
-    console: OpenFgaCliConsole,
-  ) {
-    super(console);
-  }
 
   protected async execute(params: string[]): Promise<OpenFgaCliExitCode> {
     const ids = [...new Set(params)];

@@ -1,5 +1,4 @@
 import { Command } from 'nest-commander';
-import { OpenFgaCliConsole } from './cli-console';
 import { OpenFgaDeadLetterListCommand } from './dead-letter-list.command';
 import { OpenFgaDeadLetterPurgeCommand } from './dead-letter-purge.command';
 import { OpenFgaDeadLetterRetryCommand } from './dead-letter-retry.command';
@@ -22,9 +21,6 @@ import { OpenFgaCliCommand } from './openfga-cli-command';
   subCommands: [OpenFgaDeadLetterListCommand, OpenFgaDeadLetterRetryCommand, OpenFgaDeadLetterPurgeCommand],
 })
 export class OpenFgaDeadLetterCommand extends OpenFgaCliCommand {
-  constructor(console: OpenFgaCliConsole) {
-    super(console);
-  }
 
   protected async execute(params: string[]): Promise<OpenFgaCliExitCode> {
     if (params.length > 0) this.console.err(`error: unknown action "${params[0]}": expected list, retry or purge.\n`);

@@ -1,6 +1,10 @@
+import { Inject } from '@nestjs/common';
 import { CommandRunner } from 'nest-commander';
+import { OPENFGA_OPTIONS } from '../openfga.constants';
+import { OpenFgaService } from '../openfga.service';
+import type { ResolvedOpenFgaOptions } from '../options/openfga-options.interface';
 import { OpenFgaCliError } from './cli-errors';
-import type { OpenFgaCliConsole } from './cli-console';
+import { OpenFgaCliConsole } from './cli-console';
 import { OpenFgaCliExitCode } from './exit-codes';
 
 /**
@@ -8,9 +12,15 @@ import { OpenFgaCliExitCode } from './exit-codes';
  * as `process.exitCode`; an error is printed as one line on stderr (no stack)
  * and exits with {@link OpenFgaCliExitCode.Failed} (or the error's own code).
  * Errors never escape to nest-commander, whose default handler would exit 0.
+ * Every command gets the service, the module options and the console from
+ * here (Nest resolves a subclass without a constructor through this one).
  */
 export abstract class OpenFgaCliCommand<TOptions extends object = Record<string, never>> extends CommandRunner {
-  protected constructor(protected readonly console: OpenFgaCliConsole) {
+  constructor(
+    protected readonly openfga: OpenFgaService,
+    @Inject(OPENFGA_OPTIONS) protected readonly options: ResolvedOpenFgaOptions,
+    protected readonly console: OpenFgaCliConsole,
+  ) {
     super();
   }
 
