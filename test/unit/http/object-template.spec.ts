@@ -1,9 +1,9 @@
-import type { OpenFgaRequest } from '../options/openfga-options.interface';
-import { CHECK_TEMPLATE_SOURCES } from './check.decorator';
-import { InvalidTemplateError } from './invalid-template.error';
-import { prepareTemplate } from './object-template';
-import { TemplateResolutionError } from './template-resolution.error';
-import { RECORD_TEMPLATE_SOURCES } from './tuple-record.decorator';
+import type { OpenFgaRequest } from '../../../src/options/openfga-options.interface';
+import { CHECK_TEMPLATE_SOURCES } from '../../../src/http/check.decorator';
+import { InvalidTemplateError } from '../../../src/http/invalid-template.error';
+import { prepareTemplate } from '../../../src/http/object-template';
+import { TemplateResolutionError } from '../../../src/http/template-resolution.error';
+import { RECORD_TEMPLATE_SOURCES } from '../../../src/http/tuple-record.decorator';
 
 const object = (t: string) => prepareTemplate(t, 'object', CHECK_TEMPLATE_SOURCES);
 const fill = (t: string, request: OpenFgaRequest, result?: unknown) =>
