@@ -1,13 +1,19 @@
 import type { BufferedOperation, DeadLetter, DeadLetterRetry } from '../buffer/buffered-operation';
 import { CheckUnavailableError } from '../check/check-unavailable.error';
-import { ConsistencyTokens, InvalidConsistencyTokenError } from '../consistency/consistency-token';
+import { ConsistencyTokens } from '../consistency/consistency-token';
 import type { FlushOptions, FlushResult } from '../flush/flush-result';
 import type { CheckOptions, ConsistencyToken, OpenFgaStatus } from '../openfga.service';
 import { OpenFgaEvents } from '../observability/openfga-events';
 import { tupleKey } from '../redis/redis-keys';
 import type { Tuple, TupleOperation, TupleOperationKind } from '../tuple/tuple';
 import { validateOperations, validateTuple } from '../tuple/validate-tuple';
-import { OpenFgaAssertionError } from './openfga-assertion.error';
+import { FakeBuffer } from './fake/fake-buffer';
+import { FakeCache } from './fake/fake-cache';
+import { FakeFlusher } from './fake/fake-flusher';
+import { FakeModel } from './fake/fake-model';
+import { FakeReadPath } from './fake/fake-read-path';
+import { describeChecks, describeOperations, describePending, describeWritten, fail, show } from './fake/fake-report';
+import { FakeTuples } from './fake/fake-tuples';
 import type { CheckResolver, OpenFgaFakeOptions } from './openfga-fake-options.interface';
 import type { OpenFgaServiceContract } from './openfga-service-contract';
 
@@ -44,12 +50,12 @@ export interface RecordedCheck extends Tuple {
 
 /**
  * An in-memory stand-in for `OpenFgaService`: same methods, same tuple
- * validation (so a test cannot pass with input the real service rejects),
- * no Redis and no OpenFGA. Operations stay pending until `flush()` moves them
- * to the fake's written state; `check` answers from pending operations, then
- * `allow`/`deny` seeds, then written tuples, then the `allow` option.
- * It knows no authorization model: derived access (editor ⇒ viewer, groups,
- * `user:*`) is whatever you seed.
+ * validation, same buffer positions, coalescing, read path, flush results,
+ * dead-letter rules and events (held to the real service by the contract
+ * suite in test/contract), no Redis and no OpenFGA. Operations stay pending
+ * until `flush()` (or a check that flushes, as the real one does) moves them
+ * to the fake's written tuples. With the `model` option, checks evaluate your
+ * authorization model; without it, derived access is whatever you seed.
  *
  * @example
  * const fake = new OpenFgaFake();
@@ -59,30 +65,28 @@ export interface RecordedCheck extends Tuple {
  */
 export class OpenFgaFake implements OpenFgaServiceContract {
   /**
-   * The same event hub as the real service's: `enqueued`, `checked` (source
-   * `openfga`, or `error` while unavailable), `flushed`, `deadLettered` and
-   * `cleared` are emitted, so code that listens works under the fake.
+   * The same event hub as the real service's: `enqueued`, `checked`,
+   * `settled`, `flushed`, `deadLettered` and `cleared` are emitted, so code
+   * that listens works under the fake.
    */
   readonly events = new OpenFgaEvents();
-  private readonly tokens = new ConsistencyTokens('openfga-fake', FAKE_STORE_ID);
   private readonly fallback: CheckResolver;
   private readonly seededAllow: readonly Tuple[];
-  private seq = 0;
-  private deadSeq = 0;
-  private readonly pending = new Map<string, BufferedOperation>();
-  private readonly written = new Map<string, Tuple>();
-  /** Per tuple, the position of the newest op `flush()` settled (written or dead-lettered): a retried dead letter older than it is superseded. */
-  private readonly settledSeq = new Map<string, number>();
+  private readonly model: FakeModel | undefined;
+  private readonly buffer = new FakeBuffer();
+  private readonly tuples = new FakeTuples();
+  private readonly cache = new FakeCache();
+  private readonly flusher: FakeFlusher;
+  private readonly reads: FakeReadPath;
+  private readonly tokens: ConsistencyTokens;
   private readonly answers = new Map<string, boolean>();
   private readonly rejections = new Map<string, string>();
-  private readonly dead = new Map<string, DeadLetter>();
   private readonly recordedOperations: RecordedOperation[] = [];
   private readonly recordedChecks: RecordedCheck[] = [];
-  private lastFlush: (FlushResult & { at: string }) | null = null;
   private unavailableReason: string | undefined;
 
   constructor(options: OpenFgaFakeOptions = {}) {
-    const { allow = false } = options;
+    const { allow = false, model } = options;
     if (typeof allow === 'function') {
       this.fallback = allow;
       this.seededAllow = [];
@@ -94,6 +98,28 @@ export class OpenFgaFake implements OpenFgaServiceContract {
       if (!Array.isArray(allow)) throw new TypeError('OpenFgaFake option "allow" must be a boolean, a list of tuples or a function');
       this.seededAllow = allow.map((t: unknown, i) => validateTuple(t, `allow[${i}].`));
     }
+    this.model = model === undefined ? undefined : new FakeModel(model);
+    this.flusher = new FakeFlusher(this.buffer, this.tuples, this.cache, this.events, {
+      reject: (op) => this.writeRejection(op),
+      // A flushed operation replaces what was seeded for its tuple.
+      settled: (op) => this.answers.delete(op.key),
+    });
+    const tokens = new ConsistencyTokens('openfga-fake', FAKE_STORE_ID);
+    this.reads = new FakeReadPath(
+      this.buffer,
+      this.tuples,
+      this.flusher,
+      this.cache,
+      this.events,
+      tokens,
+      {
+        seeded: (t) => this.answers.get(tupleKey(t)),
+        fallback: (t) => this.fallback(t) === true,
+        rejects: (t) => this.writeRejection({ kind: 'grant', ...t }),
+      },
+      this.model,
+    );
+    this.tokens = tokens;
     this.reset();
   }
 
@@ -120,100 +146,74 @@ export class OpenFgaFake implements OpenFgaServiceContract {
   }
 
   /**
-   * Answers from a pending operation on the exact tuple, then `allow`/`deny`
-   * seeds, then written tuples, then the `allow` option. `at-least-as-fresh`
-   * and `strong` flush first, as the real service does. Throws
-   * `CheckUnavailableError` while `simulateUnavailable()` is on.
+   * Answers as the real read path does (see `FakeReadPath`): seeds, the
+   * model or the fake's rules, pending grants included; fresh levels and a
+   * pending revoke flush first. Throws `CheckUnavailableError` while
+   * `simulateUnavailable()` is on.
    */
   async check(user: string, relation: string, object: string, options: CheckOptions = {}): Promise<boolean> {
     const t = validateTuple({ user, relation, object });
-    const freshAt = this.freshnessTarget(options);
     const entry: RecordedCheck = { ...t, options: { ...options }, allowed: undefined };
-    const consistency = options.consistency ?? 'minimize-latency';
     if (this.unavailableReason !== undefined) {
       this.recordedChecks.push(entry);
-      this.events.emit('checked', { source: 'error', allowed: false, durationMs: 0, consistency });
+      this.events.emit('checked', {
+        source: 'error',
+        allowed: false,
+        durationMs: 0,
+        consistency: options.consistency ?? 'minimize-latency',
+      });
       throw new CheckUnavailableError(t, this.unavailableReason);
     }
-    const key = tupleKey(t);
-    if (freshAt !== undefined && !this.pending.has(key) && [...this.pending.values()].some((op) => op.seq <= freshAt)) {
-      await this.flush();
+    try {
+      entry.allowed = await this.reads.check(t, options);
+    } catch (err) {
+      // A bad token is the caller's mistake, not a check that happened.
+      if (err instanceof CheckUnavailableError) this.recordedChecks.push(entry);
+      throw err;
     }
-    entry.allowed = this.answer(t);
     this.recordedChecks.push(entry);
-    this.events.emit('checked', { source: 'openfga', allowed: entry.allowed, durationMs: 0, consistency });
     return entry.allowed;
   }
 
   /** Pending counts, dead letters and the last flush, shaped like the real `status()` (nothing is ever in flight). */
   async status(): Promise<OpenFgaStatus> {
-    let writes = 0;
-    let oldest: number | undefined;
-    for (const op of this.pending.values()) {
-      if (op.kind === 'grant') writes++;
-      oldest = oldest === undefined ? op.enqueuedAt : Math.min(oldest, op.enqueuedAt);
-    }
+    const pending = this.buffer.list();
+    const writes = pending.filter((op) => op.kind === 'grant').length;
+    const oldest = pending.length === 0 ? undefined : Math.min(...pending.map((op) => op.enqueuedAt));
     return {
-      pending: { writes, deletes: this.pending.size - writes, total: this.pending.size },
+      pending: { writes, deletes: pending.length - writes, total: pending.length },
       inFlight: 0,
-      deadLettered: this.dead.size,
+      deadLettered: this.flusher.deadCount,
       oldestAgeMs: oldest === undefined ? null : Math.max(0, Date.now() - oldest),
-      lastFlush: this.lastFlush === null ? null : { ...this.lastFlush },
+      lastFlush: this.flusher.lastFlush,
     };
   }
 
   /** Pending operations, oldest first (the latest per tuple: operations on one tuple coalesce, as in the buffer). */
-  async getPendingOperations(limit?: number): Promise<BufferedOperation[]> {
-    const ops = this.pendingList().map((op) => ({ ...op }));
-    return limit === undefined ? ops : ops.slice(0, Math.max(0, limit));
+  async getPendingOperations(limit = 1000): Promise<BufferedOperation[]> {
+    return this.buffer
+      .list()
+      .slice(0, Math.max(0, limit))
+      .map((op) => ({ ...op }));
   }
 
-  /** Moves every pending operation into the written state (or the dead letters, for tuples given to `rejectOnFlush`). */
-  async flush(options: FlushOptions = {}): Promise<FlushResult> {
-    const started = Date.now();
-    const result: FlushResult = { writes: 0, deletes: 0, failed: 0, deadLettered: 0, durationMs: 0 };
-    const ops = this.pendingList();
-    this.pending.clear();
-    const dead: { operation: BufferedOperation; reason: string }[] = [];
-    for (const op of ops) {
-      this.settledSeq.set(op.key, op.seq);
-      const reason = this.rejections.get(op.key);
-      if (reason !== undefined) {
-        const { attempts, ...operation } = op;
-        const id = `fake-dead-${++this.deadSeq}`;
-        this.dead.set(id, { id, operation, attempts: attempts + 1, reason, deadAt: Date.now() });
-        dead.push({ operation: { ...op, attempts: attempts + 1 }, reason });
-        result.deadLettered++;
-        continue;
-      }
-      this.answers.delete(op.key);
-      if (op.kind === 'grant') {
-        this.written.set(op.key, { user: op.user, relation: op.relation, object: op.object });
-        result.writes++;
-      } else {
-        this.written.delete(op.key);
-        result.deletes++;
-      }
-    }
-    result.durationMs = Date.now() - started;
-    if (ops.length > 0) options.onProgress?.({ ...result });
-    this.lastFlush = { ...result, at: new Date().toISOString() };
-    if (dead.length > 0) this.events.emit('deadLettered', { operations: dead });
-    if (ops.length > 0) this.events.emit('flushed', { ...result, mode: 'inline' });
-    return result;
+  /** Moves every pending operation to the written tuples, or the dead letters (`rejectOnFlush`, or what the `model` rejects). */
+  flush(options: FlushOptions = {}): Promise<FlushResult> {
+    return this.flusher.flush(options);
   }
 
   /** Discards pending operations; returns how many. */
   async clear(): Promise<number> {
-    const discarded = this.pending.size;
-    this.pending.clear();
+    const discarded = this.buffer.clear();
+    // Discarded grants may have counted in cached "allowed" answers.
+    if (discarded > 0) this.cache.dropAllowed();
     this.events.emit('cleared', { count: discarded });
     return discarded;
   }
 
-  /** Operations `flush()` dead-lettered (see `rejectOnFlush`). */
+  /** Operations `flush()` dead-lettered, oldest operation first. */
   async getDeadLetters(): Promise<DeadLetter[]> {
-    return [...this.dead.values()].map((d) => ({ ...d, operation: { ...d.operation } }));
+    return this.flusher.deadLetters();
   }
 
   /**
@@ -222,29 +222,12 @@ export class OpenFgaFake implements OpenFgaServiceContract {
    * a flush since) supersedes it; superseded ones are dropped and named.
    */
   async retryDeadLetters(ids?: readonly string[]): Promise<DeadLetterRetry> {
-    let requeued = 0;
-    const superseded: DeadLetter[] = [];
-    const letters = this.selectDead(ids).sort((a, b) => b.operation.seq - a.operation.seq);
-    for (const letter of letters) {
-      const { key, seq } = letter.operation;
-      this.dead.delete(letter.id);
-      if (this.pending.has(key) || (this.settledSeq.get(key) ?? 0) > seq) {
-        superseded.push(letter);
-      } else {
-        // A new position, as the real buffer appends it anew.
-        this.pending.set(key, { ...letter.operation, seq: ++this.seq, enqueuedAt: Date.now(), attempts: 0 });
-        requeued++;
-      }
-    }
-    superseded.sort((a, b) => a.operation.seq - b.operation.seq);
-    return { requeued, superseded: superseded.length, supersededIds: superseded.map((l) => l.id) };
+    return this.flusher.retry(ids);
   }
 
   /** Deletes dead letters (all, or by id); returns how many. */
   async purgeDeadLetters(ids?: readonly string[]): Promise<number> {
-    const selected = this.selectDead(ids);
-    for (const letter of selected) this.dead.delete(letter.id);
-    return selected.length;
+    return this.flusher.purge(ids);
   }
 
   // ---- seeding -------------------------------------------------------------
@@ -257,6 +240,7 @@ export class OpenFgaFake implements OpenFgaServiceContract {
    */
   allow(user: string, relation: string, object: string): this {
     this.answers.set(tupleKey(validateTuple({ user, relation, object })), true);
+    this.cache.reset(); // a seed is a change made outside the module: no cached answer survives it
     return this;
   }
 
@@ -268,6 +252,7 @@ export class OpenFgaFake implements OpenFgaServiceContract {
    */
   deny(user: string, relation: string, object: string): this {
     this.answers.set(tupleKey(validateTuple({ user, relation, object })), false);
+    this.cache.reset(); // a seed is a change made outside the module: no cached answer survives it
     return this;
   }
 
@@ -305,17 +290,14 @@ export class OpenFgaFake implements OpenFgaServiceContract {
    * afterEach(() => fake.reset());
    */
   reset(): this {
-    this.seq = 0;
-    this.deadSeq = 0;
-    this.pending.clear();
-    this.written.clear();
-    this.settledSeq.clear();
+    this.buffer.reset();
+    this.tuples.clear();
+    this.flusher.reset();
+    this.cache.reset();
     this.answers.clear();
     this.rejections.clear();
-    this.dead.clear();
     this.recordedOperations.length = 0;
     this.recordedChecks.length = 0;
-    this.lastFlush = null;
     this.unavailableReason = undefined;
     for (const t of this.seededAllow) this.answers.set(tupleKey(t), true);
     return this;
@@ -351,7 +333,7 @@ export class OpenFgaFake implements OpenFgaServiceContract {
    * expect(fake.writtenTuples).toContainEqual({ user: 'user:anne', relation: 'viewer', object: 'document:1' });
    */
   get writtenTuples(): readonly Tuple[] {
-    return [...this.written.values()].map((t) => ({ ...t }));
+    return this.tuples.all();
   }
 
   // ---- assertions ----------------------------------------------------------
@@ -404,7 +386,7 @@ export class OpenFgaFake implements OpenFgaServiceContract {
    */
   assertNothingRecorded(): void {
     if (this.recordedOperations.length > 0) {
-      this.fail('Expected no grant or revoke to be recorded, but some were.', this.describeOperations());
+      fail('Expected no grant or revoke to be recorded, but some were.', describeOperations(this.recordedOperations));
     }
   }
 
@@ -416,11 +398,11 @@ export class OpenFgaFake implements OpenFgaServiceContract {
    * fake.assertPending('user:anne', 'viewer', 'document:1', 'grant');
    */
   assertPending(user: string, relation: string, object: string, kind?: TupleOperationKind): void {
-    const op = this.pending.get(tupleKey({ user, relation, object }));
+    const op = this.buffer.get(tupleKey({ user, relation, object }));
     if (op && (kind === undefined || op.kind === kind)) return;
-    this.fail(
+    fail(
       `Expected ${kind ? `a pending ${kind}` : 'a pending operation'} on ${show({ user, relation, object })}.`,
-      this.describePending(),
+      describePending(this.buffer.list()),
     );
   }
 
@@ -431,8 +413,8 @@ export class OpenFgaFake implements OpenFgaServiceContract {
    * fake.assertNotPending('user:anne', 'viewer', 'document:1');
    */
   assertNotPending(user: string, relation: string, object: string): void {
-    if (!this.pending.has(tupleKey({ user, relation, object }))) return;
-    this.fail(`Expected no pending operation on ${show({ user, relation, object })}.`, this.describePending());
+    if (!this.buffer.get(tupleKey({ user, relation, object }))) return;
+    fail(`Expected no pending operation on ${show({ user, relation, object })}.`, describePending(this.buffer.list()));
   }
 
   /**
@@ -443,7 +425,7 @@ export class OpenFgaFake implements OpenFgaServiceContract {
    * fake.assertNothingPending();
    */
   assertNothingPending(): void {
-    if (this.pending.size > 0) this.fail('Expected nothing pending.', this.describePending());
+    if (this.buffer.size > 0) fail('Expected nothing pending.', describePending(this.buffer.list()));
   }
 
   /**
@@ -454,8 +436,8 @@ export class OpenFgaFake implements OpenFgaServiceContract {
    * fake.assertWritten('user:anne', 'viewer', 'document:1');
    */
   assertWritten(user: string, relation: string, object: string): void {
-    if (this.written.has(tupleKey({ user, relation, object }))) return;
-    this.fail(`Expected ${show({ user, relation, object })} to be written.`, this.describeWritten());
+    if (this.tuples.has({ user, relation, object })) return;
+    fail(`Expected ${show({ user, relation, object })} to be written.`, describeWritten(this.tuples.all()));
   }
 
   /**
@@ -465,8 +447,8 @@ export class OpenFgaFake implements OpenFgaServiceContract {
    * fake.assertNotWritten('user:anne', 'viewer', 'document:1');
    */
   assertNotWritten(user: string, relation: string, object: string): void {
-    if (!this.written.has(tupleKey({ user, relation, object }))) return;
-    this.fail(`Expected ${show({ user, relation, object })} not to be written.`, this.describeWritten());
+    if (!this.tuples.has({ user, relation, object })) return;
+    fail(`Expected ${show({ user, relation, object })} not to be written.`, describeWritten(this.tuples.all()));
   }
 
   /**
@@ -481,7 +463,7 @@ export class OpenFgaFake implements OpenFgaServiceContract {
     const hit = this.recordedChecks.some((c) => tupleKey(c) === key && (expected.allowed === undefined || c.allowed === expected.allowed));
     if (hit) return;
     const answer = expected.allowed === undefined ? '' : ` answered ${expected.allowed ? 'allowed' : 'denied'}`;
-    this.fail(`Expected a check of ${show({ user, relation, object })}${answer}.`, this.describeChecks());
+    fail(`Expected a check of ${show({ user, relation, object })}${answer}.`, describeChecks(this.recordedChecks));
   }
 
   /**
@@ -493,121 +475,39 @@ export class OpenFgaFake implements OpenFgaServiceContract {
   assertNotChecked(user: string, relation: string, object: string): void {
     const key = tupleKey({ user, relation, object });
     if (!this.recordedChecks.some((c) => tupleKey(c) === key)) return;
-    this.fail(`Expected no check of ${show({ user, relation, object })}.`, this.describeChecks());
+    fail(`Expected no check of ${show({ user, relation, object })}.`, describeChecks(this.recordedChecks));
   }
 
   // ---- internals -----------------------------------------------------------
 
   private record(kind: TupleOperationKind, ops: TupleOperation[]): ConsistencyToken {
     if (ops.length === 0) throw new RangeError(`${kind}Many needs at least one tuple`);
-    const now = Date.now();
-    let token = '';
-    for (const op of ops) {
-      const seq = ++this.seq;
-      const key = tupleKey(op);
-      token = this.tokens.encode(seq);
-      // Last operation wins per tuple, as in the buffer: re-inserted so the map stays in seq order.
-      this.pending.delete(key);
-      this.pending.set(key, {
-        kind: op.kind,
-        user: op.user,
-        relation: op.relation,
-        object: op.object,
-        key,
-        seq,
-        enqueuedAt: now,
-        attempts: 0,
-      });
-    }
+    const seq = this.buffer.enqueue(ops);
+    this.cache.written(ops);
+    const token = this.tokens.encode(seq);
     for (const op of ops) {
       this.recordedOperations.push({ kind: op.kind, user: op.user, relation: op.relation, object: op.object, token });
     }
-    this.events.emit('enqueued', { operations: ops, seq: this.seq, durationMs: 0 });
+    this.events.emit('enqueued', { operations: ops, seq, durationMs: 0 });
     return token;
   }
 
-  /** Mirrors the real service: bad consistency options throw before anything else happens. */
-  private freshnessTarget({ consistency = 'minimize-latency', token }: CheckOptions): number | undefined {
-    switch (consistency) {
-      case 'minimize-latency':
-        return undefined;
-      case 'at-least-as-fresh':
-        return this.tokens.decode(token);
-      case 'strong':
-        return this.seq;
-      default:
-        throw new InvalidConsistencyTokenError(consistency, 'consistency must be "minimize-latency", "at-least-as-fresh" or "strong"');
-    }
-  }
-
-  private answer(t: Tuple): boolean {
-    const key = tupleKey(t);
-    const op = this.pending.get(key);
-    if (op) return op.kind === 'grant';
-    const seeded = this.answers.get(key);
+  /** Why a flush dead-letters this operation: `rejectOnFlush`, else (grants only: OpenFGA deletes any tuple) the model. */
+  private writeRejection(op: TupleOperation): string | undefined {
+    const seeded = this.rejections.get(tupleKey(op));
     if (seeded !== undefined) return seeded;
-    if (this.written.has(key)) return true;
-    return this.fallback({ ...t }) === true;
-  }
-
-  private pendingList(): BufferedOperation[] {
-    return [...this.pending.values()].sort((a, b) => a.seq - b.seq);
-  }
-
-  private selectDead(ids?: readonly string[]): DeadLetter[] {
-    const all = [...this.dead.values()];
-    if (ids === undefined) return all;
-    const wanted = new Set(ids);
-    return all.filter((d) => wanted.has(d.id));
+    return op.kind === 'grant' ? this.model?.rejectWrite(op) : undefined;
   }
 
   private assertOperation(kind: TupleOperationKind, t: Tuple, expected: boolean): void {
     const key = tupleKey(t);
     const found = this.recordedOperations.some((o) => o.kind === kind && tupleKey(o) === key);
     if (found === expected) return;
-    this.fail(
+    fail(
       expected
         ? `Expected a ${kind} of ${show(t)} to be recorded, but none was.`
         : `Expected no ${kind} of ${show(t)}, but one was recorded.`,
-      this.describeOperations(),
+      describeOperations(this.recordedOperations),
     );
   }
-
-  private fail(expectation: string, recorded: string): never {
-    throw new OpenFgaAssertionError(`${expectation}\n${recorded}`);
-  }
-
-  private describeOperations(): string {
-    return list(
-      'Recorded operations',
-      this.recordedOperations.map((o) => `${o.kind.padEnd(6)} ${show(o)}`),
-    );
-  }
-
-  private describePending(): string {
-    return list(
-      'Pending operations',
-      this.pendingList().map((o) => `${o.kind.padEnd(6)} ${show(o)}`),
-    );
-  }
-
-  private describeWritten(): string {
-    return list('Written tuples', [...this.written.values()].map(show));
-  }
-
-  private describeChecks(): string {
-    return list(
-      'Recorded checks',
-      this.recordedChecks.map((c) => `${show(c)} -> ${c.allowed === undefined ? 'unavailable' : c.allowed ? 'allowed' : 'denied'}`),
-    );
-  }
-}
-
-function show(t: Tuple): string {
-  return `${t.user} ${t.relation} ${t.object}`;
-}
-
-function list(title: string, lines: string[]): string {
-  if (lines.length === 0) return `${title}: (none)`;
-  return `${title} (${lines.length}):\n${lines.map((l) => `  - ${l}`).join('\n')}`;
 }
