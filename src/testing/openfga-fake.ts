@@ -12,7 +12,7 @@ import { FakeCache } from './fake/fake-cache';
 import { FakeFlusher } from './fake/fake-flusher';
 import { FakeModel } from './fake/fake-model';
 import { FakeReadPath } from './fake/fake-read-path';
-import { describeChecks, describeOperations, describePending, describeWritten, fail, show } from './fake/fake-report';
+import { FakeAssertions, RecordedCheck, RecordedOperation } from './fake/fake-assertions';
 import { FakeTuples } from './fake/fake-tuples';
 import type { CheckResolver, OpenFgaFakeOptions } from './openfga-fake-options.interface';
 import type { OpenFgaServiceContract } from './openfga-service-contract';
@@ -25,28 +25,7 @@ import type { OpenFgaServiceContract } from './openfga-service-contract';
  */
 export const FAKE_STORE_ID = '01FAKE0PENFGA000000000000Z';
 
-/**
- * One `grant`/`revoke` the fake accepted (batch calls record one per tuple).
- *
- * @example
- * expect(fake.operations).toEqual([expect.objectContaining({ kind: 'grant', user: 'user:anne' })]);
- */
-export interface RecordedOperation extends TupleOperation {
-  /** The consistency token the call returned. */
-  token: ConsistencyToken;
-}
-
-/**
- * One `check` the fake answered (or failed, while `simulateUnavailable` is on).
- *
- * @example
- * expect(fake.checks[0]).toMatchObject({ relation: 'viewer', allowed: true });
- */
-export interface RecordedCheck extends Tuple {
-  options: CheckOptions;
-  /** The answer, or undefined when the check threw `CheckUnavailableError`. */
-  allowed: boolean | undefined;
-}
+export type { RecordedCheck, RecordedOperation } from './fake/fake-assertions';
 
 /**
  * An in-memory stand-in for `OpenFgaService`: same methods, same tuple
@@ -63,7 +42,7 @@ export interface RecordedCheck extends Tuple {
  * fake.assertGranted('user:anne', 'viewer', 'document:doc-1');
  * fake.assertPending('user:anne', 'viewer', 'document:doc-1');
  */
-export class OpenFgaFake implements OpenFgaServiceContract {
+export class OpenFgaFake extends FakeAssertions implements OpenFgaServiceContract {
   /**
    * The same event hub as the real service's: `enqueued`, `checked`,
    * `settled`, `flushed`, `deadLettered` and `cleared` are emitted, so code
@@ -86,6 +65,7 @@ export class OpenFgaFake implements OpenFgaServiceContract {
   private unavailableReason: string | undefined;
 
   constructor(options: OpenFgaFakeOptions = {}) {
+    super();
     const { allow = false, model } = options;
     if (typeof allow === 'function') {
       this.fallback = allow;
@@ -336,148 +316,6 @@ export class OpenFgaFake implements OpenFgaServiceContract {
     return this.tuples.all();
   }
 
-  // ---- assertions ----------------------------------------------------------
-
-  /**
-   * Passes when a grant of this tuple was recorded (pending or flushed, even if revoked later).
-   *
-   * @example
-   * fake.assertGranted('user:anne', 'viewer', 'document:1');
-   */
-  assertGranted(user: string, relation: string, object: string): void {
-    this.assertOperation('grant', { user, relation, object }, true);
-  }
-
-  /**
-   * Passes when no grant of this tuple was recorded.
-   *
-   * @example
-   * fake.assertNotGranted('user:bob', 'viewer', 'document:1');
-   */
-  assertNotGranted(user: string, relation: string, object: string): void {
-    this.assertOperation('grant', { user, relation, object }, false);
-  }
-
-  /**
-   * Passes when a revoke of this tuple was recorded (pending or flushed).
-   *
-   * @example
-   * fake.assertRevoked('user:anne', 'viewer', 'document:1');
-   */
-  assertRevoked(user: string, relation: string, object: string): void {
-    this.assertOperation('revoke', { user, relation, object }, true);
-  }
-
-  /**
-   * Passes when no revoke of this tuple was recorded.
-   *
-   * @example
-   * fake.assertNotRevoked('user:anne', 'viewer', 'document:1');
-   */
-  assertNotRevoked(user: string, relation: string, object: string): void {
-    this.assertOperation('revoke', { user, relation, object }, false);
-  }
-
-  /**
-   * Passes when no grant or revoke was recorded at all.
-   *
-   * @example
-   * fake.assertNothingRecorded();
-   */
-  assertNothingRecorded(): void {
-    if (this.recordedOperations.length > 0) {
-      fail('Expected no grant or revoke to be recorded, but some were.', describeOperations(this.recordedOperations));
-    }
-  }
-
-  /**
-   * Passes when an operation on this tuple is pending (not flushed yet); with
-   * `kind`, only when the pending operation is of that kind.
-   *
-   * @example
-   * fake.assertPending('user:anne', 'viewer', 'document:1', 'grant');
-   */
-  assertPending(user: string, relation: string, object: string, kind?: TupleOperationKind): void {
-    const op = this.buffer.get(tupleKey({ user, relation, object }));
-    if (op && (kind === undefined || op.kind === kind)) return;
-    fail(
-      `Expected ${kind ? `a pending ${kind}` : 'a pending operation'} on ${show({ user, relation, object })}.`,
-      describePending(this.buffer.list()),
-    );
-  }
-
-  /**
-   * Passes when no operation on this tuple is pending.
-   *
-   * @example
-   * fake.assertNotPending('user:anne', 'viewer', 'document:1');
-   */
-  assertNotPending(user: string, relation: string, object: string): void {
-    if (!this.buffer.get(tupleKey({ user, relation, object }))) return;
-    fail(`Expected no pending operation on ${show({ user, relation, object })}.`, describePending(this.buffer.list()));
-  }
-
-  /**
-   * Passes when nothing is pending (everything was flushed or cleared, or nothing was recorded).
-   *
-   * @example
-   * await fake.flush();
-   * fake.assertNothingPending();
-   */
-  assertNothingPending(): void {
-    if (this.buffer.size > 0) fail('Expected nothing pending.', describePending(this.buffer.list()));
-  }
-
-  /**
-   * Passes when `flush()` wrote this tuple (and no later flushed revoke removed it).
-   *
-   * @example
-   * await fake.flush();
-   * fake.assertWritten('user:anne', 'viewer', 'document:1');
-   */
-  assertWritten(user: string, relation: string, object: string): void {
-    if (this.tuples.has({ user, relation, object })) return;
-    fail(`Expected ${show({ user, relation, object })} to be written.`, describeWritten(this.tuples.all()));
-  }
-
-  /**
-   * Passes when this tuple is not in the written state.
-   *
-   * @example
-   * fake.assertNotWritten('user:anne', 'viewer', 'document:1');
-   */
-  assertNotWritten(user: string, relation: string, object: string): void {
-    if (!this.tuples.has({ user, relation, object })) return;
-    fail(`Expected ${show({ user, relation, object })} not to be written.`, describeWritten(this.tuples.all()));
-  }
-
-  /**
-   * Passes when this tuple was checked; with `allowed`, only when a check of it got that answer.
-   *
-   * @example
-   * fake.assertChecked('user:anne', 'viewer', 'document:1');
-   * fake.assertChecked('user:bob', 'viewer', 'document:1', { allowed: false });
-   */
-  assertChecked(user: string, relation: string, object: string, expected: { allowed?: boolean } = {}): void {
-    const key = tupleKey({ user, relation, object });
-    const hit = this.recordedChecks.some((c) => tupleKey(c) === key && (expected.allowed === undefined || c.allowed === expected.allowed));
-    if (hit) return;
-    const answer = expected.allowed === undefined ? '' : ` answered ${expected.allowed ? 'allowed' : 'denied'}`;
-    fail(`Expected a check of ${show({ user, relation, object })}${answer}.`, describeChecks(this.recordedChecks));
-  }
-
-  /**
-   * Passes when this tuple was never checked.
-   *
-   * @example
-   * fake.assertNotChecked('user:anne', 'owner', 'document:1');
-   */
-  assertNotChecked(user: string, relation: string, object: string): void {
-    const key = tupleKey({ user, relation, object });
-    if (!this.recordedChecks.some((c) => tupleKey(c) === key)) return;
-    fail(`Expected no check of ${show({ user, relation, object })}.`, describeChecks(this.recordedChecks));
-  }
-
   // ---- internals -----------------------------------------------------------
 
   private record(kind: TupleOperationKind, ops: TupleOperation[]): ConsistencyToken {
@@ -499,15 +337,27 @@ export class OpenFgaFake implements OpenFgaServiceContract {
     return op.kind === 'grant' ? this.model?.rejectWrite(op) : undefined;
   }
 
-  private assertOperation(kind: TupleOperationKind, t: Tuple, expected: boolean): void {
-    const key = tupleKey(t);
-    const found = this.recordedOperations.some((o) => o.kind === kind && tupleKey(o) === key);
-    if (found === expected) return;
-    fail(
-      expected
-        ? `Expected a ${kind} of ${show(t)} to be recorded, but none was.`
-        : `Expected no ${kind} of ${show(t)}, but one was recorded.`,
-      describeOperations(this.recordedOperations),
-    );
+  protected recordedOperationList(): readonly RecordedOperation[] {
+    return this.recordedOperations;
+  }
+
+  protected recordedCheckList(): readonly RecordedCheck[] {
+    return this.recordedChecks;
+  }
+
+  protected pendingOperation(key: string): BufferedOperation | undefined {
+    return this.buffer.get(key);
+  }
+
+  protected pendingList(): BufferedOperation[] {
+    return this.buffer.list();
+  }
+
+  protected isWritten(t: Tuple): boolean {
+    return this.tuples.has(t);
+  }
+
+  protected writtenList(): Tuple[] {
+    return this.tuples.all();
   }
 }
