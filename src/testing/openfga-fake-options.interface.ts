@@ -1,4 +1,5 @@
 import type { Tuple } from '../tuple/tuple';
+import type { FakeAuthorizationModel } from './fake/fake-model';
 
 /**
  * Decides `check` for a tuple nothing else decided (no pending operation,
@@ -23,4 +24,14 @@ export interface OpenFgaFakeOptions {
    * a function decides per tuple.
    */
   allow?: boolean | readonly Tuple[] | CheckResolver;
+  /**
+   * Your authorization model in OpenFGA's JSON form (e.g. from
+   * `fga model transform`): `check` then answers derived relations (editor ⇒
+   * viewer, groups, parent folders, `user:*`, `but not`) over the written and
+   * pending tuples as OpenFGA would, and `flush()` dead-letters grants the
+   * model rejects (unknown type or relation, a user type it does not allow)
+   * with OpenFGA's message. With a model, `allow: true` or a function is not
+   * consulted (the model decides); `allow`/`deny` seeds still decide their tuple.
+   */
+  model?: FakeAuthorizationModel;
 }

@@ -1,26 +1,16 @@
 import type { OpenFgaService } from '../openfga.service';
 
+/** Nest calls these on the real service; they are not part of what apps call. */
+type LifecycleHook = 'onApplicationBootstrap' | 'beforeApplicationShutdown' | 'onApplicationShutdown';
+
 /**
- * The public surface of `OpenFgaService` (no lifecycle hooks), as a type:
- * what the fake implements, and what your own doubles may implement.
+ * The public surface of `OpenFgaService` (every public member but the
+ * lifecycle hooks), derived from the class: a public method added to the
+ * service joins it, so the fake (which implements it) stops compiling until it
+ * follows.
  *
  * @example
  * class AuditingFga implements OpenFgaServiceContract { ... }
  * const fga: OpenFgaServiceContract = moduleRef.get(OpenFgaService);
  */
-export type OpenFgaServiceContract = Pick<
-  OpenFgaService,
-  | 'grant'
-  | 'revoke'
-  | 'grantMany'
-  | 'revokeMany'
-  | 'check'
-  | 'status'
-  | 'getPendingOperations'
-  | 'flush'
-  | 'clear'
-  | 'getDeadLetters'
-  | 'retryDeadLetters'
-  | 'purgeDeadLetters'
-  | 'events'
->;
+export type OpenFgaServiceContract = Omit<OpenFgaService, LifecycleHook>;

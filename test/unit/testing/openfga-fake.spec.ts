@@ -179,12 +179,10 @@ describe('OpenFgaFake', () => {
     it('accepts its own tokens and flushes for at-least-as-fresh and strong, as the real service does', async () => {
       const token = await fake.grant(...anne);
       await fake.grant(...bob);
-      // The exact tuple is answered by the pending operation without a flush.
+      // What is pending up to the token is flushed first, also for the exact tuple (the real read path never answers from the buffer).
       expect(await fake.check(...anne, { consistency: 'at-least-as-fresh', token })).toBe(true);
-      fake.assertPending(...anne);
-      // Another tuple: what is pending up to the token is flushed first.
-      expect(await fake.check('user:carl', 'viewer', 'document:1', { consistency: 'at-least-as-fresh', token })).toBe(false);
       fake.assertNothingPending();
+      fake.assertWritten(...anne);
       await fake.grant('user:dora', 'viewer', 'document:1');
       expect(await fake.check('user:erin', 'viewer', 'document:1', { consistency: 'strong' })).toBe(false);
       fake.assertWritten('user:dora', 'viewer', 'document:1');
@@ -409,13 +407,15 @@ describe('OpenFgaFake', () => {
     await fake.clear();
     fake.simulateUnavailable();
     await expect(fake.check(...anne)).rejects.toBeInstanceOf(CheckUnavailableError);
+    // OpenFGA rejects a whole check when a pending grant sent as a contextual tuple is invalid:
+    // the read path flushes (dead-lettering it, which takes a position) and asks again.
     expect(seen).toEqual([
       'enqueued 2 seq 2',
-      'checked openfga true minimize-latency',
       'deadLettered no such relation',
       'flushed inline w1 d1',
+      'checked openfga true minimize-latency',
       'checked openfga true strong',
-      'enqueued 1 seq 3',
+      'enqueued 1 seq 4',
       'cleared 1',
       'checked error false minimize-latency',
     ]);

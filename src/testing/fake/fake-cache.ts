@@ -1,0 +1,42 @@
+import { tupleKey } from '../../redis/redis-keys';
+import type { Tuple } from '../../tuple/tuple';
+
+interface CachedAnswer extends Tuple {
+  allowed: boolean;
+}
+
+/**
+ * The read cache, as the real one invalidates it: any write drops every
+ * "allowed" (the store's epoch) and the "denied" answers of its object and
+ * user (their generations); a clear, a requeue or a dead letter drops every
+ * "allowed". The real cache may drop more (generation buckets collide), never less.
+ */
+export class FakeCache {
+  private readonly answers = new Map<string, CachedAnswer>();
+
+  lookup(t: Tuple): boolean | undefined {
+    return this.answers.get(tupleKey(t))?.allowed;
+  }
+
+  store(t: Tuple, allowed: boolean): void {
+    this.answers.set(tupleKey(t), { user: t.user, relation: t.relation, object: t.object, allowed });
+  }
+
+  /** A write of these tuples reached the buffer. */
+  written(tuples: readonly Tuple[]): void {
+    const objects = new Set(tuples.map((t) => t.object));
+    const users = new Set(tuples.map((t) => t.user));
+    for (const [key, a] of this.answers) {
+      if (a.allowed || objects.has(a.object) || users.has(a.user)) this.answers.delete(key);
+    }
+  }
+
+  /** Something may have taken access away anywhere in the store. */
+  dropAllowed(): void {
+    for (const [key, a] of this.answers) if (a.allowed) this.answers.delete(key);
+  }
+
+  reset(): void {
+    this.answers.clear();
+  }
+}

@@ -1,0 +1,130 @@
+import type { Tuple } from '../../tuple/tuple';
+
+/** A relation's rewrite, as in OpenFGA's JSON authorization model. */
+export interface FakeUserset {
+  this?: object;
+  computedUserset?: { relation?: string };
+  tupleToUserset?: { tupleset: { relation?: string }; computedUserset: { relation?: string } };
+  union?: { child: FakeUserset[] };
+  intersection?: { child: FakeUserset[] };
+  difference?: { base: FakeUserset; subtract: FakeUserset };
+}
+
+/** A user type a relation accepts directly: `user`, `user:*` (wildcard) or `group#member` (relation). */
+export interface FakeRelationReference {
+  type: string;
+  relation?: string;
+  wildcard?: object;
+}
+
+/**
+ * An authorization model in OpenFGA's JSON form (what `fga model transform`
+ * or `@openfga/syntax-transformer` produce from the DSL, and what
+ * `writeAuthorizationModel` takes). Conditions are not supported.
+ */
+export interface FakeAuthorizationModel {
+  schema_version?: string;
+  type_definitions: readonly {
+    type: string;
+    relations?: Record<string, FakeUserset>;
+    metadata?: { relations?: Record<string, { directly_related_user_types?: readonly FakeRelationReference[] }> | null } | null;
+  }[];
+}
+
+/** Tuples the model is evaluated over (written and pending, as OpenFGA sees them with contextual tuples). */
+export type TupleSource = (object: string, relation: string) => Iterable<Tuple>;
+
+/** OpenFGA's resolution depth limit; deeper recursion answers "denied" here instead of an error. */
+const MAX_DEPTH = 25;
+
+/**
+ * Evaluates checks and validates written tuples the way OpenFGA does for a
+ * model without conditions, so the fake answers derived relations (editor ⇒
+ * viewer, groups, parent folders, `user:*`, `but not`) as the real service.
+ */
+export class FakeModel {
+  constructor(private readonly model: FakeAuthorizationModel) {}
+
+  /** Why OpenFGA rejects writing this tuple (its message), or undefined when it accepts it. */
+  rejectWrite(t: Tuple): string | undefined {
+    const why = this.relationError(t) ?? this.restrictionError(t);
+    return why === undefined ? undefined : `Invalid tuple '${t.object}#${t.relation}@${t.user}'. Reason: ${why}`;
+  }
+
+  /** Why OpenFGA refuses to answer this check (unknown type or relation), or undefined. */
+  rejectCheck(t: Tuple): string | undefined {
+    const why = this.relationError(t);
+    return why === undefined ? undefined : `Error invalid relation: ${why}`;
+  }
+
+  /** Whether `t.user` has `t.relation` on `t.object` given the tuples of `source`. */
+  check(t: Tuple, source: TupleSource): boolean {
+    return this.has(t.user, t.relation, t.object, source, 0);
+  }
+
+  private relationError({ relation, object }: Tuple): string | undefined {
+    const type = typeOf(object);
+    const def = this.model.type_definitions.find((d) => d.type === type);
+    if (!def) return `type '${type}' not found`;
+    if (!def.relations?.[relation]) return `relation '${type}#${relation}' not found`;
+    return undefined;
+  }
+
+  private restrictionError({ user, relation, object }: Tuple): string | undefined {
+    const target = `${typeOf(object)}#${relation}`;
+    const allowed = this.directTypes(typeOf(object), relation);
+    const [subject, userRelation] = user.split('#');
+    const userType = typeOf(subject);
+    if (subject.endsWith(':*')) {
+      if (allowed.some((r) => r.type === userType && r.wildcard)) return undefined;
+      return `the typed wildcard '${user}' is not an allowed type restriction for '${target}'`;
+    }
+    if (allowed.some((r) => r.type === userType && r.relation === userRelation && !r.wildcard)) return undefined;
+    const shown = userRelation === undefined ? userType : `${userType}#${userRelation}`;
+    return `type '${shown}' is not an allowed type restriction for '${target}'`;
+  }
+
+  private directTypes(type: string, relation: string): readonly FakeRelationReference[] {
+    const def = this.model.type_definitions.find((d) => d.type === type);
+    return def?.metadata?.relations?.[relation]?.directly_related_user_types ?? [];
+  }
+
+  private has(user: string, relation: string, object: string, source: TupleSource, depth: number): boolean {
+    if (depth > MAX_DEPTH) return false;
+    const rewrite = this.model.type_definitions.find((d) => d.type === typeOf(object))?.relations?.[relation];
+    return rewrite !== undefined && this.resolve(rewrite, user, relation, object, source, depth + 1);
+  }
+
+  private resolve(u: FakeUserset, user: string, relation: string, object: string, source: TupleSource, depth: number): boolean {
+    if (u.this) return this.direct(user, relation, object, source, depth);
+    if (u.computedUserset) return this.has(user, u.computedUserset.relation ?? '', object, source, depth);
+    if (u.tupleToUserset) {
+      const { tupleset, computedUserset } = u.tupleToUserset;
+      return [...source(object, tupleset.relation ?? '')].some((parent) =>
+        this.has(user, computedUserset.relation ?? '', parent.user, source, depth),
+      );
+    }
+    if (u.union) return u.union.child.some((c) => this.resolve(c, user, relation, object, source, depth));
+    if (u.intersection) return u.intersection.child.every((c) => this.resolve(c, user, relation, object, source, depth));
+    if (u.difference) {
+      const { base, subtract } = u.difference;
+      return this.resolve(base, user, relation, object, source, depth) && !this.resolve(subtract, user, relation, object, source, depth);
+    }
+    return false;
+  }
+
+  /** Directly assigned: the user itself, its type's wildcard, or a userset the user belongs to. */
+  private direct(user: string, relation: string, object: string, source: TupleSource, depth: number): boolean {
+    for (const t of source(object, relation)) {
+      if (t.user === user) return true;
+      if (t.user === `${typeOf(user)}:*` && !user.includes('#')) return true;
+      const [subject, via] = t.user.split('#');
+      if (via !== undefined && this.has(user, via, subject, source, depth)) return true;
+    }
+    return false;
+  }
+}
+
+function typeOf(objectOrUser: string): string {
+  return objectOrUser.slice(0, objectOrUser.indexOf(':'));
+}

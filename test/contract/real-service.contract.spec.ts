@@ -1,0 +1,13 @@
+/** The contract on the real service, on the real servers: a fresh store and key prefix per test. */
+import { freshStore, testOptions } from '../support/env';
+import { openService } from '../support/service';
+import { openFgaServiceContract } from './openfga-service.contract';
+
+describe('OpenFgaService contract: the real service', () => {
+  openFgaServiceContract(async () => {
+    const store = await freshStore('contract');
+    // The latest model (no pinned id, as the fake has none) and no change feed (the fake has no OpenFGA to poll).
+    const { service, close } = openService(testOptions(store, { authorizationModelId: undefined, changeFeed: { enabled: false } }));
+    return { service, close };
+  });
+});
