@@ -1,3 +1,5 @@
+import { OpenFgaError } from '../errors/openfga.error';
+
 /**
  * Thrown by the fake's `assert*` methods. The message says what was expected
  * and lists what the fake recorded, so a failing test explains itself.
@@ -5,6 +7,6 @@
  * @example
  * expect(() => fake.assertGranted('user:anne', 'viewer', 'document:1')).toThrow(OpenFgaAssertionError);
  */
-export class OpenFgaAssertionError extends Error {
+export class OpenFgaAssertionError extends OpenFgaError {
   override readonly name = 'OpenFgaAssertionError';
 }

@@ -1,6 +1,7 @@
 /** Every error the package exports belongs to one family an application can catch or filter on. */
 import * as api from '../../src';
 import * as cli from '../../src/cli';
+import * as testing from '../../src/testing';
 import { MissingPeerDependencyError, OpenFgaError } from '../../src';
 
 function errorClasses(exports: Record<string, unknown>): [string, { prototype: object }][] {
@@ -14,6 +15,7 @@ describe('errors', () => {
   it.each([
     ['nestjs-openfga', api],
     ['nestjs-openfga/cli', cli],
+    ['nestjs-openfga/testing', testing],
   ])('every error class exported by %s extends OpenFgaError', (_entry, exports) => {
     const classes = errorClasses(exports as Record<string, unknown>);
     expect(classes.length).toBeGreaterThan(0);
