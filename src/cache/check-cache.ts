@@ -97,11 +97,12 @@ export class CheckCache {
 
   /**
    * Caches an OpenFGA answer if nothing it depends on changed since `snapshot`; returns whether it was cached.
-   * An "allowed" from a snapshot with a revoke outstanding is never cached: the revoke may have been written
-   * (and settled, which moves no generation) between the snapshot and now, so the answer may predate it.
+   * No answer from a snapshot with a revoke outstanding is cached: OpenFGA answered without it (revokes
+   * cannot be sent as contextual tuples), and its settle moves no generation. An "allowed" may predate it;
+   * so may a "denied" where the revoke removes a `but not` exclusion, which must not outlive the flush.
    */
   async populate(t: Tuple, modelId: string | undefined, snapshot: CacheSnapshot, allowed: boolean): Promise<boolean> {
-    if (!this.settings.enabled || (allowed && snapshot.outstandingRevokes > 0)) return false;
+    if (!this.settings.enabled || snapshot.outstandingRevokes > 0) return false;
     const k = this.keys;
     const ttl = allowed ? this.settings.ttlMs : this.settings.negativeTtlMs;
     const cached = await this.scripts.run<number>(

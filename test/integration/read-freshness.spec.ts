@@ -122,6 +122,21 @@ describe('read freshness', () => {
     expect(await s.service.check('user:anne', 'viewer', 'document:1')).toBe(true);
   });
 
+  it('a "denied" computed while a revoke was pending is not cached: a revoked `but not` exclusion does not deny past the flush', async () => {
+    const store = await createStore(serverEnv().apiUrl, `exclusion-${Date.now()}`, join(PROJECT_ROOT, 'test', 'fixtures', 'exclusion.fga'));
+    await sdk(store).writeTuples([
+      { user: 'user:*', relation: 'viewer', object: 'document:1' },
+      { user: bob.user, relation: 'blocked', object: 'document:1' },
+    ]);
+    const s = track(openService(testOptions(store)));
+    expect(await s.service.check(bob.user, 'viewer', 'document:1')).toBe(false);
+    await s.service.revoke(bob.user, 'blocked', 'document:1');
+    // Before the flush OpenFGA still holds the exclusion (a pending revoke cannot be sent with the check).
+    expect(await s.service.check(bob.user, 'viewer', 'document:1')).toBe(false);
+    await s.service.flush();
+    expect(await s.service.check(bob.user, 'viewer', 'document:1')).toBe(true);
+  });
+
   it('a consistency token from beyond the latest position waits only for the writes made before the check', async () => {
     const store = await freshStore('future-token');
     const s = track(openService(testOptions(store, { checkTimeout: 2 })));
