@@ -14,6 +14,7 @@ export { DEFAULT_OPTIONS, DEFAULT_QUEUE_OPTIONS } from './options/defaults';
 export { InvalidOptionsError } from './options/invalid-options.error';
 export type { Tuple, TupleOperation, TupleOperationKind } from './tuple/tuple';
 export { InvalidTupleError } from './tuple/invalid-tuple.error';
+export { IncompleteWriteError } from './tuple/incomplete-write.error';
 export type { BufferedOperation, DeadLetter, DeadLetterRetry } from './buffer/buffered-operation';
 export type { FlushOptions, FlushResult } from './flush/flush-result';
 export { CheckUnavailableError } from './check/check-unavailable.error';
