@@ -16,6 +16,8 @@ export { MissingPeerDependencyError } from './errors/missing-peer-dependency.err
 export { InvalidOptionsError } from './options/invalid-options.error';
 export type { Tuple, TupleOperation, TupleOperationKind } from './tuple/tuple';
 export { InvalidTupleError } from './tuple/invalid-tuple.error';
+export { IncompleteWriteError } from './tuple/incomplete-write.error';
+export { SAFE_EVICTION_POLICIES, UnsafeEvictionPolicyError } from './redis/eviction-policy';
 export type { BufferedOperation, DeadLetter, DeadLetterRetry } from './buffer/buffered-operation';
 export type { FlushOptions, FlushResult } from './flush/flush-result';
 export { CheckUnavailableError } from './check/check-unavailable.error';

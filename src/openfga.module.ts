@@ -1,11 +1,24 @@
 import { Module } from '@nestjs/common';
-import { createOpenFgaCore } from './core/openfga-core';
+import { createOpenFgaCore, OpenFgaCore } from './core/openfga-core';
 import { FlushLifecycle } from './flush/flush-lifecycle';
 import { OPENFGA_CORE, OPENFGA_OPTIONS } from './openfga.constants';
 import { ConfigurableModuleClass, MODULE_OPTIONS_TOKEN } from './openfga.module-definition';
 import { OpenFgaService } from './openfga.service';
 import type { OpenFgaModuleOptions, ResolvedOpenFgaOptions } from './options/openfga-options.interface';
 import { resolveOptions } from './options/resolve-options';
+import { assertSafeEvictionPolicy } from './redis/eviction-policy';
+
+/** The core, once Redis is known not to evict its keys (the app, the CLI bin and worker-only deployments all start here). */
+async function startCore(options: ResolvedOpenFgaOptions): Promise<OpenFgaCore> {
+  const core = createOpenFgaCore(options);
+  try {
+    await assertSafeEvictionPolicy(core.redis);
+  } catch (err) {
+    await core.close();
+    throw err;
+  }
+  return core;
+}
 
 /**
  * Write-behind OpenFGA for Nest. Global by default (`isGlobal: false` to scope it).
@@ -17,7 +30,7 @@ import { resolveOptions } from './options/resolve-options';
 @Module({
   providers: [
     { provide: OPENFGA_OPTIONS, useFactory: (raw: OpenFgaModuleOptions) => resolveOptions(raw), inject: [MODULE_OPTIONS_TOKEN] },
-    { provide: OPENFGA_CORE, useFactory: (options: ResolvedOpenFgaOptions) => createOpenFgaCore(options), inject: [OPENFGA_OPTIONS] },
+    { provide: OPENFGA_CORE, useFactory: startCore, inject: [OPENFGA_OPTIONS] },
     OpenFgaService,
     // Queue worker and cron trigger: started at bootstrap, stopped at shutdown.
     FlushLifecycle,

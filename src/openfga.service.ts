@@ -5,6 +5,7 @@ import type { CheckOptions, ConsistencyToken } from './check/check-options';
 import type { ChangeFeedStatus } from './changefeed/change-feed-poller';
 import type { FlushQueueCounts } from './queue/flush-queue.interface';
 import type { OpenFgaEvents } from './observability/openfga-events';
+import { writeThrough } from './client/write-through';
 import type { OpenFgaCore } from './core/openfga-core';
 import { OPENFGA_CORE } from './openfga.constants';
 import { FlushOptions, FlushResult } from './flush/flush-result';
@@ -46,12 +47,17 @@ export class OpenFgaService implements OnApplicationBootstrap, BeforeApplication
     return this.record('revoke', [{ kind: 'revoke', ...validateTuple({ user, relation, object }) }]);
   }
 
-  /** Grants many tuples in one atomic step; one malformed tuple rejects the whole call and nothing is written. */
+  /**
+   * Grants many tuples; one malformed tuple rejects the whole call and nothing is written.
+   * The last op per tuple counts. Up to 1,000 tuples are buffered in one atomic step; a larger
+   * call in several, in order (a crash can leave a prefix of whole steps buffered; a failure
+   * part-way throws `IncompleteWriteError`). The token covers the whole call.
+   */
   async grantMany(tuples: readonly Tuple[]): Promise<ConsistencyToken> {
     return this.record('grant', validateOperations('grant', tuples));
   }
 
-  /** Revokes many tuples in one atomic step; one malformed tuple rejects the whole call and nothing is written. */
+  /** Revokes many tuples, in atomic steps as `grantMany`; one malformed tuple rejects the whole call and nothing is written. */
   async revokeMany(tuples: readonly Tuple[]): Promise<ConsistencyToken> {
     return this.record('revoke', validateOperations('revoke', tuples));
   }
@@ -161,12 +167,14 @@ export class OpenFgaService implements OnApplicationBootstrap, BeforeApplication
     const { buffer, options, tokens } = this.core;
     if (!options.enabled) {
       // Write-through, as the Laravel package does when its write-behind cache is off.
-      await this.core.client.write(
-        ops.filter((o) => o.kind === 'grant'),
-        ops.filter((o) => o.kind === 'revoke'),
-        options.authorizationModelId,
+      const failed = await writeThrough(this.core.client, ops, options.maxTuplesPerWrite, options.authorizationModelId).then(
+        () => undefined,
+        (err: unknown) => ({ err }),
       );
-      return tokens.encode(await buffer.invalidate(ops));
+      // Also after a failure: what was written (and the request whose fate is unknown) must not be answered from the cache.
+      const seq = await buffer.invalidate(ops);
+      if (failed) throw failed.err;
+      return tokens.encode(seq);
     }
     const { seq, queued } = await buffer.enqueue(ops, options.authorizationModelId);
     this.core.triggers.onEnqueued(queued);

@@ -79,7 +79,7 @@ function loadSources(): Map<ScriptName, ScriptSource> {
 }
 
 type ScriptReply = unknown;
-type CommandFn = (...args: (string | number)[]) => Promise<ScriptReply>;
+type CommandFn = (...args: (string | number | (string | number)[])[]) => Promise<ScriptReply>;
 
 /**
  * The one call path of every buffer script: registered with `defineCommand`
@@ -97,6 +97,7 @@ export class BufferScripts {
     if (!source) throw new Error(`Lua script "${name}" is missing from ${LUA_DIR}`);
     if (keys.length !== source.numberOfKeys) throw new Error(`Lua script "${name}" takes ${source.numberOfKeys} keys, got ${keys.length}`);
     const fn = (this.redis as unknown as Record<string, CommandFn>)[source.command];
-    return fn.call(this.redis, ...keys, ...args) as Promise<T>;
+    // The arguments go as one array (ioredis flattens it): spread, a large call would overflow the stack.
+    return fn.call(this.redis, ...keys, args) as Promise<T>;
   }
 }

@@ -19,6 +19,7 @@ import type { Tuple } from '../tuple/tuple';
 import { validateUser } from '../tuple/validate-tuple';
 import type { CheckMode } from './check-mode.decorator';
 import { consistencyFromHeaders } from './consistency-header';
+import { HandlerRuns } from './handler-runs';
 import { PreparedTemplate, validateTemplateValue } from './object-template';
 import { CHECK_MODE_METADATA, CHECKS_METADATA } from './openfga-http.constants';
 import type { CheckRequirement } from './openfga-requirements.interface';
@@ -64,8 +65,10 @@ export class OpenFgaGuard implements CanActivate {
    * than once per request. The first OpenFgaGuard (or subclass) to run decides
    * and the others reuse its answer: each check is asked once, and a subclass
    * registered globally or on the class takes over the guard `@Check` adds.
+   * Only an HTTP request is known to be one call of one handler; outside HTTP
+   * the "request" may be shared by messages or fields, so nothing is reused.
    */
-  private static readonly runs = new WeakMap<object, Promise<boolean>>();
+  private static readonly runs = new HandlerRuns();
   protected readonly logger = new Logger('OpenFgaGuard');
 
   constructor(
@@ -76,10 +79,8 @@ export class OpenFgaGuard implements CanActivate {
 
   canActivate(context: ExecutionContext): Promise<boolean> {
     const request = this.getRequest(context);
-    if (typeof request !== 'object' || request === null) return this.evaluate(context, request); // not HTTP: nothing to share
-    let run = OpenFgaGuard.runs.get(request);
-    if (!run) OpenFgaGuard.runs.set(request, (run = this.evaluate(context, request)));
-    return run;
+    if (context.getType() !== 'http' || typeof request !== 'object' || request === null) return this.evaluate(context, request);
+    return OpenFgaGuard.runs.once(request, context, () => this.evaluate(context, request));
   }
 
   /** Whether to let the request through without any check. Default: never. */

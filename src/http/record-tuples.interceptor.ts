@@ -20,6 +20,7 @@ import type { OpenFgaRequest, ResolvedOpenFgaOptions } from '../options/openfga-
 import { InvalidTupleError } from '../tuple/invalid-tuple.error';
 import type { Tuple, TupleOperationKind } from '../tuple/tuple';
 import { validateUser } from '../tuple/validate-tuple';
+import { HandlerRuns } from './handler-runs';
 import { PreparedTemplate, validateTemplateValue } from './object-template';
 import { CONSISTENCY_TOKEN_HEADER, RECORDS_METADATA } from './openfga-http.constants';
 import type { TupleRecordRequirement } from './openfga-requirements.interface';
@@ -62,7 +63,7 @@ export class RecordTuplesInterceptor implements NestInterceptor {
    * once per request: the outermost one (or subclass) records everything, and
    * a subclass registered globally takes over the one `@Grant`/`@Revoke` adds.
    */
-  private static readonly claimed = new WeakSet<object>();
+  private static readonly claimed = new HandlerRuns<true>();
   protected readonly logger = new Logger('RecordTuplesInterceptor');
 
   constructor(
@@ -76,7 +77,7 @@ export class RecordTuplesInterceptor implements NestInterceptor {
     const records = this.getRecords(context);
     if (records.length === 0) return next.handle();
     const request = this.getRequest(context);
-    if (!this.claim(request)) return next.handle();
+    if (!this.claim(request, context)) return next.handle();
     const planned = await this.plan(records, request, context);
     return next.handle().pipe(
       concatMap(async (result: unknown) => {
@@ -127,11 +128,12 @@ export class RecordTuplesInterceptor implements NestInterceptor {
     target?.header?.(CONSISTENCY_TOKEN_HEADER, token);
   }
 
-  private claim(request: unknown): boolean {
-    if (typeof request !== 'object' || request === null) return true; // not HTTP: nothing to share
-    if (RecordTuplesInterceptor.claimed.has(request)) return false;
-    RecordTuplesInterceptor.claimed.add(request);
-    return true;
+  /** Whether this run records. Outside HTTP the "request" may be shared by messages, so every run records its own. */
+  private claim(request: unknown, context: ExecutionContext): boolean {
+    if (context.getType() !== 'http' || typeof request !== 'object' || request === null) return true;
+    let first = false;
+    RecordTuplesInterceptor.claimed.once(request, context, () => (first = true));
+    return first;
   }
 
   /** Before the handler: the identity (401/403) and every template that needs no result (400). */

@@ -13,6 +13,13 @@ const ID = String.raw`[^\s\p{Cc}#:]`;
 const TYPE_RE = new RegExp(String.raw`^${NAME}{1,254}$`, 'u');
 const RELATION_RE = new RegExp(String.raw`^${NAME}{1,50}$`, 'u');
 const ID_RE = new RegExp(String.raw`^${ID}+$`, 'u');
+/*
+ * A lone UTF-16 surrogate cannot be encoded: it becomes U+FFFD on the wire,
+ * so two different ids would name one tuple. In `u` mode \p{Cs} matches only
+ * unpaired surrogates (a pair is one astral code point).
+ */
+const LONE_SURROGATE = /\p{Cs}/u;
+const WELL_FORMED = 'well-formed Unicode (no lone UTF-16 surrogate)';
 
 export const USER_FORM = '"type:id", "type:id#relation" or "type:*"';
 export const OBJECT_FORM = '"type:id"';
@@ -32,18 +39,22 @@ function splitTyped(value: string): [string, string] | undefined {
 export function validateObject(value: unknown, field = 'object'): string {
   if (typeof value !== 'string' || value.length > 256)
     throw new InvalidTupleError(field, value, `${OBJECT_FORM} of at most 256 characters`);
+  if (LONE_SURROGATE.test(value)) throw new InvalidTupleError(field, value, `${OBJECT_FORM} in ${WELL_FORMED}`);
   const parts = splitTyped(value);
   if (!parts || !TYPE_RE.test(parts[0]) || !isId(parts[1])) throw new InvalidTupleError(field, value, OBJECT_FORM);
   return value;
 }
 
 export function validateRelation(value: unknown, field = 'relation'): string {
+  if (typeof value === 'string' && LONE_SURROGATE.test(value))
+    throw new InvalidTupleError(field, value, `${RELATION_FORM} in ${WELL_FORMED}`);
   if (typeof value !== 'string' || !RELATION_RE.test(value)) throw new InvalidTupleError(field, value, RELATION_FORM);
   return value;
 }
 
 export function validateUser(value: unknown, field = 'user'): string {
   if (typeof value !== 'string' || value.length > 512) throw new InvalidTupleError(field, value, `${USER_FORM} of at most 512 characters`);
+  if (LONE_SURROGATE.test(value)) throw new InvalidTupleError(field, value, `${USER_FORM} in ${WELL_FORMED}`);
   const parts = splitTyped(value);
   if (!parts || !TYPE_RE.test(parts[0])) throw new InvalidTupleError(field, value, USER_FORM);
   const [, rest] = parts;

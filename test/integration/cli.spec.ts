@@ -15,7 +15,7 @@ import { createOpenFgaCore, OpenFgaCore } from '../../src/core/openfga-core';
 import { resolveOptions } from '../../src/options/resolve-options';
 import { freshStore, serverEnv, testOptions } from '../support/env';
 import { readAllTuples, tupleId } from '../support/fga-state';
-import { freePort, PROJECT_ROOT } from '../support/servers';
+import { freePort, PROJECT_ROOT, startRedis } from '../support/servers';
 
 const BIN = join(PROJECT_ROOT, 'src', 'cli', 'bin.ts');
 const CHILD_TIMEOUT_MS = 30_000;
@@ -463,6 +463,22 @@ describe('CLI: the nestjs-openfga bin on the real servers', () => {
       expect(run.stderr).toMatch(/^error: Redis is not reachable/m);
     }
     expect(Date.now() - started).toBeLessThan(15_000);
+  });
+
+  it('refuses a Redis whose maxmemory-policy may evict its keys (allkeys-*), exit 1 naming the policy', async () => {
+    const f = await fixture();
+    const redis = await startRedis({ args: ['--maxmemory-policy', 'allkeys-lru'] });
+    try {
+      const run = await runCli(['openfga:cache:status'], {
+        ...f.env,
+        OPENFGA_REDIS_CLUSTER_NODES: undefined,
+        OPENFGA_REDIS_URL: redis.url,
+      });
+      expect(run.code).toBe(1);
+      expect(run.stderr).toContain(`Redis 127.0.0.1:${redis.port} has maxmemory-policy "allkeys-lru"`);
+    } finally {
+      await redis.stop();
+    }
   });
 });
 

@@ -35,11 +35,12 @@ const EXPECTED_FORM: Record<Field, RegExp> = {
 
 /**
  * The documented forms, written independently of src/tuple: `type:id`,
- * `type:id#relation`, `type:*`; no whitespace or control character anywhere;
+ * `type:id#relation`, `type:*`; no whitespace, control character or lone
+ * UTF-16 surrogate anywhere;
  * names without `: # @ *`; ids without `# :` (a lone `*` only as a user id);
  * OpenFGA's length limits.
  */
-const WS = /[\s\p{Cc}]/u;
+const WS = /[\s\p{Cc}\p{Cs}]/u;
 const nameOk = (s: string, max: number) => s.length >= 1 && s.length <= max && !WS.test(s) && !/[:#@*]/.test(s);
 const idOk = (s: string) => s.length >= 1 && !WS.test(s) && !/[#:]/.test(s) && s !== '*';
 function documentedForm(field: Field, v: string): boolean {

@@ -100,4 +100,7 @@ export const FUZZ_ALPHABET = [
   '-',
   '/',
   'é',
+  // Halves of U+1F600: alone they are lone surrogates (rejected); in order they pair up (accepted).
+  '\ud83d',
+  '\ude00',
 ];

@@ -1,0 +1,107 @@
+import { Logger } from '@nestjs/common';
+import { Cluster, Redis, ReplyError } from 'ioredis';
+import { OpenFgaError } from '../errors/openfga.error';
+
+/**
+ * Policies that never evict a key without a TTL. The buffer, the dead
+ * letters and the generation counters have none; evicted, a generation
+ * reads as 0 again and revives cached answers a write had invalidated, and
+ * buffered operations are lost.
+ */
+export const SAFE_EVICTION_POLICIES = ['noeviction', 'volatile-lru', 'volatile-lfu', 'volatile-random', 'volatile-ttl'] as const;
+
+/** Thrown at start-up when a Redis node that holds the module's keys may evict any key. */
+export class UnsafeEvictionPolicyError extends OpenFgaError {
+  override readonly name = 'UnsafeEvictionPolicyError';
+
+  constructor(
+    /** host:port of the node. */
+    readonly node: string,
+    readonly policy: string,
+  ) {
+    super(
+      `Redis ${node} has maxmemory-policy "${policy}", which may evict keys without a TTL: evicted generation keys ` +
+        `would revive invalidated cached answers and buffered operations would be lost. Set maxmemory-policy to one of ` +
+        `${SAFE_EVICTION_POLICIES.join(', ')}.`,
+    );
+  }
+}
+
+/** How long start-up waits for Redis to say its policy; an unreachable Redis is reported by the commands that need it. */
+const READ_TIMEOUT_MS = 5000;
+
+/**
+ * Refuses a Redis that may evict the module's keys (`allkeys-*`): every node
+ * that holds them, i.e. the server, or each master of a Cluster. When the
+ * policy cannot be read (CONFIG and INFO both refused, or no answer in time)
+ * it warns and goes on.
+ */
+export async function assertSafeEvictionPolicy(redis: Redis | Cluster, logger = new Logger('OpenFgaRedis')): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => resolve('timeout'), READ_TIMEOUT_MS);
+    timer.unref();
+  });
+  try {
+    const policies = await Promise.race([readPolicies(redis), timeout]).catch((err: unknown) => err as Error);
+    if (policies === 'timeout' || policies instanceof Error) {
+      // An unreachable Redis fails the commands that need it (checks fail closed); start-up does not wait for it.
+      logger.warn({
+        message: 'Could not read Redis maxmemory-policy; not checked',
+        reason: policies === 'timeout' ? `no answer in ${READ_TIMEOUT_MS} ms` : policies.message,
+        accepted: SAFE_EVICTION_POLICIES,
+      });
+      return;
+    }
+    for (const { node, policy } of policies) {
+      if (policy === undefined) {
+        logger.warn({
+          message: 'Could not read Redis maxmemory-policy (CONFIG and INFO refused); make sure it never evicts keys without a TTL',
+          node,
+          accepted: SAFE_EVICTION_POLICIES,
+        });
+      } else if (policy.startsWith('allkeys-')) {
+        throw new UnsafeEvictionPolicyError(node, policy);
+      }
+    }
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function readPolicies(redis: Redis | Cluster): Promise<{ node: string; policy: string | undefined }[]> {
+  const nodes = redis instanceof Cluster ? await clusterMasters(redis) : [redis];
+  return Promise.all(nodes.map(async (node) => ({ node: nodeName(node), policy: await readPolicy(node) })));
+}
+
+/** The masters, known once the slots are: connects a lazy client, waits for one connecting. */
+async function clusterMasters(cluster: Cluster): Promise<Redis[]> {
+  if (cluster.status === 'wait') await cluster.connect();
+  else if (cluster.status !== 'ready') {
+    await new Promise<void>((resolve, reject) => {
+      cluster.once('ready', resolve);
+      cluster.once('end', () => reject(new Error('Redis Cluster connection ended')));
+    });
+  }
+  return cluster.nodes('master');
+}
+
+/** CONFIG GET, else INFO memory (managed services often disable or rename CONFIG); undefined when both are refused. */
+async function readPolicy(node: Redis): Promise<string | undefined> {
+  try {
+    const [, policy] = (await node.config('GET', 'maxmemory-policy')) as string[];
+    if (policy) return policy;
+  } catch (err) {
+    if (!(err instanceof ReplyError)) throw err; // not refused: unreachable
+  }
+  try {
+    return /^maxmemory_policy:(\S+)/m.exec(await node.info('memory'))?.[1];
+  } catch (err) {
+    if (!(err instanceof ReplyError)) throw err;
+    return undefined;
+  }
+}
+
+function nodeName(node: Redis): string {
+  return `${node.options.host ?? 'localhost'}:${node.options.port ?? 6379}`;
+}
