@@ -7,24 +7,21 @@ import {
   Inject,
   Injectable,
   Logger,
-  UnauthorizedException,
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { InvalidConsistencyTokenError } from '../consistency/consistency-token';
 import { OPENFGA_OPTIONS } from '../openfga.constants';
 import { CheckOptions, OpenFgaService } from '../openfga.service';
 import type { OpenFgaRequest, ResolvedOpenFgaOptions } from '../options/openfga-options.interface';
-import { InvalidTupleError } from '../tuple/invalid-tuple.error';
 import type { Tuple } from '../tuple/tuple';
-import { validateUser } from '../tuple/validate-tuple';
 import type { CheckMode } from './check-mode.decorator';
 import { consistencyFromHeaders } from './consistency-header';
 import { HandlerRuns } from './handler-runs';
-import { PreparedTemplate, validateTemplateValue } from './object-template';
+import type { PreparedTemplate } from './object-template';
 import { CHECK_MODE_METADATA, CHECKS_METADATA } from './openfga-http.constants';
 import type { CheckRequirement } from './openfga-requirements.interface';
 import { resolveRequestUser } from './request-user';
-import { TemplateResolutionError } from './template-resolution.error';
+import { errorMessage, fillTemplate, identifyRequestUser, routeName } from './request-values';
 
 /** The `@Check` list of one level (class or route) and how it combines. */
 export interface CheckGroup {
@@ -154,21 +151,8 @@ export class OpenFgaGuard implements CanActivate {
     return true;
   }
 
-  private async identify(request: OpenFgaRequest, context: ExecutionContext): Promise<string> {
-    try {
-      const user = await this.getUser(request, context);
-      if (user === undefined || user === '') throw new UnauthorizedException();
-      return validateUser(user, 'user');
-    } catch (err) {
-      if (err instanceof HttpException) throw err;
-      // The identity comes from the server's own auth layer: a bad one is a misconfiguration, not the caller's input.
-      this.logger.warn({
-        message: 'Access denied: the request user is not a valid OpenFGA user',
-        route: routeName(context),
-        reason: errorMessage(err),
-      });
-      throw new ForbiddenException('The request user is not a valid OpenFGA user');
-    }
+  private identify(request: OpenFgaRequest, context: ExecutionContext): Promise<string> {
+    return identifyRequestUser(() => this.getUser(request, context), this.logger, context, 'Access denied');
   }
 
   private async resolveTuple(
@@ -186,11 +170,9 @@ export class OpenFgaGuard implements CanActivate {
 
   private async fill(template: PreparedTemplate, request: OpenFgaRequest, context: ExecutionContext): Promise<string> {
     try {
-      // Validated again: an overridden hook may return anything.
-      return validateTemplateValue(template.field, await this.resolveObject(template, request, context));
+      return await fillTemplate(template, () => this.resolveObject(template, request, context));
     } catch (err) {
       if (err instanceof HttpException) throw err;
-      if (err instanceof TemplateResolutionError || err instanceof InvalidTupleError) throw new BadRequestException(err.message);
       // A function template that crashed: no object, so no access (and no 500).
       this.logger.warn({
         message: 'Access denied: a template could not be evaluated',
@@ -212,12 +194,4 @@ function combine(mode: CheckMode, results: PromiseSettledResult<boolean>[]): Ver
   }
   if (answers.includes(false)) return 'deny';
   return answers.includes(undefined) ? 'unknown' : 'allow';
-}
-
-function routeName(context: ExecutionContext): string {
-  return `${context.getClass().name}.${context.getHandler().name}`;
-}
-
-function errorMessage(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }

@@ -1,8 +1,6 @@
 import {
-  BadRequestException,
   CallHandler,
   ExecutionContext,
-  ForbiddenException,
   HttpException,
   Inject,
   Injectable,
@@ -10,22 +8,19 @@ import {
   Logger,
   NestInterceptor,
   Optional,
-  UnauthorizedException,
 } from '@nestjs/common';
 import { HttpAdapterHost, Reflector } from '@nestjs/core';
 import { concatMap, Observable } from 'rxjs';
 import { OPENFGA_OPTIONS } from '../openfga.constants';
 import { ConsistencyToken, OpenFgaService } from '../openfga.service';
 import type { OpenFgaRequest, ResolvedOpenFgaOptions } from '../options/openfga-options.interface';
-import { InvalidTupleError } from '../tuple/invalid-tuple.error';
 import type { Tuple, TupleOperationKind } from '../tuple/tuple';
-import { validateUser } from '../tuple/validate-tuple';
 import { HandlerRuns } from './handler-runs';
 import { PreparedTemplate, validateTemplateValue } from './object-template';
 import { CONSISTENCY_TOKEN_HEADER, RECORDS_METADATA } from './openfga-http.constants';
 import type { TupleRecordRequirement } from './openfga-requirements.interface';
 import { resolveRequestUser } from './request-user';
-import { TemplateResolutionError } from './template-resolution.error';
+import { errorMessage, fillTemplate, identifyRequestUser, routeName } from './request-values';
 
 /** A `@Grant`/`@Revoke` with what could be filled before the handler ran. */
 interface PlannedRecord {
@@ -150,27 +145,13 @@ export class RecordTuplesInterceptor implements NestInterceptor {
     );
   }
 
-  private async identify(request: OpenFgaRequest, context: ExecutionContext): Promise<string> {
-    try {
-      const user = await this.getUser(request, context);
-      if (user === undefined || user === '') throw new UnauthorizedException();
-      return validateUser(user, 'user');
-    } catch (err) {
-      if (err instanceof HttpException) throw err;
-      this.logger.warn({ message: 'Request refused: the request user is not a valid OpenFGA user', reason: errorMessage(err) });
-      throw new ForbiddenException('The request user is not a valid OpenFGA user');
-    }
+  private identify(request: OpenFgaRequest, context: ExecutionContext): Promise<string> {
+    return identifyRequestUser(() => this.getUser(request, context), this.logger, context, 'Request refused');
   }
 
   private async fillBefore(template: PreparedTemplate, request: OpenFgaRequest, context: ExecutionContext): Promise<string | undefined> {
     if (template.needsResult) return undefined;
-    try {
-      return validateTemplateValue(template.field, await this.resolveObject(template, request, undefined, context));
-    } catch (err) {
-      if (err instanceof HttpException) throw err;
-      if (err instanceof TemplateResolutionError || err instanceof InvalidTupleError) throw new BadRequestException(err.message);
-      throw err;
-    }
+    return fillTemplate(template, () => this.resolveObject(template, request, undefined, context));
   }
 
   /** After the handler: fills what is left, then writes in runs of the same kind; returns the last token. */
@@ -200,7 +181,7 @@ export class RecordTuplesInterceptor implements NestInterceptor {
       if (err instanceof HttpException) throw err;
       this.logger.error({
         message: 'The handler succeeded but its @Grant/@Revoke tuples could not be recorded',
-        handler: `${context.getClass().name}.${context.getHandler().name}`,
+        handler: routeName(context),
         reason: errorMessage(err),
       });
       throw new InternalServerErrorException('The request was handled, but its authorization change could not be recorded');
@@ -226,8 +207,4 @@ function runsOfSameKind(ops: { kind: TupleOperationKind; tuple: Tuple }[]): { ki
     else runs.push({ kind: op.kind, tuples: [op.tuple] });
   }
   return runs;
-}
-
-function errorMessage(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }
