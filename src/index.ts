@@ -32,8 +32,8 @@ export { OpenFgaHealthIndicator, OpenFgaHealthModule, OPENFGA_HEALTH_OPTIONS, DE
 export type { OpenFgaHealthDetails, OpenFgaHealthIndicatorResult, OpenFgaHealthOptions } from './health';
 export type { OpenFgaChangeFeedOptions, RedisClusterConnection } from './options/openfga-options.interface';
 export type { ChangeFeedStatus } from './changefeed/change-feed-poller';
-export { OpenFgaEvents } from './observability/openfga-events';
-export type { OpenFgaEventMap, OpenFgaEventName } from './observability/openfga-events';
+export { OpenFgaEvents } from './events/openfga-events';
+export type { OpenFgaEventMap, OpenFgaEventName } from './events/openfga-events';
 export {
   OpenFgaMetricsModule,
   OpenFgaMetrics,

@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { createOpenFgaCore, OpenFgaCore } from './core/openfga-core';
-import { FlushLifecycle } from './flush/flush-lifecycle';
+import { FlushLifecycle } from './flush-lifecycle';
 import { OPENFGA_CORE, OPENFGA_OPTIONS } from './openfga.constants';
 import { ConfigurableModuleClass, MODULE_OPTIONS_TOKEN } from './openfga.module-definition';
 import { OpenFgaService } from './openfga.service';

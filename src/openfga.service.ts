@@ -4,7 +4,7 @@ import { BufferCounts } from './buffer/write-buffer';
 import type { CheckOptions, ConsistencyToken } from './check/check-options';
 import type { ChangeFeedStatus } from './changefeed/change-feed-poller';
 import type { FlushQueueCounts } from './queue/flush-queue.interface';
-import type { OpenFgaEvents } from './observability/openfga-events';
+import type { OpenFgaEvents } from './events/openfga-events';
 import { writeThrough } from './client/write-through';
 import type { OpenFgaCore } from './core/openfga-core';
 import { OPENFGA_CORE } from './openfga.constants';

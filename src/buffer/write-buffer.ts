@@ -3,7 +3,7 @@ import type { Cluster, Redis } from 'ioredis';
 import { batchKey, objectGen, parseTupleKey, StoreKeys, tupleKey, userGen } from '../redis/redis-keys';
 import { IncompleteWriteError } from '../tuple/incomplete-write.error';
 import type { TupleOperation } from '../tuple/tuple';
-import { OpenFgaEvents } from '../observability/openfga-events';
+import { OpenFgaEvents } from '../events/openfga-events';
 import { BufferScripts } from './buffer-scripts';
 import { BufferedOperation, ClaimedBatch, DeadLetter, DeadLetterRetry, OP_CODE, OP_KIND } from './buffered-operation';
 

@@ -1,4 +1,4 @@
-import { Logger } from '@nestjs/common';
+import { coreLogger } from '../logging/core-logger';
 import { randomUUID } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
 import type { BufferScripts } from '../buffer/buffer-scripts';
@@ -37,7 +37,7 @@ const MAX_PAGES_PER_POLL = 50;
  * checkpointed in Redis so whoever polls next resumes where the last one stopped.
  */
 export class ChangeFeedPoller {
-  private readonly logger = new Logger('OpenFgaChangeFeed');
+  private readonly logger = coreLogger('OpenFgaChangeFeed');
   private readonly id = randomUUID();
   private timer?: NodeJS.Timeout;
   private failures = 0;

@@ -4,7 +4,7 @@ import { classifyError } from '../client/classify-error';
 import type { FgaClient } from '../client/fga-client';
 import { ConsistencyTokens, InvalidConsistencyTokenError } from '../consistency/consistency-token';
 import type { Flusher } from '../flush/flusher';
-import type { OpenFgaEvents } from '../observability/openfga-events';
+import type { OpenFgaEvents } from '../events/openfga-events';
 import type { ResolvedOpenFgaOptions } from '../options/openfga-options.interface';
 import { tupleKey } from '../redis/redis-keys';
 import type { Tuple } from '../tuple/tuple';

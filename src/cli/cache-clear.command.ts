@@ -23,7 +23,6 @@ export interface CacheClearCommandOptions {
   description: 'Discard pending operations (not in-flight ones); asks first, or needs --force without a terminal',
 })
 export class OpenFgaCacheClearCommand extends OpenFgaCliCommand<CacheClearCommandOptions> {
-
   @Option({ flags: '-f, --force', description: 'discard without asking (required when stdin is not a terminal)' })
   parseForce(): boolean {
     return true;

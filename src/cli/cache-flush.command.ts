@@ -27,7 +27,6 @@ export interface CacheFlushCommandOptions {
   description: 'Write pending operations to OpenFGA now; exits non-zero when any failed or was dead-lettered',
 })
 export class OpenFgaCacheFlushCommand extends OpenFgaCliCommand<CacheFlushCommandOptions> {
-
   @Option({
     flags: '-t, --timeout <seconds>',
     description: 'stop claiming new batches after this many seconds (batches already sent finish); the rest stays buffered',

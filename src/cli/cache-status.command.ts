@@ -23,7 +23,6 @@ export interface CacheStatusCommandOptions {
   description: 'Show the write-behind buffer: pending operations, oldest age, in flight, dead letters, last flush',
 })
 export class OpenFgaCacheStatusCommand extends OpenFgaCliCommand<CacheStatusCommandOptions> {
-
   @Option({ flags: '--json', description: 'print the status object as JSON' })
   parseJson(): boolean {
     return true;

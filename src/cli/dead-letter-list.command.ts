@@ -15,7 +15,6 @@ export interface DeadLetterListCommandOptions {
  */
 @SubCommand({ name: 'list', description: 'List dead letters: id, op, tuple, attempts, time and the reason OpenFGA gave' })
 export class OpenFgaDeadLetterListCommand extends OpenFgaCliCommand<DeadLetterListCommandOptions> {
-
   @Option({ flags: '--json', description: 'print the dead letters as a JSON array' })
   parseJson(): boolean {
     return true;

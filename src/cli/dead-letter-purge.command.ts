@@ -23,7 +23,6 @@ export interface DeadLetterPurgeCommandOptions {
   description: 'Delete dead letters (all, or the given ids); asks first, or needs --force without a terminal',
 })
 export class OpenFgaDeadLetterPurgeCommand extends OpenFgaCliCommand<DeadLetterPurgeCommandOptions> {
-
   @Option({ flags: '-f, --force', description: 'delete without asking (required when stdin is not a terminal)' })
   parseForce(): boolean {
     return true;

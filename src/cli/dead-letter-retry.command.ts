@@ -18,7 +18,6 @@ import { OpenFgaCliCommand } from './openfga-cli-command';
   description: 'Return dead letters (all, or the given ids) to the buffer for the next flush',
 })
 export class OpenFgaDeadLetterRetryCommand extends OpenFgaCliCommand {
-
   protected async execute(params: string[]): Promise<OpenFgaCliExitCode> {
     const ids = [...new Set(params)];
     const missing = ids.length ? await missingIds(this.openfga, ids) : [];

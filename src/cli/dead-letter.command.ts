@@ -21,7 +21,6 @@ import { OpenFgaCliCommand } from './openfga-cli-command';
   subCommands: [OpenFgaDeadLetterListCommand, OpenFgaDeadLetterRetryCommand, OpenFgaDeadLetterPurgeCommand],
 })
 export class OpenFgaDeadLetterCommand extends OpenFgaCliCommand {
-
   protected async execute(params: string[]): Promise<OpenFgaCliExitCode> {
     if (params.length > 0) this.console.err(`error: unknown action "${params[0]}": expected list, retry or purge.\n`);
     this.console.err(this.command.helpInformation());

@@ -6,7 +6,7 @@ import {
   WriteRequestDeletesOnMissing,
   WriteRequestWritesOnDuplicate,
 } from '@openfga/sdk';
-import { OpenFgaEvents } from '../observability/openfga-events';
+import { OpenFgaEvents } from '../events/openfga-events';
 import type { ResolvedOpenFgaOptions } from '../options/openfga-options.interface';
 import type { Tuple } from '../tuple/tuple';
 import { sdkConfiguration } from './sdk-configuration';

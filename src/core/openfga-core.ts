@@ -13,7 +13,7 @@ import type { ResolvedOpenFgaOptions } from '../options/openfga-options.interfac
 import type { FlushQueue } from '../queue/flush-queue.interface';
 import { loadFlushQueue } from '../queue/load-flush-queue';
 import { ChangeFeedPoller } from '../changefeed/change-feed-poller';
-import { OpenFgaEvents } from '../observability/openfga-events';
+import { OpenFgaEvents } from '../events/openfga-events';
 import { closeRedis, connectRedis } from '../redis/redis-connection';
 import { changeFeedKeys, storeKeys } from '../redis/redis-keys';
 

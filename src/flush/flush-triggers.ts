@@ -1,4 +1,4 @@
-import { Logger } from '@nestjs/common';
+import { coreLogger } from '../logging/core-logger';
 import type { WriteBuffer } from '../buffer/write-buffer';
 import type { Flusher } from './flusher';
 
@@ -8,7 +8,7 @@ import type { Flusher } from './flusher';
  * `flushInterval`, or a lease has expired). Flushes run outside the request path.
  */
 export class FlushTriggers {
-  private readonly logger = new Logger('OpenFgaFlushTriggers');
+  private readonly logger = coreLogger('OpenFgaFlushTriggers');
   private timer?: NodeJS.Timeout;
 
   constructor(

@@ -1,7 +1,7 @@
 // Observability: the event hub and what subscribes to it (Prometheus metrics, OpenTelemetry spans, Nest events).
 // prom-client, @opentelemetry/api and @nestjs/event-emitter are loaded only when their module starts.
-export { OpenFgaEvents } from './openfga-events';
-export type { OpenFgaEventMap, OpenFgaEventName } from './openfga-events';
+export { OpenFgaEvents } from '../events/openfga-events';
+export type { OpenFgaEventMap, OpenFgaEventName } from '../events/openfga-events';
 export { OpenFgaMetricsModule } from './openfga-metrics.module';
 export { OpenFgaMetrics } from './openfga-metrics';
 export { OPENFGA_METRICS_OPTIONS } from './openfga-metrics.module-definition';

@@ -1,4 +1,4 @@
-import type { OpenFgaEventMap, OpenFgaEventName } from './openfga-events';
+import type { OpenFgaEventMap, OpenFgaEventName } from '../events/openfga-events';
 
 /**
  * The Nest event name of each event of the hub, for `@OnEvent(...)`. With

@@ -8,7 +8,7 @@ import { MissingPeerDependencyError } from '../errors/missing-peer-dependency.er
 import { loadOptionalPeer } from './load-optional-peer';
 import { OPENFGA_EVENT_EMITTER_OPTIONS } from './openfga-event-emitter.module-definition';
 import { DEFAULT_NEST_EVENTS, OPENFGA_NEST_EVENTS, OpenFgaEventEmitterOptions } from './openfga-event-emitter-options.interface';
-import type { OpenFgaEventMap, OpenFgaEventName, OpenFgaEvents } from './openfga-events';
+import type { OpenFgaEventMap, OpenFgaEventName, OpenFgaEvents } from '../events/openfga-events';
 
 type EventEmitterPackage = typeof import('@nestjs/event-emitter');
 

@@ -4,7 +4,7 @@ import { OPENFGA_OPTIONS } from '../openfga.constants';
 import { OpenFgaService, OpenFgaStatus } from '../openfga.service';
 import type { ResolvedOpenFgaOptions } from '../options/openfga-options.interface';
 import { loadOptionalPeer } from './load-optional-peer';
-import type { OpenFgaEvents } from './openfga-events';
+import type { OpenFgaEvents } from '../events/openfga-events';
 import { OPENFGA_METRICS_OPTIONS } from './openfga-metrics.module-definition';
 import {
   DEFAULT_METRICS_BUCKETS,

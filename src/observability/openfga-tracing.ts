@@ -6,7 +6,7 @@ import { OPENFGA_OPTIONS } from '../openfga.constants';
 import { OpenFgaService } from '../openfga.service';
 import type { ResolvedOpenFgaOptions } from '../options/openfga-options.interface';
 import { loadOptionalPeer } from './load-optional-peer';
-import type { OpenFgaEventMap, OpenFgaEvents } from './openfga-events';
+import type { OpenFgaEventMap, OpenFgaEvents } from '../events/openfga-events';
 import { OPENFGA_TRACING_OPTIONS } from './openfga-tracing.module-definition';
 import { OPENFGA_SPAN_ATTRIBUTES as A, OPENFGA_SPANS, OpenFgaTracingOptions } from './openfga-tracing-options.interface';
 

@@ -1,4 +1,4 @@
-import { Logger } from '@nestjs/common';
+import { coreLogger } from '../logging/core-logger';
 import type { Queue } from 'bullmq';
 import type { ClaimedBatch } from '../buffer/buffered-operation';
 import type { BatchDispatcher, BatchReport } from '../flush/batch-dispatcher';
@@ -15,7 +15,7 @@ export type FlushJobQueue = Queue<FlushJobData, FlushJobResult, FlushJobName>;
  */
 export class FlushQueueProducer implements BatchDispatcher {
   readonly kind = 'queue';
-  private readonly logger = new Logger('OpenFgaFlushQueue');
+  private readonly logger = coreLogger('OpenFgaFlushQueue');
 
   constructor(
     private readonly queue: FlushJobQueue,

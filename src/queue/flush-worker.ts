@@ -1,4 +1,4 @@
-import { Logger } from '@nestjs/common';
+import { coreLogger } from '../logging/core-logger';
 import { Worker } from 'bullmq';
 import type { FlushBatchProcessor } from './flush-batch.processor';
 import type { FlushJobData, FlushJobName, FlushJobResult } from './flush-job';
@@ -13,7 +13,7 @@ const READY_TIMEOUT_MS = 5000;
  * the processing logic lives in the processor.
  */
 export class FlushWorker {
-  private readonly logger = new Logger('OpenFgaFlushWorker');
+  private readonly logger = coreLogger('OpenFgaFlushWorker');
   private worker?: Worker<FlushJobData, FlushJobResult, FlushJobName>;
 
   constructor(

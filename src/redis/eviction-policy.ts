@@ -1,4 +1,4 @@
-import { Logger } from '@nestjs/common';
+import { coreLogger } from '../logging/core-logger';
 import { Cluster, Redis, ReplyError } from 'ioredis';
 import { OpenFgaError } from '../errors/openfga.error';
 
@@ -36,7 +36,7 @@ const READ_TIMEOUT_MS = 5000;
  * policy cannot be read (CONFIG and INFO both refused, or no answer in time)
  * it warns and goes on.
  */
-export async function assertSafeEvictionPolicy(redis: Redis | Cluster, logger = new Logger('OpenFgaRedis')): Promise<void> {
+export async function assertSafeEvictionPolicy(redis: Redis | Cluster, logger = coreLogger('OpenFgaRedis')): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<'timeout'>((resolve) => {
     timer = setTimeout(() => resolve('timeout'), READ_TIMEOUT_MS);

@@ -1,4 +1,4 @@
-import { Logger } from '@nestjs/common';
+import { coreLogger } from '../logging/core-logger';
 import { Cluster, Redis } from 'ioredis';
 import type { RedisConnection } from '../options/openfga-options.interface';
 
@@ -24,7 +24,7 @@ export function connectRedis(connection: RedisConnection): { redis: Redis | Clus
  * commands that fail report themselves (and checks fail closed).
  */
 function reportOutages(redis: Redis | Cluster): void {
-  const logger = new Logger('OpenFgaRedis');
+  const logger = coreLogger('OpenFgaRedis');
   let down = false;
   redis.on('error', (err: Error) => {
     if (down) return;

@@ -3,7 +3,7 @@ import { CheckUnavailableError } from '../check/check-unavailable.error';
 import { ConsistencyTokens } from '../consistency/consistency-token';
 import type { FlushOptions, FlushResult } from '../flush/flush-result';
 import type { CheckOptions, ConsistencyToken, OpenFgaStatus } from '../openfga.service';
-import { OpenFgaEvents } from '../observability/openfga-events';
+import { OpenFgaEvents } from '../events/openfga-events';
 import { tupleKey } from '../redis/redis-keys';
 import type { Tuple, TupleOperation, TupleOperationKind } from '../tuple/tuple';
 import { validateOperations, validateTuple } from '../tuple/validate-tuple';

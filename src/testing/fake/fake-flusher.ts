@@ -1,6 +1,6 @@
 import type { BufferedOperation, DeadLetter, DeadLetterRetry } from '../../buffer/buffered-operation';
 import type { FlushOptions, FlushResult } from '../../flush/flush-result';
-import type { OpenFgaEvents } from '../../observability/openfga-events';
+import type { OpenFgaEvents } from '../../events/openfga-events';
 import type { Tuple } from '../../tuple/tuple';
 import type { FakeBuffer } from './fake-buffer';
 import type { FakeCache } from './fake-cache';

@@ -1,7 +1,7 @@
 import { CheckUnavailableError } from '../../check/check-unavailable.error';
 import type { CheckOptions } from '../../check/check-options';
 import { ConsistencyTokens, InvalidConsistencyTokenError } from '../../consistency/consistency-token';
-import type { OpenFgaEvents } from '../../observability/openfga-events';
+import type { OpenFgaEvents } from '../../events/openfga-events';
 import { tupleKey } from '../../redis/redis-keys';
 import type { Tuple } from '../../tuple/tuple';
 import type { FakeBuffer } from './fake-buffer';

@@ -1,5 +1,4 @@
 import { EventEmitter } from 'node:events';
-import type { BufferedOperation } from '../buffer/buffered-operation';
 import type { FlushResult } from '../flush/flush-result';
 import type { TupleOperation } from '../tuple/tuple';
 
@@ -9,8 +8,8 @@ export interface OpenFgaEventMap {
   enqueued: { operations: readonly TupleOperation[]; seq: number; durationMs: number };
   /** A claimed batch was settled: `acked` reached OpenFGA, `dead` were dead-lettered. */
   settled: { batchId: string; acked: readonly string[]; dead: readonly { key: string; reason: string }[] };
-  /** Operations OpenFGA rejected permanently (with the server's reason). */
-  deadLettered: { operations: readonly { operation: BufferedOperation | { key: string }; reason: string }[] };
+  /** Operations OpenFGA rejected permanently (with the server's reason), by tuple key (`user relation object`). */
+  deadLettered: { operations: readonly { operation: { key: string }; reason: string }[] };
   /**
    * A flush ended (inline: operations written; queue mode: jobs enqueued, with `queued` and `jobs`).
    * A queue worker that wrote one job's batch reports it too, with `mode: 'queue'` and its `jobId`.

@@ -1,11 +1,11 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import type { SchedulerRegistry } from '@nestjs/schedule';
-import type { OpenFgaCore } from '../core/openfga-core';
-import { OPENFGA_CORE } from '../openfga.constants';
-import { InvalidOptionsError } from '../options/invalid-options.error';
-import { getFlushCronJobName } from './get-flush-cron-job-name.util';
-import { MissingPeerDependencyError } from '../errors/missing-peer-dependency.error';
+import type { OpenFgaCore } from './core/openfga-core';
+import { OPENFGA_CORE } from './openfga.constants';
+import { InvalidOptionsError } from './options/invalid-options.error';
+import { getFlushCronJobName } from './flush/get-flush-cron-job-name.util';
+import { MissingPeerDependencyError } from './errors/missing-peer-dependency.error';
 
 /**
  * Nest lifecycle of the flush side that the service does not own: starts
