@@ -19,6 +19,11 @@ export interface WriteOptions {
    * sent yet come back in `retry` with the abort reason as `lastError`.
    */
   signal?: AbortSignal;
+  /**
+   * Called right before each request: a reason stops sending, as an abort
+   * does (the batch's lease is lost or about to be; see BatchLease.fence).
+   */
+  fence?: () => string | undefined;
 }
 
 /**
@@ -34,7 +39,7 @@ export class TupleWriter {
     private readonly maxParallelRequests: number,
   ) {}
 
-  async write(operations: readonly BufferedOperation[], { signal }: WriteOptions = {}): Promise<WriteOutcome> {
+  async write(operations: readonly BufferedOperation[], options: WriteOptions = {}): Promise<WriteOutcome> {
     const outcome: WriteOutcome = { written: [], dead: [], retry: [] };
     const chunks: BufferedOperation[][] = [];
     for (const group of groupByModel(operations)) {
@@ -42,16 +47,18 @@ export class TupleWriter {
     }
     let next = 0;
     const lane = async () => {
-      while (next < chunks.length) await this.writeChunk(chunks[next++], outcome, signal);
+      while (next < chunks.length) await this.writeChunk(chunks[next++], outcome, options);
     };
     await Promise.all(Array.from({ length: Math.min(this.maxParallelRequests, chunks.length) }, lane));
     return outcome;
   }
 
-  private async writeChunk(chunk: BufferedOperation[], outcome: WriteOutcome, signal?: AbortSignal): Promise<void> {
-    if (signal?.aborted) {
+  private async writeChunk(chunk: BufferedOperation[], outcome: WriteOutcome, options: WriteOptions): Promise<void> {
+    // Checked with no await before the request: nothing can run in between.
+    const stopped = options.signal?.aborted ? abortMessage(options.signal) : options.fence?.();
+    if (stopped !== undefined) {
       outcome.retry.push(...chunk);
-      outcome.lastError = { kind: 'transient', message: abortMessage(signal) };
+      outcome.lastError = { kind: 'transient', message: stopped };
       return;
     }
     try {
@@ -71,8 +78,8 @@ export class TupleWriter {
         else outcome.dead.push({ operation: chunk[0], reason: failure.message });
       } else {
         const half = Math.ceil(chunk.length / 2);
-        await this.writeChunk(chunk.slice(0, half), outcome, signal);
-        await this.writeChunk(chunk.slice(half), outcome, signal);
+        await this.writeChunk(chunk.slice(0, half), outcome, options);
+        await this.writeChunk(chunk.slice(half), outcome, options);
       }
     }
   }

@@ -11,7 +11,23 @@ import type { Tuple } from '../tuple/tuple';
  *                      (an op whose tuple is in flight is dropped by claim and
  *                      queued again when the in-flight op is settled)
  *   inflight   HASH    tuple key -> batch id
- *   leases     ZSET    batch id scored by lease expiry (ms)
+ *   flight     ZSET    tuple key scored by the seq of its in-flight op (claim adds,
+ *                      settle and a returned batch remove), so the lowest
+ *                      outstanding position is two ZRANGE 0 0 (positions)
+ *   leases     ZSET    batch id scored by lease expiry (ms); claim takes an
+ *                      expired lease back only after a grace (requestTimeout +
+ *                      1 s) that covers a request of its writer in flight. A rest
+ *                      waiting out a backoff is scored retryAt minus that grace
+ *   owners     HASH    batch id -> `token|owned until (ms)`: queue mode, the job
+ *                      processing a batch (BullMQ's lock token); another
+ *                      processing of the job writes nothing until it expired
+ *                      for longer than the grace. Removed by settle
+ *   gone       ZSET    ids of batches whose lease expired under a possibly live
+ *                      writer (or taken over from a job), scored by when their record expires
+ *   gone:<id>  HASH    tuple key -> '' or `op|seq|model` of the latest op
+ *                      acknowledged on it since (PEXPIRE LOST_BATCH_RETENTION_MS,
+ *                      15 min): the stale writer's settle re-asserts it (reassert)
+ *   revoked    STRING  ms since the epoch of the latest settled revoke (only grows)
  *   count      HASH    w, d (pending writes/deletes), fw, fd (in flight)
  *   dead       HASH    dead-letter id -> JSON (with the full model id)
  *   deadtuples HASH    tuple key -> `n|seq`, only for tuples with dead letters:
@@ -21,7 +37,8 @@ import type { Tuple } from '../tuple/tuple';
  *                      settle, removed with the last dead letter (retry, purge),
  *                      so it is bounded by `dead`, not by the tuples written
  *   epoch      STRING  seq of the latest write, clear or dead-lettering (invalidates cached "allowed")
- *   held       SET     ids of leased batches that only wait out a backoff; the next settle
+ *   held       SET     ids of leased batches that only wait out a backoff (their writer is
+ *                      done: claim returns them without watching them); the next settle
  *                      that writes everything it was given returns them early (see settle)
  *   o:<bucket> STRING  seq of the latest write touching an object of the bucket
  *   u:<bucket> STRING  seq of the latest write touching a user of the bucket
@@ -62,7 +79,11 @@ export interface StoreKeys {
   pending: string;
   queue: string;
   inflight: string;
+  flight: string;
   leases: string;
+  owners: string;
+  gone: string;
+  revoked: string;
   count: string;
   dead: string;
   deadTuples: string;
@@ -80,7 +101,11 @@ export function storeKeys(prefix: string, storeId: string): StoreKeys {
     pending: `${base}pending`,
     queue: `${base}queue`,
     inflight: `${base}inflight`,
+    flight: `${base}flight`,
     leases: `${base}leases`,
+    owners: `${base}owners`,
+    gone: `${base}gone`,
+    revoked: `${base}revoked`,
     count: `${base}count`,
     dead: `${base}dead`,
     deadTuples: `${base}deadtuples`,

@@ -94,19 +94,76 @@ local function unmarkDead(marksKey, entry)
   return last
 end
 
+--- @helper watchBatch
+--[[
+  Remembers the tuples of a batch whose writer may still be alive (its lease
+  expired, or another job took it over) for `retention` ms, so that its
+  writer's late settle can re-assert the latest op of each tuple it wrote
+  (see reassert): a stalled write may land after a newer one.
+  base .. 'gone'         ZSET  batch id -> when its record expires (ms)
+  base .. 'gone:' .. id  HASH  tuple key -> '' or 'op|seq|model' of the latest
+                               op acknowledged on the tuple since (see recordAcks)
+  A batch already watched keeps its record.
+]]
+local function watchBatch(base, batchId, tks, now, retention)
+  local key = base .. 'gone:' .. batchId
+  if #tks == 0 or rcall('EXISTS', key) == 1 then
+    return
+  end
+  local fields = {}
+  for i, tk in ipairs(tks) do
+    fields[2 * i - 1] = tk
+    fields[2 * i] = ''
+  end
+  callSliced('HSET', key, fields)
+  rcall('PEXPIRE', key, retention)
+  rcall('ZADD', base .. 'gone', now + retention, batchId)
+end
+
+--- @helper recordAcks
+--[[
+  Records acknowledged ops (`tks[j]` with its 'op|seq|model' in `acks[j]`) in
+  the record of every watched batch holding their tuple. Called only while
+  some batch is watched (ZCARD of base .. 'gone' > 0): the common settle pays
+  that one command. Records past their retention are dropped first.
+]]
+local function recordAcks(base, now, tks, acks)
+  local index = base .. 'gone'
+  rcall('ZREMRANGEBYSCORE', index, '-inf', now)
+  for _, id in ipairs(rcall('ZRANGE', index, 0, -1)) do
+    local key = base .. 'gone:' .. id
+    local watched = callSliced('HMGET', key, tks, true)
+    local updates = {}
+    for j, tk in ipairs(tks) do
+      if watched[j] then
+        updates[#updates + 1] = tk
+        updates[#updates + 1] = acks[j]
+      end
+    end
+    if #updates > 0 then
+      callSliced('HSET', key, updates)
+    end
+  end
+end
+
 --- @helper requeueBatch
 --[[
   Returns every op left in a claimed batch to the buffer and deletes the
   batch: its lease expired (its process died or gave up), or its flusher gave
   it back unwritten. An op whose tuple has a newer op waiting is dropped (the
   newer op supersedes it) and the newer one queued. `tried` (0 or 1) is added
-  to the ops' attempts: whether they may have been sent.
+  to the ops' attempts: whether they may have been sent. With `retention`
+  (an expired lease whose writer may still be alive), its tuples are watched
+  (see watchBatch).
   K   pending, queue, inflight, leases, count (the first five KEYS of claim and settle)
 ]]
-local function requeueBatch(K, bkey, batchId, tried)
+local function requeueBatch(K, base, batchId, tried, now, retention)
+  local bkey = base .. 'b:' .. batchId
   local entries = rcall('HGETALL', bkey)
+  local tks = {}
   for i = 1, #entries, 2 do
     local tk, rec = entries[i], entries[i + 1]
+    tks[#tks + 1] = tk
     local op, seq, ts, attempts, model = parseRecord(rec)
     rcall('HDEL', K[3], tk)
     rcall('HINCRBY', K[5], 'f' .. op, -1)
@@ -120,8 +177,15 @@ local function requeueBatch(K, bkey, batchId, tried)
       rcall('ZADD', K[2], seq, tk)
     end
   end
+  if #tks > 0 then
+    callSliced('ZREM', base .. 'flight', tks)
+    if retention then
+      watchBatch(base, batchId, tks, now, retention)
+    end
+  end
   rcall('DEL', bkey)
   rcall('ZREM', K[4], batchId)
+  rcall('HDEL', base .. 'owners', batchId)
 end
 
 --- @helper appendOps
