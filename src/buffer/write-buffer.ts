@@ -47,9 +47,9 @@ export interface Reassertion {
 }
 
 /**
- * How long the tuples of a batch whose lease expired under a live writer are
- * remembered (see watchBatch in _lib.lua): a stalled writer whose settle
- * comes later cannot have its late write corrected by `reassert`.
+ * How long the tuples of a batch whose lease expired under a possibly live
+ * writer stay watched (see watchBatch in _lib.lua): the late write of a
+ * writer that stalled longer than this is not corrected by `reassert`.
  */
 export const LOST_BATCH_RETENTION_MS = 15 * 60_000;
 
@@ -162,10 +162,10 @@ export class WriteBuffer {
    * may have landed after a newer write of the same tuples, so the latest op
    * of each is queued again (see reassert-6.lua).
    */
-  async reassert(batchId: string, written: readonly BufferedOperation[]): Promise<Reassertion> {
+  async reassert(written: readonly BufferedOperation[]): Promise<Reassertion> {
     if (written.length === 0) return { queued: 0, unknown: 0 };
     const k = this.keys;
-    const args: (string | number)[] = [k.base, Date.now(), batchId];
+    const args: (string | number)[] = [k.base, Date.now()];
     for (const op of written) args.push(OP_CODE[op.kind], op.key, op.seq, k.base + objectGen(op.object), k.base + userGen(op.user));
     const [queued, unknown] = await this.scripts.run<[number, number]>(
       'reassert',

@@ -14,7 +14,7 @@ export async function reassertLost(
   written: readonly BufferedOperation[],
   extra: Record<string, unknown> = {},
 ): Promise<void> {
-  const { queued, unknown } = await buffer.reassert(batchId, written);
+  const { queued, unknown } = await buffer.reassert(written);
   logger.warn({
     message: 'Batch lease lost before it was settled (the flusher stalled longer than leaseTtl?); latest operations re-asserted',
     batchId,

@@ -22,11 +22,13 @@ import type { Tuple } from '../tuple/tuple';
  *                      processing a batch (BullMQ's lock token); another
  *                      processing of the job writes nothing until it expired
  *                      for longer than the grace. Removed by settle
- *   gone       ZSET    ids of batches whose lease expired under a possibly live
- *                      writer (or taken over from a job), scored by when their record expires
- *   gone:<id>  HASH    tuple key -> '' or `op|seq|model` of the latest op
- *                      acknowledged on it since (PEXPIRE LOST_BATCH_RETENTION_MS,
- *                      15 min): the stale writer's settle re-asserts it (reassert)
+ *   watch      HASH    tuple key -> `until|` or `until|op|seq|model`: a tuple of a
+ *                      batch whose lease expired under a possibly live writer (or
+ *                      that another job took over), watched until `until`
+ *                      (LOST_BATCH_RETENTION_MS, 15 min), with the latest op
+ *                      acknowledged on it since; the stale writer's settle
+ *                      re-asserts that op (reassert). Absent when nothing is watched
+ *   watchexp   ZSET    the watched tuple keys scored by `until` (claim and settle drop expired ones)
  *   revoked    STRING  ms since the epoch of the latest settled revoke (only grows)
  *   count      HASH    w, d (pending writes/deletes), fw, fd (in flight)
  *   dead       HASH    dead-letter id -> JSON (with the full model id)
@@ -82,7 +84,8 @@ export interface StoreKeys {
   flight: string;
   leases: string;
   owners: string;
-  gone: string;
+  watch: string;
+  watchExpiry: string;
   revoked: string;
   count: string;
   dead: string;
@@ -104,7 +107,8 @@ export function storeKeys(prefix: string, storeId: string): StoreKeys {
     flight: `${base}flight`,
     leases: `${base}leases`,
     owners: `${base}owners`,
-    gone: `${base}gone`,
+    watch: `${base}watch`,
+    watchExpiry: `${base}watchexp`,
     revoked: `${base}revoked`,
     count: `${base}count`,
     dead: `${base}dead`,

@@ -72,7 +72,7 @@ describe('lease fencing', () => {
     await core.writer.write(taker.operations); // lands first ...
     await core.writer.write(stale.operations); // ... then the stale grant
     expect(await core.buffer.settle(stale.id, { acked: stale.operations.map((o) => o.key), dead: [], retryAt: 0 })).toBe(-1);
-    expect(await core.buffer.reassert(stale.id, stale.operations)).toEqual({ queued: 1, unknown: 0 });
+    expect(await core.buffer.reassert(stale.operations)).toEqual({ queued: 1, unknown: 0 });
     await core.buffer.settle(taker.id, { acked: taker.operations.map((o) => o.key), dead: [], retryAt: 0 });
     expect(await service.flush()).toMatchObject({ deletes: 1 });
     expect(await readAllTuples(store.storeId)).toEqual([]);

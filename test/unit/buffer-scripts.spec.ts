@@ -46,6 +46,7 @@ describe('BufferScripts', () => {
       'callSliced',
       'modelId',
       'watchBatch',
+      'pruneWatch',
       'recordAcks',
       'requeueBatch',
     ]);

@@ -96,53 +96,64 @@ end
 
 --- @helper watchBatch
 --[[
-  Remembers the tuples of a batch whose writer may still be alive (its lease
+  Watches the tuples of a batch whose writer may still be alive (its lease
   expired, or another job took it over) for `retention` ms, so that its
   writer's late settle can re-assert the latest op of each tuple it wrote
-  (see reassert): a stalled write may land after a newer one.
-  base .. 'gone'         ZSET  batch id -> when its record expires (ms)
-  base .. 'gone:' .. id  HASH  tuple key -> '' or 'op|seq|model' of the latest
-                               op acknowledged on the tuple since (see recordAcks)
-  A batch already watched keeps its record.
+  (see reassert-6.lua): a stalled write may land after a newer one.
+  base .. 'watch'     HASH  tuple key -> 'until|' or 'until|op|seq|model', the
+                            latest op acknowledged on it since (see recordAcks)
+  base .. 'watchexp'  ZSET  tuple key -> until (ms), to drop expired entries
+  One entry per tuple, whatever the number of batches watching it: a settle
+  pays for the tuples it settles, not for the batches watched.
 ]]
-local function watchBatch(base, batchId, tks, now, retention)
-  local key = base .. 'gone:' .. batchId
-  if #tks == 0 or rcall('EXISTS', key) == 1 then
+local function watchBatch(base, tks, now, retention)
+  if #tks == 0 then
     return
   end
-  local fields = {}
+  local watchKey, untilAt = base .. 'watch', now + retention
+  local current = callSliced('HMGET', watchKey, tks, true)
+  local fields, expiries = {}, {}
   for i, tk in ipairs(tks) do
-    fields[2 * i - 1] = tk
-    fields[2 * i] = ''
+    local ack = current[i] and string.match(current[i], '^%d+|(.*)$') or ''
+    fields[#fields + 1] = tk
+    fields[#fields + 1] = untilAt .. '|' .. ack
+    expiries[#expiries + 1] = untilAt
+    expiries[#expiries + 1] = tk
   end
-  callSliced('HSET', key, fields)
-  rcall('PEXPIRE', key, retention)
-  rcall('ZADD', base .. 'gone', now + retention, batchId)
+  callSliced('HSET', watchKey, fields)
+  callSliced('ZADD', base .. 'watchexp', expiries)
+end
+
+--- @helper pruneWatch
+-- Drops up to 200 watch entries past their retention (bounded work per call; claim and settle call it).
+local function pruneWatch(base, now)
+  local expired = rcall('ZRANGEBYSCORE', base .. 'watchexp', '-inf', now, 'LIMIT', 0, 200)
+  if #expired > 0 then
+    rcall('HDEL', base .. 'watch', unpack(expired))
+    rcall('ZREM', base .. 'watchexp', unpack(expired))
+  end
 end
 
 --- @helper recordAcks
 --[[
-  Records acknowledged ops (`tks[j]` with its 'op|seq|model' in `acks[j]`) in
-  the record of every watched batch holding their tuple. Called only while
-  some batch is watched (ZCARD of base .. 'gone' > 0): the common settle pays
-  that one command. Records past their retention are dropped first.
+  Records acknowledged ops (`tks[j]` with its 'op|seq|model' in `acks[j]`) on
+  their watched tuples. Called only while some tuple is watched (EXISTS of
+  base .. 'watch'): the common settle pays that one command.
 ]]
 local function recordAcks(base, now, tks, acks)
-  local index = base .. 'gone'
-  rcall('ZREMRANGEBYSCORE', index, '-inf', now)
-  for _, id in ipairs(rcall('ZRANGE', index, 0, -1)) do
-    local key = base .. 'gone:' .. id
-    local watched = callSliced('HMGET', key, tks, true)
-    local updates = {}
-    for j, tk in ipairs(tks) do
-      if watched[j] then
-        updates[#updates + 1] = tk
-        updates[#updates + 1] = acks[j]
-      end
+  pruneWatch(base, now)
+  local watchKey = base .. 'watch'
+  local watched = callSliced('HMGET', watchKey, tks, true)
+  local updates = {}
+  for j, tk in ipairs(tks) do
+    local untilAt = watched[j] and string.match(watched[j], '^(%d+)|')
+    if untilAt then
+      updates[#updates + 1] = tk
+      updates[#updates + 1] = untilAt .. '|' .. acks[j]
     end
-    if #updates > 0 then
-      callSliced('HSET', key, updates)
-    end
+  end
+  if #updates > 0 then
+    callSliced('HSET', watchKey, updates)
   end
 end
 
@@ -180,7 +191,7 @@ local function requeueBatch(K, base, batchId, tried, now, retention)
   if #tks > 0 then
     callSliced('ZREM', base .. 'flight', tks)
     if retention then
-      watchBatch(base, batchId, tks, now, retention)
+      watchBatch(base, tks, now, retention)
     end
   end
   rcall('DEL', bkey)

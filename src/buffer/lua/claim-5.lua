@@ -28,6 +28,7 @@ for _, oldId in ipairs(rcall('ZRANGEBYSCORE', KEYS[4], '-inf', now - grace, 'LIM
   local resting = rcall('SREM', heldKey, oldId) == 1
   requeueBatch(KEYS, base, oldId, 1, now, (not resting) and retention or nil)
 end
+pruneWatch(base, now)
 
 -- Oldest first. A popped tuple still in flight has an op waiting on it: it
 -- leaves the queue until settle (or an expired lease) puts it back.

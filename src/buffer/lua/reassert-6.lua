@@ -6,21 +6,21 @@
   - a pending op will be written later anyway: nothing to do;
   - an in-flight op other than the one written here may have landed first:
     a copy of it waits in pending (written once that op is settled);
-  - otherwise the latest op acknowledged since the batch was watched (see
+  - otherwise the latest op acknowledged since the tuple was watched (see
     watchBatch), when newer than the one written here.
-  Queued ops bump generations and the epoch, as any enqueue does. The
-  batch's watch record is dropped.
+  Queued ops bump generations and the epoch, as any enqueue does. Watch
+  entries stay until they expire: another stalled writer may share a tuple.
 
   KEYS[1] seq   KEYS[2] pending   KEYS[3] queue   KEYS[4] count   KEYS[5] epoch   KEYS[6] inflight
-  ARGV[1] base key prefix   ARGV[2] now (ms)   ARGV[3] batch id
-  ARGV[4..] per op written: op ('w' | 'd'), tuple key, position, object and user generation keys
+  ARGV[1] base key prefix   ARGV[2] now (ms)
+  ARGV[3..] per op written: op ('w' | 'd'), tuple key, position, object and user generation keys
 
   Returns { ops queued again, ops whose tuple had no newer op recorded }.
 ]]
-local base, now, batchId = ARGV[1], ARGV[2], ARGV[3]
-local watchKey = base .. 'gone:' .. batchId
+local base, now = ARGV[1], ARGV[2]
+local watchKey = base .. 'watch'
 local queued, unknown, revoked = 0, 0, false
-for i = 4, #ARGV, 5 do
+for i = 3, #ARGV, 5 do
   local written, tk, seq, objectGen, userGen = ARGV[i], ARGV[i + 1], tonumber(ARGV[i + 2]), ARGV[i + 3], ARGV[i + 4]
   if written == 'd' then revoked = true end
   if rcall('HEXISTS', KEYS[2], tk) == 0 then
@@ -35,7 +35,7 @@ for i = 4, #ARGV, 5 do
     else
       local ack = rcall('HGET', watchKey, tk)
       local o, s, m
-      if ack then o, s, m = string.match(ack, '^(%a)|(%d+)|(.*)$') end
+      if ack then o, s, m = string.match(ack, '^%d+|(%a)|(%d+)|(.*)$') end
       if o and tonumber(s) > seq then
         op, model = o, m
       elseif not o then
@@ -52,8 +52,6 @@ for i = 4, #ARGV, 5 do
     end
   end
 end
-rcall('DEL', watchKey)
-rcall('ZREM', base .. 'gone', batchId)
 if revoked then
   local revokedKey = base .. 'revoked'
   if (tonumber(rcall('GET', revokedKey)) or 0) < tonumber(now) then

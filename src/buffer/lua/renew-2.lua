@@ -29,7 +29,7 @@ if owner ~= '' then
       if now <= tonumber(ownedUntil) + tonumber(ARGV[7]) then
         return { -1, tonumber(ownedUntil) }
       end
-      watchBatch(base, batchId, rcall('HKEYS', base .. 'b:' .. batchId), now, tonumber(ARGV[8]))
+      watchBatch(base, rcall('HKEYS', base .. 'b:' .. batchId), now, tonumber(ARGV[8]))
     end
   end
   rcall('HSET', KEYS[2], batchId, owner .. '|' .. (now + tonumber(ARGV[6])))

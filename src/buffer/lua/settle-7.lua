@@ -138,8 +138,8 @@ if #taken > 0 then
 end
 
 if #ackedTks > 0 then
-  -- One ZCARD in the common case: nothing is watched.
-  if rcall('ZCARD', base .. 'gone') > 0 then
+  -- One EXISTS in the common case: nothing is watched.
+  if rcall('EXISTS', base .. 'watch') == 1 then
     recordAcks(base, now, ackedTks, acks)
   end
   if revoked then
