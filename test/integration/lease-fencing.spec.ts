@@ -101,6 +101,15 @@ describe('lease fencing', () => {
     expect(await core.buffer.positions()).toEqual({ oldestOutstanding: null, latest: first + 2 });
   });
 
+  it('reads the batches instead while the in-flight index disagrees with the in-flight count (claimed by an older version)', async () => {
+    const { core, service } = open;
+    const token = await service.grant('user:a', 'viewer', 'document:1');
+    await service.grant('user:b', 'viewer', 'document:2');
+    await core.buffer.claim(1, 60_000);
+    await core.redis.del(core.buffer.keys.flight); // as an older version leaves it
+    expect((await core.buffer.positions()).oldestOutstanding).toBe(core.tokens.decode(token));
+  });
+
   it('records when a revoke was last settled (only ever later)', async () => {
     const { core, service } = open;
     await service.grant('user:a', 'viewer', 'document:1');

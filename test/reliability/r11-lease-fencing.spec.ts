@@ -105,114 +105,130 @@ describe('R11: a flusher that lost its lease while stalled writes nothing more',
     );
   }
 
-  it(`inline: ${ROUNDS} round(s) of ${CONTESTED} contested tuples; the stalled flusher's later ops are never written`, async () => {
-    const store = await freshStore('r11-inline');
-    const options: OpenFgaModuleOptions = testOptions(store, {
-      leaseTtl: 1,
-      requestTimeout: 0.5,
-      maxTuplesPerWrite: 1,
-      maxParallelRequests: 1,
-      changeFeed: { enabled: false },
-    });
-    const open = openService(options);
-    const rounds: Round[] = [];
-    const resumedAt: number[] = [];
-    const staleResults: Record<string, unknown>[] = [];
-    try {
-      for (let r = 0; r < ROUNDS; r++) {
-        const round = makeRound(r);
-        rounds.push(round);
-        await prepare(store.storeId, open, round);
-        const child = startChild('reliability-flusher.ts', { ...options, apiUrl: proxy.url }, { WAIT_FOR_GO: '1' });
-        await child.waitFor((e) => e.event === 'ready');
-        const frozen = freezeOnFirstWrite(proxy, () => child);
-        child.send('go');
-        await frozen;
+  it(
+    `inline: ${ROUNDS} round(s) of ${CONTESTED} contested tuples; the stalled flusher's later ops are never written`,
+    async () => {
+      const store = await freshStore('r11-inline');
+      const options: OpenFgaModuleOptions = testOptions(store, {
+        leaseTtl: 1,
+        requestTimeout: 0.5,
+        maxTuplesPerWrite: 1,
+        maxParallelRequests: 1,
+        changeFeed: { enabled: false },
+      });
+      const open = openService(options);
+      const rounds: Round[] = [];
+      const resumedAt: number[] = [];
+      const staleResults: Record<string, unknown>[] = [];
+      try {
+        for (let r = 0; r < ROUNDS; r++) {
+          const round = makeRound(r);
+          rounds.push(round);
+          await prepare(store.storeId, open, round);
+          const child = startChild('reliability-flusher.ts', { ...options, apiUrl: proxy.url }, { WAIT_FOR_GO: '1' });
+          await child.waitFor((e) => e.event === 'ready');
+          const frozen = freezeOnFirstWrite(proxy, () => child);
+          child.send('go');
+          await frozen;
 
-        // Newer ops on every contested tuple, written here once the lease and its grace ran out.
-        await open.core.buffer.enqueue(round.stale.map(newer), options.authorizationModelId);
-        await drain(open);
+          // Newer ops on every contested tuple, written here once the lease and its grace ran out.
+          await open.core.buffer.enqueue(round.stale.map(newer), options.authorizationModelId);
+          await drain(open);
 
-        resumedAt.push(performance.now());
-        child.process.kill('SIGCONT');
-        const progress = await child.waitFor((e) => e.event === 'progress', 10_000);
-        staleResults.push({ writes: progress.writes, deletes: progress.deletes, failed: progress.failed });
-        child.send('stop');
-        await child.waitFor((e) => e.event === 'done');
-        await drain(open); // ops the stalled flusher re-asserted, if any
+          resumedAt.push(performance.now());
+          child.process.kill('SIGCONT');
+          const progress = await child.waitFor((e) => e.event === 'progress', 10_000);
+          staleResults.push({ writes: progress.writes, deletes: progress.deletes, failed: progress.failed });
+          child.send('stop');
+          await child.waitFor((e) => e.event === 'done');
+          await drain(open); // ops the stalled flusher re-asserted, if any
+        }
+        const result = await verify(store.storeId, rounds, resumedAt);
+        figures.inline = { rounds: ROUNDS, contested: CONTESTED, ...result, staleFlushes: staleResults };
+        expect(result).toEqual({ staleAfterResume: 0, wrong: [], fillersMissing: 0 });
+        // The stalled flush wrote only its first request (sent before the stall).
+        for (const s of staleResults) expect(Number(s.writes) + Number(s.deletes)).toBeLessThanOrEqual(1);
+        expect(await open.service.status()).toMatchObject({ pending: { total: 0 }, inFlight: 0, deadLettered: 0 });
+      } finally {
+        await open.close();
       }
-      const result = await verify(store.storeId, rounds, resumedAt);
-      figures.inline = { rounds: ROUNDS, contested: CONTESTED, ...result, staleFlushes: staleResults };
-      expect(result).toEqual({ staleAfterResume: 0, wrong: [], fillersMissing: 0 });
-      // The stalled flush wrote only its first request (sent before the stall).
-      for (const s of staleResults) expect(Number(s.writes) + Number(s.deletes)).toBeLessThanOrEqual(1);
-      expect(await open.service.status()).toMatchObject({ pending: { total: 0 }, inFlight: 0, deadLettered: 0 });
-    } finally {
-      await open.close();
-    }
-  });
+    },
+    scaled(60_000, 180_000),
+  );
 
-  it(`queue: a job whose worker froze is processed again by another worker; the frozen one writes nothing more`, async () => {
-    const store = await freshStore('r11-queue');
-    const options: OpenFgaModuleOptions = testOptions(store, {
-      leaseTtl: 2,
-      requestTimeout: 0.5,
-      maxTuplesPerWrite: 1,
-      maxParallelRequests: 1,
-      changeFeed: { enabled: false },
-      queue: { enabled: true, worker: false, attempts: 3, backoff: 0.2, timeout: 1 },
-    });
-    const producer = openService(options);
-    const rescuer = openService(options);
-    const rounds: Round[] = [];
-    const resumedAt: number[] = [];
-    try {
-      for (let r = 0; r < ROUNDS; r++) {
-        const round = makeRound(r);
-        rounds.push(round);
-        await prepare(store.storeId, producer, round);
-        const doomed = startChild('queue-worker-process.ts', { ...options, apiUrl: proxy.url, queue: { ...options.queue, worker: true } });
-        await doomed.waitFor((e) => e.event === 'ready', 30_000);
-        const frozen = freezeOnFirstWrite(proxy, () => doomed);
-        expect(await producer.service.flush()).toMatchObject({ jobs: 1 });
-        await frozen;
+  it(
+    `queue: a job whose worker froze is processed again by another worker; the frozen one writes nothing more`,
+    async () => {
+      const store = await freshStore('r11-queue');
+      const options: OpenFgaModuleOptions = testOptions(store, {
+        leaseTtl: 2,
+        requestTimeout: 0.5,
+        maxTuplesPerWrite: 1,
+        maxParallelRequests: 1,
+        changeFeed: { enabled: false },
+        queue: { enabled: true, worker: false, attempts: 3, backoff: 0.2, timeout: 1 },
+      });
+      const producer = openService(options);
+      const rescuers: OpenService[] = [];
+      const rounds: Round[] = [];
+      const resumedAt: number[] = [];
+      try {
+        for (let r = 0; r < ROUNDS; r++) {
+          const round = makeRound(r);
+          rounds.push(round);
+          await prepare(store.storeId, producer, round);
+          const doomed = startChild('queue-worker-process.ts', {
+            ...options,
+            apiUrl: proxy.url,
+            queue: { ...options.queue, worker: true },
+          });
+          await doomed.waitFor((e) => e.event === 'ready', 30_000);
+          const frozen = freezeOnFirstWrite(proxy, () => doomed);
+          expect(await producer.service.flush()).toMatchObject({ jobs: 1 });
+          await frozen;
 
-        await producer.core.buffer.enqueue(round.stale.map(newer), options.authorizationModelId);
-        // BullMQ notices the frozen worker's lock ran out and hands its job to this worker.
-        await rescuer.core.queue!.startWorker();
-        await until(
-          'the rescuer wrote the batch and the newer ops',
-          async () => {
-            await producer.core.flusher.flush();
-            const s = await producer.service.status();
-            return s.pending.total === 0 && s.inFlight === 0;
-          },
-          40_000,
-          200,
-        );
+          await producer.core.buffer.enqueue(round.stale.map(newer), options.authorizationModelId);
+          // BullMQ notices the frozen worker's lock ran out and hands its job to another worker (one per round:
+          // a worker left running would take the next round's job before the one to freeze).
+          const rescuer = openService(options);
+          rescuers.push(rescuer);
+          await rescuer.core.queue!.startWorker();
+          await until(
+            'the rescuer wrote the batch and the newer ops',
+            async () => {
+              await producer.core.flusher.flush();
+              const s = await producer.service.status();
+              return s.pending.total === 0 && s.inFlight === 0;
+            },
+            40_000,
+            200,
+          );
 
-        resumedAt.push(performance.now());
-        doomed.process.kill('SIGCONT');
-        await sleep(3000); // the frozen worker's processing ends (as gone); nothing of it may reach OpenFGA
-        doomed.process.kill('SIGKILL');
-        await doomed.exited;
-        await until(
-          'buffer drained',
-          async () => {
-            await producer.core.flusher.flush();
-            const s = await producer.service.status();
-            return s.pending.total === 0 && s.inFlight === 0;
-          },
-          30_000,
-          200,
-        );
+          resumedAt.push(performance.now());
+          doomed.process.kill('SIGCONT');
+          await sleep(3000); // the frozen worker's processing ends (as gone); nothing of it may reach OpenFGA
+          doomed.process.kill('SIGKILL');
+          await doomed.exited;
+          await until(
+            'buffer drained',
+            async () => {
+              await producer.core.flusher.flush();
+              const s = await producer.service.status();
+              return s.pending.total === 0 && s.inFlight === 0;
+            },
+            30_000,
+            200,
+          );
+          await rescuer.close();
+        }
+        const result = await verify(store.storeId, rounds, resumedAt);
+        figures.queue = { rounds: ROUNDS, contested: CONTESTED, ...result };
+        expect(result).toEqual({ staleAfterResume: 0, wrong: [], fillersMissing: 0 });
+      } finally {
+        await Promise.all(rescuers.map((r) => r.close()));
+        await producer.close();
       }
-      const result = await verify(store.storeId, rounds, resumedAt);
-      figures.queue = { rounds: ROUNDS, contested: CONTESTED, ...result };
-      expect(result).toEqual({ staleAfterResume: 0, wrong: [], fillersMissing: 0 });
-    } finally {
-      await rescuer.close();
-      await producer.close();
-    }
-  });
+    },
+    scaled(60_000, 180_000),
+  );
 });

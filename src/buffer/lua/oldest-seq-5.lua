@@ -3,8 +3,9 @@
   at-least-as-fresh and strong checks that wait until a position is flushed.
   Pending ops outside the queue wait on an in-flight op of the same tuple,
   which has a lower position, so queue + in-flight ops cover everything:
-  two ZRANGE 0 0, O(log n). Batches claimed by a version without `flight`
-  (its size then differs from the in-flight count) are read once instead.
+  two ZRANGE 0 0, O(log n). While `flight` disagrees with the in-flight
+  count (a version without it claimed or settled batches), the batches are
+  read instead, as before `flight` existed.
 
   KEYS[1] queue   KEYS[2] flight   KEYS[3] leases   KEYS[4] seq   KEYS[5] count
   ARGV[1] base key prefix
@@ -16,14 +17,17 @@ local function consider(seq)
     lowest = seq
   end
 end
-for _, key in ipairs({ KEYS[1], KEYS[2] }) do
+local function lowestOf(key)
   local first = rcall('ZRANGE', key, 0, 0, 'WITHSCORES')
   if first[2] then
     consider(tonumber(first[2]))
   end
 end
+lowestOf(KEYS[1])
 local c = rcall('HMGET', KEYS[5], 'fw', 'fd')
-if rcall('ZCARD', KEYS[2]) ~= (tonumber(c[1]) or 0) + (tonumber(c[2]) or 0) then
+if rcall('ZCARD', KEYS[2]) == (tonumber(c[1]) or 0) + (tonumber(c[2]) or 0) then
+  lowestOf(KEYS[2])
+else
   for _, batchId in ipairs(rcall('ZRANGE', KEYS[3], 0, -1)) do
     for _, rec in ipairs(rcall('HVALS', ARGV[1] .. 'b:' .. batchId)) do
       local _, seq = parseRecord(rec)
