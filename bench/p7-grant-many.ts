@@ -97,7 +97,7 @@ export const p7: Benchmark = {
  * preempted Redis process makes a single maximum meaningless.
  */
 async function largeCallStalls({ service, core }: BenchService, redisUrl: string, sizes: number[], reps: number): Promise<StallFigures[]> {
-  const oneScript = new WriteBuffer(core.redis, new BufferScripts(core.redis), core.buffer.keys, undefined, Infinity);
+  const oneScript = new WriteBuffer(core.redis, new BufferScripts(core.redis), core.buffer.keys, undefined, { enqueueChunk: Infinity });
   const out: StallFigures[] = [];
   for (const n of sizes) {
     const tuples = benchTuples(`p7-stall-${n}`, 0, n);

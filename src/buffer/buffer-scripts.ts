@@ -20,6 +20,8 @@ export type ScriptName =
   | 'due'
   | 'invalidate'
   | 'oldest-seq'
+  | 'renew'
+  | 'reassert'
   | 'feed-lease'
   | 'feed-release';
 

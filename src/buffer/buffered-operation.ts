@@ -18,6 +18,8 @@ export interface BufferedOperation extends TupleOperation {
 export interface ClaimedBatch {
   id: string;
   operations: BufferedOperation[];
+  /** A batch just claimed: when its lease ends, by the claiming process's clock (ms since the epoch). */
+  leasedUntil?: number;
 }
 
 /** An operation OpenFGA rejected permanently, kept with the server's reason. */

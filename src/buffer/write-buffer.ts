@@ -28,7 +28,31 @@ export interface Settlement {
    * it early. False while a job still owns it (queue mode, between attempts).
    */
   held?: boolean;
+  /** Queue mode: the owner token of the job settling it (see renewLease); a settle by another job gets -1. */
+  owner?: string;
 }
+
+/** A job that owns the batch (queue mode): its token and how long a renewal keeps its ownership. */
+export interface LeaseOwner {
+  token: string;
+  ownMs: number;
+}
+
+/** What a lease renewal found: renewed, the batch gone, or (queue mode) owned by another job until `ownedUntil`. */
+export type LeaseRenewal = { status: 'held' } | { status: 'gone' } | { status: 'owned'; ownedUntil: number };
+
+/** What `reassert` did: ops queued again, and ops whose tuple had no newer op recorded (nothing to correct, or its record expired). */
+export interface Reassertion {
+  queued: number;
+  unknown: number;
+}
+
+/**
+ * How long the tuples of a batch whose lease expired under a possibly live
+ * writer stay watched (see watchBatch in _lib.lua): the late write of a
+ * writer that stalled longer than this is not corrected by `reassert`.
+ */
+export const LOST_BATCH_RETENTION_MS = 15 * 60_000;
 
 /**
  * The durable buffer of one store in Redis. Every mutation is one Lua script,
@@ -47,7 +71,16 @@ const EVERY_WRITE_BUMPS_EPOCH = 1;
  */
 export const ENQUEUE_CHUNK = 1000;
 
+export interface WriteBufferSettings {
+  /** How long after its expiry a lease is taken back: covers a request of its writer still in flight (see claim-5.lua). */
+  graceMs?: number;
+  /** Tuples per enqueue script call (benchmarks compare against one call for everything). */
+  enqueueChunk?: number;
+}
+
 export class WriteBuffer {
+  readonly graceMs: number;
+  private readonly enqueueChunk: number;
   /** Model ids by their index in the store's `models` hash (an index never changes its model). */
   private readonly models = new Map<string, string>();
 
@@ -56,9 +89,11 @@ export class WriteBuffer {
     private readonly scripts: BufferScripts,
     readonly keys: StoreKeys,
     readonly events = new OpenFgaEvents(),
-    /** Tuples per enqueue script call (benchmarks compare against one call for everything). */
-    private readonly enqueueChunk = ENQUEUE_CHUNK,
-  ) {}
+    settings: WriteBufferSettings = {},
+  ) {
+    this.graceMs = settings.graceMs ?? 0;
+    this.enqueueChunk = settings.enqueueChunk ?? ENQUEUE_CHUNK;
+  }
 
   /**
    * Appends operations (and invalidates what they may change); returns the last buffer position and the queue length.
@@ -115,25 +150,41 @@ export class WriteBuffer {
   }
 
   /**
-   * Claims up to `limit` operations under a lease of `leaseMs`; also returns expired leases to the buffer first.
+   * Claims up to `limit` operations under a lease of `leaseMs` (`leasedUntil`: its end by this process's clock);
+   * also returns leases expired for longer than `graceMs` to the buffer first.
    * With `probe`, when nothing is claimable, one batch waiting out a backoff is claimed early (see claim-5.lua).
    */
   async claim(limit: number, leaseMs: number, probe = false): Promise<ClaimedBatch | undefined> {
     const k = this.keys;
     const id = randomUUID();
+    const now = Date.now();
     const flat = await this.scripts.run<string[]>(
       'claim',
       [k.pending, k.queue, k.inflight, k.leases, k.count],
-      [k.base, Date.now(), limit, leaseMs, id, probe ? 1 : 0],
+      [k.base, now, limit, leaseMs, id, probe ? 1 : 0, this.graceMs, LOST_BATCH_RETENTION_MS],
     );
     if (flat.length === 0) return undefined;
-    return { id, operations: await this.decode(flat) };
+    return { id, operations: await this.decode(flat), leasedUntil: now + leaseMs };
   }
 
-  /** Settles a claimed batch; returns how many ops stay leased, or -1 when the lease was lost to another process. */
+  /**
+   * Settles a claimed batch; returns how many ops stay leased, or -1 when the batch is no longer this
+   * writer's (its lease expired and another process took it over; queue mode: another job owns it).
+   * After -1, call `reassert` with what was written.
+   */
   async settle(batchId: string, s: Settlement): Promise<number> {
     const k = this.keys;
-    const args: (string | number)[] = [k.base, Date.now(), batchId, s.retryAt, s.held ? 1 : 0, s.acked.length, ...s.acked];
+    const args: (string | number)[] = [
+      k.base,
+      Date.now(),
+      batchId,
+      s.retryAt,
+      s.held ? 1 : 0,
+      this.graceMs,
+      s.owner ?? '',
+      s.acked.length,
+      ...s.acked,
+    ];
     for (const d of s.dead) args.push(d.key, d.reason);
     const left = await this.scripts.run<number>('settle', [k.pending, k.queue, k.inflight, k.leases, k.count, k.dead, k.models], args);
     if (left >= 0) {
@@ -142,6 +193,24 @@ export class WriteBuffer {
         this.events.emit('deadLettered', { operations: s.dead.map((d) => ({ operation: { key: d.key }, reason: d.reason })) });
     }
     return left;
+  }
+
+  /**
+   * After a settle found the batch no longer this writer's: what it wrote
+   * may have landed after a newer write of the same tuples, so the latest op
+   * of each is queued again (see reassert-6.lua).
+   */
+  async reassert(written: readonly BufferedOperation[]): Promise<Reassertion> {
+    if (written.length === 0) return { queued: 0, unknown: 0 };
+    const k = this.keys;
+    const args: (string | number)[] = [k.base, Date.now()];
+    for (const op of written) args.push(OP_CODE[op.kind], op.key, op.seq, k.base + objectGen(op.object), k.base + userGen(op.user));
+    const [queued, unknown] = await this.scripts.run<[number, number]>(
+      'reassert',
+      [k.seq, k.pending, k.queue, k.count, k.epoch, k.inflight],
+      args,
+    );
+    return { queued, unknown };
   }
 
   /**
@@ -154,7 +223,7 @@ export class WriteBuffer {
     const left = await this.scripts.run<number>(
       'settle',
       [k.pending, k.queue, k.inflight, k.leases, k.count, k.dead, k.models],
-      [k.base, Date.now(), batchId, -1, 0, 0],
+      [k.base, Date.now(), batchId, -1, 0, this.graceMs, '', 0],
     );
     return left >= 0;
   }
@@ -170,25 +239,42 @@ export class WriteBuffer {
     return operations.length ? { id: batchId, operations: operations.sort((a, b) => a.seq - b.seq) } : undefined;
   }
 
-  /** Extends a lease still held; false when it is gone. */
-  async extendLease(batchId: string, leaseMs: number): Promise<boolean> {
-    return (
-      (await this.redis.zadd(this.keys.leases, 'XX', 'CH', Date.now() + leaseMs, batchId)) === 1 ||
-      (await this.redis.zscore(this.keys.leases, batchId)) !== null
+  /**
+   * Renews a lease still held, to `at + leaseMs` (`at`: when the renewal was sent, by this process's clock).
+   * With `owner` (queue mode), also takes or renews the job's ownership of the batch (see renew-2.lua).
+   */
+  async renewLease(batchId: string, leaseMs: number, at = Date.now(), owner?: LeaseOwner): Promise<LeaseRenewal> {
+    const k = this.keys;
+    const [code, ownedUntil] = await this.scripts.run<[number, number?]>(
+      'renew',
+      [k.leases, k.owners],
+      [k.base, batchId, at, leaseMs, owner?.token ?? '', owner?.ownMs ?? 0, this.graceMs, LOST_BATCH_RETENTION_MS],
     );
+    if (code === 1) return { status: 'held' };
+    if (code === 0) return { status: 'gone' };
+    return { status: 'owned', ownedUntil: Number(ownedUntil) };
   }
 
-  /** The lowest buffer position not yet settled (null: nothing outstanding) and the latest position handed out. */
+  /** Extends a lease still held; false when it is gone. */
+  async extendLease(batchId: string, leaseMs: number): Promise<boolean> {
+    return (await this.renewLease(batchId, leaseMs)).status === 'held';
+  }
+
+  /** The lowest buffer position not yet settled (null: nothing outstanding) and the latest position handed out; O(log n). */
   async positions(): Promise<{ oldestOutstanding: number | null; latest: number }> {
     const k = this.keys;
-    const [oldest, latest] = await this.scripts.run<[number, number]>('oldest-seq', [k.queue, k.leases, k.seq], [k.base]);
+    const [oldest, latest] = await this.scripts.run<[number, number]>(
+      'oldest-seq',
+      [k.queue, k.flight, k.leases, k.seq, k.count],
+      [k.base],
+    );
     return { oldestOutstanding: oldest >= 0 ? oldest : null, latest };
   }
 
   /** Whether the age trigger should flush now. */
   async isFlushDue(intervalMs: number): Promise<boolean> {
     const k = this.keys;
-    return (await this.scripts.run<number>('due', [k.pending, k.queue, k.leases], [Date.now(), intervalMs])) === 1;
+    return (await this.scripts.run<number>('due', [k.pending, k.queue, k.leases], [Date.now(), intervalMs, this.graceMs])) === 1;
   }
 
   async counts(): Promise<BufferCounts> {

@@ -113,11 +113,11 @@ export class CheckResolver {
    */
   private async advanceFlush(t: Tuple, deadline: number, what: string): Promise<void> {
     if (Date.now() >= deadline) throw new CheckUnavailableError(t, `${what} could not reach OpenFGA in time`);
-    const { flusher } = this.core;
-    if (flusher.busy) return pause(POLL_MS);
     // A short slice: under a steady stream of writes a flush would otherwise keep
     // claiming newer batches; the caller re-checks its position after each slice.
-    const result = await flusher.flush({ timeoutMs: Math.max(0, Math.min(FLUSH_SLICE_MS, deadline - Date.now())) });
+    const slice = this.core.flusher.flushSlice(Math.max(0, Math.min(FLUSH_SLICE_MS, deadline - Date.now())));
+    if (!slice) return pause(POLL_MS);
+    const result = await slice;
     if (result.failed > 0) throw new CheckUnavailableError(t, `${what} could not be written: ${result.error ?? 'OpenFGA unavailable'}`);
     if (result.writes + result.deletes + result.deadLettered + (result.queued ?? 0) === 0) await pause(POLL_MS);
   }

@@ -1,13 +1,18 @@
-import type { BufferedOperation } from '../buffer/buffered-operation';
+import type { TupleOperation } from '../tuple/tuple';
 import { ClassifiedError, classifyError, isAlreadyApplied } from './classify-error';
 import { FgaClient } from './fga-client';
 
 /** What happened to each operation of a batch. */
-export interface WriteOutcome {
-  written: BufferedOperation[];
-  dead: { operation: BufferedOperation; reason: string }[];
+/** What the writer needs of an operation: the tuple, its kind and the model it is pinned to ('' or none: latest). */
+export interface WritableOperation extends TupleOperation {
+  modelId?: string;
+}
+
+export interface WriteOutcome<T extends WritableOperation = WritableOperation> {
+  written: T[];
+  dead: { operation: T; reason: string }[];
   /** Not written because of a transient failure; they stay buffered. */
-  retry: BufferedOperation[];
+  retry: T[];
   /** The last transient failure, if any. */
   lastError?: ClassifiedError;
 }
@@ -19,6 +24,11 @@ export interface WriteOptions {
    * sent yet come back in `retry` with the abort reason as `lastError`.
    */
   signal?: AbortSignal;
+  /**
+   * Called right before each request: a reason stops sending, as an abort
+   * does (the batch's lease is lost or about to be; see BatchLease.fence).
+   */
+  fence?: () => string | undefined;
 }
 
 /**
@@ -34,24 +44,26 @@ export class TupleWriter {
     private readonly maxParallelRequests: number,
   ) {}
 
-  async write(operations: readonly BufferedOperation[], { signal }: WriteOptions = {}): Promise<WriteOutcome> {
-    const outcome: WriteOutcome = { written: [], dead: [], retry: [] };
-    const chunks: BufferedOperation[][] = [];
+  async write<T extends WritableOperation>(operations: readonly T[], options: WriteOptions = {}): Promise<WriteOutcome<T>> {
+    const outcome: WriteOutcome<T> = { written: [], dead: [], retry: [] };
+    const chunks: T[][] = [];
     for (const group of groupByModel(operations)) {
       for (let i = 0; i < group.length; i += this.maxTuplesPerWrite) chunks.push(group.slice(i, i + this.maxTuplesPerWrite));
     }
     let next = 0;
     const lane = async () => {
-      while (next < chunks.length) await this.writeChunk(chunks[next++], outcome, signal);
+      while (next < chunks.length) await this.writeChunk(chunks[next++], outcome, options);
     };
     await Promise.all(Array.from({ length: Math.min(this.maxParallelRequests, chunks.length) }, lane));
     return outcome;
   }
 
-  private async writeChunk(chunk: BufferedOperation[], outcome: WriteOutcome, signal?: AbortSignal): Promise<void> {
-    if (signal?.aborted) {
+  private async writeChunk<T extends WritableOperation>(chunk: T[], outcome: WriteOutcome<T>, options: WriteOptions): Promise<void> {
+    // Checked with no await before the request: nothing can run in between.
+    const stopped = options.signal?.aborted ? abortMessage(options.signal) : options.fence?.();
+    if (stopped !== undefined) {
       outcome.retry.push(...chunk);
-      outcome.lastError = { kind: 'transient', message: abortMessage(signal) };
+      outcome.lastError = { kind: 'transient', message: stopped };
       return;
     }
     try {
@@ -71,8 +83,8 @@ export class TupleWriter {
         else outcome.dead.push({ operation: chunk[0], reason: failure.message });
       } else {
         const half = Math.ceil(chunk.length / 2);
-        await this.writeChunk(chunk.slice(0, half), outcome, signal);
-        await this.writeChunk(chunk.slice(half), outcome, signal);
+        await this.writeChunk(chunk.slice(0, half), outcome, options);
+        await this.writeChunk(chunk.slice(half), outcome, options);
       }
     }
   }
@@ -83,8 +95,8 @@ function abortMessage(signal: AbortSignal): string {
   return reason instanceof Error ? reason.message : String(reason ?? 'write aborted');
 }
 
-function groupByModel(operations: readonly BufferedOperation[]): BufferedOperation[][] {
-  const groups = new Map<string, BufferedOperation[]>();
+function groupByModel<T extends WritableOperation>(operations: readonly T[]): T[][] {
+  const groups = new Map<string, T[]>();
   for (const op of operations) {
     const model = op.modelId ?? '';
     const group = groups.get(model);

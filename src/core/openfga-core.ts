@@ -17,6 +17,9 @@ import { OpenFgaEvents } from '../events/openfga-events';
 import { closeRedis, connectRedis } from '../redis/redis-connection';
 import { changeFeedKeys, storeKeys } from '../redis/redis-keys';
 
+/** Added to requestTimeout in the lease grace: clock skew between processes, and scheduling. */
+const LEASE_GRACE_MARGIN_MS = 1000;
+
 /** The framework-free core: what the service, the CLI bin and worker processes share. */
 export interface OpenFgaCore {
   options: ResolvedOpenFgaOptions;
@@ -45,7 +48,8 @@ export function createOpenFgaCore(options: ResolvedOpenFgaOptions): OpenFgaCore 
   const scripts = new BufferScripts(redis);
   const keys = storeKeys(options.prefix, options.storeId);
   const events = new OpenFgaEvents();
-  const buffer = new WriteBuffer(redis, scripts, keys, events);
+  // A lease is taken back only once a request its writer may have sent just before stopping has ended (see BatchLease).
+  const buffer = new WriteBuffer(redis, scripts, keys, events, { graceMs: options.requestTimeout * 1000 + LEASE_GRACE_MARGIN_MS });
   const cache = new CheckCache(redis, scripts, keys, {
     enabled: options.cache,
     ttlMs: options.ttl * 1000,

@@ -1,4 +1,5 @@
 import type { ClaimedBatch } from '../buffer/buffered-operation';
+import type { BatchLease } from './batch-lease';
 import type { FlushResult } from './flush-result';
 
 /** What became of one claimed batch; the flusher sums these into its `FlushResult`. */
@@ -18,6 +19,8 @@ export interface BatchDispatcher {
    * Takes a claimed batch over; it must end settled, or leased (to be
    * settled later, or returned to the buffer when the lease expires).
    * A report with `error` stops the flush: the backend is struggling.
+   * `lease` is renewed from the claim until `dispatch` returns: a writer
+   * starts no request once it aborts (see BatchLease).
    */
-  dispatch(batch: ClaimedBatch): Promise<BatchReport>;
+  dispatch(batch: ClaimedBatch, lease: BatchLease): Promise<BatchReport>;
 }

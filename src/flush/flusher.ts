@@ -1,7 +1,8 @@
-import { Logger } from '@nestjs/common';
+import { coreLogger } from '../logging/core-logger';
 import type { ClaimedBatch } from '../buffer/buffered-operation';
 import type { WriteBuffer } from '../buffer/write-buffer';
 import type { BatchDispatcher, BatchReport } from './batch-dispatcher';
+import { BatchLease } from './batch-lease';
 import { FlushOptions, FlushResult } from './flush-result';
 
 export interface FlusherSettings {
@@ -15,17 +16,17 @@ export interface FlusherSettings {
  * settle still under way, so the next batch's write need not wait for Redis.
  */
 export interface OverlappingDispatcher extends BatchDispatcher {
-  dispatchOverlapped(batch: ClaimedBatch): Promise<{ report: BatchReport; settled: Promise<void> }>;
+  dispatchOverlapped(batch: ClaimedBatch, lease: BatchLease): Promise<{ report: BatchReport; settled: Promise<void> }>;
 }
 
 function overlaps(dispatcher: BatchDispatcher): dispatcher is OverlappingDispatcher {
   return typeof (dispatcher as Partial<OverlappingDispatcher>).dispatchOverlapped === 'function';
 }
 
-/** A batch claimed ahead of its turn, its lease kept alive until the lane dispatches or releases it. */
+/** A claimed batch and its lease, kept from the claim until the batch is written (or released). */
 interface Claimed {
   batch: ClaimedBatch;
-  keepAlive: NodeJS.Timeout;
+  lease: BatchLease;
 }
 
 /**
@@ -42,7 +43,7 @@ interface Claimed {
  * unattempted. A flush ends once every batch it wrote is settled.
  */
 export class Flusher {
-  private readonly logger = new Logger('OpenFgaFlusher');
+  private readonly logger = coreLogger('OpenFgaFlusher');
   private running?: Promise<FlushResult>;
 
   constructor(
@@ -60,6 +61,17 @@ export class Flusher {
   async flush(options: FlushOptions = {}): Promise<FlushResult> {
     while (this.running) await this.running.catch(() => undefined);
     return this.start(options);
+  }
+
+  /**
+   * One bounded step for a caller waiting until a buffer position is
+   * flushed (a fresh check): undefined at once when this process is already
+   * flushing (that flush advances the position; poll it instead of awaiting
+   * a flush of unbounded length), else a flush that stops claiming after `timeoutMs`.
+   */
+  flushSlice(timeoutMs: number): Promise<FlushResult> | undefined {
+    if (this.running) return undefined;
+    return this.start({ timeoutMs });
   }
 
   /** Starts a flush unless one is running; for triggers, which must never wait. */
@@ -110,8 +122,8 @@ export class Flusher {
             claimedAfterSettle = true;
             continue;
           }
-          clearInterval(claimed.keepAlive);
           if (!going()) {
+            claimed.lease.stop();
             await this.buffer.release(claimed.batch.id);
             await settling;
             return;
@@ -120,12 +132,16 @@ export class Flusher {
           claimedAfterSettle = false;
           const previous = settling;
           let report: BatchReport;
-          if (overlaps(this.dispatcher)) {
-            const dispatched = await this.dispatcher.dispatchOverlapped(claimed.batch);
-            report = dispatched.report;
-            settling = dispatched.settled;
-          } else {
-            report = await this.dispatcher.dispatch(claimed.batch);
+          try {
+            if (overlaps(this.dispatcher)) {
+              const dispatched = await this.dispatcher.dispatchOverlapped(claimed.batch, claimed.lease);
+              report = dispatched.report;
+              settling = dispatched.settled;
+            } else {
+              report = await this.dispatcher.dispatch(claimed.batch, claimed.lease);
+            }
+          } finally {
+            claimed.lease.stop();
           }
           await previous; // long done: it ran during this write (at most two settles per lane at once)
           add(total, report);
@@ -140,7 +156,7 @@ export class Flusher {
         if (next) {
           const left = await next.catch(() => undefined);
           if (left) {
-            clearInterval(left.keepAlive);
+            left.lease.stop();
             await this.buffer.release(left.batch.id).catch(() => undefined);
           }
         }
@@ -162,16 +178,17 @@ export class Flusher {
   }
 
   /**
-   * Claims the next batch, keeping its lease alive until the lane takes it
-   * (the dispatcher renews it from there). The returned promise never
-   * rejects unobserved: a lane always awaits it or hands it to `finally`.
+   * Claims the next batch under a lease kept from the claim on (its validity
+   * starts at the claim: no extra round trip), until the batch is written.
+   * The returned promise never rejects unobserved: a lane always awaits it or hands it to `finally`.
    */
   private claim(probe: boolean): Promise<Claimed | undefined> {
     const leaseMs = this.dispatcher.leaseMs;
     const claimed = this.buffer.claim(this.settings.batchSize, leaseMs, probe).then((batch) => {
       if (!batch) return undefined;
-      const keepAlive = setInterval(() => void this.buffer.extendLease(batch.id, leaseMs).catch(() => undefined), leaseMs / 3);
-      return { batch, keepAlive };
+      const renew = async (sentAt: number) =>
+        (await this.buffer.renewLease(batch.id, leaseMs, sentAt)).status === 'held' ? ('held' as const) : ('lost' as const);
+      return { batch, lease: new BatchLease(renew, { leaseMs, validUntil: batch.leasedUntil ?? Date.now() + leaseMs }) };
     });
     claimed.catch(() => undefined);
     return claimed;

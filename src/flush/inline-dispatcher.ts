@@ -1,9 +1,11 @@
-import { Logger } from '@nestjs/common';
+import { coreLogger } from '../logging/core-logger';
 import type { ClaimedBatch } from '../buffer/buffered-operation';
 import type { WriteBuffer } from '../buffer/write-buffer';
 import type { TupleWriter } from '../client/tuple-writer';
 import { retryAtFor } from './backoff';
 import type { BatchReport } from './batch-dispatcher';
+import type { BatchLease } from './batch-lease';
+import { reassertLost } from './reassert-lost';
 import type { OverlappingDispatcher } from './flusher';
 
 export interface InlineDispatcherSettings {
@@ -14,12 +16,13 @@ export interface InlineDispatcherSettings {
 
 /**
  * Inline mode: the flushing process writes each batch to OpenFGA itself,
- * renewing the lease meanwhile, and settles it. Operations hit by a
- * transient failure stay leased until their backoff ends, then return to the buffer.
+ * under the lease the flusher keeps (no request starts once it is lost or
+ * about to be), and settles it. Operations hit by a transient failure stay
+ * leased until their backoff ends, then return to the buffer.
  */
 export class InlineDispatcher implements OverlappingDispatcher {
   readonly kind = 'inline';
-  private readonly logger = new Logger('OpenFgaFlusher');
+  private readonly logger = coreLogger('OpenFgaFlusher');
 
   constructor(
     private readonly buffer: WriteBuffer,
@@ -31,8 +34,8 @@ export class InlineDispatcher implements OverlappingDispatcher {
     return this.settings.leaseMs;
   }
 
-  async dispatch(batch: ClaimedBatch): Promise<BatchReport> {
-    const { report, settled } = await this.dispatchOverlapped(batch);
+  async dispatch(batch: ClaimedBatch, lease: BatchLease): Promise<BatchReport> {
+    const { report, settled } = await this.dispatchOverlapped(batch, lease);
     await settled;
     return report;
   }
@@ -42,29 +45,19 @@ export class InlineDispatcher implements OverlappingDispatcher {
    * with the settle still under way in `settled`, so the flusher can start
    * the next write meanwhile (the report does not depend on the settle).
    */
-  async dispatchOverlapped(batch: ClaimedBatch): Promise<{ report: BatchReport; settled: Promise<void> }> {
-    const heartbeat = setInterval(
-      () => void this.buffer.extendLease(batch.id, this.settings.leaseMs).catch(() => undefined),
-      this.settings.leaseMs / 3,
-    );
-    let outcome;
-    try {
-      outcome = await this.writer.write(batch.operations);
-    } finally {
-      clearInterval(heartbeat);
-    }
+  async dispatchOverlapped(batch: ClaimedBatch, lease: BatchLease): Promise<{ report: BatchReport; settled: Promise<void> }> {
+    const outcome = await this.writer.write(batch.operations, { fence: lease.fence });
+    // Stopped by the lease, not by OpenFGA: the rest returns at the next claim, without a backoff.
+    const backoff = outcome.retry.length > 0 && !lease.signal.aborted;
     const settled = this.buffer
       .settle(batch.id, {
         acked: outcome.written.map((o) => o.key),
         dead: outcome.dead.map((d) => ({ key: d.operation.key, reason: d.reason })),
-        retryAt: outcome.retry.length ? retryAtFor(outcome.retry, this.settings.retryBaseMs, this.settings.retryMaxMs) : 0,
+        retryAt: backoff ? retryAtFor(outcome.retry, this.settings.retryBaseMs, this.settings.retryMaxMs) : 0,
         held: true,
       })
-      .then((left) => {
-        if (left === -1) {
-          // Our lease expired and another process took the batch over; it will be written there.
-          this.logger.warn(`Lease of batch ${batch.id} was lost before it was settled (flush took longer than leaseTtl?)`);
-        }
+      .then(async (left) => {
+        if (left === -1) await reassertLost(this.buffer, this.logger, batch.id, outcome.written);
       });
     // Awaited by the caller; this only keeps a failure from counting as unhandled meanwhile.
     settled.catch(() => undefined);

@@ -1,8 +1,12 @@
-import { Logger } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { coreLogger } from '../logging/core-logger';
 import { Job, UnrecoverableError } from 'bullmq';
 import type { WriteBuffer } from '../buffer/write-buffer';
+import type { BufferedOperation } from '../buffer/buffered-operation';
 import type { TupleWriter, WriteOutcome } from '../client/tuple-writer';
 import { retryAtFor } from '../flush/backoff';
+import { BatchLease } from '../flush/batch-lease';
+import { reassertLost } from '../flush/reassert-lost';
 import type { FlushJobData, FlushJobName, FlushJobResult } from './flush-job';
 import { isOpenFgaUnreachable } from './is-openfga-unreachable';
 import type { QueueSettings } from './queue-settings';
@@ -24,9 +28,15 @@ export type FlushJob = Job<FlushJobData, FlushJobResult, FlushJobName>;
  *   store or model) dead-letters them with the last error. Either way the job fails.
  * - A batch no longer leased (it was settled, or its lease expired and claim
  *   returned it to the buffer) is left alone: the job ends as `gone`.
+ * - A processing owns the batch (BullMQ's lock token) until it settles: a
+ *   second processing of the same job (BullMQ's stalled-job recovery while
+ *   the first still runs) writes nothing while the owner renews its
+ *   ownership, and ends as `gone`. It takes over an owner that stopped
+ *   renewing (died or stalled) once that ownership ended plus the grace.
+ *   An owner whose ownership is lost or about to end starts no request.
  */
 export class FlushBatchProcessor {
-  private readonly logger = new Logger('OpenFgaFlushWorker');
+  private readonly logger = coreLogger('OpenFgaFlushWorker');
 
   constructor(
     private readonly buffer: WriteBuffer,
@@ -34,7 +44,7 @@ export class FlushBatchProcessor {
     private readonly settings: QueueSettings,
   ) {}
 
-  async process(job: FlushJob, _token?: string, cancel?: AbortSignal): Promise<FlushJobResult> {
+  async process(job: FlushJob, token?: string, cancel?: AbortSignal): Promise<FlushJobResult> {
     const s = this.settings;
     const { batchId, storeId, prefix } = job.data;
     if (storeId !== s.storeId || prefix !== s.prefix) {
@@ -44,16 +54,30 @@ export class FlushBatchProcessor {
       );
     }
     const gone: FlushJobResult = { outcome: 'gone', writes: 0, deletes: 0, deadLettered: 0 };
-    // Renew before reading: a lease that claim already took back cannot be revived, so a
-    // batch we go on to write is ours until we settle it (no op on its tuples is in flight elsewhere).
-    if (!(await this.buffer.extendLease(batchId, s.leaseMs))) return this.gone(job, gone);
-    const batch = await this.buffer.loadBatch(batchId);
-    if (!batch) return this.gone(job, gone);
+    const owner = token ?? randomUUID();
+    const lease = await this.own(batchId, owner);
+    if (!lease) return this.gone(job, gone);
+    let batch;
+    try {
+      batch = await this.buffer.loadBatch(batchId);
+    } catch (err) {
+      lease.stop();
+      throw err;
+    }
+    if (!batch) {
+      lease.stop();
+      return this.gone(job, gone);
+    }
 
     const attempt = job.attemptsMade + 1;
     const final = attempt >= (job.opts.attempts ?? 1);
     const started = Date.now();
-    const outcome = await this.writeWithinTimeout(batch.operations, batchId, cancel);
+    let outcome: WriteOutcome<BufferedOperation>;
+    try {
+      outcome = await this.writeWithinTimeout(batch.operations, lease, cancel);
+    } finally {
+      lease.stop();
+    }
 
     const lastError = outcome.lastError?.message ?? 'flush failed';
     const gaveUp = `flush job gave up after ${attempt} attempt${attempt > 1 ? 's' : ''}`;
@@ -65,11 +89,18 @@ export class FlushBatchProcessor {
     // Returned: claim takes the rest back once its backoff ends, and the age trigger enqueues it in a new job.
     // Otherwise whatever is left is still this job's: the lease must outlive BullMQ's retries.
     const retryAt = returning ? retryAtFor(outcome.retry, s.retryBaseMs, s.retryMaxMs) : Date.now() + s.leaseMs;
-    const left = await this.buffer.settle(batchId, { acked: outcome.written.map((o) => o.key), dead, retryAt, held: returning });
+    const left = await this.buffer.settle(batchId, {
+      acked: outcome.written.map((o) => o.key),
+      dead,
+      retryAt,
+      held: returning,
+      owner,
+    });
     if (left === -1) {
-      // The lease expired under us and claim returned the batch to the buffer: it is written
-      // again from there (writes are idempotent), so retrying this job would only duplicate work.
-      this.logger.warn({ message: 'Batch lease lost before settling; its operations were returned to the buffer', batchId, jobId: job.id });
+      // The lease expired under us (claim returned the batch to the buffer) or another processing took it
+      // over: it is written from there, so retrying this job would only duplicate work. What we wrote may
+      // have landed after a newer write: re-assert the latest ops.
+      await reassertLost(this.buffer, this.logger, batchId, outcome.written, { jobId: job.id });
       return gone;
     }
     const result: FlushJobResult = {
@@ -108,23 +139,48 @@ export class FlushBatchProcessor {
     return result;
   }
 
-  /** Writes, renewing the lease; at the job timeout (or a BullMQ cancel) stops sending and returns what is left as `retry`. */
+  /**
+   * Takes (or renews) this processing's ownership of the batch and keeps it
+   * until the write ends. A batch owned by another processing that renews
+   * it: undefined (gone). One whose owner stopped renewing is taken over
+   * once its ownership ended plus the grace (waited for here, bounded by one ownership).
+   */
+  private async own(batchId: string, token: string): Promise<BatchLease | undefined> {
+    const s = this.settings;
+    const owner = { token, ownMs: s.lockMs };
+    const renew = (at: number) => this.buffer.renewLease(batchId, s.leaseMs, at, owner);
+    for (let waited = false; ; waited = true) {
+      const at = Date.now();
+      const found = await renew(at);
+      if (found.status === 'held') {
+        const lease = new BatchLease(async (sentAt) => ((await renew(sentAt)).status === 'held' ? 'held' : 'lost'), {
+          leaseMs: s.lockMs,
+          validUntil: at + s.lockMs,
+        });
+        return lease;
+      }
+      if (found.status === 'gone' || waited) return undefined;
+      const wait = found.ownedUntil + this.buffer.graceMs + 10 - Date.now();
+      if (wait > s.lockMs + this.buffer.graceMs + 1000) return undefined; // an owner's clock far ahead: leave it
+      await new Promise((resolve) => setTimeout(resolve, Math.max(0, wait)));
+    }
+  }
+
+  /** Writes under the ownership lease; at the job timeout (or a BullMQ cancel) stops sending and returns what is left as `retry`. */
   private async writeWithinTimeout(
-    operations: Parameters<TupleWriter['write']>[0],
-    batchId: string,
+    operations: readonly BufferedOperation[],
+    lease: BatchLease,
     cancel?: AbortSignal,
-  ): Promise<WriteOutcome> {
+  ): Promise<WriteOutcome<BufferedOperation>> {
     const s = this.settings;
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(new Error(`flush job timed out after ${s.timeoutMs} ms`)), s.timeoutMs);
     const onCancel = () => controller.abort(cancel?.reason ?? new Error('flush job cancelled'));
     cancel?.addEventListener('abort', onCancel);
-    const heartbeat = setInterval(() => void this.buffer.extendLease(batchId, s.leaseMs).catch(() => undefined), s.heartbeatMs);
     try {
-      return await this.writer.write(operations, { signal: controller.signal });
+      return await this.writer.write(operations, { signal: controller.signal, fence: lease.fence });
     } finally {
       clearTimeout(timer);
-      clearInterval(heartbeat);
       cancel?.removeEventListener('abort', onCancel);
     }
   }

@@ -15,6 +15,8 @@ export interface QueueSettings {
   /**
    * BullMQ lock of a running job, and the interval of its stalled-job check:
    * a worker that died mid-job is noticed within about three times this.
+   * Also how long one renewal keeps a processing's ownership of its batch
+   * (renewed every third of it, see BatchLease).
    */
   lockMs: number;
   /**
@@ -23,8 +25,6 @@ export interface QueueSettings {
    * returns to the buffer only when its job is really lost.
    */
   leaseMs: number;
-  /** How often a running job renews its batch's lease. */
-  heartbeatMs: number;
   /** Backoff (`retryBaseDelay`, `retryMaxDelay`) before a job that gave up during an outage returns its operations to the buffer. */
   retryBaseMs: number;
   retryMaxMs: number;
@@ -51,7 +51,6 @@ export function queueSettings(options: ResolvedOpenFgaOptions, keys: StoreKeys):
     concurrency: q.concurrency,
     lockMs,
     leaseMs: Math.ceil(q.attempts * perAttemptMs + backoffsMs + stallMs + leaseTtlMs),
-    heartbeatMs: Math.max(50, leaseTtlMs / 3),
     retryBaseMs: options.retryBaseDelay * 1000,
     retryMaxMs: options.retryMaxDelay * 1000,
   };

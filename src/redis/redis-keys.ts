@@ -11,7 +11,25 @@ import type { Tuple } from '../tuple/tuple';
  *                      (an op whose tuple is in flight is dropped by claim and
  *                      queued again when the in-flight op is settled)
  *   inflight   HASH    tuple key -> batch id
- *   leases     ZSET    batch id scored by lease expiry (ms)
+ *   flight     ZSET    tuple key scored by the seq of its in-flight op (claim adds,
+ *                      settle and a returned batch remove), so the lowest
+ *                      outstanding position is two ZRANGE 0 0 (positions)
+ *   leases     ZSET    batch id scored by lease expiry (ms); claim takes an
+ *                      expired lease back only after a grace (requestTimeout +
+ *                      1 s) that covers a request of its writer in flight. A rest
+ *                      waiting out a backoff is scored retryAt minus that grace
+ *   owners     HASH    batch id -> `token|owned until (ms)`: queue mode, the job
+ *                      processing a batch (BullMQ's lock token); another
+ *                      processing of the job writes nothing until it expired
+ *                      for longer than the grace. Removed by settle
+ *   watch      HASH    tuple key -> `until|` or `until|op|seq|model`: a tuple of a
+ *                      batch whose lease expired under a possibly live writer (or
+ *                      that another job took over), watched until `until`
+ *                      (LOST_BATCH_RETENTION_MS, 15 min), with the latest op
+ *                      acknowledged on it since; the stale writer's settle
+ *                      re-asserts that op (reassert). Absent when nothing is watched
+ *   watchexp   ZSET    the watched tuple keys scored by `until` (claim and settle drop expired ones)
+ *   revoked    STRING  ms since the epoch of the latest settled revoke (only grows)
  *   count      HASH    w, d (pending writes/deletes), fw, fd (in flight)
  *   dead       HASH    dead-letter id -> JSON (with the full model id)
  *   deadtuples HASH    tuple key -> `n|seq`, only for tuples with dead letters:
@@ -21,7 +39,8 @@ import type { Tuple } from '../tuple/tuple';
  *                      settle, removed with the last dead letter (retry, purge),
  *                      so it is bounded by `dead`, not by the tuples written
  *   epoch      STRING  seq of the latest write, clear or dead-lettering (invalidates cached "allowed")
- *   held       SET     ids of leased batches that only wait out a backoff; the next settle
+ *   held       SET     ids of leased batches that only wait out a backoff (their writer is
+ *                      done: claim returns them without watching them); the next settle
  *                      that writes everything it was given returns them early (see settle)
  *   o:<bucket> STRING  seq of the latest write touching an object of the bucket
  *   u:<bucket> STRING  seq of the latest write touching a user of the bucket
@@ -62,7 +81,12 @@ export interface StoreKeys {
   pending: string;
   queue: string;
   inflight: string;
+  flight: string;
   leases: string;
+  owners: string;
+  watch: string;
+  watchExpiry: string;
+  revoked: string;
   count: string;
   dead: string;
   deadTuples: string;
@@ -80,7 +104,12 @@ export function storeKeys(prefix: string, storeId: string): StoreKeys {
     pending: `${base}pending`,
     queue: `${base}queue`,
     inflight: `${base}inflight`,
+    flight: `${base}flight`,
     leases: `${base}leases`,
+    owners: `${base}owners`,
+    watch: `${base}watch`,
+    watchExpiry: `${base}watchexp`,
+    revoked: `${base}revoked`,
     count: `${base}count`,
     dead: `${base}dead`,
     deadTuples: `${base}deadtuples`,

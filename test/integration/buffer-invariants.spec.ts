@@ -45,7 +45,7 @@ describe('buffer invariants', () => {
       expect(batch?.operations).toHaveLength(2);
       expect(await service.status()).toMatchObject({ pending: { total: 0 }, inFlight: 2 });
       expect(await core.buffer.claim(10, 300)).toBeUndefined(); // still leased: nobody else takes it
-      await new Promise((r) => setTimeout(r, 350));
+      await new Promise((r) => setTimeout(r, 350 + core.buffer.graceMs)); // expired, plus the grace its writer gets
       const result = await service.flush();
       expect(result).toMatchObject({ writes: 2, failed: 0 });
       expect((await readAllTuples(store.storeId)).map(tupleId).sort()).toEqual(['user:a viewer document:1', 'user:b viewer document:2']);
@@ -178,7 +178,7 @@ describe('buffer invariants', () => {
       await service.grant('user:a', 'viewer', 'document:1');
       await core.buffer.claim(10, 100); // dies holding the grant
       await service.revoke('user:a', 'viewer', 'document:1');
-      await new Promise((r) => setTimeout(r, 150));
+      await new Promise((r) => setTimeout(r, 150 + core.buffer.graceMs));
       const result = await service.flush();
       expect(result).toMatchObject({ writes: 0, deletes: 1 });
       expect(await readAllTuples(store.storeId)).toEqual([]);
@@ -193,7 +193,7 @@ describe('buffer invariants', () => {
       const batch = await core.buffer.claim(10, 100);
       const firstWrite = await core.writer.write(batch!.operations); // written, then the process "crashed" before settle
       expect(firstWrite.written).toHaveLength(2);
-      await new Promise((r) => setTimeout(r, 150));
+      await new Promise((r) => setTimeout(r, 150 + core.buffer.graceMs));
       const replay = await service.flush();
       expect(replay).toMatchObject({ writes: 1, deletes: 1, failed: 0, deadLettered: 0 });
       expect((await readAllTuples(store.storeId)).map(tupleId)).toEqual(['user:a viewer document:1']);

@@ -56,7 +56,7 @@ describe('many processes on one buffer', () => {
       }
       expect(sawInFlightAfterKill).toBe(true); // the kill really happened with leased batches held
       expect((await readAllTuples(store.storeId)).length).toBeLessThan(3000);
-      await new Promise((r) => setTimeout(r, 2100)); // lease expiry
+      await new Promise((r) => setTimeout(r, 2100 + seed.core.buffer.graceMs)); // lease expiry, plus the grace its writer gets
       const result = await seed.service.flush();
       expect(result).toMatchObject({ failed: 0, deadLettered: 0 });
       expect((await readAllTuples(store.storeId)).map(tupleId).sort()).toEqual(ops.map(tupleId).sort());

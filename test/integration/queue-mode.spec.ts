@@ -314,7 +314,7 @@ describe('queue mode', () => {
     expect(await fga.getDeadLetters()).toEqual([]);
 
     // The batch taken over is never settled: its short lease expires and the next flush writes it.
-    await new Promise((r) => setTimeout(r, 350));
+    await new Promise((r) => setTimeout(r, 350 + core.buffer.graceMs));
     expect(await fga.flush()).toMatchObject({ queued: 2, jobs: 1 });
     await eventually('tuples written', () => landed(all));
     await eventually('buffer drained', () => settled(fga));

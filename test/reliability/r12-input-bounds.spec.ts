@@ -65,7 +65,9 @@ describe('R12: input bounds', () => {
     it(`buffers ${SIZES.join(' and ')} tuples in script calls of at most ${ENQUEUE_CHUNK}, reporting what other clients wait (against one script)`, async () => {
       const store = await freshStore('r12-large');
       const open = openService(testOptions(store, { redis: redis.url, changeFeed: { enabled: false } }));
-      const oneScript = new WriteBuffer(open.core.redis, new BufferScripts(open.core.redis), open.core.buffer.keys, undefined, Infinity);
+      const oneScript = new WriteBuffer(open.core.redis, new BufferScripts(open.core.redis), open.core.buffer.keys, undefined, {
+        enqueueChunk: Infinity,
+      });
       const figures: Record<string, unknown>[] = [];
       try {
         for (const n of SIZES) {

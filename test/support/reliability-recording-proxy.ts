@@ -24,6 +24,8 @@ export interface RecordingProxy {
   writes: RecordedWrite[];
   /** Requests other than Write, by path kind. */
   otherRequests: number;
+  /** Called with each Write's tuple ids when its body arrived, before it is forwarded (R11 freezes its sender there). */
+  beforeWrite?: (tuples: string[]) => void;
   close(): Promise<void>;
 }
 
@@ -52,6 +54,10 @@ export async function startRecordingProxy(targetUrl: string): Promise<RecordingP
     void readBody(req).then((body) => {
       const isWrite = req.method === 'POST' && /^\/stores\/[^/]+\/write$/.test(req.url ?? '');
       if (!isWrite) proxy.otherRequests++;
+      else if (proxy.beforeWrite) {
+        const parsed = JSON.parse(body.toString('utf8') || '{}') as WriteBody;
+        proxy.beforeWrite([...(parsed.writes?.tuple_keys ?? []), ...(parsed.deletes?.tuple_keys ?? [])].map(key));
+      }
       const upstream = httpRequest(
         { host: target.hostname, port: Number(target.port), method: req.method, path: req.url, headers: req.headers, agent },
         (answer) => {

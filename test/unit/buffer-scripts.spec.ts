@@ -27,6 +27,8 @@ describe('BufferScripts', () => {
       'due',
       'invalidate',
       'oldest-seq',
+      'renew',
+      'reassert',
     ];
     for (const name of names) expect(scripts.get(name.replace(/-/g, '_'))).toBeDefined();
     expect(scripts.get('enqueue')?.numberOfKeys).toBe(6);
@@ -38,7 +40,17 @@ describe('BufferScripts', () => {
     expect(helpers(scripts.get('check')!.lua)).toEqual([]);
     expect(helpers(scripts.get('populate')!.lua)).toEqual([]);
     expect(helpers(scripts.get('enqueue')!.lua)).toEqual(['callSliced', 'modelIndex', 'appendOps']);
-    expect(helpers(scripts.get('settle')!.lua)).toEqual(['parseRecord', 'makeRecord', 'callSliced', 'modelId', 'requeueBatch']);
+    expect(helpers(scripts.get('settle')!.lua)).toEqual([
+      'parseRecord',
+      'makeRecord',
+      'callSliced',
+      'modelId',
+      'watchBatch',
+      'pruneWatch',
+      'recordAcks',
+      'requeueBatch',
+    ]);
+    expect(helpers(scripts.get('renew')!.lua)).toEqual(['callSliced', 'watchBatch']);
     for (const [, { lua }] of scripts) expect(lua.startsWith('local rcall = redis.call')).toBe(true);
   });
 });

@@ -94,19 +94,87 @@ local function unmarkDead(marksKey, entry)
   return last
 end
 
+--- @helper watchBatch
+--[[
+  Watches the tuples of a batch whose writer may still be alive (its lease
+  expired, or another job took it over) for `retention` ms, so that its
+  writer's late settle can re-assert the latest op of each tuple it wrote
+  (see reassert-6.lua): a stalled write may land after a newer one.
+  base .. 'watch'     HASH  tuple key -> 'until|' or 'until|op|seq|model', the
+                            latest op acknowledged on it since (see recordAcks)
+  base .. 'watchexp'  ZSET  tuple key -> until (ms), to drop expired entries
+  One entry per tuple, whatever the number of batches watching it: a settle
+  pays for the tuples it settles, not for the batches watched.
+]]
+local function watchBatch(base, tks, now, retention)
+  if #tks == 0 then
+    return
+  end
+  local watchKey, untilAt = base .. 'watch', now + retention
+  local current = callSliced('HMGET', watchKey, tks, true)
+  local fields, expiries = {}, {}
+  for i, tk in ipairs(tks) do
+    local ack = current[i] and string.match(current[i], '^%d+|(.*)$') or ''
+    fields[#fields + 1] = tk
+    fields[#fields + 1] = untilAt .. '|' .. ack
+    expiries[#expiries + 1] = untilAt
+    expiries[#expiries + 1] = tk
+  end
+  callSliced('HSET', watchKey, fields)
+  callSliced('ZADD', base .. 'watchexp', expiries)
+end
+
+--- @helper pruneWatch
+-- Drops up to 200 watch entries past their retention (bounded work per call; claim and settle call it).
+local function pruneWatch(base, now)
+  local expired = rcall('ZRANGEBYSCORE', base .. 'watchexp', '-inf', now, 'LIMIT', 0, 200)
+  if #expired > 0 then
+    rcall('HDEL', base .. 'watch', unpack(expired))
+    rcall('ZREM', base .. 'watchexp', unpack(expired))
+  end
+end
+
+--- @helper recordAcks
+--[[
+  Records acknowledged ops (`tks[j]` with its 'op|seq|model' in `acks[j]`) on
+  their watched tuples. Called only while some tuple is watched (EXISTS of
+  base .. 'watch'): the common settle pays that one command.
+]]
+local function recordAcks(base, now, tks, acks)
+  pruneWatch(base, now)
+  local watchKey = base .. 'watch'
+  local watched = callSliced('HMGET', watchKey, tks, true)
+  local updates = {}
+  for j, tk in ipairs(tks) do
+    local untilAt = watched[j] and string.match(watched[j], '^(%d+)|')
+    if untilAt then
+      updates[#updates + 1] = tk
+      updates[#updates + 1] = untilAt .. '|' .. acks[j]
+    end
+  end
+  if #updates > 0 then
+    callSliced('HSET', watchKey, updates)
+  end
+end
+
 --- @helper requeueBatch
 --[[
   Returns every op left in a claimed batch to the buffer and deletes the
   batch: its lease expired (its process died or gave up), or its flusher gave
   it back unwritten. An op whose tuple has a newer op waiting is dropped (the
   newer op supersedes it) and the newer one queued. `tried` (0 or 1) is added
-  to the ops' attempts: whether they may have been sent.
+  to the ops' attempts: whether they may have been sent. With `retention`
+  (an expired lease whose writer may still be alive), its tuples are watched
+  (see watchBatch).
   K   pending, queue, inflight, leases, count (the first five KEYS of claim and settle)
 ]]
-local function requeueBatch(K, bkey, batchId, tried)
+local function requeueBatch(K, base, batchId, tried, now, retention)
+  local bkey = base .. 'b:' .. batchId
   local entries = rcall('HGETALL', bkey)
+  local tks = {}
   for i = 1, #entries, 2 do
     local tk, rec = entries[i], entries[i + 1]
+    tks[#tks + 1] = tk
     local op, seq, ts, attempts, model = parseRecord(rec)
     rcall('HDEL', K[3], tk)
     rcall('HINCRBY', K[5], 'f' .. op, -1)
@@ -120,8 +188,15 @@ local function requeueBatch(K, bkey, batchId, tried)
       rcall('ZADD', K[2], seq, tk)
     end
   end
+  if #tks > 0 then
+    callSliced('ZREM', base .. 'flight', tks)
+    if retention then
+      watchBatch(base, tks, now, retention)
+    end
+  end
   rcall('DEL', bkey)
   rcall('ZREM', K[4], batchId)
+  rcall('HDEL', base .. 'owners', batchId)
 end
 
 --- @helper appendOps
@@ -222,4 +297,13 @@ local function appendOps(K, now, m, A, at, n, revoke)
   end
   callSliced('MSET', false, gens)
   return last
+end
+
+--- @helper markRevoked
+-- Records that a revoke reached OpenFGA at `now` (ms) in `revoked`: for a
+-- while the read path then asks OpenFGA with higher consistency, and single
+-- flight keys on this value, so every call sets a new one (one past the last
+-- when the clock has not moved on).
+local function markRevoked(revokedKey, now)
+  rcall('SET', revokedKey, math.max(tonumber(now), (tonumber(rcall('GET', revokedKey)) or 0) + 1))
 end

@@ -1,7 +1,12 @@
 --[[
   Claims up to `limit` claimable operations as one leased batch, oldest first.
   First returns batches whose lease expired (their process died or gave up)
-  to the buffer, so nothing claimed is ever lost.
+  to the buffer, so nothing claimed is ever lost. A lease is taken back only
+  `grace` ms after it expired: its writer stops starting requests before
+  the lease ends (see BatchLease), and the grace covers one still in flight.
+  A batch whose writer may still be alive (not one resting in base .. 'held',
+  whose writer is done) is watched (see watchBatch), so a write of it that
+  lands late is corrected by its settle.
 
   With ARGV[6] = 1 (a probe), when nothing is claimable but batches wait out
   a backoff (base .. 'held', see settle), one of them returns early and is
@@ -11,18 +16,23 @@
   KEYS[1] pending   KEYS[2] queue   KEYS[3] inflight   KEYS[4] leases   KEYS[5] count
   ARGV[1] base key prefix   ARGV[2] now (ms)   ARGV[3] limit
   ARGV[4] lease duration (ms)   ARGV[5] new batch id   ARGV[6] 1 to probe, else 0
+  ARGV[7] grace (ms)   ARGV[8] how long an expired batch stays watched (ms)
 
   Returns { tuple key, record, tuple key, record, ... } (empty: nothing to claim).
 ]]
 local base, now, limit, leaseMs, batchId = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[5]
+local grace, retention = tonumber(ARGV[7]), tonumber(ARGV[8])
+local heldKey = base .. 'held'
 
-for _, oldId in ipairs(rcall('ZRANGEBYSCORE', KEYS[4], '-inf', now, 'LIMIT', 0, 100)) do
-  requeueBatch(KEYS, base .. 'b:' .. oldId, oldId, 1)
+for _, oldId in ipairs(rcall('ZRANGEBYSCORE', KEYS[4], '-inf', now - grace, 'LIMIT', 0, 100)) do
+  local resting = rcall('SREM', heldKey, oldId) == 1
+  requeueBatch(KEYS, base, oldId, 1, now, (not resting) and retention or nil)
 end
+pruneWatch(base, now)
 
 -- Oldest first. A popped tuple still in flight has an op waiting on it: it
 -- leaves the queue until settle (or an expired lease) puts it back.
-local claimed, owners, out = {}, {}, {}
+local claimed, owners, flight, out = {}, {}, {}, {}
 local w, d = 0, 0
 local function take()
   while #claimed < limit do
@@ -43,6 +53,8 @@ local function take()
         claimed[#claimed + 1] = tk
         owners[#owners + 1] = tk
         owners[#owners + 1] = batchId
+        flight[#flight + 1] = string.match(rec, '^%a|(%d+)|')
+        flight[#flight + 1] = tk
         out[#out + 1] = tk
         out[#out + 1] = rec
       end
@@ -51,13 +63,12 @@ local function take()
 end
 take()
 if #claimed == 0 and ARGV[6] == '1' then
-  local heldKey = base .. 'held'
   local id = rcall('SPOP', heldKey)
   while id and not rcall('ZSCORE', KEYS[4], id) do
     id = rcall('SPOP', heldKey) -- returned by its lease already
   end
   if id then
-    requeueBatch(KEYS, base .. 'b:' .. id, id, 1)
+    requeueBatch(KEYS, base, id, 1)
     take()
   end
 end
@@ -74,6 +85,7 @@ if d > 0 then
   rcall('HINCRBY', KEYS[5], 'fd', d)
 end
 callSliced('HSET', KEYS[3], owners)
+callSliced('ZADD', base .. 'flight', flight)
 callSliced('HSET', base .. 'b:' .. batchId, out)
 rcall('ZADD', KEYS[4], now + leaseMs, batchId)
 return out

@@ -21,9 +21,7 @@ if ARGV[1] == '1' then
   gens[#gens + 1] = seq
 end
 if ARGV[2] ~= '0' then
-  -- A new value at every call (single flight keys on it): the time, or one past the last value.
-  local revoked = string.sub(KEYS[2], 1, -6) .. 'revoked'
-  rcall('SET', revoked, math.max(tonumber(ARGV[2]), (tonumber(rcall('GET', revoked)) or 0) + 1))
+  markRevoked(string.sub(KEYS[2], 1, -6) .. 'revoked', ARGV[2])
 end
 if #gens > 0 then
   callSliced('MSET', false, gens)

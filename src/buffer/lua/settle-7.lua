@@ -15,30 +15,49 @@
   retryMaxDelay later. A rest some job still owns (queue mode, between
   BullMQ's attempts) is never held: returning it could put it in flight twice.
 
+  The writer is done with the batch: a rest keeps no owner (queue mode: the
+  next attempt takes it again, see renew), and its lease score is retryAt
+  minus the grace claim allows a live writer, so it returns at retryAt.
+  Acknowledged ops are recorded for watched batches (see recordAcks), and an
+  acknowledged revoke sets base .. 'revoked' to now (the read path asks
+  OpenFGA with higher consistency for a while after one).
+
   KEYS[1] pending   KEYS[2] queue   KEYS[3] inflight   KEYS[4] leases
   KEYS[5] count     KEYS[6] dead    KEYS[7] models
   ARGV[1] base key prefix   ARGV[2] now (ms)   ARGV[3] batch id
   ARGV[4] retryAt (ms; 0 = return the rest to the buffer at the next claim, as an
           attempt; -1 = return it now, unattempted: the flusher gives it back unwritten)
   ARGV[5] 1 when the rest only waits out its backoff (see above), else 0
-  ARGV[6] number of acknowledged tuple keys that follow
-  ARGV[7..] acknowledged tuple keys, then pairs of (tuple key, reason) to dead-letter
+  ARGV[6] grace (ms, see claim)
+  ARGV[7] owner token of the settling job ('' = inline: no owner)
+  ARGV[8] number of acknowledged tuple keys that follow
+  ARGV[9..] acknowledged tuple keys, then pairs of (tuple key, reason) to dead-letter
 
   Returns the number of ops still leased in the batch, or -1 when the batch
-  is gone (its lease expired and another process took it over).
+  is no longer this writer's: its lease expired and claim returned it to the
+  buffer, or (queue mode) another job took it over. Its writer then
+  re-asserts what it wrote (see reassert).
 ]]
-local base, now, batchId, retryAt, held, nAck = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4]), ARGV[5], tonumber(ARGV[6])
+local base, now, batchId, retryAt, held = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4]), ARGV[5]
+local grace, owner, nAck = tonumber(ARGV[6]), ARGV[7], tonumber(ARGV[8])
 local bkey = base .. 'b:' .. batchId
 if rcall('EXISTS', bkey) == 0 then
   return -1
 end
+local ownersKey = base .. 'owners'
+if owner ~= '' then
+  local current = rcall('HGET', ownersKey, batchId)
+  if current and string.match(current, '^(.*)|%d+$') ~= owner then
+    return -1
+  end
+end
 
 -- Every tuple named, acknowledged ones first; a tuple named twice counts once, as its first mention.
 local tks, reasons = {}, {}
-for i = 7, 6 + nAck do
+for i = 9, 8 + nAck do
   tks[#tks + 1] = ARGV[i]
 end
-for i = 7 + nAck, #ARGV, 2 do
+for i = 9 + nAck, #ARGV, 2 do
   tks[#tks + 1] = ARGV[i]
   reasons[#tks] = ARGV[i + 1]
 end
@@ -47,6 +66,7 @@ local records = callSliced('HMGET', bkey, tks, true)
 local taken, seen, dead, seqs, deadSeen = {}, {}, {}, {}, {}
 local fw, fd = 0, 0
 local models = {}
+local ackedTks, acks, revoked = {}, {}, false
 for j, tk in ipairs(tks) do
   local rec = records[j]
   if rec and not seen[tk] then
@@ -55,6 +75,11 @@ for j, tk in ipairs(tks) do
     local op, seq, ts, attempts, model = parseRecord(rec)
     seqs[#taken] = seq
     if op == 'w' then fw = fw + 1 else fd = fd + 1 end
+    if not reasons[j] then
+      ackedTks[#ackedTks + 1] = tk
+      acks[#acks + 1] = op .. '|' .. seq .. '|' .. model
+      if op == 'd' then revoked = true end
+    end
     if reasons[j] then
       deadSeen[#taken] = true
       if models[model] == nil then
@@ -70,6 +95,7 @@ end
 if #taken > 0 then
   callSliced('HDEL', bkey, taken)
   callSliced('HDEL', KEYS[3], taken)
+  callSliced('ZREM', base .. 'flight', taken)
   if fw > 0 then rcall('HINCRBY', KEYS[5], 'fw', -fw) end
   if fd > 0 then rcall('HINCRBY', KEYS[5], 'fd', -fd) end
   local waiting = callSliced('HMGET', KEYS[1], taken, true)
@@ -111,25 +137,38 @@ if #taken > 0 then
   end
 end
 
+if #ackedTks > 0 then
+  -- One EXISTS in the common case: nothing is watched.
+  if rcall('EXISTS', base .. 'watch') == 1 then
+    recordAcks(base, now, ackedTks, acks)
+  end
+  if revoked then
+    markRevoked(base .. 'revoked', now)
+  end
+end
+
 local left = rcall('HLEN', bkey)
 if left > 0 and retryAt < 0 then
-  requeueBatch(KEYS, bkey, batchId, 0)
+  requeueBatch(KEYS, base, batchId, 0)
   left = 0
 end
 local heldKey = base .. 'held'
+rcall('HDEL', ownersKey, batchId)
 if left == 0 then
   rcall('DEL', bkey)
   rcall('ZREM', KEYS[4], batchId)
-  if nAck > 0 then
-    -- Claim returns a batch whose lease is due; ids already returned are gone from leases (XX).
+  if #ackedTks > 0 then
+    -- Claim returns these at once (score 0 is past any grace); they stay in `held`,
+    -- which tells claim their writer is done. Ids already returned are dropped.
     for _, id in ipairs(rcall('SMEMBERS', heldKey)) do
-      rcall('ZADD', KEYS[4], 'XX', now, id)
+      if rcall('ZADD', KEYS[4], 'XX', 'CH', 0, id) == 0 and not rcall('ZSCORE', KEYS[4], id) then
+        rcall('SREM', heldKey, id)
+      end
     end
-    rcall('DEL', heldKey)
   end
 else
-  rcall('ZADD', KEYS[4], 'XX', retryAt, batchId)
-  if held == '1' and retryAt > 0 then
+  rcall('ZADD', KEYS[4], 'XX', retryAt - grace, batchId)
+  if held == '1' then
     rcall('SADD', heldKey, batchId)
   end
 end

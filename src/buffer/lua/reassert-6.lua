@@ -1,0 +1,58 @@
+--[[
+  Called by a writer whose settle found its batch no longer its own (see
+  settle): what it wrote may have landed after a newer write of the same
+  tuples. For each tuple it wrote, the latest op is queued again (writes are
+  idempotent), so it is written after the stale one:
+  - a pending op will be written later anyway: nothing to do;
+  - an in-flight op other than the one written here may have landed first:
+    a copy of it waits in pending (written once that op is settled);
+  - otherwise the latest op acknowledged since the tuple was watched (see
+    watchBatch), when newer than the one written here.
+  Queued ops bump generations and the epoch, as any enqueue does. Watch
+  entries stay until they expire: another stalled writer may share a tuple.
+
+  KEYS[1] seq   KEYS[2] pending   KEYS[3] queue   KEYS[4] count   KEYS[5] epoch   KEYS[6] inflight
+  ARGV[1] base key prefix   ARGV[2] now (ms)
+  ARGV[3..] per op written: op ('w' | 'd'), tuple key, position, object and user generation keys
+
+  Returns { ops queued again, ops whose tuple had no newer op recorded }.
+]]
+local base, now = ARGV[1], ARGV[2]
+local watchKey = base .. 'watch'
+local queued, unknown, revoked = 0, 0, false
+for i = 3, #ARGV, 5 do
+  local written, tk, seq, objectGen, userGen = ARGV[i], ARGV[i + 1], tonumber(ARGV[i + 2]), ARGV[i + 3], ARGV[i + 4]
+  if written == 'd' then revoked = true end
+  if rcall('HEXISTS', KEYS[2], tk) == 0 then
+    local op, model
+    local holder = rcall('HGET', KEYS[6], tk)
+    if holder then
+      local rec = rcall('HGET', base .. 'b:' .. holder, tk)
+      if rec then
+        local o, s, _, _, m = parseRecord(rec)
+        if s ~= seq then op, model = o, m end
+      end
+    else
+      local ack = rcall('HGET', watchKey, tk)
+      local o, s, m
+      if ack then o, s, m = string.match(ack, '^%d+|(%a)|(%d+)|(.*)$') end
+      if o and tonumber(s) > seq then
+        op, model = o, m
+      elseif not o then
+        unknown = unknown + 1
+      end
+    end
+    if op then
+      local at = rcall('INCR', KEYS[1])
+      rcall('HSET', KEYS[2], tk, makeRecord(op, at, now, 0, model))
+      rcall('HINCRBY', KEYS[4], op, 1)
+      rcall('ZADD', KEYS[3], at, tk)
+      rcall('MSET', objectGen, at, userGen, at, KEYS[5], at)
+      queued = queued + 1
+    end
+  end
+end
+if revoked then
+  markRevoked(base .. 'revoked', now)
+end
+return { queued, unknown }
