@@ -49,6 +49,7 @@ describe('BufferScripts', () => {
       'pruneWatch',
       'recordAcks',
       'requeueBatch',
+      'markRevoked',
     ]);
     expect(helpers(scripts.get('renew')!.lua)).toEqual(['callSliced', 'watchBatch']);
     for (const [, { lua }] of scripts) expect(lua.startsWith('local rcall = redis.call')).toBe(true);
