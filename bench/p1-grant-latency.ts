@@ -8,8 +8,8 @@
  */
 import { OpenFgaApi } from '@openfga/sdk';
 import { Redis } from 'ioredis';
-import { startOpenFga } from '../test/support/servers';
-import { createStore } from '../test/support/store';
+import { startOpenFga } from '../test/support/harness/servers';
+import { createStore } from '../test/support/harness/store';
 import type { Benchmark } from './support/benchmark';
 import { duration, latency } from './support/format';
 import { summarize } from './support/percentiles';

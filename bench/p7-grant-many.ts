@@ -11,7 +11,7 @@
 import { Redis } from 'ioredis';
 import { BufferScripts } from '../src/buffer/buffer-scripts';
 import { WriteBuffer } from '../src/buffer/write-buffer';
-import { measureStall } from '../test/support/redis-stall';
+import { measureStall } from '../test/support/faults/redis-stall';
 import type { Benchmark } from './support/benchmark';
 import type { BenchService } from './support/context';
 import { duration, rate } from './support/format';

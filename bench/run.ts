@@ -11,7 +11,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startOpenFga, startRedis, RunningOpenFga, RunningRedis } from '../test/support/servers';
+import { startOpenFga, startRedis, RunningOpenFga, RunningRedis } from '../test/support/harness/servers';
 import { p1 } from './p1-grant-latency';
 import { p2 } from './p2-check-latency';
 import { p3 } from './p3-flush-throughput';

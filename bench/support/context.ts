@@ -7,7 +7,7 @@ import { createOpenFgaCore, OpenFgaCore } from '../../src/core/openfga-core';
 import { OpenFgaService } from '../../src/openfga.service';
 import type { OpenFgaModuleOptions } from '../../src/options/openfga-options.interface';
 import { resolveOptions } from '../../src/options/resolve-options';
-import { createStore, TestStore } from '../../test/support/store';
+import { createStore, TestStore } from '../../test/support/harness/store';
 
 export interface BenchServers {
   redisUrl: string;

@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { availableParallelism, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { PROJECT_ROOT } from '../../test/support/servers';
+import { PROJECT_ROOT } from '../../test/support/harness/servers';
 
 export interface MachineInfo {
   cpus: number;

@@ -1,5 +1,5 @@
 /**
- * `npm run demo`: starts the real redis-server and OpenFGA (test/support/servers.ts),
+ * `npm run demo`: starts the real redis-server and OpenFGA (test/support/harness/servers.ts),
  * creates a store with example-app/model.fga, starts the example app on a free
  * loopback port and walks a scripted scenario over HTTP, printing one line per
  * step. Exits 0 only when every step matched its expectation.
@@ -8,8 +8,8 @@ import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
 import type { INestApplication } from '@nestjs/common';
 import { ConsistencyPreference, OpenFgaClient } from '@openfga/sdk';
-import { freePort, RunningServer, startOpenFga, startRedis } from '../../test/support/servers';
-import { createStore } from '../../test/support/store';
+import { freePort, RunningServer, startOpenFga, startRedis } from '../../test/support/harness/servers';
+import { createStore } from '../../test/support/harness/store';
 import { createApp } from './app.factory';
 import { EXAMPLE_MODEL_FILE, ExampleAppConfig } from './config';
 import { DemoHttp, pollUntil } from './demo/demo-http';

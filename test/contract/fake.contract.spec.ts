@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { transformer } from '@openfga/syntax-transformer';
 import { OpenFgaFake } from '../../src/testing';
 import type { FakeAuthorizationModel } from '../../src/testing';
-import { DEFAULT_MODEL } from '../support/store';
+import { DEFAULT_MODEL } from '../support/harness/store';
 import { openFgaServiceContract } from './openfga-service.contract';
 
 const model = transformer.transformDSLToJSONObject(readFileSync(DEFAULT_MODEL, 'utf8')) as FakeAuthorizationModel;

@@ -9,7 +9,7 @@
 import { CheckUnavailableError, InvalidConsistencyTokenError, InvalidTupleError } from '../../src';
 import type { OpenFgaEventMap, OpenFgaEventName, Tuple } from '../../src';
 import type { OpenFgaServiceContract } from '../../src/testing';
-import { BAD_OBJECTS, BAD_RELATIONS, BAD_USERS } from '../support/malformed-inputs';
+import { BAD_OBJECTS, BAD_RELATIONS, BAD_USERS } from '../support/inputs/malformed-inputs';
 
 /** One service under contract, fresh (empty buffer, empty store) for each test. */
 export interface ContractSubject {

@@ -1,6 +1,6 @@
 /** The contract on the real service, on the real servers: a fresh store and key prefix per test. */
-import { freshStore, testOptions } from '../support/env';
-import { openService } from '../support/service';
+import { freshStore, testOptions } from '../support/harness/env';
+import { openService } from '../support/harness/service';
 import { openFgaServiceContract } from './openfga-service.contract';
 
 describe('OpenFgaService contract: the real service', () => {

@@ -6,7 +6,7 @@
  */
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { PROJECT_ROOT } from '../support/servers';
+import { PROJECT_ROOT } from '../support/harness/servers';
 
 it('npm run demo: every step of the scripted scenario matches', async () => {
   const run = await new Promise<{ code: number | null; out: string }>((resolve) => {

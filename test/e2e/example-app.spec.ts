@@ -10,10 +10,10 @@ import { createApp } from '../../example-app/src/app.factory';
 import { EXAMPLE_MODEL_FILE, ExampleAppConfig } from '../../example-app/src/config';
 import { runExampleCli } from '../../example-app/src/demo/run-example-cli';
 import type { BufferedOperation, FlushResult, OpenFgaStatus } from '../../src';
-import { serverEnv } from '../support/env';
-import { directCheck, readAllTuples, tupleId } from '../support/fga-state';
-import { eventually } from '../support/flush-queue-state';
-import { createStore, TestStore } from '../support/store';
+import { serverEnv } from '../support/harness/env';
+import { directCheck, readAllTuples, tupleId } from '../support/state/fga-state';
+import { eventually } from '../support/state/flush-queue-state';
+import { createStore, TestStore } from '../support/harness/store';
 import { tokenPosition } from './support/http-app';
 
 const TOKEN = 'x-consistency-token';

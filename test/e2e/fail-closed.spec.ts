@@ -21,9 +21,9 @@ import { INestApplication } from '@nestjs/common';
 import { Redis } from 'ioredis';
 import request from 'supertest';
 import { OpenFgaService } from '../../src';
-import { freshStore, serverEnv, testOptions } from '../support/env';
-import { freePort, RunningRedis, startRedis } from '../support/servers';
-import type { TestStore } from '../support/store';
+import { freshStore, serverEnv, testOptions } from '../support/harness/env';
+import { freePort, RunningRedis, startRedis } from '../support/harness/servers';
+import type { TestStore } from '../support/harness/store';
 import { DocumentsController } from './support/controllers';
 import { PLATFORMS, startApp } from './support/http-app';
 

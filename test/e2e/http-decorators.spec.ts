@@ -7,8 +7,8 @@ import { APP_GUARD } from '@nestjs/core';
 import request from 'supertest';
 import { OpenFgaRequest, OpenFgaService } from '../../src';
 import { OpenFgaGuard } from '../../src/http';
-import { freshStore, testOptions } from '../support/env';
-import { readAllTuples, tupleId } from '../support/fga-state';
+import { freshStore, testOptions } from '../support/harness/env';
+import { readAllTuples, tupleId } from '../support/state/fga-state';
 import { DocumentsController, FoldersController } from './support/controllers';
 import { PLATFORMS, startApp, tokenPosition } from './support/http-app';
 

@@ -4,13 +4,13 @@
  * not block the rest.
  */
 import { OpenFgaClient } from '@openfga/sdk';
-import { freshStore, serverEnv, testOptions } from '../support/env';
-import { readAllTuples, tupleId } from '../support/fga-state';
-import { openService, OpenService } from '../support/service';
-import type { TestStore } from '../support/store';
-import { freePort } from '../support/servers';
-import { startSwitchableProxy } from '../support/switchable-proxy';
-import { eventually } from '../support/flush-queue-state';
+import { freshStore, serverEnv, testOptions } from '../support/harness/env';
+import { readAllTuples, tupleId } from '../support/state/fga-state';
+import { openService, OpenService } from '../support/harness/service';
+import type { TestStore } from '../support/harness/store';
+import { freePort } from '../support/harness/servers';
+import { startSwitchableProxy } from '../support/faults/switchable-proxy';
+import { eventually } from '../support/state/flush-queue-state';
 
 describe('buffer invariants', () => {
   let store: TestStore;

@@ -5,12 +5,12 @@
  * resumes from the checkpoint.
  */
 import { OpenFgaClient } from '@openfga/sdk';
-import { killAllChildren, startChild } from '../support/child-process';
-import { freshStore, serverEnv, testOptions } from '../support/env';
-import { makePoller } from '../support/feed';
-import { freePort } from '../support/servers';
-import { openService, OpenService } from '../support/service';
-import type { TestStore } from '../support/store';
+import { killAllChildren, startChild } from '../support/processes/child-process';
+import { freshStore, serverEnv, testOptions } from '../support/harness/env';
+import { makePoller } from '../support/state/feed';
+import { freePort } from '../support/harness/servers';
+import { openService, OpenService } from '../support/harness/service';
+import type { TestStore } from '../support/harness/store';
 
 async function eventually(probe: () => Promise<boolean>, timeoutMs = 10_000): Promise<number> {
   const started = Date.now();

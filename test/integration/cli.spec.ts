@@ -13,9 +13,9 @@ import type { OpenFgaModuleOptions, Tuple } from '../../src';
 import { OpenFgaCliModule } from '../../src/cli/openfga-cli.module';
 import { createOpenFgaCore, OpenFgaCore } from '../../src/core/openfga-core';
 import { resolveOptions } from '../../src/options/resolve-options';
-import { freshStore, serverEnv, testOptions } from '../support/env';
-import { readAllTuples, tupleId } from '../support/fga-state';
-import { freePort, PROJECT_ROOT, startRedis } from '../support/servers';
+import { freshStore, serverEnv, testOptions } from '../support/harness/env';
+import { readAllTuples, tupleId } from '../support/state/fga-state';
+import { freePort, PROJECT_ROOT, startRedis } from '../support/harness/servers';
 
 const BIN = join(PROJECT_ROOT, 'src', 'cli', 'bin.ts');
 const CHILD_TIMEOUT_MS = 30_000;

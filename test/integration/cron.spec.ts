@@ -10,10 +10,10 @@ import type { OpenFgaCore } from '../../src/core/openfga-core';
 import { OPENFGA_CORE } from '../../src/openfga.constants';
 import { getFlushCronJobName } from '../../src/flush/get-flush-cron-job-name.util';
 import { MissingPeerDependencyError, OpenFgaError } from '../../src';
-import { freshStore, testOptions } from '../support/env';
-import { readAllTuples, tupleId } from '../support/fga-state';
-import { eventually } from '../support/flush-queue-state';
-import type { TestStore } from '../support/store';
+import { freshStore, testOptions } from '../support/harness/env';
+import { readAllTuples, tupleId } from '../support/state/fga-state';
+import { eventually } from '../support/state/flush-queue-state';
+import type { TestStore } from '../support/harness/store';
 
 const EVERY_SECOND = '* * * * * *';
 

@@ -5,10 +5,10 @@
  * that tell (`deadtuples`) live only as long as their tuple's dead letters.
  */
 import type { Tuple } from '../../src';
-import { freshStore, testOptions } from '../support/env';
-import { readAllTuples, tupleId } from '../support/fga-state';
-import { openService, OpenService } from '../support/service';
-import type { TestStore } from '../support/store';
+import { freshStore, testOptions } from '../support/harness/env';
+import { readAllTuples, tupleId } from '../support/state/fga-state';
+import { openService, OpenService } from '../support/harness/service';
+import type { TestStore } from '../support/harness/store';
 
 const ANNE: Tuple = { user: 'user:anne', relation: 'viewer', object: 'document:1' };
 const BOB: Tuple = { user: 'user:bob', relation: 'viewer', object: 'document:2' };

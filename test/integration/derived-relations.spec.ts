@@ -4,9 +4,9 @@
  * seen before any flush; pending revokes are flushed before an "allowed"
  * is trusted; discarded grants no longer allow.
  */
-import { freshStore, testOptions } from '../support/env';
-import { readAllTuples } from '../support/fga-state';
-import { openService, OpenService } from '../support/service';
+import { freshStore, testOptions } from '../support/harness/env';
+import { readAllTuples } from '../support/state/fga-state';
+import { openService, OpenService } from '../support/harness/service';
 
 describe('derived relations before a flush', () => {
   let open: OpenService;

@@ -7,9 +7,9 @@ import { Logger } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { Redis } from 'ioredis';
 import { OpenFgaModule, UnsafeEvictionPolicyError } from '../../src';
-import { freshStore, testOptions } from '../support/env';
-import { RunningRedis, startRedis } from '../support/servers';
-import type { TestStore } from '../support/store';
+import { freshStore, testOptions } from '../support/harness/env';
+import { RunningRedis, startRedis } from '../support/harness/servers';
+import type { TestStore } from '../support/harness/store';
 
 describe('maxmemory-policy at start-up', () => {
   let store: TestStore;

@@ -10,11 +10,11 @@ import { readFileSync } from 'node:fs';
 import { transformer } from '@openfga/syntax-transformer';
 import type { Tuple } from '../../src';
 import { genBucket, tupleKey } from '../../src/redis/redis-keys';
-import { freshStore, serverEnv, testOptions } from '../support/env';
-import { readAllTuples, tupleId } from '../support/fga-state';
-import { freePort } from '../support/servers';
-import { openService, OpenService } from '../support/service';
-import { DEFAULT_MODEL, TestStore } from '../support/store';
+import { freshStore, serverEnv, testOptions } from '../support/harness/env';
+import { readAllTuples, tupleId } from '../support/state/fga-state';
+import { freePort } from '../support/harness/servers';
+import { openService, OpenService } from '../support/harness/service';
+import { DEFAULT_MODEL, TestStore } from '../support/harness/store';
 
 /** `count` ids `${prefix}<n>` that all fall in the same generation bucket. */
 function collidingIds(prefix: string, count: number): string[] {

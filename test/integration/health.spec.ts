@@ -13,9 +13,9 @@ import request from 'supertest';
 import { OpenFgaModule, OpenFgaModuleOptions, OpenFgaService } from '../../src';
 import { OpenFgaHealthIndicator, OpenFgaHealthModule, OpenFgaHealthOptions } from '../../src/health';
 import { OpenFgaTestingModule } from '../../src/testing';
-import { freshStore, testOptions } from '../support/env';
-import { freePort, startRedis } from '../support/servers';
-import type { TestStore } from '../support/store';
+import { freshStore, testOptions } from '../support/harness/env';
+import { freePort, startRedis } from '../support/harness/servers';
+import type { TestStore } from '../support/harness/store';
 
 @Controller('health')
 class HealthController {

@@ -3,10 +3,10 @@
  * never mix), on the real servers.
  */
 import { InvalidTupleError } from '../../src';
-import { freshStore, testOptions } from '../support/env';
-import { readAllTuples, tupleId } from '../support/fga-state';
-import { BAD_OBJECTS, BAD_RELATIONS, BAD_USERS } from '../support/malformed-inputs';
-import { openService, OpenService } from '../support/service';
+import { freshStore, testOptions } from '../support/harness/env';
+import { readAllTuples, tupleId } from '../support/state/fga-state';
+import { BAD_OBJECTS, BAD_RELATIONS, BAD_USERS } from '../support/inputs/malformed-inputs';
+import { openService, OpenService } from '../support/harness/service';
 
 describe('7. bad input never enters the buffer', () => {
   let open: OpenService;

@@ -7,8 +7,8 @@ import { IncompleteWriteError, InvalidTupleError } from '../../src';
 import { BufferScripts } from '../../src/buffer/buffer-scripts';
 import { ENQUEUE_CHUNK } from '../../src/buffer/write-buffer';
 import type { Tuple } from '../../src/tuple/tuple';
-import { freshStore, testOptions } from '../support/env';
-import { openService, OpenService } from '../support/service';
+import { freshStore, testOptions } from '../support/harness/env';
+import { openService, OpenService } from '../support/harness/service';
 
 const tuples = (tag: string, count: number): Tuple[] =>
   Array.from({ length: count }, (_, i) => ({ user: `user:u${i % 1000}`, relation: 'viewer', object: `document:${tag}-${i}` }));

@@ -5,9 +5,9 @@
  * at once, before any flush (invariant 5).
  */
 import fc from 'fast-check';
-import { freshStore, testOptions } from '../support/env';
-import { readAllTuples, tupleId } from '../support/fga-state';
-import { openService } from '../support/service';
+import { freshStore, testOptions } from '../support/harness/env';
+import { readAllTuples, tupleId } from '../support/state/fga-state';
+import { openService } from '../support/harness/service';
 
 const OBJECTS = ['document:1', 'document:2'];
 // Only what the fixture model accepts: `owner` takes users, `viewer` also usersets and wildcards.

@@ -6,12 +6,12 @@
  */
 import { BatchLease } from '../../src/flush/batch-lease';
 import { InlineDispatcher } from '../../src/flush/inline-dispatcher';
-import { freshStore, testOptions } from '../support/env';
-import { readAllTuples, tupleId } from '../support/fga-state';
-import { openService, OpenService } from '../support/service';
-import type { TestStore } from '../support/store';
-import { startSwitchableProxy } from '../support/switchable-proxy';
-import { serverEnv } from '../support/env';
+import { freshStore, testOptions } from '../support/harness/env';
+import { readAllTuples, tupleId } from '../support/state/fga-state';
+import { openService, OpenService } from '../support/harness/service';
+import type { TestStore } from '../support/harness/store';
+import { startSwitchableProxy } from '../support/faults/switchable-proxy';
+import { serverEnv } from '../support/harness/env';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

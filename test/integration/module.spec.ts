@@ -6,9 +6,9 @@
 import { Injectable, Module } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { InvalidOptionsError, OpenFgaModule, OpenFgaModuleOptions, OpenFgaService } from '../../src';
-import { freshStore, testOptions } from '../support/env';
-import { readAllTuples, tupleId } from '../support/fga-state';
-import type { TestStore } from '../support/store';
+import { freshStore, testOptions } from '../support/harness/env';
+import { readAllTuples, tupleId } from '../support/state/fga-state';
+import type { TestStore } from '../support/harness/store';
 
 async function boot(options: OpenFgaModuleOptions) {
   const moduleRef = await Test.createTestingModule({ imports: [OpenFgaModule.forRoot(options)] }).compile();
@@ -109,7 +109,7 @@ describe('OpenFgaModule', () => {
     try {
       expect(await fga.check('user:a', 'viewer', 'document:1')).toBe(false); // cached denial
       const { OpenFgaClient } = await import('@openfga/sdk');
-      const { serverEnv } = await import('../support/env');
+      const { serverEnv } = await import('../support/harness/env');
       await new OpenFgaClient({ apiUrl: serverEnv().apiUrl, storeId: store.storeId }).writeTuples([
         { user: 'user:a', relation: 'viewer', object: 'document:1' },
       ]);

@@ -10,8 +10,8 @@
 import fc from 'fast-check';
 import { OpenFgaClient } from '@openfga/sdk';
 import type { Tuple } from '../../src';
-import { freshStore, serverEnv, testOptions } from '../support/env';
-import { openService } from '../support/service';
+import { freshStore, serverEnv, testOptions } from '../support/harness/env';
+import { openService } from '../support/harness/service';
 
 const USERS = ['user:a', 'user:b'];
 // Only tuples the fixture model accepts.

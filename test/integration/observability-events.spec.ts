@@ -17,10 +17,10 @@ import {
   OpenFgaService,
 } from '../../src';
 import { OpenFgaTestingModule } from '../../src/testing';
-import { freshStore, testOptions } from '../support/env';
-import { eventually } from '../support/flush-queue-state';
-import { freePort } from '../support/servers';
-import type { TestStore } from '../support/store';
+import { freshStore, testOptions } from '../support/harness/env';
+import { eventually } from '../support/state/flush-queue-state';
+import { freePort } from '../support/harness/servers';
+import type { TestStore } from '../support/harness/store';
 
 type Received = { name: string; payload: object };
 

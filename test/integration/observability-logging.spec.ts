@@ -16,9 +16,9 @@ import { createServer, Server } from 'node:http';
 import { inspect } from 'node:util';
 import { Registry } from 'prom-client';
 import { OpenFgaEventEmitterModule, OpenFgaMetricsModule, OpenFgaModule, OpenFgaModuleOptions, OpenFgaService } from '../../src';
-import { freshStore, serverEnv, testOptions } from '../support/env';
-import { eventually } from '../support/flush-queue-state';
-import type { TestStore } from '../support/store';
+import { freshStore, serverEnv, testOptions } from '../support/harness/env';
+import { eventually } from '../support/state/flush-queue-state';
+import type { TestStore } from '../support/harness/store';
 
 const API_TOKEN = 'tok-SECRET-api-7f3a9';
 const CLIENT_SECRET = 'cs-SECRET-client-41bd2';

@@ -16,10 +16,10 @@ import {
   OpenFgaService,
 } from '../../src';
 import { OpenFgaTestingModule } from '../../src/testing';
-import { freshStore, serverEnv, testOptions } from '../support/env';
-import { eventually } from '../support/flush-queue-state';
-import { freePort, startRedis } from '../support/servers';
-import type { TestStore } from '../support/store';
+import { freshStore, serverEnv, testOptions } from '../support/harness/env';
+import { eventually } from '../support/state/flush-queue-state';
+import { freePort, startRedis } from '../support/harness/servers';
+import type { TestStore } from '../support/harness/store';
 
 interface Sample {
   name: string;

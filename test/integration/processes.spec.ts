@@ -3,10 +3,10 @@
  * or double-write an operation, and a flusher killed with SIGKILL mid-flush
  * loses nothing once its lease expires (docs/design.md §2 invariants 1 and 2, §4).
  */
-import { killAllChildren, startChild } from '../support/child-process';
-import { freshStore, testOptions } from '../support/env';
-import { readAllTuples, tupleId } from '../support/fga-state';
-import { openService } from '../support/service';
+import { killAllChildren, startChild } from '../support/processes/child-process';
+import { freshStore, testOptions } from '../support/harness/env';
+import { readAllTuples, tupleId } from '../support/state/fga-state';
+import { openService } from '../support/harness/service';
 
 const grants = (n: number, tag: string) =>
   Array.from({ length: n }, (_, i) => ({ user: `user:${tag}${i}`, relation: 'viewer', object: `document:${tag}${i % 97}` }));

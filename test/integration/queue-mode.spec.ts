@@ -13,14 +13,14 @@ import type { OpenFgaCore } from '../../src/core/openfga-core';
 import { OPENFGA_CORE } from '../../src/openfga.constants';
 import { DEFAULT_QUEUE_OPTIONS } from '../../src/options/defaults';
 import { getFlushQueuePrefix } from '../../src/queue/get-flush-queue-prefix.util';
-import { startChild, RunningChild } from '../support/child-process';
-import { freshStore, serverEnv, testOptions } from '../support/env';
-import { readAllTuples, tupleId } from '../support/fga-state';
-import { eventually, InspectedQueue, inspectFlushQueue, jobsIn } from '../support/flush-queue-state';
-import { freePort } from '../support/servers';
-import { openService } from '../support/service';
-import type { TestStore } from '../support/store';
-import { startSwitchableProxy } from '../support/switchable-proxy';
+import { startChild, RunningChild } from '../support/processes/child-process';
+import { freshStore, serverEnv, testOptions } from '../support/harness/env';
+import { readAllTuples, tupleId } from '../support/state/fga-state';
+import { eventually, InspectedQueue, inspectFlushQueue, jobsIn } from '../support/state/flush-queue-state';
+import { freePort } from '../support/harness/servers';
+import { openService } from '../support/harness/service';
+import type { TestStore } from '../support/harness/store';
+import { startSwitchableProxy } from '../support/faults/switchable-proxy';
 
 const tuples = (n: number, relation = 'viewer'): Tuple[] =>
   Array.from({ length: n }, (_, i) => ({ user: `user:u${i}`, relation, object: `document:d${i}` }));

@@ -7,11 +7,11 @@
 import { OpenFgaClient } from '@openfga/sdk';
 import { join } from 'node:path';
 import { CheckUnavailableError } from '../../src';
-import { freshStore, serverEnv, testOptions } from '../support/env';
-import { PROJECT_ROOT, RunningOpenFga, startOpenFga } from '../support/servers';
-import { openService, OpenService } from '../support/service';
-import { createStore, TestStore } from '../support/store';
-import { startSwitchableProxy, SwitchableProxy } from '../support/switchable-proxy';
+import { freshStore, serverEnv, testOptions } from '../support/harness/env';
+import { PROJECT_ROOT, RunningOpenFga, startOpenFga } from '../support/harness/servers';
+import { openService, OpenService } from '../support/harness/service';
+import { createStore, TestStore } from '../support/harness/store';
+import { startSwitchableProxy, SwitchableProxy } from '../support/faults/switchable-proxy';
 
 const bob = { user: 'user:bob', relation: 'viewer', object: 'document:1' };
 

@@ -4,10 +4,10 @@
  */
 import { OpenFgaClient } from '@openfga/sdk';
 import { CheckUnavailableError } from '../../src';
-import { freshStore, serverEnv, testOptions } from '../support/env';
-import { startRedis, freePort } from '../support/servers';
-import { openService, OpenService } from '../support/service';
-import type { TestStore } from '../support/store';
+import { freshStore, serverEnv, testOptions } from '../support/harness/env';
+import { startRedis, freePort } from '../support/harness/servers';
+import { openService, OpenService } from '../support/harness/service';
+import type { TestStore } from '../support/harness/store';
 
 describe('read path', () => {
   let store: TestStore;

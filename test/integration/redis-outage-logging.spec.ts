@@ -7,9 +7,9 @@
 import { Logger, LoggerService } from '@nestjs/common';
 import { createOpenFgaCore } from '../../src/core/openfga-core';
 import { resolveOptions } from '../../src/options/resolve-options';
-import { freshStore, testOptions } from '../support/env';
-import { eventually } from '../support/flush-queue-state';
-import { startRedis } from '../support/servers';
+import { freshStore, testOptions } from '../support/harness/env';
+import { eventually } from '../support/state/flush-queue-state';
+import { startRedis } from '../support/harness/servers';
 
 class LineLogger implements LoggerService {
   readonly lines: string[] = [];

@@ -1,7 +1,7 @@
 import { Test } from '@nestjs/testing';
 import { OpenFgaModule, OpenFgaService } from '../../src';
-import { freshStore, testOptions } from '../support/env';
-import { readAllTuples } from '../support/fga-state';
+import { freshStore, testOptions } from '../support/harness/env';
+import { readAllTuples } from '../support/state/fga-state';
 
 describe('smoke: grant, check, flush on the real servers', () => {
   it('buffers a grant, answers from the buffer, then writes it to OpenFGA', async () => {

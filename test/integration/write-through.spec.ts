@@ -7,10 +7,10 @@
 import { IncompleteWriteError } from '../../src';
 import { FgaClient } from '../../src/client/fga-client';
 import type { Tuple } from '../../src/tuple/tuple';
-import { freshStore, testOptions } from '../support/env';
-import { readAllTuples, tupleId } from '../support/fga-state';
-import { openService, OpenService } from '../support/service';
-import type { TestStore } from '../support/store';
+import { freshStore, testOptions } from '../support/harness/env';
+import { readAllTuples, tupleId } from '../support/state/fga-state';
+import { openService, OpenService } from '../support/harness/service';
+import type { TestStore } from '../support/harness/store';
 
 const tuples = (tag: string, count: number): Tuple[] =>
   Array.from({ length: count }, (_, i) => ({ user: `user:u${i % 10}`, relation: 'viewer', object: `document:${tag}-${i}` }));

@@ -23,9 +23,9 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freshStore, serverEnv } from '../support/env';
-import { PROJECT_ROOT } from '../support/servers';
-import type { TestStore } from '../support/store';
+import { freshStore, serverEnv } from '../support/harness/env';
+import { PROJECT_ROOT } from '../support/harness/servers';
+import type { TestStore } from '../support/harness/store';
 import { MAIN_TS, OBSERVABILITY_TS, tsconfig } from './fresh-app';
 
 interface Run {

@@ -9,13 +9,13 @@
  * claimed or being written. Short mode: 5 rounds each; full: 50 rounds each.
  */
 import type { OpenFgaModuleOptions, Tuple } from '../../src';
-import { ChildEvent, killAllChildren, startChild } from '../support/child-process';
-import { freshStore, serverEnv, testOptions } from '../support/env';
-import { inspectFlushQueue } from '../support/flush-queue-state';
-import { compareStore, startLoad } from '../support/reliability-ledger';
-import { quietNestLogs, RELIABILITY_SEED, reportFigures, round1, scaled, seededRandom, sleep, until } from '../support/reliability-scale';
-import { OpenService, openService } from '../support/service';
-import { startSwitchableProxy, SwitchableProxy } from '../support/switchable-proxy';
+import { ChildEvent, killAllChildren, startChild } from '../support/processes/child-process';
+import { freshStore, serverEnv, testOptions } from '../support/harness/env';
+import { inspectFlushQueue } from '../support/state/flush-queue-state';
+import { compareStore, startLoad } from '../support/reliability/ledger';
+import { quietNestLogs, RELIABILITY_SEED, reportFigures, round1, scaled, seededRandom, sleep, until } from '../support/reliability/scale';
+import { OpenService, openService } from '../support/harness/service';
+import { startSwitchableProxy, SwitchableProxy } from '../support/faults/switchable-proxy';
 
 const ROUNDS = scaled(5, 50);
 const LEASE_TTL = 2;

@@ -16,11 +16,11 @@ import { OpenFgaClient } from '@openfga/sdk';
 import { transformer } from '@openfga/syntax-transformer';
 import type { Redis } from 'ioredis';
 import { InvalidConsistencyTokenError, OpenFgaModuleOptions, Tuple } from '../../src';
-import { freshStore, serverEnv, testOptions } from '../support/env';
-import { diffSets, readStore, tupleId } from '../support/reliability-ledger';
-import { quietNestLogs, reportFigures, scaled, until } from '../support/reliability-scale';
-import { openService, OpenService } from '../support/service';
-import { DEFAULT_MODEL, TestStore } from '../support/store';
+import { freshStore, serverEnv, testOptions } from '../support/harness/env';
+import { diffSets, readStore, tupleId } from '../support/reliability/ledger';
+import { quietNestLogs, reportFigures, scaled, until } from '../support/reliability/scale';
+import { openService, OpenService } from '../support/harness/service';
+import { DEFAULT_MODEL, TestStore } from '../support/harness/store';
 
 const ROUNDS = scaled(1, 5);
 

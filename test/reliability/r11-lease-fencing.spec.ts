@@ -16,12 +16,12 @@
 import { OpenFgaClient } from '@openfga/sdk';
 import type { OpenFgaModuleOptions, Tuple } from '../../src';
 import type { TupleOperation } from '../../src/tuple/tuple';
-import { killAllChildren, RunningChild, startChild } from '../support/child-process';
-import { freshStore, serverEnv, testOptions } from '../support/env';
-import { readAllTuples, tupleId } from '../support/fga-state';
-import { RecordingProxy, startRecordingProxy } from '../support/reliability-recording-proxy';
-import { quietNestLogs, reportFigures, scaled, sleep, until } from '../support/reliability-scale';
-import { openService, OpenService } from '../support/service';
+import { killAllChildren, RunningChild, startChild } from '../support/processes/child-process';
+import { freshStore, serverEnv, testOptions } from '../support/harness/env';
+import { readAllTuples, tupleId } from '../support/state/fga-state';
+import { RecordingProxy, startRecordingProxy } from '../support/faults/recording-proxy';
+import { quietNestLogs, reportFigures, scaled, sleep, until } from '../support/reliability/scale';
+import { openService, OpenService } from '../support/harness/service';
 
 const ROUNDS = scaled(1, 4);
 const CONTESTED = scaled(3, 20);

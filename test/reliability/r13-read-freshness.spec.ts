@@ -9,12 +9,12 @@
  * Short mode: 12 + 4 rounds; full: 120 + 20.
  */
 import { OpenFgaClient } from '@openfga/sdk';
-import { freshStore, serverEnv, testOptions } from '../support/env';
-import { quietNestLogs, RELIABILITY_SEED, reportFigures, scaled, seededRandom, sleep } from '../support/reliability-scale';
-import { RunningOpenFga, startOpenFga } from '../support/servers';
-import { openService, OpenService } from '../support/service';
-import { createStore } from '../support/store';
-import { startSwitchableProxy } from '../support/switchable-proxy';
+import { freshStore, serverEnv, testOptions } from '../support/harness/env';
+import { quietNestLogs, RELIABILITY_SEED, reportFigures, scaled, seededRandom, sleep } from '../support/reliability/scale';
+import { RunningOpenFga, startOpenFga } from '../support/harness/servers';
+import { openService, OpenService } from '../support/harness/service';
+import { createStore } from '../support/harness/store';
+import { startSwitchableProxy } from '../support/faults/switchable-proxy';
 
 const ROUNDS = scaled(12, 120);
 const CACHED_ROUNDS = scaled(4, 20);

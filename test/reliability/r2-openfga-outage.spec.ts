@@ -11,8 +11,8 @@
  */
 import type { OpenFgaModuleOptions, Tuple } from '../../src';
 import type { OpenFgaCore } from '../../src/core/openfga-core';
-import { testRedis } from '../support/env';
-import { compareStore, startLoad } from '../support/reliability-ledger';
+import { testRedis } from '../support/harness/env';
+import { compareStore, startLoad } from '../support/reliability/ledger';
 import {
   maxOf,
   percentile,
@@ -24,10 +24,10 @@ import {
   seededRandom,
   sleep,
   until,
-} from '../support/reliability-scale';
-import { RunningOpenFga, startOpenFga } from '../support/servers';
-import { openService } from '../support/service';
-import { createStore, TestStore } from '../support/store';
+} from '../support/reliability/scale';
+import { RunningOpenFga, startOpenFga } from '../support/harness/servers';
+import { openService } from '../support/harness/service';
+import { createStore, TestStore } from '../support/harness/store';
 import { randomUUID } from 'node:crypto';
 
 const OUTAGE_S = scaled(5, 60);

@@ -16,8 +16,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { OpenFgaModuleOptions, Tuple } from '../../src';
-import { freshStore, serverEnv, testOptions } from '../support/env';
-import { compareStore, diffSets, Ledger, readStore, startLoad, tupleId } from '../support/reliability-ledger';
+import { freshStore, serverEnv, testOptions } from '../support/harness/env';
+import { compareStore, diffSets, Ledger, readStore, startLoad, tupleId } from '../support/reliability/ledger';
 import {
   maxOf,
   quietNestLogs,
@@ -28,9 +28,9 @@ import {
   seededRandom,
   sleep,
   until,
-} from '../support/reliability-scale';
-import { RunningRedis, startRedis } from '../support/servers';
-import { openService, OpenService } from '../support/service';
+} from '../support/reliability/scale';
+import { RunningRedis, startRedis } from '../support/harness/servers';
+import { openService, OpenService } from '../support/harness/service';
 
 const LOAD_S = scaled(2, 10);
 const AFTER_S = scaled(1, 5);

@@ -13,11 +13,11 @@ import { readFileSync } from 'node:fs';
 import { OpenFgaClient } from '@openfga/sdk';
 import { transformer } from '@openfga/syntax-transformer';
 import type { OpenFgaModuleOptions, Tuple } from '../../src';
-import { freshStore, serverEnv, testOptions } from '../support/env';
-import { diffSets, readStore, tupleId } from '../support/reliability-ledger';
-import { quietNestLogs, RELIABILITY_SEED, reportFigures, scaled, seededRandom, until } from '../support/reliability-scale';
-import { openService, OpenService } from '../support/service';
-import { DEFAULT_MODEL, TestStore } from '../support/store';
+import { freshStore, serverEnv, testOptions } from '../support/harness/env';
+import { diffSets, readStore, tupleId } from '../support/reliability/ledger';
+import { quietNestLogs, RELIABILITY_SEED, reportFigures, scaled, seededRandom, until } from '../support/reliability/scale';
+import { openService, OpenService } from '../support/harness/service';
+import { DEFAULT_MODEL, TestStore } from '../support/harness/store';
 
 const INLINE_ROUNDS = scaled(3, 20);
 const QUEUE_ROUNDS = scaled(1, 5);

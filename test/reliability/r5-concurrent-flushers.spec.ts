@@ -12,12 +12,12 @@
  */
 import { OpenFgaClient } from '@openfga/sdk';
 import type { OpenFgaModuleOptions, Tuple } from '../../src';
-import { killAllChildren, RunningChild, startChild } from '../support/child-process';
-import { freshStore, serverEnv, testOptions } from '../support/env';
-import { compareStore, diffSets, readStore, startLoad, tupleId } from '../support/reliability-ledger';
-import { overlappingWrites, RecordingProxy, startRecordingProxy } from '../support/reliability-recording-proxy';
-import { quietNestLogs, RELIABILITY_SEED, reportFigures, round1, scaled, seededRandom, sleep, until } from '../support/reliability-scale';
-import { openService, OpenService } from '../support/service';
+import { killAllChildren, RunningChild, startChild } from '../support/processes/child-process';
+import { freshStore, serverEnv, testOptions } from '../support/harness/env';
+import { compareStore, diffSets, readStore, startLoad, tupleId } from '../support/reliability/ledger';
+import { overlappingWrites, RecordingProxy, startRecordingProxy } from '../support/faults/recording-proxy';
+import { quietNestLogs, RELIABILITY_SEED, reportFigures, round1, scaled, seededRandom, sleep, until } from '../support/reliability/scale';
+import { openService, OpenService } from '../support/harness/service';
 
 const BACKLOG = scaled(2000, 20_000);
 const LOAD_S = scaled(3, 20);

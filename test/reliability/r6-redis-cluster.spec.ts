@@ -18,9 +18,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import type { OpenFgaModuleOptions, Tuple } from '../../src';
-import { killAllChildren, startChild } from '../support/child-process';
-import { freshStore, serverEnv } from '../support/env';
-import { compareStore, startLoad } from '../support/reliability-ledger';
+import { killAllChildren, startChild } from '../support/processes/child-process';
+import { freshStore, serverEnv } from '../support/harness/env';
+import { compareStore, startLoad } from '../support/reliability/ledger';
 import {
   FULL,
   quietNestLogs,
@@ -31,10 +31,10 @@ import {
   seededRandom,
   sleep,
   until,
-} from '../support/reliability-scale';
-import { PROJECT_ROOT, RunningRedisCluster, startRedisCluster } from '../support/servers';
-import { openService, OpenService } from '../support/service';
-import type { TestStore } from '../support/store';
+} from '../support/reliability/scale';
+import { PROJECT_ROOT, RunningRedisCluster, startRedisCluster } from '../support/harness/servers';
+import { openService, OpenService } from '../support/harness/service';
+import type { TestStore } from '../support/harness/store';
 
 const LOAD_S = scaled(3, 15);
 

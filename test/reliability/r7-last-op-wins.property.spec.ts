@@ -15,11 +15,11 @@
 import fc from 'fast-check';
 import type { OpenFgaModuleOptions } from '../../src';
 import { OpenFgaClient } from '@openfga/sdk';
-import { freshStore, serverEnv, testOptions } from '../support/env';
-import { diffSets, readStore, startLoad } from '../support/reliability-ledger';
-import { killServiceProcesses, ServiceProcess, startServiceProcess } from '../support/reliability-rpc';
-import { quietNestLogs, RELIABILITY_SEED, reportFigures, round1, scaled, until } from '../support/reliability-scale';
-import { openService } from '../support/service';
+import { freshStore, serverEnv, testOptions } from '../support/harness/env';
+import { diffSets, readStore, startLoad } from '../support/reliability/ledger';
+import { killServiceProcesses, ServiceProcess, startServiceProcess } from '../support/reliability/rpc';
+import { quietNestLogs, RELIABILITY_SEED, reportFigures, round1, scaled, until } from '../support/reliability/scale';
+import { openService } from '../support/harness/service';
 
 const SEQUENCES = scaled(200, 10_000);
 const PER_BATCH = scaled(100, 1000);

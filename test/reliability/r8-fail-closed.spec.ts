@@ -22,8 +22,8 @@ import { Redis } from 'ioredis';
 import { OpenFgaService } from '../../src';
 import { DocumentsController } from '../e2e/support/controllers';
 import { startApp } from '../e2e/support/http-app';
-import { freshStore, serverEnv, testOptions } from '../support/env';
-import { FaultProxy, startFaultProxy } from '../support/reliability-fault-proxy';
+import { freshStore, serverEnv, testOptions } from '../support/harness/env';
+import { FaultProxy, startFaultProxy } from '../support/faults/fault-proxy';
 import {
   maxOf,
   percentile,
@@ -34,10 +34,10 @@ import {
   seededRandom,
   sleep,
   until,
-} from '../support/reliability-scale';
-import { RunningOpenFga, RunningRedis, startOpenFga, startRedis } from '../support/servers';
-import { openService } from '../support/service';
-import { createStore, TestStore } from '../support/store';
+} from '../support/reliability/scale';
+import { RunningOpenFga, RunningRedis, startOpenFga, startRedis } from '../support/harness/servers';
+import { openService } from '../support/harness/service';
+import { createStore, TestStore } from '../support/harness/store';
 
 const FAULT_S = scaled(3, 15);
 const CHECK_TIMEOUT_S = 1;

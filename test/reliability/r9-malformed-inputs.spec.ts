@@ -1,7 +1,7 @@
 /**
  * R9 — malformed input never enters the buffer (docs/design.md §2 invariant 7).
  *
- * A corpus of at least 200 malformed values (test/support/malformed-inputs.ts
+ * A corpus of at least 200 malformed values (test/support/inputs/malformed-inputs.ts
  * plus values crafted against the key layout: hash tags, key and tuple-key
  * separators, record separators, forged tuple keys, non-strings), each sent
  * through grant, revoke, check, grantMany and revokeMany. Must hold: every
@@ -17,11 +17,11 @@
 import fc from 'fast-check';
 import type { Redis } from 'ioredis';
 import { InvalidTupleError } from '../../src';
-import { freshStore, testOptions } from '../support/env';
-import { BAD_OBJECTS, BAD_RELATIONS, BAD_USERS } from '../support/malformed-inputs';
-import { craftedMalformed, FUZZ_ALPHABET } from '../support/reliability-malformed-inputs';
-import { quietNestLogs, RELIABILITY_SEED, reportFigures, scaled } from '../support/reliability-scale';
-import { openService, OpenService } from '../support/service';
+import { freshStore, testOptions } from '../support/harness/env';
+import { BAD_OBJECTS, BAD_RELATIONS, BAD_USERS } from '../support/inputs/malformed-inputs';
+import { craftedMalformed, FUZZ_ALPHABET } from '../support/reliability/malformed-inputs';
+import { quietNestLogs, RELIABILITY_SEED, reportFigures, scaled } from '../support/reliability/scale';
+import { openService, OpenService } from '../support/harness/service';
 
 type Field = 'user' | 'relation' | 'object';
 const VALID = { user: 'user:anne', relation: 'viewer', object: 'document:1' };

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { PROJECT_ROOT } from '../../../test/support/servers';
+import { PROJECT_ROOT } from '../../../test/support/harness/servers';
 import type { ExampleAppConfig } from '../config';
 
 /**

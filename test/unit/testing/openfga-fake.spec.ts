@@ -1,7 +1,7 @@
 import { CheckUnavailableError, InvalidConsistencyTokenError, InvalidTupleError } from '../../../src';
 import { OpenFgaAssertionError, OpenFgaFake, OpenFgaServiceContract } from '../../../src/testing';
 import { validateTuple } from '../../../src/tuple/validate-tuple';
-import { BAD_OBJECTS, BAD_RELATIONS, BAD_USERS } from '../../support/malformed-inputs';
+import { BAD_OBJECTS, BAD_RELATIONS, BAD_USERS } from '../../support/inputs/malformed-inputs';
 
 const anne = ['user:anne', 'viewer', 'document:1'] as const;
 const bob = ['user:bob', 'viewer', 'document:1'] as const;

@@ -1,7 +1,7 @@
 /** Reads OpenFGA's own state, to assert what really landed there. */
 import { OpenFgaClient } from '@openfga/sdk';
-import type { Tuple } from '../../src';
-import { serverEnv } from './env';
+import type { Tuple } from '../../../src';
+import { serverEnv } from '../harness/env';
 
 export async function readAllTuples(storeId: string): Promise<Tuple[]> {
   const client = new OpenFgaClient({ apiUrl: serverEnv().apiUrl, storeId });

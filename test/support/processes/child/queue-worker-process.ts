@@ -7,7 +7,7 @@
  */
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
-import { OpenFgaModule } from '../../../src/openfga.module';
+import { OpenFgaModule } from '../../../../src/openfga.module';
 
 async function main() {
   const options = JSON.parse(process.env.NESTJS_OPENFGA_OPTIONS ?? '{}');

@@ -9,9 +9,9 @@
  */
 import { createInterface } from 'node:readline';
 import { Logger } from '@nestjs/common';
-import { createOpenFgaCore } from '../../../src/core/openfga-core';
-import { OpenFgaService } from '../../../src/openfga.service';
-import { resolveOptions } from '../../../src/options/resolve-options';
+import { createOpenFgaCore } from '../../../../src/core/openfga-core';
+import { OpenFgaService } from '../../../../src/openfga.service';
+import { resolveOptions } from '../../../../src/options/resolve-options';
 
 Logger.overrideLogger(['error']);
 

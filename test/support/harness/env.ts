@@ -1,6 +1,6 @@
 /** Addresses of the servers the global setup started, and per-suite isolation helpers. */
 import { randomUUID } from 'node:crypto';
-import type { OpenFgaModuleOptions, RedisConnection } from '../../src';
+import type { OpenFgaModuleOptions, RedisConnection } from '../../../src';
 import { createStore, TestStore } from './store';
 
 export function serverEnv() {

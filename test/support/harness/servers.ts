@@ -12,7 +12,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
-export const PROJECT_ROOT = resolve(__dirname, '..', '..');
+export const PROJECT_ROOT = resolve(__dirname, '..', '..', '..');
 export const OPENFGA_BIN = join(PROJECT_ROOT, '.tools', 'bin', 'openfga');
 export const OPENFGA_IMAGE = 'openfga/openfga:v1.18.1';
 export const REDIS_IMAGE = 'redis:7.0';

@@ -3,7 +3,7 @@
  * (`<prefix>:{<store>}:<suffix>`, tuple keys `user relation object`, records
  * `op|seq|ts|attempts|model`): hash tags, key separators and tuple-key
  * forgeries in every field, each made invalid by a character OpenFGA's forms
- * forbid there. Extends test/support/malformed-inputs.ts for R9.
+ * forbid there. Extends test/support/inputs/malformed-inputs.ts for R9.
  */
 export function craftedMalformed(storeId: string, prefix: string): { user: unknown[]; relation: unknown[]; object: unknown[] } {
   const tag = `{${storeId}}`;

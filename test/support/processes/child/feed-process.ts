@@ -1,7 +1,7 @@
 /** A process that polls the change feed until killed; prints "polling" once it holds the lease. */
-import { createOpenFgaCore } from '../../../src/core/openfga-core';
-import { resolveOptions } from '../../../src/options/resolve-options';
-import { makePoller } from '../feed';
+import { createOpenFgaCore } from '../../../../src/core/openfga-core';
+import { resolveOptions } from '../../../../src/options/resolve-options';
+import { makePoller } from '../../state/feed';
 
 const core = createOpenFgaCore(resolveOptions(JSON.parse(process.env.NESTJS_OPENFGA_OPTIONS ?? '{}')));
 const poller = makePoller(core, 100);

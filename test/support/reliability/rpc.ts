@@ -1,12 +1,12 @@
 /**
- * Drives test/support/child/reliability-service.ts: the real service in a
+ * Drives test/support/processes/child/reliability-service.ts: the real service in a
  * separate Node process, called over stdin/stdout as if it were local.
  */
 import { ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import type { FlushResult, OpenFgaModuleOptions, OpenFgaStatus, Tuple } from '../../src';
-import { PROJECT_ROOT } from './servers';
+import type { FlushResult, OpenFgaModuleOptions, OpenFgaStatus, Tuple } from '../../../src';
+import { PROJECT_ROOT } from '../harness/servers';
 
 export class RemoteError extends Error {
   constructor(
@@ -44,7 +44,7 @@ export function killServiceProcesses(): void {
 export async function startServiceProcess(options: OpenFgaModuleOptions, readyTimeoutMs = 30_000): Promise<ServiceProcess> {
   const child = spawn(
     process.execPath,
-    ['-r', 'ts-node/register/transpile-only', join(PROJECT_ROOT, 'test', 'support', 'child', 'reliability-service.ts')],
+    ['-r', 'ts-node/register/transpile-only', join(PROJECT_ROOT, 'test', 'support', 'processes', 'child', 'reliability-service.ts')],
     {
       cwd: PROJECT_ROOT,
       env: { ...process.env, NESTJS_OPENFGA_OPTIONS: JSON.stringify(options), TS_NODE_TRANSPILE_ONLY: '1' },

@@ -3,8 +3,8 @@
  * and crash tests. Options come as JSON in NESTJS_OPENFGA_OPTIONS; it prints
  * one JSON line per settled batch ("progress") and a final "done" line.
  */
-import { createOpenFgaCore } from '../../../src/core/openfga-core';
-import { resolveOptions } from '../../../src/options/resolve-options';
+import { createOpenFgaCore } from '../../../../src/core/openfga-core';
+import { resolveOptions } from '../../../../src/options/resolve-options';
 
 /** With WAIT_FOR_GO=1 the process connects, says "ready" and waits for "go" on stdin, so several start flushing together. */
 function waitForGo(): Promise<void> {

@@ -1,8 +1,8 @@
 /** Builds the real service on the real servers without a Nest app, for tests that need several "processes" in one. */
-import type { OpenFgaModuleOptions } from '../../src';
-import { createOpenFgaCore, OpenFgaCore } from '../../src/core/openfga-core';
-import { OpenFgaService } from '../../src/openfga.service';
-import { resolveOptions } from '../../src/options/resolve-options';
+import type { OpenFgaModuleOptions } from '../../../src';
+import { createOpenFgaCore, OpenFgaCore } from '../../../src/core/openfga-core';
+import { OpenFgaService } from '../../../src/openfga.service';
+import { resolveOptions } from '../../../src/options/resolve-options';
 
 export interface OpenService {
   service: OpenFgaService;

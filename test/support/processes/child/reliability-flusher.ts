@@ -8,9 +8,9 @@
  */
 import { createInterface } from 'node:readline';
 import { Logger } from '@nestjs/common';
-import { createOpenFgaCore, OpenFgaCore } from '../../../src/core/openfga-core';
-import type { FlushResult } from '../../../src/flush/flush-result';
-import { resolveOptions } from '../../../src/options/resolve-options';
+import { createOpenFgaCore, OpenFgaCore } from '../../../../src/core/openfga-core';
+import type { FlushResult } from '../../../../src/flush/flush-result';
+import { resolveOptions } from '../../../../src/options/resolve-options';
 
 Logger.overrideLogger(['error']);
 const emit = (event: string, data: object = {}) => process.stdout.write(`${JSON.stringify({ event, pid: process.pid, ...data })}\n`);

@@ -11,8 +11,8 @@
  * acknowledgements. Bounded in operations and time.
  */
 import { OpenFgaClient } from '@openfga/sdk';
-import type { Tuple } from '../../src';
-import { sleep } from './reliability-scale';
+import type { Tuple } from '../../../src';
+import { sleep } from './scale';
 
 export type OpKind = 'grant' | 'revoke';
 

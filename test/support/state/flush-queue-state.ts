@@ -1,10 +1,10 @@
 /** Reads the real BullMQ flush queue of a store (never a stand-in), and polls conditions with a bound. */
 import { Queue } from 'bullmq';
-import type { OpenFgaModuleOptions } from '../../src';
-import { DEFAULT_QUEUE_OPTIONS } from '../../src/options/defaults';
-import type { FlushJobData, FlushJobName, FlushJobResult } from '../../src/queue/flush-job';
-import { getFlushQueuePrefix } from '../../src/queue/get-flush-queue-prefix.util';
-import { serverEnv } from './env';
+import type { OpenFgaModuleOptions } from '../../../src';
+import { DEFAULT_QUEUE_OPTIONS } from '../../../src/options/defaults';
+import type { FlushJobData, FlushJobName, FlushJobResult } from '../../../src/queue/flush-job';
+import { getFlushQueuePrefix } from '../../../src/queue/get-flush-queue-prefix.util';
+import { serverEnv } from '../harness/env';
 
 export type InspectedQueue = Queue<FlushJobData, FlushJobResult, FlushJobName>;
 
