@@ -4,7 +4,7 @@ import type { SchedulerRegistry } from '@nestjs/schedule';
 import type { OpenFgaCore } from './core/openfga-core';
 import { OPENFGA_CORE } from './openfga.constants';
 import { InvalidOptionsError } from './options/invalid-options.error';
-import { getFlushCronJobName } from './flush/get-flush-cron-job-name.util';
+import { getFlushCronJobName } from './flush/flush-cron-job-name';
 import { MissingPeerDependencyError } from './errors/missing-peer-dependency.error';
 
 /**

@@ -3,7 +3,7 @@ import type { BufferedOperation, DeadLetter, DeadLetterRetry } from './buffer/bu
 import { BufferCounts } from './buffer/write-buffer';
 import type { CheckOptions, ConsistencyToken } from './check/check-options';
 import type { ChangeFeedStatus } from './changefeed/change-feed-poller';
-import type { FlushQueueCounts } from './queue/flush-queue.interface';
+import type { FlushQueueCounts } from './queue/flush-queue-port';
 import type { OpenFgaEvents } from './events/openfga-events';
 import { writeThrough } from './client/write-through';
 import type { OpenFgaCore } from './core/openfga-core';

@@ -10,7 +10,7 @@ import { Flusher } from '../flush/flusher';
 import { FlushTriggers } from '../flush/flush-triggers';
 import { InlineDispatcher } from '../flush/inline-dispatcher';
 import type { ResolvedOpenFgaOptions } from '../options/openfga-options.interface';
-import type { FlushQueue } from '../queue/flush-queue.interface';
+import type { FlushQueue } from '../queue/flush-queue-port';
 import { loadFlushQueue } from '../queue/load-flush-queue';
 import { ChangeFeedPoller } from '../changefeed/change-feed-poller';
 import { OpenFgaEvents } from '../events/openfga-events';

@@ -4,7 +4,7 @@ import { declaredRelation } from './declared-relation';
 import { prepareTemplate, RequestTemplate, TemplateSource } from './object-template';
 import { OpenFgaGuard } from './openfga.guard';
 import { CHECKS_METADATA } from './openfga-http.constants';
-import type { CheckRequirement } from './openfga-requirements.interface';
+import type { CheckRequirement } from './requirements';
 
 /** Sources a `@Check` template may read: the handler has not run, so there is no `result`. */
 export const CHECK_TEMPLATE_SOURCES: readonly TemplateSource[] = ['params', 'query', 'body', 'headers', 'user'];

@@ -18,6 +18,6 @@ export type {
   TemplateSource,
   TemplateValue,
 } from './object-template';
-export type { CheckRequirement, TupleRecordRequirement } from './openfga-requirements.interface';
+export type { CheckRequirement, TupleRecordRequirement } from './requirements';
 export { InvalidTemplateError } from './invalid-template.error';
 export { TemplateResolutionError } from './template-resolution.error';

@@ -19,7 +19,7 @@ import { consistencyFromHeaders } from './consistency-header';
 import { HandlerRuns } from './handler-runs';
 import type { PreparedTemplate } from './object-template';
 import { CHECK_MODE_METADATA, CHECKS_METADATA } from './openfga-http.constants';
-import type { CheckRequirement } from './openfga-requirements.interface';
+import type { CheckRequirement } from './requirements';
 import { resolveRequestUser } from './request-user';
 import { errorMessage, fillTemplate, identifyRequestUser, routeName } from './request-values';
 

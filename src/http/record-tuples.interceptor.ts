@@ -18,7 +18,7 @@ import type { Tuple, TupleOperationKind } from '../tuple/tuple';
 import { HandlerRuns } from './handler-runs';
 import { PreparedTemplate, validateTemplateValue } from './object-template';
 import { CONSISTENCY_TOKEN_HEADER, RECORDS_METADATA } from './openfga-http.constants';
-import type { TupleRecordRequirement } from './openfga-requirements.interface';
+import type { TupleRecordRequirement } from './requirements';
 import { resolveRequestUser } from './request-user';
 import { errorMessage, fillTemplate, identifyRequestUser, routeName } from './request-values';
 

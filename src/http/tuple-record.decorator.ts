@@ -4,7 +4,7 @@ import { prependMetadata, useInterceptorOnce } from './append-metadata.decorator
 import { declaredRelation } from './declared-relation';
 import { prepareTemplate, ResultTemplate, TemplateSource } from './object-template';
 import { RECORDS_METADATA } from './openfga-http.constants';
-import type { TupleRecordRequirement } from './openfga-requirements.interface';
+import type { TupleRecordRequirement } from './requirements';
 import { RecordTuplesInterceptor } from './record-tuples.interceptor';
 
 /** Sources a `@Grant`/`@Revoke` template may read: the request's parts and the handler's `result`. */

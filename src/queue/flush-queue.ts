@@ -5,7 +5,7 @@ import type { TupleWriter } from '../client/tuple-writer';
 import type { ResolvedOpenFgaOptions } from '../options/openfga-options.interface';
 import { FlushBatchProcessor } from './flush-batch.processor';
 import type { FlushJobData, FlushJobName, FlushJobResult } from './flush-job';
-import type { FlushQueue, FlushQueueCounts } from './flush-queue.interface';
+import type { FlushQueue, FlushQueueCounts } from './flush-queue-port';
 import { FlushQueueProducer } from './flush-queue.producer';
 import { FlushWorker } from './flush-worker';
 import { producerConnection, workerConnection } from './queue-connection';

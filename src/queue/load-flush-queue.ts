@@ -1,4 +1,4 @@
-import type { FlushQueue } from './flush-queue.interface';
+import type { FlushQueue } from './flush-queue-port';
 import type { FlushQueueDeps } from './flush-queue';
 import { MissingPeerDependencyError } from '../errors/missing-peer-dependency.error';
 

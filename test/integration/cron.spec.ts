@@ -8,7 +8,7 @@ import { Test, TestingModule } from '@nestjs/testing';
 import { InvalidOptionsError, OpenFgaModule, OpenFgaModuleOptions, OpenFgaService } from '../../src';
 import type { OpenFgaCore } from '../../src/core/openfga-core';
 import { OPENFGA_CORE } from '../../src/openfga.constants';
-import { getFlushCronJobName } from '../../src/flush/get-flush-cron-job-name.util';
+import { getFlushCronJobName } from '../../src/flush/flush-cron-job-name';
 import { MissingPeerDependencyError, OpenFgaError } from '../../src';
 import { freshStore, testOptions } from '../support/harness/env';
 import { readAllTuples, tupleId } from '../support/state/fga-state';

@@ -12,7 +12,7 @@ import { OpenFgaModule, OpenFgaModuleOptions, OpenFgaService, Tuple } from '../.
 import type { OpenFgaCore } from '../../src/core/openfga-core';
 import { OPENFGA_CORE } from '../../src/openfga.constants';
 import { DEFAULT_QUEUE_OPTIONS } from '../../src/options/defaults';
-import { getFlushQueuePrefix } from '../../src/queue/get-flush-queue-prefix.util';
+import { getFlushQueuePrefix } from '../../src/queue/flush-queue-prefix';
 import { startChild, RunningChild } from '../support/processes/child-process';
 import { freshStore, serverEnv, testOptions } from '../support/harness/env';
 import { readAllTuples, tupleId } from '../support/state/fga-state';

@@ -3,7 +3,7 @@ import { Queue } from 'bullmq';
 import type { OpenFgaModuleOptions } from '../../../src';
 import { DEFAULT_QUEUE_OPTIONS } from '../../../src/options/defaults';
 import type { FlushJobData, FlushJobName, FlushJobResult } from '../../../src/queue/flush-job';
-import { getFlushQueuePrefix } from '../../../src/queue/get-flush-queue-prefix.util';
+import { getFlushQueuePrefix } from '../../../src/queue/flush-queue-prefix';
 import { serverEnv } from '../harness/env';
 
 export type InspectedQueue = Queue<FlushJobData, FlushJobResult, FlushJobName>;
