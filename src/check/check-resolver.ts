@@ -9,6 +9,7 @@ import type { ResolvedOpenFgaOptions } from '../options/openfga-options.interfac
 import { tupleKey } from '../redis/redis-keys';
 import type { Tuple } from '../tuple/tuple';
 import { CheckDeadlines } from './check-deadlines';
+import { operationsProcessed } from '../flush/flush-result';
 import type { CheckOptions } from './check-options';
 import { CheckUnavailableError } from './check-unavailable.error';
 
@@ -119,7 +120,8 @@ export class CheckResolver {
     if (!slice) return pause(POLL_MS);
     const result = await slice;
     if (result.failed > 0) throw new CheckUnavailableError(t, `${what} could not be written: ${result.error ?? 'OpenFGA unavailable'}`);
-    if (result.writes + result.deletes + result.deadLettered + (result.queued ?? 0) === 0) await pause(POLL_MS);
+    // (failed is 0 here: a failure threw above)
+    if (operationsProcessed(result) === 0) await pause(POLL_MS);
   }
 
   private async resolveCheck(

@@ -1,5 +1,5 @@
 import { Command, Option } from 'nest-commander';
-import type { FlushResult } from '../flush/flush-result';
+import { type FlushResult, operationsProcessed } from '../flush/flush-result';
 import { OpenFgaCliUsageError } from './cli-errors';
 import { formatDuration, formatFlushCounts, plural } from './cli-format';
 import { OpenFgaCliExitCode } from './exit-codes';
@@ -65,7 +65,9 @@ export class OpenFgaCacheFlushCommand extends OpenFgaCliCommand<CacheFlushComman
       this.console.out(JSON.stringify(result, null, 2));
     } else {
       this.console.out(
-        processed(result) === 0 ? 'Nothing to flush.' : `Flushed in ${formatDuration(result.durationMs)}: ${formatFlushCounts(result)}.`,
+        operationsProcessed(result) === 0
+          ? 'Nothing to flush.'
+          : `Flushed in ${formatDuration(result.durationMs)}: ${formatFlushCounts(result)}.`,
       );
       if (result.queued) {
         this.console.out(
@@ -92,13 +94,8 @@ export class OpenFgaCacheFlushCommand extends OpenFgaCliCommand<CacheFlushComman
   }
 }
 
-/** Operations this flush dealt with, including those handed to queue jobs. */
-function processed(r: FlushResult): number {
-  return r.writes + r.deletes + r.failed + r.deadLettered + (r.queued ?? 0);
-}
-
 function renderProgress(p: FlushResult, expected: number): string {
-  const done = processed(p);
+  const done = operationsProcessed(p);
   const queued = p.queued ? `, ${p.queued} queued` : '';
   return `Flushing: ${done}/${Math.max(done, expected)} (${formatFlushCounts(p)}${queued}) ${formatDuration(p.durationMs)}`;
 }

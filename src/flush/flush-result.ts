@@ -31,3 +31,8 @@ export interface FlushOptions {
   /** Called after every settled batch with the running totals. */
   onProgress?: (progress: FlushResult) => void;
 }
+
+/** Operations a flush dealt with: written, failed, dead-lettered, or handed to queue jobs. */
+export function operationsProcessed(r: Pick<FlushResult, 'writes' | 'deletes' | 'failed' | 'deadLettered' | 'queued'>): number {
+  return r.writes + r.deletes + r.failed + r.deadLettered + (r.queued ?? 0);
+}

@@ -3,7 +3,7 @@ import type { ClaimedBatch } from '../buffer/buffered-operation';
 import type { WriteBuffer } from '../buffer/write-buffer';
 import type { BatchDispatcher, BatchReport } from './batch-dispatcher';
 import { BatchLease } from './batch-lease';
-import { FlushOptions, FlushResult } from './flush-result';
+import { FlushOptions, FlushResult, operationsProcessed } from './flush-result';
 
 export interface FlusherSettings {
   batchSize: number;
@@ -165,7 +165,7 @@ export class Flusher {
     await Promise.all(Array.from({ length: this.settings.lanes }, lane));
 
     total.durationMs = Date.now() - started;
-    if (total.writes + total.deletes + total.failed + total.deadLettered + (total.queued ?? 0) > 0) {
+    if (operationsProcessed(total) > 0) {
       await this.buffer.recordFlush(total);
       // Routine at every trigger, so debug; a flush that left operations for a retry is worth a warning.
       const line = { message: this.dispatcher.kind === 'queue' ? 'Flush jobs enqueued' : 'Flushed', ...total };
