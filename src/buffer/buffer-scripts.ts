@@ -3,7 +3,6 @@ import { join } from 'node:path';
 import type { Cluster, Redis } from 'ioredis';
 
 const LUA_DIR = join(__dirname, 'lua');
-const LIB = '_lib.lua';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const VERSION: string = (require('../../package.json') as { version: string }).version;
 
@@ -31,52 +30,66 @@ interface ScriptSource {
   lua: string;
 }
 
-let sources: Map<ScriptName, ScriptSource> | undefined;
+/** Every loaded script starts with this line; scripts and includes use `rcall`. */
+const PRELUDE = 'local rcall = redis.call\n';
+/** `--- @include "<name>"`: the script (or include) uses `includes/<name>.lua`. */
+const INCLUDE = /^--- @include "([\w-]+)"[ \t]*\r?\n?/gm;
 
-/** The `--- @helper <name>` blocks of `_lib.lua`, in file order. */
-function parseHelpers(lib: string): { name: string; code: string }[] {
-  const parts = lib.split(/^--- @helper (\w+)\n/m);
-  const helpers: { name: string; code: string }[] = [];
-  for (let i = 1; i < parts.length; i += 2) helpers.push({ name: parts[i], code: parts[i + 1] });
-  return helpers;
-}
+const includesOf = (code: string): string[] => [...code.matchAll(INCLUDE)].map((m) => m[1]);
 
 /**
- * The helpers a script uses: those it names, and those they name in turn, in
- * `_lib.lua`'s order (a helper only uses helpers defined above it). Defining
- * a Lua closure costs on every call, so a script gets only what it needs.
+ * The source of a script with its includes resolved: the files it names in
+ * `--- @include` lines (looked up in the `includes/` folder beside it), and
+ * those they name in turn, each once, every include before the ones that use
+ * it, then the script body. An unknown include or a cycle fails loudly.
+ * Include lines themselves are dropped.
  */
-function helpersFor(body: string, helpers: readonly { name: string; code: string }[]): string {
-  // Comments may mention helpers they do not call.
-  const uses = (code: string, name: string) => new RegExp(`\\b${name}\\b`).test(code.replace(/--\[\[[\s\S]*?\]\]|--.*$/gm, ''));
-  const wanted = new Set<string>(['rcall']);
-  for (let i = helpers.length - 1; i >= 0; i--) {
-    const { name } = helpers[i];
-    if (uses(body, name) || helpers.some((h) => wanted.has(h.name) && h.name !== name && uses(h.code, name))) wanted.add(name);
-  }
-  return helpers
-    .filter((h) => wanted.has(h.name))
-    .map((h) => h.code)
-    .join('');
+export function resolveIncludes(body: string, includesDir: string, what: string): string {
+  const done = new Set<string>();
+  const visiting: string[] = [];
+  const out: string[] = [];
+  const visit = (name: string, from: string) => {
+    if (done.has(name)) return;
+    if (visiting.includes(name))
+      throw new Error(`Lua include cycle in ${what}: ${[...visiting.slice(visiting.indexOf(name)), name].join(' -> ')}`);
+    let code: string;
+    try {
+      code = readFileSync(join(includesDir, `${name}.lua`), 'utf8');
+    } catch {
+      throw new Error(`Lua include "${name}" (named by ${from}) is missing from ${includesDir}`);
+    }
+    visiting.push(name);
+    for (const dep of includesOf(code)) visit(dep, `${name}.lua`);
+    visiting.pop();
+    done.add(name);
+    out.push(code.replace(INCLUDE, ''));
+  };
+  for (const name of includesOf(body)) visit(name, what);
+  return PRELUDE + out.join('\n') + (out.length > 0 ? '\n' : '') + body.replace(INCLUDE, '');
 }
 
-/** Reads the `<name>-<numKeys>.lua` files once per process, each with the `_lib.lua` helpers it uses prepended. */
-function loadSources(): Map<ScriptName, ScriptSource> {
-  if (sources) return sources;
-  const helpers = parseHelpers(readFileSync(join(LUA_DIR, LIB), 'utf8'));
-  sources = new Map();
-  for (const file of readdirSync(LUA_DIR)) {
+/** Reads the `<name>-<numKeys>.lua` files of a folder, each with its includes resolved. */
+export function loadScriptFolder(dir: string): Map<string, ScriptSource> {
+  const scripts = new Map<string, ScriptSource>();
+  for (const file of readdirSync(dir)) {
     const match = /^([a-z-]+)-(\d+)\.lua$/.exec(file);
     if (!match) continue;
-    const name = match[1] as ScriptName;
-    const body = readFileSync(join(LUA_DIR, file), 'utf8');
-    sources.set(name, {
+    const name = match[1];
+    scripts.set(name, {
       // The package version is part of the name, so two versions sharing a Redis never run each other's script.
       command: `nestjsOpenfga_${name.replace(/-/g, '_')}_${VERSION.replace(/\W/g, '_')}`,
       numberOfKeys: Number(match[2]),
-      lua: `${helpersFor(body, helpers)}\n${body}`,
+      lua: resolveIncludes(readFileSync(join(dir, file), 'utf8'), join(dir, 'includes'), file),
     });
   }
+  return scripts;
+}
+
+let sources: Map<string, ScriptSource> | undefined;
+
+/** The buffer's scripts, read once per process. */
+function loadSources(): Map<string, ScriptSource> {
+  sources ??= loadScriptFolder(LUA_DIR);
   return sources;
 }
 

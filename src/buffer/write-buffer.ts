@@ -49,7 +49,7 @@ export interface Reassertion {
 
 /**
  * How long the tuples of a batch whose lease expired under a possibly live
- * writer stay watched (see watchBatch in _lib.lua): the late write of a
+ * writer stay watched (see lua/includes/watchBatch.lua): the late write of a
  * writer that stalled longer than this is not corrected by `reassert`.
  */
 export const LOST_BATCH_RETENTION_MS = 15 * 60_000;

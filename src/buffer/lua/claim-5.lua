@@ -20,6 +20,9 @@
 
   Returns { tuple key, record, tuple key, record, ... } (empty: nothing to claim).
 ]]
+--- @include "callSliced"
+--- @include "pruneWatch"
+--- @include "requeueBatch"
 local base, now, limit, leaseMs, batchId = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[5]
 local grace, retention = tonumber(ARGV[7]), tonumber(ARGV[8])
 local heldKey = base .. 'held'

@@ -10,6 +10,7 @@
   ARGV[1] now (ms)   ARGV[2] flush interval (ms)   ARGV[3] grace (ms, see claim)
   Returns 1 when due, else 0.
 ]]
+--- @include "parseRecord"
 local now = tonumber(ARGV[1])
 if #rcall('ZRANGEBYSCORE', KEYS[3], '-inf', now - tonumber(ARGV[3]), 'LIMIT', 0, 1) > 0 then
   return 1

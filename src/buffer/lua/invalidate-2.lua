@@ -10,6 +10,8 @@
   ARGV[3..] the generation keys of the objects and users the ops touch
   Returns the new position (one for the whole call).
 ]]
+--- @include "callSliced"
+--- @include "markRevoked"
 local seq = rcall('INCR', KEYS[1])
 local gens = {}
 for i = 3, #ARGV do

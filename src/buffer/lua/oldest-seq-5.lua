@@ -11,6 +11,7 @@
   ARGV[1] base key prefix
   Returns { lowest outstanding seq or -1, current seq }.
 ]]
+--- @include "parseRecord"
 local lowest = -1
 local function consider(seq)
   if lowest == -1 or seq < lowest then

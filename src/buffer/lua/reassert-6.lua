@@ -17,6 +17,9 @@
 
   Returns { ops queued again, ops whose tuple had no newer op recorded }.
 ]]
+--- @include "parseRecord"
+--- @include "makeRecord"
+--- @include "markRevoked"
 local base, now = ARGV[1], ARGV[2]
 local watchKey = base .. 'watch'
 local queued, unknown, revoked = 0, 0, false

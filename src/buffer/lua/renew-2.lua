@@ -17,6 +17,7 @@
 
   Returns { 1 } renewed, { 0 } gone, { -1, owned until } owned by another processing.
 ]]
+--- @include "watchBatch"
 local base, batchId, now, owner = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[5]
 if not rcall('ZSCORE', KEYS[1], batchId) then
   return { 0 }

@@ -15,6 +15,9 @@
 
   Returns { requeued, { superseded ids } }.
 ]]
+--- @include "modelIndex"
+--- @include "unmarkDead"
+--- @include "appendOps"
 local letters, seen = {}, {}
 for i = 2, #ARGV, 3 do
   local id = ARGV[i]

@@ -38,6 +38,12 @@
   buffer, or (queue mode) another job took it over. Its writer then
   re-asserts what it wrote (see reassert).
 ]]
+--- @include "parseRecord"
+--- @include "callSliced"
+--- @include "modelId"
+--- @include "recordAcks"
+--- @include "requeueBatch"
+--- @include "markRevoked"
 local base, now, batchId, retryAt, held = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4]), ARGV[5]
 local grace, owner, nAck = tonumber(ARGV[6]), ARGV[7], tonumber(ARGV[8])
 local bkey = base .. 'b:' .. batchId
