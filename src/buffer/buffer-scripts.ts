@@ -1,118 +1,12 @@
-import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Cluster, Redis } from 'ioredis';
+import { LuaScripts } from '../redis/lua-scripts';
 
-const LUA_DIR = join(__dirname, 'lua');
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const VERSION: string = (require('../../package.json') as { version: string }).version;
-
-export type ScriptName =
-  | 'enqueue'
-  | 'claim'
-  | 'settle'
-  | 'check'
-  | 'populate'
-  | 'status'
-  | 'clear'
-  | 'retry-dead'
-  | 'purge-dead'
-  | 'due'
-  | 'invalidate'
-  | 'oldest-seq'
-  | 'renew'
-  | 'reassert'
-  | 'feed-lease'
-  | 'feed-release';
-
-interface ScriptSource {
-  command: string;
-  numberOfKeys: number;
-  lua: string;
-}
-
-/** Every loaded script starts with this line; scripts and includes use `rcall`. */
-const PRELUDE = 'local rcall = redis.call\n';
-/** `--- @include "<name>"`: the script (or include) uses `includes/<name>.lua`. */
-const INCLUDE = /^--- @include "([\w-]+)"[ \t]*\r?\n?/gm;
-
-const includesOf = (code: string): string[] => [...code.matchAll(INCLUDE)].map((m) => m[1]);
+/** The buffer's Lua scripts (`WriteBuffer` adds them to the `LuaScripts` it is given). */
+export const BUFFER_LUA_DIR = join(__dirname, 'lua');
 
 /**
- * The source of a script with its includes resolved: the files it names in
- * `--- @include` lines (looked up in the `includes/` folder beside it), and
- * those they name in turn, each once, every include before the ones that use
- * it, then the script body. An unknown include or a cycle fails loudly.
- * Include lines themselves are dropped.
+ * The former name of `LuaScripts`, kept for code that builds one by hand
+ * (each owner adds its own folder, so any instance serves every script).
  */
-export function resolveIncludes(body: string, includesDir: string, what: string): string {
-  const done = new Set<string>();
-  const visiting: string[] = [];
-  const out: string[] = [];
-  const visit = (name: string, from: string) => {
-    if (done.has(name)) return;
-    if (visiting.includes(name))
-      throw new Error(`Lua include cycle in ${what}: ${[...visiting.slice(visiting.indexOf(name)), name].join(' -> ')}`);
-    let code: string;
-    try {
-      code = readFileSync(join(includesDir, `${name}.lua`), 'utf8');
-    } catch {
-      throw new Error(`Lua include "${name}" (named by ${from}) is missing from ${includesDir}`);
-    }
-    visiting.push(name);
-    for (const dep of includesOf(code)) visit(dep, `${name}.lua`);
-    visiting.pop();
-    done.add(name);
-    out.push(code.replace(INCLUDE, ''));
-  };
-  for (const name of includesOf(body)) visit(name, what);
-  return PRELUDE + out.join('\n') + (out.length > 0 ? '\n' : '') + body.replace(INCLUDE, '');
-}
-
-/** Reads the `<name>-<numKeys>.lua` files of a folder, each with its includes resolved. */
-export function loadScriptFolder(dir: string): Map<string, ScriptSource> {
-  const scripts = new Map<string, ScriptSource>();
-  for (const file of readdirSync(dir)) {
-    const match = /^([a-z-]+)-(\d+)\.lua$/.exec(file);
-    if (!match) continue;
-    const name = match[1];
-    scripts.set(name, {
-      // The package version is part of the name, so two versions sharing a Redis never run each other's script.
-      command: `nestjsOpenfga_${name.replace(/-/g, '_')}_${VERSION.replace(/\W/g, '_')}`,
-      numberOfKeys: Number(match[2]),
-      lua: resolveIncludes(readFileSync(join(dir, file), 'utf8'), join(dir, 'includes'), file),
-    });
-  }
-  return scripts;
-}
-
-let sources: Map<string, ScriptSource> | undefined;
-
-/** The buffer's scripts, read once per process. */
-function loadSources(): Map<string, ScriptSource> {
-  sources ??= loadScriptFolder(LUA_DIR);
-  return sources;
-}
-
-type ScriptReply = unknown;
-type CommandFn = (...args: (string | number | (string | number)[])[]) => Promise<ScriptReply>;
-
-/**
- * The one call path of every buffer script: registered with `defineCommand`
- * (EVALSHA, falling back to EVAL after a script flush or a failover).
- */
-export class BufferScripts {
-  constructor(private readonly redis: Redis | Cluster) {
-    for (const [, source] of loadSources()) {
-      if (!(source.command in redis)) redis.defineCommand(source.command, { numberOfKeys: source.numberOfKeys, lua: source.lua });
-    }
-  }
-
-  run<T = ScriptReply>(name: ScriptName, keys: string[], args: (string | number)[]): Promise<T> {
-    const source = loadSources().get(name);
-    if (!source) throw new Error(`Lua script "${name}" is missing from ${LUA_DIR}`);
-    if (keys.length !== source.numberOfKeys) throw new Error(`Lua script "${name}" takes ${source.numberOfKeys} keys, got ${keys.length}`);
-    const fn = (this.redis as unknown as Record<string, CommandFn>)[source.command];
-    // The arguments go as one array (ioredis flattens it): spread, a large call would overflow the stack.
-    return fn.call(this.redis, ...keys, args) as Promise<T>;
-  }
-}
+export const BufferScripts = LuaScripts;
+export type BufferScripts = LuaScripts;

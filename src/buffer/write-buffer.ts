@@ -4,7 +4,8 @@ import { batchKey, objectGen, parseTupleKey, StoreKeys, tupleKey, userGen } from
 import { IncompleteWriteError } from '../tuple/incomplete-write.error';
 import type { TupleOperation } from '../tuple/tuple';
 import { OpenFgaEvents } from '../events/openfga-events';
-import { BufferScripts } from './buffer-scripts';
+import type { LuaScripts } from '../redis/lua-scripts';
+import { BUFFER_LUA_DIR } from './buffer-scripts';
 import { BufferedOperation, ClaimedBatch, DeadLetter, DeadLetterRetry, OP_CODE, OP_KIND } from './buffered-operation';
 
 export interface BufferCounts {
@@ -86,11 +87,12 @@ export class WriteBuffer {
 
   constructor(
     private readonly redis: Redis | Cluster,
-    private readonly scripts: BufferScripts,
+    private readonly scripts: LuaScripts,
     readonly keys: StoreKeys,
     readonly events = new OpenFgaEvents(),
     settings: WriteBufferSettings = {},
   ) {
+    scripts.use(BUFFER_LUA_DIR);
     this.graceMs = settings.graceMs ?? 0;
     this.enqueueChunk = settings.enqueueChunk ?? ENQUEUE_CHUNK;
   }

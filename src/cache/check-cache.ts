@@ -1,5 +1,6 @@
 import type { Cluster, Redis } from 'ioredis';
-import { BufferScripts } from '../buffer/buffer-scripts';
+import { join } from 'node:path';
+import type { LuaScripts } from '../redis/lua-scripts';
 import { cacheKey, objectGen, parseTupleKey, StoreKeys, tupleKey, userGen } from '../redis/redis-keys';
 import { CoalescedMget } from './coalesced-mget';
 import type { Tuple } from '../tuple/tuple';
@@ -53,10 +54,11 @@ export class CheckCache {
 
   constructor(
     redis: Redis | Cluster,
-    private readonly scripts: BufferScripts,
+    private readonly scripts: LuaScripts,
     private readonly keys: StoreKeys,
     private readonly settings: { enabled: boolean; ttlMs: number; negativeTtlMs: number },
   ) {
+    scripts.use(join(__dirname, 'lua'));
     this.reads = new CoalescedMget(redis);
   }
 

@@ -2,13 +2,18 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Redis } from 'ioredis';
-import { BufferScripts, loadScriptFolder, ScriptName } from '../../src/buffer/buffer-scripts';
+import { BUFFER_LUA_DIR } from '../../src/buffer/buffer-scripts';
+import { LuaScripts, loadScriptFolder } from '../../src/redis/lua-scripts';
+
+const SRC = join(__dirname, '..', '..', 'src');
+const FOLDERS = [BUFFER_LUA_DIR, join(SRC, 'cache', 'lua'), join(SRC, 'changefeed', 'lua')];
 
 /** The Lua each script is registered with (the client only records definitions; the integration suites run them on Redis). */
 function definitions(): Map<string, { numberOfKeys: number; lua: string }> {
   const defined = new Map<string, { numberOfKeys: number; lua: string }>();
   const client = { defineCommand: (name: string, d: { numberOfKeys: number; lua: string }) => defined.set(name, d) };
-  new BufferScripts(client as unknown as Redis);
+  const scripts = new LuaScripts(client as unknown as Redis);
+  for (const dir of FOLDERS) scripts.use(dir);
   return new Map([...defined].map(([name, d]) => [name.replace(/^nestjsOpenfga_/, '').replace(/_\d+_\d+_\d+\w*$/, ''), d]));
 }
 
@@ -22,11 +27,11 @@ function folder(files: Record<string, string>): string {
   return dir;
 }
 
-describe('BufferScripts', () => {
+describe('LuaScripts', () => {
   const scripts = definitions();
 
   it('registers every script under a versioned name with the key count of its file name', () => {
-    const names: ScriptName[] = [
+    const names = [
       'enqueue',
       'claim',
       'settle',
@@ -40,6 +45,9 @@ describe('BufferScripts', () => {
       'oldest-seq',
       'renew',
       'reassert',
+      'purge-dead',
+      'feed-lease',
+      'feed-release',
     ];
     for (const name of names) expect(scripts.get(name.replace(/-/g, '_'))).toBeDefined();
     expect(scripts.get('enqueue')?.numberOfKeys).toBe(6);
@@ -66,6 +74,19 @@ describe('BufferScripts', () => {
     for (const [, { lua }] of scripts) {
       expect(lua.startsWith('local rcall = redis.call\n')).toBe(true);
       expect(lua).not.toMatch(/@include/);
+    }
+  });
+
+  it('runs only the scripts of the folders added, and refuses a name defined by two folders', () => {
+    const client = { defineCommand: () => undefined } as unknown as Redis;
+    const scripts = new LuaScripts(client).use(BUFFER_LUA_DIR);
+    expect(() => scripts.run('check', ['a', 'b', 'c', 'd'], [])).toThrow(/"check" is not loaded/);
+    expect(() => scripts.run('due', ['a'], [])).toThrow(/takes 3 keys, got 1/);
+    const copy = folder({ 'due-3.lua': 'return 0\n' });
+    try {
+      expect(() => scripts.use(copy)).toThrow(/"due" is defined in both/);
+    } finally {
+      rmSync(copy, { recursive: true, force: true });
     }
   });
 });
