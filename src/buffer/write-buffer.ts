@@ -60,13 +60,6 @@ export const LOST_BATCH_RETENTION_MS = 15 * 60_000;
  * so concurrent processes never see a half-applied step.
  */
 /**
- * Every write, not only a revoke, bumps the store's epoch and so invalidates
- * every cached "allowed": with exclusion (`but not`) a grant can remove access
- * through another tuple, and a cached answer cannot know which model it needs.
- */
-const EVERY_WRITE_BUMPS_EPOCH = 1;
-
-/**
  * Tuples per enqueue script call. A script blocks every Redis client while it
  * runs (a few µs per tuple): 1,000 keeps that to a few milliseconds.
  */
@@ -122,11 +115,15 @@ export class WriteBuffer {
     return result;
   }
 
-  /** One atomic enqueue script call: at most one op per tuple. */
+  /**
+   * One atomic enqueue script call: at most one op per tuple. Every write, not only a revoke, bumps the
+   * store's epoch and so invalidates every cached "allowed" (see lua/includes/appendOps.lua): with exclusion
+   * (`but not`) a grant can remove access through another tuple.
+   */
   private async enqueueOnce(chunk: readonly [string, TupleOperation][], modelId: string): Promise<{ seq: number; queued: number }> {
     const k = this.keys;
     const gens = new Set<string>();
-    const args: (string | number)[] = [Date.now(), modelId, EVERY_WRITE_BUMPS_EPOCH, chunk.length];
+    const args: (string | number)[] = [Date.now(), modelId, chunk.length];
     for (const [key, op] of chunk) {
       args.push(OP_CODE[op.kind], key);
       gens.add(k.base + objectGen(op.object)).add(k.base + userGen(op.user));
@@ -146,9 +143,9 @@ export class WriteBuffer {
     const k = this.keys;
     const gens = new Set<string>();
     for (const op of ops) gens.add(k.base + objectGen(op.object)).add(k.base + userGen(op.user));
-    // A revoke written to OpenFGA makes the read path ask with higher consistency for a while (see check-4.lua).
+    // A revoke written to OpenFGA makes the read path ask with higher consistency for a while (see src/cache/lua/check-3.lua).
     const revokedAt = ops.some((op) => op.kind === 'revoke') ? Date.now() : 0;
-    return this.scripts.run<number>('invalidate', [k.seq, k.epoch], [EVERY_WRITE_BUMPS_EPOCH, revokedAt, ...gens]);
+    return this.scripts.run<number>('invalidate', [k.seq, k.epoch], [revokedAt, ...gens]);
   }
 
   /**

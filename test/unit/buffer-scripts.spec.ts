@@ -51,7 +51,7 @@ describe('LuaScripts', () => {
     ];
     for (const name of names) expect(scripts.get(name.replace(/-/g, '_'))).toBeDefined();
     expect(scripts.get('enqueue')?.numberOfKeys).toBe(6);
-    expect(scripts.get('check')?.numberOfKeys).toBe(4);
+    expect(scripts.get('check')?.numberOfKeys).toBe(3);
     expect(scripts.get('settle')?.numberOfKeys).toBe(7);
   });
 

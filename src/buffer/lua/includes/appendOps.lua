@@ -10,13 +10,14 @@
   K       seq, pending, queue, count, epoch (the first five KEYS of enqueue and retry-dead)
   A       a list holding, from index `at`, n pairs of op ('w' | 'd') and tuple
           key, then (to its end) the generation keys of their objects and users
-  revoke  true when any op (also one the caller coalesced away) is a revoke
-  Every generation key (and epoch on a revoke) is set to the position of the
-  last op: a fresh value, never seen in that key before.
+  Every generation key and the epoch are set to the position of the last op:
+  a fresh value, never seen in that key before. Every write, not only a
+  revoke, bumps the epoch (invalidating every cached "allowed"): with
+  exclusion (`but not`) a grant can remove access through another tuple.
   Returns the position of the last op.
 ]]
 --- @include "callSliced"
-local function appendOps(K, now, m, A, at, n, revoke)
+local function appendOps(K, now, m, A, at, n)
   local suffix = '|' .. now .. '|0|' .. m
   local gens = {}
   if n == 1 then
@@ -37,10 +38,8 @@ local function appendOps(K, now, m, A, at, n, revoke)
       gens[#gens + 1] = A[i]
       gens[#gens + 1] = seq
     end
-    if revoke then
-      gens[#gens + 1] = K[5]
-      gens[#gens + 1] = seq
-    end
+    gens[#gens + 1] = K[5]
+    gens[#gens + 1] = seq
     rcall('MSET', unpack(gens))
     return seq
   end
@@ -90,10 +89,8 @@ local function appendOps(K, now, m, A, at, n, revoke)
     gens[#gens + 1] = A[i]
     gens[#gens + 1] = last
   end
-  if revoke then
-    gens[#gens + 1] = K[5]
-    gens[#gens + 1] = last
-  end
+  gens[#gens + 1] = K[5]
+  gens[#gens + 1] = last
   callSliced('MSET', false, gens)
   return last
 end
