@@ -77,7 +77,7 @@ export class CheckCache {
     // The cache was just read (or is bypassed): the script only takes the snapshot of a miss.
     const reply = await this.scripts.run<(number | string)[]>(
       'check',
-      [objectKey, userKey, k.epoch],
+      [objectKey, userKey, k.epoch, k.count, k.revoked, k.pending, k.leases, k.base],
       [MAX_CONTEXTUAL_TUPLES, MAX_LISTED_OPERATIONS],
     );
     const grants = Number(reply[5]);

@@ -51,8 +51,8 @@ describe('LuaScripts', () => {
     ];
     for (const name of names) expect(scripts.get(name.replace(/-/g, '_'))).toBeDefined();
     expect(scripts.get('enqueue')?.numberOfKeys).toBe(6);
-    expect(scripts.get('check')?.numberOfKeys).toBe(3);
-    expect(scripts.get('settle')?.numberOfKeys).toBe(7);
+    expect(scripts.get('check')?.numberOfKeys).toBe(8);
+    expect(scripts.get('settle')?.numberOfKeys).toBe(17);
   });
 
   it('prepends the includes a script names, those they name, each once, before the body', () => {
@@ -77,12 +77,20 @@ describe('LuaScripts', () => {
     }
   });
 
+  it('builds no fixed store key in Lua: only per-batch keys, from the prefix passed as a KEYS entry', () => {
+    for (const [, { lua }] of scripts) {
+      const code = lua.replace(/--\[\[[\s\S]*?\]\]|--.*$/gm, '');
+      expect(code).not.toMatch(/string\.sub\(KEYS|\bbase\b/);
+      for (const [, suffix] of code.matchAll(/KEYS\[\d+\] \.\. '([^']*)'/g)) expect(suffix).toBe('b:');
+    }
+  });
+
   it('runs only the scripts of the folders added, and refuses a name defined by two folders', () => {
     const client = { defineCommand: () => undefined } as unknown as Redis;
     const scripts = new LuaScripts(client).use(BUFFER_LUA_DIR);
     expect(() => scripts.run('check', ['a', 'b', 'c', 'd'], [])).toThrow(/"check" is not loaded/);
-    expect(() => scripts.run('due', ['a'], [])).toThrow(/takes 3 keys, got 1/);
-    const copy = folder({ 'due-3.lua': 'return 0\n' });
+    expect(() => scripts.run('due', ['a'], [])).toThrow(/takes 4 keys, got 1/);
+    const copy = folder({ 'due-4.lua': 'return 0\n' });
     try {
       expect(() => scripts.use(copy)).toThrow(/"due" is defined in both/);
     } finally {

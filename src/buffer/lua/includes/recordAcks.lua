@@ -1,13 +1,13 @@
 --[[
   Records acknowledged ops (`tks[j]` with its 'op|seq|model' in `acks[j]`) on
-  their watched tuples. Called only while some tuple is watched (EXISTS of
-  base .. 'watch'): the common settle pays that one command.
+  their watched tuples (watchKey, watchExpKey: see watchBatch). Called only
+  while some tuple is watched (EXISTS of watchKey): the common settle pays
+  that one command.
 ]]
 --- @include "callSliced"
 --- @include "pruneWatch"
-local function recordAcks(base, now, tks, acks)
-  pruneWatch(base, now)
-  local watchKey = base .. 'watch'
+local function recordAcks(watchKey, watchExpKey, now, tks, acks)
+  pruneWatch(watchKey, watchExpKey, now)
   local watched = callSliced('HMGET', watchKey, tks, true)
   local updates = {}
   for j, tk in ipairs(tks) do

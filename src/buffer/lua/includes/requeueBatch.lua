@@ -6,14 +6,16 @@
   to the ops' attempts: whether they may have been sent. With `retention`
   (an expired lease whose writer may still be alive), its tuples are watched
   (see watchBatch).
-  K   pending, queue, inflight, leases, count (the first five KEYS of claim and settle)
+  K   pending, queue, inflight, leases, count, flight, owners, watch, watchexp,
+      held, and the store's key prefix (for b:<batch id>): the first eleven KEYS
+      of claim and settle
 ]]
 --- @include "callSliced"
 --- @include "makeRecord"
 --- @include "parseRecord"
 --- @include "watchBatch"
-local function requeueBatch(K, base, batchId, tried, now, retention)
-  local bkey = base .. 'b:' .. batchId
+local function requeueBatch(K, batchId, tried, now, retention)
+  local bkey = K[11] .. 'b:' .. batchId
   local entries = rcall('HGETALL', bkey)
   local tks = {}
   for i = 1, #entries, 2 do
@@ -33,12 +35,12 @@ local function requeueBatch(K, base, batchId, tried, now, retention)
     end
   end
   if #tks > 0 then
-    callSliced('ZREM', base .. 'flight', tks)
+    callSliced('ZREM', K[6], tks)
     if retention then
-      watchBatch(base, tks, now, retention)
+      watchBatch(K[8], K[9], tks, now, retention)
     end
   end
   rcall('DEL', bkey)
   rcall('ZREM', K[4], batchId)
-  rcall('HDEL', base .. 'owners', batchId)
+  rcall('HDEL', K[7], batchId)
 end

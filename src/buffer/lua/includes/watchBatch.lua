@@ -2,19 +2,19 @@
   Watches the tuples of a batch whose writer may still be alive (its lease
   expired, or another job took it over) for `retention` ms, so that its
   writer's late settle can re-assert the latest op of each tuple it wrote
-  (see reassert-6.lua): a stalled write may land after a newer one.
-  base .. 'watch'     HASH  tuple key -> 'until|' or 'until|op|seq|model', the
-                            latest op acknowledged on it since (see recordAcks)
-  base .. 'watchexp'  ZSET  tuple key -> until (ms), to drop expired entries
+  (see reassert-9.lua): a stalled write may land after a newer one.
+  watchKey     watch     HASH  tuple key -> 'until|' or 'until|op|seq|model', the
+                               latest op acknowledged on it since (see recordAcks)
+  watchExpKey  watchexp  ZSET  tuple key -> until (ms), to drop expired entries
   One entry per tuple, whatever the number of batches watching it: a settle
   pays for the tuples it settles, not for the batches watched.
 ]]
 --- @include "callSliced"
-local function watchBatch(base, tks, now, retention)
+local function watchBatch(watchKey, watchExpKey, tks, now, retention)
   if #tks == 0 then
     return
   end
-  local watchKey, untilAt = base .. 'watch', now + retention
+  local untilAt = now + retention
   local current = callSliced('HMGET', watchKey, tks, true)
   local fields, expiries = {}, {}
   for i, tk in ipairs(tks) do
@@ -25,5 +25,5 @@ local function watchBatch(base, tks, now, retention)
     expiries[#expiries + 1] = tk
   end
   callSliced('HSET', watchKey, fields)
-  callSliced('ZADD', base .. 'watchexp', expiries)
+  callSliced('ZADD', watchExpKey, expiries)
 end

@@ -4,8 +4,9 @@
   returns what the OpenFGA call and populate need. The buffer never answers
   by itself (see below).
 
-  KEYS[1] object generation   KEYS[2] user generation   KEYS[3] epoch: base .. 'epoch'
-  (the other keys of the store are built from base)
+  KEYS[1] object generation   KEYS[2] user generation   KEYS[3] epoch
+  KEYS[4] count   KEYS[5] revoked   KEYS[6] pending   KEYS[7] leases
+  KEYS[8] the store's key prefix: a batch is KEYS[8] .. 'b:' .. its id
   ARGV[1] most grants to return as contextual tuples
   ARGV[2] most pending (and most in-flight) ops to read to find them
 
@@ -20,28 +21,26 @@
 local g = rcall('MGET', KEYS[1], KEYS[2], KEYS[3])
 local go, gu, ge = g[1] or '0', g[2] or '0', g[3] or '0'
 
-local base = string.sub(KEYS[3], 1, -6)
-local pendingKey = base .. 'pending'
 -- A buffered op on the exact tuple is NOT answered here: whether a tuple grants
 -- the relation depends on the model (`and`, `but not`, other paths such as
 -- owner or user:*). The miss path asks OpenFGA with the pending grants as
 -- contextual tuples, and flushes pending revokes before trusting an "allowed".
 
-local c = rcall('HMGET', base .. 'count', 'w', 'd', 'fw', 'fd')
+local c = rcall('HMGET', KEYS[4], 'w', 'd', 'fw', 'fd')
 local w, d, fw, fd = tonumber(c[1]) or 0, tonumber(c[2]) or 0, tonumber(c[3]) or 0, tonumber(c[4]) or 0
-local reply = { go, gu, ge, d + fd, rcall('GET', base .. 'revoked') or '0', -1 }
+local reply = { go, gu, ge, d + fd, rcall('GET', KEYS[5]) or '0', -1 }
 local maxRead = tonumber(ARGV[2])
 if w + fw == 0 then
   reply[6] = 0
 elseif w + fw <= tonumber(ARGV[1]) and w + d <= maxRead and fw + fd <= maxRead then
   -- The latest outstanding op per tuple: the pending one, else the one in flight.
   local latest = {}
-  local pending = rcall('HGETALL', pendingKey)
+  local pending = rcall('HGETALL', KEYS[6])
   for i = 1, #pending, 2 do
     latest[pending[i]] = string.sub(pending[i + 1], 1, 1)
   end
-  for _, batchId in ipairs(rcall('ZRANGE', base .. 'leases', 0, -1)) do
-    local batch = rcall('HGETALL', base .. 'b:' .. batchId)
+  for _, batchId in ipairs(rcall('ZRANGE', KEYS[7], 0, -1)) do
+    local batch = rcall('HGETALL', KEYS[8] .. 'b:' .. batchId)
     for i = 1, #batch, 2 do
       if not latest[batch[i]] then
         latest[batch[i]] = string.sub(batch[i + 1], 1, 1)

@@ -6,9 +6,9 @@
   The generation keys and the epoch are set to a new position: as for a
   buffered write (see appendOps), every write bumps the epoch.
 
-  KEYS[1] seq   KEYS[2] epoch
+  KEYS[1] seq   KEYS[2] epoch   KEYS[3] revoked
   ARGV[1] when a revoke among the ops reached OpenFGA (ms), else 0: recorded
-          in base .. 'revoked' as settle does (a new value each time, see check)
+          in `revoked` as settle does (a new value each time, see check)
   ARGV[2..] the generation keys of the objects and users the ops touch
   Returns the new position (one for the whole call).
 ]]
@@ -23,7 +23,7 @@ end
 gens[#gens + 1] = KEYS[2]
 gens[#gens + 1] = seq
 if ARGV[1] ~= '0' then
-  markRevoked(string.sub(KEYS[2], 1, -6) .. 'revoked', ARGV[1])
+  markRevoked(KEYS[3], ARGV[1])
 end
 callSliced('MSET', false, gens)
 return seq
