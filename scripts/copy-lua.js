@@ -1,5 +1,16 @@
-// The build copies the Lua scripts next to the compiled buffer code, where buffer-scripts.js reads them.
-const { cpSync } = require('node:fs');
-const { join } = require('node:path');
+// The build copies every `lua` folder under src (scripts and their includes) to
+// the same place under dist, next to the compiled code that loads it.
+const { cpSync, readdirSync } = require('node:fs');
+const { join, relative } = require('node:path');
 const root = join(__dirname, '..');
-cpSync(join(root, 'src', 'buffer', 'lua'), join(root, 'dist', 'buffer', 'lua'), { recursive: true });
+const src = join(root, 'src');
+
+function luaFolders(dir) {
+  return readdirSync(dir, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory())
+    .flatMap((entry) => (entry.name === 'lua' ? [join(dir, entry.name)] : luaFolders(join(dir, entry.name))));
+}
+
+for (const folder of luaFolders(src)) {
+  cpSync(folder, join(root, 'dist', relative(src, folder)), { recursive: true });
+}

@@ -4,7 +4,8 @@ import { batchKey, objectGen, parseTupleKey, StoreKeys, tupleKey, userGen } from
 import { IncompleteWriteError } from '../tuple/incomplete-write.error';
 import type { TupleOperation } from '../tuple/tuple';
 import { OpenFgaEvents } from '../events/openfga-events';
-import { BufferScripts } from './buffer-scripts';
+import type { LuaScripts } from '../redis/lua-scripts';
+import { BUFFER_LUA_DIR } from './buffer-scripts';
 import { BufferedOperation, ClaimedBatch, DeadLetter, DeadLetterRetry, OP_CODE, OP_KIND } from './buffered-operation';
 
 export interface BufferCounts {
@@ -49,22 +50,42 @@ export interface Reassertion {
 
 /**
  * How long the tuples of a batch whose lease expired under a possibly live
- * writer stay watched (see watchBatch in _lib.lua): the late write of a
+ * writer stay watched (see lua/includes/watchBatch.lua): the late write of a
  * writer that stalled longer than this is not corrected by `reassert`.
  */
 export const LOST_BATCH_RETENTION_MS = 15 * 60_000;
 
 /**
+ * The KEYS of settle; the first eleven are those of claim (both return
+ * expired batches to the buffer, see requeueBatch.lua). `base` is the prefix
+ * a batch key is built from (`b:<id>`, see batchKey).
+ */
+function settleKeys(k: StoreKeys): string[] {
+  return [
+    k.pending,
+    k.queue,
+    k.inflight,
+    k.leases,
+    k.count,
+    k.flight,
+    k.owners,
+    k.watch,
+    k.watchExpiry,
+    k.held,
+    k.base,
+    k.dead,
+    k.models,
+    k.seq,
+    k.epoch,
+    k.deadTuples,
+    k.revoked,
+  ];
+}
+
+/**
  * The durable buffer of one store in Redis. Every mutation is one Lua script,
  * so concurrent processes never see a half-applied step.
  */
-/**
- * Every write, not only a revoke, bumps the store's epoch and so invalidates
- * every cached "allowed": with exclusion (`but not`) a grant can remove access
- * through another tuple, and a cached answer cannot know which model it needs.
- */
-const EVERY_WRITE_BUMPS_EPOCH = 1;
-
 /**
  * Tuples per enqueue script call. A script blocks every Redis client while it
  * runs (a few µs per tuple): 1,000 keeps that to a few milliseconds.
@@ -72,7 +93,7 @@ const EVERY_WRITE_BUMPS_EPOCH = 1;
 export const ENQUEUE_CHUNK = 1000;
 
 export interface WriteBufferSettings {
-  /** How long after its expiry a lease is taken back: covers a request of its writer still in flight (see claim-5.lua). */
+  /** How long after its expiry a lease is taken back: covers a request of its writer still in flight (see claim-11.lua). */
   graceMs?: number;
   /** Tuples per enqueue script call (benchmarks compare against one call for everything). */
   enqueueChunk?: number;
@@ -86,11 +107,12 @@ export class WriteBuffer {
 
   constructor(
     private readonly redis: Redis | Cluster,
-    private readonly scripts: BufferScripts,
+    private readonly scripts: LuaScripts,
     readonly keys: StoreKeys,
     readonly events = new OpenFgaEvents(),
     settings: WriteBufferSettings = {},
   ) {
+    scripts.use(BUFFER_LUA_DIR);
     this.graceMs = settings.graceMs ?? 0;
     this.enqueueChunk = settings.enqueueChunk ?? ENQUEUE_CHUNK;
   }
@@ -120,11 +142,15 @@ export class WriteBuffer {
     return result;
   }
 
-  /** One atomic enqueue script call: at most one op per tuple. */
+  /**
+   * One atomic enqueue script call: at most one op per tuple. Every write, not only a revoke, bumps the
+   * store's epoch and so invalidates every cached "allowed" (see lua/includes/appendOps.lua): with exclusion
+   * (`but not`) a grant can remove access through another tuple.
+   */
   private async enqueueOnce(chunk: readonly [string, TupleOperation][], modelId: string): Promise<{ seq: number; queued: number }> {
     const k = this.keys;
     const gens = new Set<string>();
-    const args: (string | number)[] = [Date.now(), modelId, EVERY_WRITE_BUMPS_EPOCH, chunk.length];
+    const args: (string | number)[] = [Date.now(), modelId, chunk.length];
     for (const [key, op] of chunk) {
       args.push(OP_CODE[op.kind], key);
       gens.add(k.base + objectGen(op.object)).add(k.base + userGen(op.user));
@@ -144,25 +170,29 @@ export class WriteBuffer {
     const k = this.keys;
     const gens = new Set<string>();
     for (const op of ops) gens.add(k.base + objectGen(op.object)).add(k.base + userGen(op.user));
-    // A revoke written to OpenFGA makes the read path ask with higher consistency for a while (see check-4.lua).
+    // A revoke written to OpenFGA makes the read path ask with higher consistency for a while (see src/cache/lua/check-8.lua).
     const revokedAt = ops.some((op) => op.kind === 'revoke') ? Date.now() : 0;
-    return this.scripts.run<number>('invalidate', [k.seq, k.epoch], [EVERY_WRITE_BUMPS_EPOCH, revokedAt, ...gens]);
+    return this.scripts.run<number>('invalidate', [k.seq, k.epoch, k.revoked], [revokedAt, ...gens]);
   }
 
   /**
    * Claims up to `limit` operations under a lease of `leaseMs` (`leasedUntil`: its end by this process's clock);
    * also returns leases expired for longer than `graceMs` to the buffer first.
-   * With `probe`, when nothing is claimable, one batch waiting out a backoff is claimed early (see claim-5.lua).
+   * With `probe`, when nothing is claimable, one batch waiting out a backoff is claimed early (see claim-11.lua).
    */
   async claim(limit: number, leaseMs: number, probe = false): Promise<ClaimedBatch | undefined> {
     const k = this.keys;
     const id = randomUUID();
     const now = Date.now();
-    const flat = await this.scripts.run<string[]>(
-      'claim',
-      [k.pending, k.queue, k.inflight, k.leases, k.count],
-      [k.base, now, limit, leaseMs, id, probe ? 1 : 0, this.graceMs, LOST_BATCH_RETENTION_MS],
-    );
+    const flat = await this.scripts.run<string[]>('claim', settleKeys(k).slice(0, 11), [
+      now,
+      limit,
+      leaseMs,
+      id,
+      probe ? 1 : 0,
+      this.graceMs,
+      LOST_BATCH_RETENTION_MS,
+    ]);
     if (flat.length === 0) return undefined;
     return { id, operations: await this.decode(flat), leasedUntil: now + leaseMs };
   }
@@ -175,7 +205,6 @@ export class WriteBuffer {
   async settle(batchId: string, s: Settlement): Promise<number> {
     const k = this.keys;
     const args: (string | number)[] = [
-      k.base,
       Date.now(),
       batchId,
       s.retryAt,
@@ -186,7 +215,7 @@ export class WriteBuffer {
       ...s.acked,
     ];
     for (const d of s.dead) args.push(d.key, d.reason);
-    const left = await this.scripts.run<number>('settle', [k.pending, k.queue, k.inflight, k.leases, k.count, k.dead, k.models], args);
+    const left = await this.scripts.run<number>('settle', settleKeys(k), args);
     if (left >= 0) {
       this.events.emit('settled', { batchId, acked: s.acked, dead: s.dead });
       if (s.dead.length)
@@ -198,16 +227,16 @@ export class WriteBuffer {
   /**
    * After a settle found the batch no longer this writer's: what it wrote
    * may have landed after a newer write of the same tuples, so the latest op
-   * of each is queued again (see reassert-6.lua).
+   * of each is queued again (see reassert-9.lua).
    */
   async reassert(written: readonly BufferedOperation[]): Promise<Reassertion> {
     if (written.length === 0) return { queued: 0, unknown: 0 };
     const k = this.keys;
-    const args: (string | number)[] = [k.base, Date.now()];
+    const args: (string | number)[] = [Date.now()];
     for (const op of written) args.push(OP_CODE[op.kind], op.key, op.seq, k.base + objectGen(op.object), k.base + userGen(op.user));
     const [queued, unknown] = await this.scripts.run<[number, number]>(
       'reassert',
-      [k.seq, k.pending, k.queue, k.count, k.epoch, k.inflight],
+      [k.seq, k.pending, k.queue, k.count, k.epoch, k.inflight, k.watch, k.revoked, k.base],
       args,
     );
     return { queued, unknown };
@@ -220,11 +249,7 @@ export class WriteBuffer {
    */
   async release(batchId: string): Promise<boolean> {
     const k = this.keys;
-    const left = await this.scripts.run<number>(
-      'settle',
-      [k.pending, k.queue, k.inflight, k.leases, k.count, k.dead, k.models],
-      [k.base, Date.now(), batchId, -1, 0, this.graceMs, '', 0],
-    );
+    const left = await this.scripts.run<number>('settle', settleKeys(k), [Date.now(), batchId, -1, 0, this.graceMs, '', 0]);
     return left >= 0;
   }
 
@@ -241,14 +266,14 @@ export class WriteBuffer {
 
   /**
    * Renews a lease still held, to `at + leaseMs` (`at`: when the renewal was sent, by this process's clock).
-   * With `owner` (queue mode), also takes or renews the job's ownership of the batch (see renew-2.lua).
+   * With `owner` (queue mode), also takes or renews the job's ownership of the batch (see renew-5.lua).
    */
   async renewLease(batchId: string, leaseMs: number, at = Date.now(), owner?: LeaseOwner): Promise<LeaseRenewal> {
     const k = this.keys;
     const [code, ownedUntil] = await this.scripts.run<[number, number?]>(
       'renew',
-      [k.leases, k.owners],
-      [k.base, batchId, at, leaseMs, owner?.token ?? '', owner?.ownMs ?? 0, this.graceMs, LOST_BATCH_RETENTION_MS],
+      [k.leases, k.owners, k.watch, k.watchExpiry, k.base],
+      [batchId, at, leaseMs, owner?.token ?? '', owner?.ownMs ?? 0, this.graceMs, LOST_BATCH_RETENTION_MS],
     );
     if (code === 1) return { status: 'held' };
     if (code === 0) return { status: 'gone' };
@@ -265,8 +290,8 @@ export class WriteBuffer {
     const k = this.keys;
     const [oldest, latest] = await this.scripts.run<[number, number]>(
       'oldest-seq',
-      [k.queue, k.flight, k.leases, k.seq, k.count],
-      [k.base],
+      [k.queue, k.flight, k.leases, k.seq, k.count, k.base],
+      [],
     );
     return { oldestOutstanding: oldest >= 0 ? oldest : null, latest };
   }
@@ -274,7 +299,7 @@ export class WriteBuffer {
   /** Whether the age trigger should flush now. */
   async isFlushDue(intervalMs: number): Promise<boolean> {
     const k = this.keys;
-    return (await this.scripts.run<number>('due', [k.pending, k.queue, k.leases], [Date.now(), intervalMs, this.graceMs])) === 1;
+    return (await this.scripts.run<number>('due', [k.pending, k.queue, k.leases, k.held], [Date.now(), intervalMs, this.graceMs])) === 1;
   }
 
   async counts(): Promise<BufferCounts> {

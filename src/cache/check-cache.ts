@@ -1,5 +1,6 @@
 import type { Cluster, Redis } from 'ioredis';
-import { BufferScripts } from '../buffer/buffer-scripts';
+import { join } from 'node:path';
+import type { LuaScripts } from '../redis/lua-scripts';
 import { cacheKey, objectGen, parseTupleKey, StoreKeys, tupleKey, userGen } from '../redis/redis-keys';
 import { CoalescedMget } from './coalesced-mget';
 import type { Tuple } from '../tuple/tuple';
@@ -53,44 +54,43 @@ export class CheckCache {
 
   constructor(
     redis: Redis | Cluster,
-    private readonly scripts: BufferScripts,
+    private readonly scripts: LuaScripts,
     private readonly keys: StoreKeys,
     private readonly settings: { enabled: boolean; ttlMs: number; negativeTtlMs: number },
   ) {
+    scripts.use(join(__dirname, 'lua'));
     this.reads = new CoalescedMget(redis);
   }
 
   async lookup(t: Tuple, modelId: string | undefined, useCache = this.settings.enabled): Promise<LookupResult> {
     const k = this.keys;
-    const answerKey = cacheKey(k, modelId, tupleKey(t));
     const objectKey = k.base + objectGen(t.object);
     const userKey = k.base + userGen(t.user);
     if (useCache) {
-      const [answer, o, u, e] = await this.reads.mget([answerKey, objectKey, userKey, k.epoch]);
+      const [answer, o, u, e] = await this.reads.mget([cacheKey(k, modelId, tupleKey(t)), objectKey, userKey, k.epoch]);
       if (answer !== null) {
         const gens = `${o ?? '0'}|${u ?? '0'}`;
         if (answer === `n|${gens}`) return { source: 'cache', allowed: false };
         if (answer === `y|${gens}|${e ?? '0'}`) return { source: 'cache', allowed: true };
       }
     }
-    // The cache was just read (or is bypassed): the script need not read it again.
+    // The cache was just read (or is bypassed): the script only takes the snapshot of a miss.
     const reply = await this.scripts.run<(number | string)[]>(
       'check',
-      [answerKey, objectKey, userKey, k.epoch],
-      [0, MAX_CONTEXTUAL_TUPLES, MAX_LISTED_OPERATIONS],
+      [objectKey, userKey, k.epoch, k.count, k.revoked, k.pending, k.leases, k.base],
+      [MAX_CONTEXTUAL_TUPLES, MAX_LISTED_OPERATIONS],
     );
-    if (reply[0] === 2) return { source: 'cache', allowed: reply[1] === 1 };
-    const grants = Number(reply[6]);
+    const grants = Number(reply[5]);
     return {
       source: 'miss',
       snapshot: {
-        objectGen: String(reply[1]),
-        userGen: String(reply[2]),
-        epoch: String(reply[3]),
-        outstandingRevokes: Number(reply[4]),
-        revokedAt: Number(reply[5]),
+        objectGen: String(reply[0]),
+        userGen: String(reply[1]),
+        epoch: String(reply[2]),
+        outstandingRevokes: Number(reply[3]),
+        revokedAt: Number(reply[4]),
         outstandingGrants: grants,
-        ...(grants >= 0 ? { pendingGrants: reply.slice(7).map((key) => parseTupleKey(String(key))) } : {}),
+        ...(grants >= 0 ? { pendingGrants: reply.slice(6).map((key) => parseTupleKey(String(key))) } : {}),
       },
     };
   }

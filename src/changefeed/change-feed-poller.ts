@@ -1,9 +1,10 @@
 import { coreLogger } from '../logging/core-logger';
 import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
 import type { Cluster, Redis } from 'ioredis';
-import type { BufferScripts } from '../buffer/buffer-scripts';
 import type { WriteBuffer } from '../buffer/write-buffer';
 import type { FgaClient } from '../client/fga-client';
+import type { LuaScripts } from '../redis/lua-scripts';
 import type { ChangeFeedKeys } from '../redis/redis-keys';
 
 export interface ChangeFeedSettings {
@@ -46,12 +47,14 @@ export class ChangeFeedPoller {
 
   constructor(
     private readonly redis: Redis | Cluster,
-    private readonly scripts: BufferScripts,
+    private readonly scripts: LuaScripts,
     private readonly buffer: WriteBuffer,
     private readonly client: FgaClient,
     private readonly keys: ChangeFeedKeys,
     private readonly settings: ChangeFeedSettings,
-  ) {}
+  ) {
+    scripts.use(join(__dirname, 'lua'));
+  }
 
   start(): void {
     if (!this.stopped) return;

@@ -1,5 +1,4 @@
 import type { Cluster, Redis } from 'ioredis';
-import { BufferScripts } from '../buffer/buffer-scripts';
 import { WriteBuffer } from '../buffer/write-buffer';
 import { CheckCache } from '../cache/check-cache';
 import { CheckResolver } from '../check/check-resolver';
@@ -9,6 +8,7 @@ import { ConsistencyTokens } from '../consistency/consistency-token';
 import { Flusher } from '../flush/flusher';
 import { FlushTriggers } from '../flush/flush-triggers';
 import { InlineDispatcher } from '../flush/inline-dispatcher';
+import { LuaScripts } from '../redis/lua-scripts';
 import type { ResolvedOpenFgaOptions } from '../options/openfga-options.interface';
 import type { FlushQueue } from '../queue/flush-queue-port';
 import { loadFlushQueue } from '../queue/load-flush-queue';
@@ -45,7 +45,8 @@ export interface OpenFgaCore {
 
 export function createOpenFgaCore(options: ResolvedOpenFgaOptions): OpenFgaCore {
   const { redis, owned } = connectRedis(options.redis);
-  const scripts = new BufferScripts(redis);
+  // One call path for every script; the buffer, the cache and the change feed each add their own folder.
+  const scripts = new LuaScripts(redis);
   const keys = storeKeys(options.prefix, options.storeId);
   const events = new OpenFgaEvents();
   // A lease is taken back only once a request its writer may have sent just before stopping has ended (see BatchLease).

@@ -27,7 +27,7 @@ export interface BatchLeaseSettings {
  * without a confirmed renewal (a stalled process, a Redis that does not
  * answer). A writer must not start a request after that: another process
  * may take the batch over once the lease ended plus a grace that covers a
- * request in flight (see claim-5.lua), and write newer operations first.
+ * request in flight (see claim-11.lua), and write newer operations first.
  */
 export class BatchLease {
   private readonly controller = new AbortController();

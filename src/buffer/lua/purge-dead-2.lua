@@ -6,6 +6,7 @@
   ARGV[1..] dead-letter ids; none = all
   Returns the number of dead letters deleted.
 ]]
+--- @include "unmarkDead"
 if #ARGV == 0 then
   local n = rcall('HLEN', KEYS[1])
   rcall('DEL', KEYS[1], KEYS[2])

@@ -15,6 +15,9 @@
 
   Returns { requeued, { superseded ids } }.
 ]]
+--- @include "modelIndex"
+--- @include "unmarkDead"
+--- @include "appendOps"
 local letters, seen = {}, {}
 for i = 2, #ARGV, 3 do
   local id = ARGV[i]
@@ -40,7 +43,7 @@ for _, letter in ipairs(letters) do
     superseded[#superseded + 1] = letter.id
   else
     local model = type(entry.model) == 'string' and entry.model or ''
-    appendOps(KEYS, ARGV[1], modelIndex(KEYS[6], model), { entry.op, entry.tuple, letter.o, letter.u }, 1, 1, true)
+    appendOps(KEYS, ARGV[1], modelIndex(KEYS[6], model), { entry.op, entry.tuple, letter.o, letter.u }, 1, 1)
     requeued = requeued + 1
   end
 end

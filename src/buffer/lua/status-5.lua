@@ -6,6 +6,7 @@
   Returns { pending writes, pending deletes, in-flight ops, dead letters,
             enqueue time (ms) of the oldest queued op or -1, last flush JSON or false }
 ]]
+--- @include "parseRecord"
 local c = rcall('HMGET', KEYS[3], 'w', 'd', 'fw', 'fd')
 local oldest = -1
 local first = rcall('ZRANGE', KEYS[2], 0, 0)

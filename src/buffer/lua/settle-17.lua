@@ -4,12 +4,12 @@
   and whatever is left stays leased until `retryAt` (exponential backoff for
   transient failures), when claim returns it to the buffer. A tuple released
   here whose newer op waits in `pending` becomes claimable. Dead-lettering
-  bumps the epoch (base .. 'epoch', from base .. 'seq') and marks the tuple in
-  base .. 'deadtuples' (see unmarkDead); settling an op of a marked tuple
+  bumps the epoch (from seq) and marks the tuple in `deadtuples` (see
+  unmarkDead); settling an op of a marked tuple
   records its position there, so retry-dead can tell a newer op was written.
 
   A rest that only waits out a backoff (nobody works on it meanwhile) is
-  remembered in base .. 'held'. A settle that wrote everything it was given
+  remembered in `held`. A settle that wrote everything it was given
   shows OpenFGA takes writes again: it ends every such wait at once, so the
   backlog of an outage drains as soon as OpenFGA is back, not up to
   retryMaxDelay later. A rest some job still owns (queue mode, between
@@ -19,32 +19,42 @@
   next attempt takes it again, see renew), and its lease score is retryAt
   minus the grace claim allows a live writer, so it returns at retryAt.
   Acknowledged ops are recorded for watched batches (see recordAcks), and an
-  acknowledged revoke sets base .. 'revoked' to now (the read path asks
+  acknowledged revoke sets `revoked` to now (the read path asks
   OpenFGA with higher consistency for a while after one).
 
-  KEYS[1] pending   KEYS[2] queue   KEYS[3] inflight   KEYS[4] leases
-  KEYS[5] count     KEYS[6] dead    KEYS[7] models
-  ARGV[1] base key prefix   ARGV[2] now (ms)   ARGV[3] batch id
-  ARGV[4] retryAt (ms; 0 = return the rest to the buffer at the next claim, as an
+  KEYS[1] pending   KEYS[2] queue   KEYS[3] inflight   KEYS[4] leases   KEYS[5] count
+  KEYS[6] flight    KEYS[7] owners  KEYS[8] watch      KEYS[9] watchexp KEYS[10] held
+  KEYS[11] the store's key prefix: a batch is KEYS[11] .. 'b:' .. its id
+  (the first eleven KEYS of claim and settle, as requeueBatch takes them)
+  KEYS[12] dead   KEYS[13] models   KEYS[14] seq   KEYS[15] epoch
+  KEYS[16] deadtuples   KEYS[17] revoked
+  ARGV[1] now (ms)   ARGV[2] batch id
+  ARGV[3] retryAt (ms; 0 = return the rest to the buffer at the next claim, as an
           attempt; -1 = return it now, unattempted: the flusher gives it back unwritten)
-  ARGV[5] 1 when the rest only waits out its backoff (see above), else 0
-  ARGV[6] grace (ms, see claim)
-  ARGV[7] owner token of the settling job ('' = inline: no owner)
-  ARGV[8] number of acknowledged tuple keys that follow
-  ARGV[9..] acknowledged tuple keys, then pairs of (tuple key, reason) to dead-letter
+  ARGV[4] 1 when the rest only waits out its backoff (see above), else 0
+  ARGV[5] grace (ms, see claim)
+  ARGV[6] owner token of the settling job ('' = inline: no owner)
+  ARGV[7] number of acknowledged tuple keys that follow
+  ARGV[8..] acknowledged tuple keys, then pairs of (tuple key, reason) to dead-letter
 
   Returns the number of ops still leased in the batch, or -1 when the batch
   is no longer this writer's: its lease expired and claim returned it to the
   buffer, or (queue mode) another job took it over. Its writer then
   re-asserts what it wrote (see reassert).
 ]]
-local base, now, batchId, retryAt, held = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4]), ARGV[5]
-local grace, owner, nAck = tonumber(ARGV[6]), ARGV[7], tonumber(ARGV[8])
-local bkey = base .. 'b:' .. batchId
+--- @include "parseRecord"
+--- @include "callSliced"
+--- @include "modelId"
+--- @include "recordAcks"
+--- @include "requeueBatch"
+--- @include "markRevoked"
+local now, batchId, retryAt, held = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4]
+local grace, owner, nAck = tonumber(ARGV[5]), ARGV[6], tonumber(ARGV[7])
+local bkey = KEYS[11] .. 'b:' .. batchId
 if rcall('EXISTS', bkey) == 0 then
   return -1
 end
-local ownersKey = base .. 'owners'
+local ownersKey = KEYS[7]
 if owner ~= '' then
   local current = rcall('HGET', ownersKey, batchId)
   if current and string.match(current, '^(.*)|%d+$') ~= owner then
@@ -54,10 +64,10 @@ end
 
 -- Every tuple named, acknowledged ones first; a tuple named twice counts once, as its first mention.
 local tks, reasons = {}, {}
-for i = 9, 8 + nAck do
+for i = 8, 7 + nAck do
   tks[#tks + 1] = ARGV[i]
 end
-for i = 9 + nAck, #ARGV, 2 do
+for i = 8 + nAck, #ARGV, 2 do
   tks[#tks + 1] = ARGV[i]
   reasons[#tks] = ARGV[i + 1]
 end
@@ -83,7 +93,7 @@ for j, tk in ipairs(tks) do
     if reasons[j] then
       deadSeen[#taken] = true
       if models[model] == nil then
-        models[model] = modelId(KEYS[7], model)
+        models[model] = modelId(KEYS[13], model)
       end
       dead[#dead + 1] = seq
       dead[#dead + 1] = cjson.encode({ tuple = tk, op = op, seq = seq, enqueuedAt = ts, attempts = attempts + 1,
@@ -95,7 +105,7 @@ end
 if #taken > 0 then
   callSliced('HDEL', bkey, taken)
   callSliced('HDEL', KEYS[3], taken)
-  callSliced('ZREM', base .. 'flight', taken)
+  callSliced('ZREM', KEYS[6], taken)
   if fw > 0 then rcall('HINCRBY', KEYS[5], 'fw', -fw) end
   if fd > 0 then rcall('HINCRBY', KEYS[5], 'fd', -fd) end
   local waiting = callSliced('HMGET', KEYS[1], taken, true)
@@ -111,13 +121,13 @@ if #taken > 0 then
     callSliced('ZADD', KEYS[2], claimable)
   end
   if #dead > 0 then
-    callSliced('HSET', KEYS[6], dead)
+    callSliced('HSET', KEYS[12], dead)
     -- A dead-lettered grant never reaches OpenFGA, yet checks may have counted
     -- it (a contextual tuple) in a cached "allowed": invalidate those, as a revoke would.
-    rcall('SET', base .. 'epoch', rcall('INCR', base .. 'seq'))
+    rcall('SET', KEYS[15], rcall('INCR', KEYS[14]))
   end
   -- Marks exist only while a tuple has dead letters: an empty hash costs one EXISTS.
-  local marksKey = base .. 'deadtuples'
+  local marksKey = KEYS[16]
   if #dead > 0 or rcall('EXISTS', marksKey) == 1 then
     local marks = callSliced('HMGET', marksKey, taken, true)
     local updates = {}
@@ -139,20 +149,20 @@ end
 
 if #ackedTks > 0 then
   -- One EXISTS in the common case: nothing is watched.
-  if rcall('EXISTS', base .. 'watch') == 1 then
-    recordAcks(base, now, ackedTks, acks)
+  if rcall('EXISTS', KEYS[8]) == 1 then
+    recordAcks(KEYS[8], KEYS[9], now, ackedTks, acks)
   end
   if revoked then
-    markRevoked(base .. 'revoked', now)
+    markRevoked(KEYS[17], now)
   end
 end
 
 local left = rcall('HLEN', bkey)
 if left > 0 and retryAt < 0 then
-  requeueBatch(KEYS, base, batchId, 0)
+  requeueBatch(KEYS, batchId, 0)
   left = 0
 end
-local heldKey = base .. 'held'
+local heldKey = KEYS[10]
 rcall('HDEL', ownersKey, batchId)
 if left == 0 then
   rcall('DEL', bkey)

@@ -11,13 +11,16 @@
   BatchLease), and then watches its tuples (see watchBatch).
 
   KEYS[1] leases   KEYS[2] owners (batch id -> 'token|owned until (ms)')
-  ARGV[1] base key prefix   ARGV[2] batch id   ARGV[3] now (ms)   ARGV[4] lease duration (ms)
-  ARGV[5] owner token ('' = inline, no owner)   ARGV[6] ownership duration (ms)
-  ARGV[7] grace (ms)   ARGV[8] how long a batch taken over stays watched (ms)
+  KEYS[3] watch    KEYS[4] watchexp
+  KEYS[5] the store's key prefix: a batch is KEYS[5] .. 'b:' .. its id
+  ARGV[1] batch id   ARGV[2] now (ms)   ARGV[3] lease duration (ms)
+  ARGV[4] owner token ('' = inline, no owner)   ARGV[5] ownership duration (ms)
+  ARGV[6] grace (ms)   ARGV[7] how long a batch taken over stays watched (ms)
 
   Returns { 1 } renewed, { 0 } gone, { -1, owned until } owned by another processing.
 ]]
-local base, batchId, now, owner = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[5]
+--- @include "watchBatch"
+local batchId, now, owner = ARGV[1], tonumber(ARGV[2]), ARGV[4]
 if not rcall('ZSCORE', KEYS[1], batchId) then
   return { 0 }
 end
@@ -26,13 +29,13 @@ if owner ~= '' then
   if current then
     local token, ownedUntil = string.match(current, '^(.*)|(%d+)$')
     if token ~= owner then
-      if now <= tonumber(ownedUntil) + tonumber(ARGV[7]) then
+      if now <= tonumber(ownedUntil) + tonumber(ARGV[6]) then
         return { -1, tonumber(ownedUntil) }
       end
-      watchBatch(base, rcall('HKEYS', base .. 'b:' .. batchId), now, tonumber(ARGV[8]))
+      watchBatch(KEYS[3], KEYS[4], rcall('HKEYS', KEYS[5] .. 'b:' .. batchId), now, tonumber(ARGV[7]))
     end
   end
-  rcall('HSET', KEYS[2], batchId, owner .. '|' .. (now + tonumber(ARGV[6])))
+  rcall('HSET', KEYS[2], batchId, owner .. '|' .. (now + tonumber(ARGV[5])))
 end
-rcall('ZADD', KEYS[1], 'XX', now + tonumber(ARGV[4]), batchId)
+rcall('ZADD', KEYS[1], 'XX', now + tonumber(ARGV[3]), batchId)
 return { 1 }

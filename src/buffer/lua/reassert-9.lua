@@ -12,22 +12,27 @@
   entries stay until they expire: another stalled writer may share a tuple.
 
   KEYS[1] seq   KEYS[2] pending   KEYS[3] queue   KEYS[4] count   KEYS[5] epoch   KEYS[6] inflight
-  ARGV[1] base key prefix   ARGV[2] now (ms)
-  ARGV[3..] per op written: op ('w' | 'd'), tuple key, position, object and user generation keys
+  KEYS[7] watch   KEYS[8] revoked
+  KEYS[9] the store's key prefix: a batch is KEYS[9] .. 'b:' .. its id
+  ARGV[1] now (ms)
+  ARGV[2..] per op written: op ('w' | 'd'), tuple key, position, object and user generation keys
 
   Returns { ops queued again, ops whose tuple had no newer op recorded }.
 ]]
-local base, now = ARGV[1], ARGV[2]
-local watchKey = base .. 'watch'
+--- @include "parseRecord"
+--- @include "makeRecord"
+--- @include "markRevoked"
+local now = ARGV[1]
+local watchKey = KEYS[7]
 local queued, unknown, revoked = 0, 0, false
-for i = 3, #ARGV, 5 do
+for i = 2, #ARGV, 5 do
   local written, tk, seq, objectGen, userGen = ARGV[i], ARGV[i + 1], tonumber(ARGV[i + 2]), ARGV[i + 3], ARGV[i + 4]
   if written == 'd' then revoked = true end
   if rcall('HEXISTS', KEYS[2], tk) == 0 then
     local op, model
     local holder = rcall('HGET', KEYS[6], tk)
     if holder then
-      local rec = rcall('HGET', base .. 'b:' .. holder, tk)
+      local rec = rcall('HGET', KEYS[9] .. 'b:' .. holder, tk)
       if rec then
         local o, s, _, _, m = parseRecord(rec)
         if s ~= seq then op, model = o, m end
@@ -53,6 +58,6 @@ for i = 3, #ARGV, 5 do
   end
 end
 if revoked then
-  markRevoked(base .. 'revoked', now)
+  markRevoked(KEYS[8], now)
 end
 return { queued, unknown }

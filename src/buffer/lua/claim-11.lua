@@ -4,31 +4,36 @@
   to the buffer, so nothing claimed is ever lost. A lease is taken back only
   `grace` ms after it expired: its writer stops starting requests before
   the lease ends (see BatchLease), and the grace covers one still in flight.
-  A batch whose writer may still be alive (not one resting in base .. 'held',
+  A batch whose writer may still be alive (not one resting in `held`,
   whose writer is done) is watched (see watchBatch), so a write of it that
   lands late is corrected by its settle.
 
-  With ARGV[6] = 1 (a probe), when nothing is claimable but batches wait out
-  a backoff (base .. 'held', see settle), one of them returns early and is
+  With ARGV[5] = 1 (a probe), when nothing is claimable but batches wait out
+  a backoff (`held`, see settle), one of them returns early and is
   claimed: after an outage every op may sit in such a batch (or wait behind
   one on its tuple), and only a write that succeeds ends the others' waits.
 
   KEYS[1] pending   KEYS[2] queue   KEYS[3] inflight   KEYS[4] leases   KEYS[5] count
-  ARGV[1] base key prefix   ARGV[2] now (ms)   ARGV[3] limit
-  ARGV[4] lease duration (ms)   ARGV[5] new batch id   ARGV[6] 1 to probe, else 0
-  ARGV[7] grace (ms)   ARGV[8] how long an expired batch stays watched (ms)
+  KEYS[6] flight    KEYS[7] owners  KEYS[8] watch      KEYS[9] watchexp KEYS[10] held
+  KEYS[11] the store's key prefix: a batch is KEYS[11] .. 'b:' .. its id
+  (the first eleven KEYS of claim and settle, as requeueBatch takes them)
+  ARGV[1] now (ms)   ARGV[2] limit   ARGV[3] lease duration (ms)   ARGV[4] new batch id
+  ARGV[5] 1 to probe, else 0   ARGV[6] grace (ms)   ARGV[7] how long an expired batch stays watched (ms)
 
   Returns { tuple key, record, tuple key, record, ... } (empty: nothing to claim).
 ]]
-local base, now, limit, leaseMs, batchId = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[5]
-local grace, retention = tonumber(ARGV[7]), tonumber(ARGV[8])
-local heldKey = base .. 'held'
+--- @include "callSliced"
+--- @include "pruneWatch"
+--- @include "requeueBatch"
+local now, limit, leaseMs, batchId = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4]
+local grace, retention = tonumber(ARGV[6]), tonumber(ARGV[7])
+local heldKey = KEYS[10]
 
 for _, oldId in ipairs(rcall('ZRANGEBYSCORE', KEYS[4], '-inf', now - grace, 'LIMIT', 0, 100)) do
   local resting = rcall('SREM', heldKey, oldId) == 1
-  requeueBatch(KEYS, base, oldId, 1, now, (not resting) and retention or nil)
+  requeueBatch(KEYS, oldId, 1, now, (not resting) and retention or nil)
 end
-pruneWatch(base, now)
+pruneWatch(KEYS[8], KEYS[9], now)
 
 -- Oldest first. A popped tuple still in flight has an op waiting on it: it
 -- leaves the queue until settle (or an expired lease) puts it back.
@@ -62,13 +67,13 @@ local function take()
   end
 end
 take()
-if #claimed == 0 and ARGV[6] == '1' then
+if #claimed == 0 and ARGV[5] == '1' then
   local id = rcall('SPOP', heldKey)
   while id and not rcall('ZSCORE', KEYS[4], id) do
     id = rcall('SPOP', heldKey) -- returned by its lease already
   end
   if id then
-    requeueBatch(KEYS, base, id, 1)
+    requeueBatch(KEYS, id, 1)
     take()
   end
 end
@@ -85,7 +90,7 @@ if d > 0 then
   rcall('HINCRBY', KEYS[5], 'fd', d)
 end
 callSliced('HSET', KEYS[3], owners)
-callSliced('ZADD', base .. 'flight', flight)
-callSliced('HSET', base .. 'b:' .. batchId, out)
+callSliced('ZADD', KEYS[6], flight)
+callSliced('HSET', KEYS[11] .. 'b:' .. batchId, out)
 rcall('ZADD', KEYS[4], now + leaseMs, batchId)
 return out

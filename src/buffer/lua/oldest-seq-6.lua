@@ -8,9 +8,10 @@
   read instead, as before `flight` existed.
 
   KEYS[1] queue   KEYS[2] flight   KEYS[3] leases   KEYS[4] seq   KEYS[5] count
-  ARGV[1] base key prefix
+  KEYS[6] the store's key prefix: a batch is KEYS[6] .. 'b:' .. its id
   Returns { lowest outstanding seq or -1, current seq }.
 ]]
+--- @include "parseRecord"
 local lowest = -1
 local function consider(seq)
   if lowest == -1 or seq < lowest then
@@ -29,7 +30,7 @@ if rcall('ZCARD', KEYS[2]) == (tonumber(c[1]) or 0) + (tonumber(c[2]) or 0) then
   lowestOf(KEYS[2])
 else
   for _, batchId in ipairs(rcall('ZRANGE', KEYS[3], 0, -1)) do
-    for _, rec in ipairs(rcall('HVALS', ARGV[1] .. 'b:' .. batchId)) do
+    for _, rec in ipairs(rcall('HVALS', KEYS[6] .. 'b:' .. batchId)) do
       local _, seq = parseRecord(rec)
       consider(seq)
     end

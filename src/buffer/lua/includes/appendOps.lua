@@ -1,0 +1,96 @@
+--[[
+  Appends ops to the buffer and bumps the generations they may change, in one
+  step. Per tuple the last op wins: a pending op on the same tuple is replaced
+  (the caller sends one op per tuple). Every op enters the queue scored by its
+  position; one whose tuple is in flight waits there until claim finds it
+  still in flight and drops it, and settle (or claim, for an expired lease)
+  puts it back once the in-flight op is done: two ops on one tuple are never
+  in flight together.
+
+  K       seq, pending, queue, count, epoch (the first five KEYS of enqueue and retry-dead)
+  A       a list holding, from index `at`, n pairs of op ('w' | 'd') and tuple
+          key, then (to its end) the generation keys of their objects and users
+  Every generation key and the epoch are set to the position of the last op:
+  a fresh value, never seen in that key before. Every write, not only a
+  revoke, bumps the epoch (invalidating every cached "allowed"): with
+  exclusion (`but not`) a grant can remove access through another tuple.
+  Returns the position of the last op.
+]]
+--- @include "callSliced"
+local function appendOps(K, now, m, A, at, n)
+  local suffix = '|' .. now .. '|0|' .. m
+  local gens = {}
+  if n == 1 then
+    -- One op (a grant or a revoke): the same steps without the bookkeeping of many.
+    local op, tk = A[at], A[at + 1]
+    local seq = rcall('INCR', K[1])
+    local was = rcall('HGET', K[2], tk)
+    rcall('HSET', K[2], tk, op .. '|' .. seq .. suffix)
+    was = was and string.sub(was, 1, 1)
+    if was ~= op then
+      rcall('HINCRBY', K[4], op, 1)
+      if was then
+        rcall('HINCRBY', K[4], was, -1)
+      end
+    end
+    rcall('ZADD', K[3], seq, tk)
+    for i = at + 2, #A do
+      gens[#gens + 1] = A[i]
+      gens[#gens + 1] = seq
+    end
+    gens[#gens + 1] = K[5]
+    gens[#gens + 1] = seq
+    rcall('MSET', unpack(gens))
+    return seq
+  end
+
+  local last = rcall('INCRBY', K[1], n)
+  local first = last - n
+  local kind = A[at]
+  local tks, records, queued = {}, {}, {}
+  for i = 1, n do
+    local op, tk, seq = A[at + 2 * i - 2], A[at + 2 * i - 1], tostring(first + i)
+    if op ~= kind then
+      kind = nil
+    end
+    tks[i] = tk
+    records[2 * i - 1] = tk
+    records[2 * i] = op .. '|' .. seq .. suffix
+    queued[2 * i - 1] = seq
+    queued[2 * i] = tk
+  end
+  -- Pending counts per kind. When every op is of one kind and no pending op is
+  -- of the other, each op replaces (if anything) an op of its own kind: the
+  -- count grows by the ops that are new, which HSET reports, and the previous
+  -- ops need not be read.
+  local other = kind and (kind == 'w' and 'd' or 'w')
+  if other and (tonumber(rcall('HGET', K[4], other)) or 0) == 0 then
+    local added = 0
+    for from = 1, #records, SLICE do
+      added = added + rcall('HSET', K[2], unpack(records, from, math.min(from + SLICE - 1, #records)))
+    end
+    if added > 0 then rcall('HINCRBY', K[4], kind, added) end
+  else
+    local previous = callSliced('HMGET', K[2], tks, true)
+    local dw, dd = 0, 0
+    for i = 1, n do
+      local prev = previous[i]
+      if prev then
+        if string.sub(prev, 1, 1) == 'w' then dw = dw - 1 else dd = dd - 1 end
+      end
+      if A[at + 2 * i - 2] == 'w' then dw = dw + 1 else dd = dd + 1 end
+    end
+    callSliced('HSET', K[2], records)
+    if dw ~= 0 then rcall('HINCRBY', K[4], 'w', dw) end
+    if dd ~= 0 then rcall('HINCRBY', K[4], 'd', dd) end
+  end
+  callSliced('ZADD', K[3], queued)
+  for i = at + 2 * n, #A do
+    gens[#gens + 1] = A[i]
+    gens[#gens + 1] = last
+  end
+  gens[#gens + 1] = K[5]
+  gens[#gens + 1] = last
+  callSliced('MSET', false, gens)
+  return last
+end
