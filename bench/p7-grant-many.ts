@@ -9,7 +9,7 @@
  * the median of 3 (full: 5) interleaved repetitions.
  */
 import { Redis } from 'ioredis';
-import { BufferScripts } from '../src/buffer/buffer-scripts';
+import { LuaScripts } from '../src/redis/lua-scripts';
 import { WriteBuffer } from '../src/buffer/write-buffer';
 import { measureStall } from '../test/support/faults/redis-stall';
 import type { Benchmark } from './support/benchmark';
@@ -97,7 +97,7 @@ export const p7: Benchmark = {
  * preempted Redis process makes a single maximum meaningless.
  */
 async function largeCallStalls({ service, core }: BenchService, redisUrl: string, sizes: number[], reps: number): Promise<StallFigures[]> {
-  const oneScript = new WriteBuffer(core.redis, new BufferScripts(core.redis), core.buffer.keys, undefined, { enqueueChunk: Infinity });
+  const oneScript = new WriteBuffer(core.redis, new LuaScripts(core.redis), core.buffer.keys, undefined, { enqueueChunk: Infinity });
   const out: StallFigures[] = [];
   for (const n of sizes) {
     const tuples = benchTuples(`p7-stall-${n}`, 0, n);

@@ -4,7 +4,7 @@
  * long and no call overflows the stack.
  */
 import { IncompleteWriteError, InvalidTupleError } from '../../src';
-import { BufferScripts } from '../../src/buffer/buffer-scripts';
+import { LuaScripts } from '../../src/redis/lua-scripts';
 import { ENQUEUE_CHUNK } from '../../src/buffer/write-buffer';
 import type { Tuple } from '../../src/tuple/tuple';
 import { freshStore, testOptions } from '../support/harness/env';
@@ -36,9 +36,9 @@ describe('large grantMany/revokeMany', () => {
   }, 120_000);
 
   it(`sends at most ${ENQUEUE_CHUNK} tuples per script call`, async () => {
-    const run = jest.spyOn(BufferScripts.prototype, 'run');
+    const run = jest.spyOn(LuaScripts.prototype, 'run');
     await open.service.grantMany(tuples('chunks', 2 * ENQUEUE_CHUNK + 500));
-    const enqueues = run.mock.calls.filter(([name]) => name === 'enqueue').map(([, , args]) => Number(args[3]));
+    const enqueues = run.mock.calls.filter(([name]) => name === 'enqueue').map(([, , args]) => Number(args[2]));
     expect(enqueues).toEqual([ENQUEUE_CHUNK, ENQUEUE_CHUNK, 500]);
   });
 
@@ -63,9 +63,9 @@ describe('large grantMany/revokeMany', () => {
 
   it('a failure part-way leaves whole chunks buffered, a prefix of the call, and says how many', async () => {
     const { service } = open;
-    const original = BufferScripts.prototype.run;
+    const original = LuaScripts.prototype.run;
     let enqueues = 0;
-    jest.spyOn(BufferScripts.prototype, 'run').mockImplementation(function (this: BufferScripts, name, keys, args) {
+    jest.spyOn(LuaScripts.prototype, 'run').mockImplementation(function (this: LuaScripts, name, keys, args) {
       if (name === 'enqueue' && ++enqueues === 3) return Promise.reject(new Error('Connection is closed.'));
       return original.call(this, name, keys, args);
     });

@@ -25,7 +25,7 @@ import { Test } from '@nestjs/testing';
 import { Redis } from 'ioredis';
 import { InvalidTupleError, OpenFgaModule, UnsafeEvictionPolicyError } from '../../src';
 import type { RedisConnection } from '../../src';
-import { BufferScripts } from '../../src/buffer/buffer-scripts';
+import { LuaScripts } from '../../src/redis/lua-scripts';
 import { ENQUEUE_CHUNK, WriteBuffer } from '../../src/buffer/write-buffer';
 import { Check, OpenFgaGuard } from '../../src/http';
 import type { OpenFgaService } from '../../src/openfga.service';
@@ -65,7 +65,7 @@ describe('R12: input bounds', () => {
     it(`buffers ${SIZES.join(' and ')} tuples in script calls of at most ${ENQUEUE_CHUNK}, reporting what other clients wait (against one script)`, async () => {
       const store = await freshStore('r12-large');
       const open = openService(testOptions(store, { redis: redis.url, changeFeed: { enabled: false } }));
-      const oneScript = new WriteBuffer(open.core.redis, new BufferScripts(open.core.redis), open.core.buffer.keys, undefined, {
+      const oneScript = new WriteBuffer(open.core.redis, new LuaScripts(open.core.redis), open.core.buffer.keys, undefined, {
         enqueueChunk: Infinity,
       });
       const figures: Record<string, unknown>[] = [];
