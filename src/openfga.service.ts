@@ -166,7 +166,7 @@ export class OpenFgaService implements OnApplicationBootstrap, BeforeApplication
     if (ops.length === 0) throw new RangeError(`${kind}Many needs at least one tuple`);
     const { buffer, options, tokens } = this.core;
     if (!options.enabled) {
-      // Write-through, as the Laravel package does when its write-behind cache is off.
+      // Write-through: no buffer; OpenFGA has the writes before the call resolves.
       const failed = await writeThrough(this.core.client, ops, options.maxTuplesPerWrite, options.authorizationModelId).then(
         () => undefined,
         (err: unknown) => ({ err }),

@@ -35,7 +35,7 @@ function validateCredentials(credentials: unknown): void {
 
 /**
  * Applies defaults and validates every option, so a typo fails the application
- * at start-up instead of being silently ignored (a defect of the Laravel package).
+ * at start-up instead of being silently ignored.
  */
 export function resolveOptions(input: OpenFgaModuleOptions): ResolvedOpenFgaOptions {
   if (typeof input !== 'object' || input === null) throw new InvalidOptionsError('options', 'an object', input);
