@@ -155,10 +155,9 @@ export class WriteBuffer {
       args.push(OP_CODE[op.kind], key);
       gens.add(k.base + objectGen(op.object)).add(k.base + userGen(op.user));
     }
-    for (const gen of gens) args.push(gen);
     const [seq, queued, modelIndex] = await this.scripts.run<[number, number, string]>(
       'enqueue',
-      [k.seq, k.pending, k.queue, k.count, k.epoch, k.models],
+      [k.seq, k.pending, k.queue, k.count, k.epoch, k.models, ...gens],
       args,
     );
     if (modelIndex) this.models.set(modelIndex, modelId);
@@ -172,7 +171,7 @@ export class WriteBuffer {
     for (const op of ops) gens.add(k.base + objectGen(op.object)).add(k.base + userGen(op.user));
     // A revoke written to OpenFGA makes the read path ask with higher consistency for a while (see src/cache/lua/check-8.lua).
     const revokedAt = ops.some((op) => op.kind === 'revoke') ? Date.now() : 0;
-    return this.scripts.run<number>('invalidate', [k.seq, k.epoch, k.revoked], [revokedAt, ...gens]);
+    return this.scripts.run<number>('invalidate', [k.seq, k.epoch, k.revoked, ...gens], [revokedAt]);
   }
 
   /**
@@ -227,18 +226,18 @@ export class WriteBuffer {
   /**
    * After a settle found the batch no longer this writer's: what it wrote
    * may have landed after a newer write of the same tuples, so the latest op
-   * of each is queued again (see reassert-9.lua).
+   * of each is queued again (see reassert-9+.lua).
    */
   async reassert(written: readonly BufferedOperation[]): Promise<Reassertion> {
     if (written.length === 0) return { queued: 0, unknown: 0 };
     const k = this.keys;
     const args: (string | number)[] = [Date.now()];
-    for (const op of written) args.push(OP_CODE[op.kind], op.key, op.seq, k.base + objectGen(op.object), k.base + userGen(op.user));
-    const [queued, unknown] = await this.scripts.run<[number, number]>(
-      'reassert',
-      [k.seq, k.pending, k.queue, k.count, k.epoch, k.inflight, k.watch, k.revoked, k.base],
-      args,
-    );
+    const keys = [k.seq, k.pending, k.queue, k.count, k.epoch, k.inflight, k.watch, k.revoked, k.base];
+    for (const op of written) {
+      args.push(OP_CODE[op.kind], op.key, op.seq);
+      keys.push(k.base + objectGen(op.object), k.base + userGen(op.user));
+    }
+    const [queued, unknown] = await this.scripts.run<[number, number]>('reassert', keys, args);
     return { queued, unknown };
   }
 
@@ -366,17 +365,15 @@ export class WriteBuffer {
       entries = Object.entries(await this.redis.hgetall(k.dead));
     }
     const args: (string | number)[] = [Date.now()];
+    const keys = [k.seq, k.pending, k.queue, k.count, k.epoch, k.models, k.dead, k.inflight, k.deadTuples];
     for (const [id, json] of entries) {
       if (json === null) continue;
       const { user, object } = parseTupleKey((JSON.parse(json) as { tuple: string }).tuple);
-      args.push(id, k.base + objectGen(object), k.base + userGen(user));
+      args.push(id);
+      keys.push(k.base + objectGen(object), k.base + userGen(user));
     }
     if (args.length === 1) return { requeued: 0, superseded: 0, supersededIds: [] };
-    const [requeued, supersededIds] = await this.scripts.run<[number, string[]]>(
-      'retry-dead',
-      [k.seq, k.pending, k.queue, k.count, k.epoch, k.models, k.dead, k.inflight, k.deadTuples],
-      args,
-    );
+    const [requeued, supersededIds] = await this.scripts.run<[number, string[]]>('retry-dead', keys, args);
     supersededIds.sort((a, b) => Number(a) - Number(b));
     return { requeued, superseded: supersededIds.length, supersededIds };
   }

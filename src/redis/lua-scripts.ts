@@ -8,6 +8,8 @@ const VERSION: string = (require('../../package.json') as { version: string }).v
 export interface ScriptSource {
   command: string;
   numberOfKeys: number;
+  /** `<name>-<n>+.lua`: n fixed keys, then any number more (generation keys); the caller passes the count. */
+  moreKeys: boolean;
   lua: string;
 }
 
@@ -49,17 +51,18 @@ export function resolveIncludes(body: string, includesDir: string, what: string)
   return PRELUDE + out.join('\n') + (out.length > 0 ? '\n' : '') + body.replace(INCLUDE, '');
 }
 
-/** Reads the `<name>-<numKeys>.lua` files of a folder, each with its includes resolved. */
+/** Reads the `<name>-<numKeys>.lua` (and `<name>-<numKeys>+.lua`) files of a folder, each with its includes resolved. */
 export function loadScriptFolder(dir: string): Map<string, ScriptSource> {
   const scripts = new Map<string, ScriptSource>();
   for (const file of readdirSync(dir)) {
-    const match = /^([a-z-]+)-(\d+)\.lua$/.exec(file);
+    const match = /^([a-z-]+)-(\d+)(\+?)\.lua$/.exec(file);
     if (!match) continue;
     const name = match[1];
     scripts.set(name, {
       // The package version is part of the name, so two versions sharing a Redis never run each other's script.
       command: `nestjsOpenfga_${name.replace(/-/g, '_')}_${VERSION.replace(/\W/g, '_')}`,
       numberOfKeys: Number(match[2]),
+      moreKeys: match[3] === '+',
       lua: resolveIncludes(readFileSync(join(dir, file), 'utf8'), join(dir, 'includes'), file),
     });
   }
@@ -100,7 +103,13 @@ export class LuaScripts {
       const known = this.scripts.get(name);
       if (known && known.dir !== dir) throw new Error(`Lua script "${name}" is defined in both ${known.dir} and ${dir}`);
       this.scripts.set(name, { ...source, dir });
-      if (!(source.command in this.redis)) this.redis.defineCommand(source.command, { numberOfKeys: source.numberOfKeys, lua: source.lua });
+      if (!(source.command in this.redis)) {
+        // Without numberOfKeys, ioredis takes the key count as the first argument of each call.
+        this.redis.defineCommand(
+          source.command,
+          source.moreKeys ? { lua: source.lua } : { numberOfKeys: source.numberOfKeys, lua: source.lua },
+        );
+      }
     }
     return this;
   }
@@ -108,9 +117,14 @@ export class LuaScripts {
   run<T = ScriptReply>(name: string, keys: string[], args: (string | number)[]): Promise<T> {
     const source = this.scripts.get(name);
     if (!source) throw new Error(`Lua script "${name}" is not loaded (its owner adds its folder with LuaScripts.use)`);
-    if (keys.length !== source.numberOfKeys) throw new Error(`Lua script "${name}" takes ${source.numberOfKeys} keys, got ${keys.length}`);
     const fn = (this.redis as unknown as Record<string, CommandFn>)[source.command];
-    // The arguments go as one array (ioredis flattens it): spread, a large call would overflow the stack.
-    return fn.call(this.redis, ...keys, args) as Promise<T>;
+    // Keys and arguments go as arrays (ioredis flattens them): spread, a large call would overflow the stack.
+    if (source.moreKeys) {
+      if (keys.length < source.numberOfKeys)
+        throw new Error(`Lua script "${name}" takes at least ${source.numberOfKeys} keys, got ${keys.length}`);
+      return fn.call(this.redis, keys.length, keys, args) as Promise<T>;
+    }
+    if (keys.length !== source.numberOfKeys) throw new Error(`Lua script "${name}" takes ${source.numberOfKeys} keys, got ${keys.length}`);
+    return fn.call(this.redis, keys, args) as Promise<T>;
   }
 }

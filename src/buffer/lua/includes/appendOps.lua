@@ -8,8 +8,9 @@
   in flight together.
 
   K       seq, pending, queue, count, epoch (the first five KEYS of enqueue and retry-dead)
-  A       a list holding, from index `at`, n pairs of op ('w' | 'd') and tuple
-          key, then (to its end) the generation keys of their objects and users
+  A       a list holding, from index `at`, n pairs of op ('w' | 'd') and tuple key
+  G       a list holding, from index `g` to its end, the generation keys of
+          their objects and users (the caller's KEYS: Cluster-correct)
   Every generation key and the epoch are set to the position of the last op:
   a fresh value, never seen in that key before. Every write, not only a
   revoke, bumps the epoch (invalidating every cached "allowed"): with
@@ -17,7 +18,7 @@
   Returns the position of the last op.
 ]]
 --- @include "callSliced"
-local function appendOps(K, now, m, A, at, n)
+local function appendOps(K, now, m, A, at, n, G, g)
   local suffix = '|' .. now .. '|0|' .. m
   local gens = {}
   if n == 1 then
@@ -34,8 +35,8 @@ local function appendOps(K, now, m, A, at, n)
       end
     end
     rcall('ZADD', K[3], seq, tk)
-    for i = at + 2, #A do
-      gens[#gens + 1] = A[i]
+    for i = g, #G do
+      gens[#gens + 1] = G[i]
       gens[#gens + 1] = seq
     end
     gens[#gens + 1] = K[5]
@@ -85,8 +86,8 @@ local function appendOps(K, now, m, A, at, n)
     if dd ~= 0 then rcall('HINCRBY', K[4], 'd', dd) end
   end
   callSliced('ZADD', K[3], queued)
-  for i = at + 2 * n, #A do
-    gens[#gens + 1] = A[i]
+  for i = g, #G do
+    gens[#gens + 1] = G[i]
     gens[#gens + 1] = last
   end
   gens[#gens + 1] = K[5]

@@ -9,15 +9,15 @@
   KEYS[1] seq   KEYS[2] epoch   KEYS[3] revoked
   ARGV[1] when a revoke among the ops reached OpenFGA (ms), else 0: recorded
           in `revoked` as settle does (a new value each time, see check)
-  ARGV[2..] the generation keys of the objects and users the ops touch
+  KEYS[4..] the generation keys of the objects and users the ops touch
   Returns the new position (one for the whole call).
 ]]
 --- @include "callSliced"
 --- @include "markRevoked"
 local seq = rcall('INCR', KEYS[1])
 local gens = {}
-for i = 2, #ARGV do
-  gens[#gens + 1] = ARGV[i]
+for i = 4, #KEYS do
+  gens[#gens + 1] = KEYS[i]
   gens[#gens + 1] = seq
 end
 gens[#gens + 1] = KEYS[2]

@@ -15,7 +15,8 @@
   KEYS[7] watch   KEYS[8] revoked
   KEYS[9] the store's key prefix: a batch is KEYS[9] .. 'b:' .. its id
   ARGV[1] now (ms)
-  ARGV[2..] per op written: op ('w' | 'd'), tuple key, position, object and user generation keys
+  KEYS[10..] per op written, in order: its object's and its user's generation keys
+  ARGV[2..] per op written: op ('w' | 'd'), tuple key, position
 
   Returns { ops queued again, ops whose tuple had no newer op recorded }.
 ]]
@@ -25,8 +26,9 @@
 local now = ARGV[1]
 local watchKey = KEYS[7]
 local queued, unknown, revoked = 0, 0, false
-for i = 2, #ARGV, 5 do
-  local written, tk, seq, objectGen, userGen = ARGV[i], ARGV[i + 1], tonumber(ARGV[i + 2]), ARGV[i + 3], ARGV[i + 4]
+for i = 2, #ARGV, 3 do
+  local gen = 10 + 2 * ((i - 2) / 3)
+  local written, tk, seq, objectGen, userGen = ARGV[i], ARGV[i + 1], tonumber(ARGV[i + 2]), KEYS[gen], KEYS[gen + 1]
   if written == 'd' then revoked = true end
   if rcall('HEXISTS', KEYS[2], tk) == 0 then
     local op, model

@@ -9,7 +9,8 @@
   KEYS[5] epoch   KEYS[6] models   KEYS[7] dead   KEYS[8] inflight
   KEYS[9] deadtuples
   ARGV[1] now (ms)
-  ARGV[2..] triples of: dead-letter id, object generation key, user generation key
+  KEYS[10..] per dead-letter id, in order: its object's and its user's generation keys
+  ARGV[2..] dead-letter ids
             (the caller read the dead letters to compute the generations; an id
             gone since is skipped)
 
@@ -19,12 +20,12 @@
 --- @include "unmarkDead"
 --- @include "appendOps"
 local letters, seen = {}, {}
-for i = 2, #ARGV, 3 do
-  local id = ARGV[i]
+for i = 2, #ARGV do
+  local id, gen = ARGV[i], 10 + 2 * (i - 2)
   local json = not seen[id] and rcall('HGET', KEYS[7], id)
   seen[id] = true
   if json then
-    letters[#letters + 1] = { id = id, entry = cjson.decode(json), o = ARGV[i + 1], u = ARGV[i + 2] }
+    letters[#letters + 1] = { id = id, entry = cjson.decode(json), o = KEYS[gen], u = KEYS[gen + 1] }
   end
 end
 -- Newest first: the newest dead letter of a tuple is requeued (if nothing newer
@@ -43,7 +44,7 @@ for _, letter in ipairs(letters) do
     superseded[#superseded + 1] = letter.id
   else
     local model = type(entry.model) == 'string' and entry.model or ''
-    appendOps(KEYS, ARGV[1], modelIndex(KEYS[6], model), { entry.op, entry.tuple, letter.o, letter.u }, 1, 1)
+    appendOps(KEYS, ARGV[1], modelIndex(KEYS[6], model), { entry.op, entry.tuple }, 1, 1, { letter.o, letter.u }, 1)
     requeued = requeued + 1
   end
 end
