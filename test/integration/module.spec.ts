@@ -77,6 +77,8 @@ describe('OpenFgaModule', () => {
       const started = Date.now();
       await eventually(async () => (await readAllTuples(store.storeId)).length === 1);
       expect(Date.now() - started).toBeGreaterThanOrEqual(400);
+      // The flush records itself once its batch is settled, a moment after OpenFGA has the tuple.
+      await eventually(async () => (await fga.status()).lastFlush !== null);
       expect((await fga.status()).lastFlush).toMatchObject({ writes: 1 });
     } finally {
       await app.close();
