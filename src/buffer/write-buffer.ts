@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
-import { batchKey, objectGen, parseTupleKey, StoreKeys, tupleKey, userGen } from '../redis/redis-keys';
-import { IncompleteWriteError } from '../tuple/incomplete-write.error';
+import { batchKey, objectGen, parseTupleKey, StoreKeys, userGen } from '../redis/redis-keys';
+import { inLastOpSteps } from '../client/last-op-steps';
 import type { TupleOperation } from '../tuple/tuple';
 import { OpenFgaEvents } from '../events/openfga-events';
 import type { LuaScripts } from '../redis/lua-scripts';
@@ -126,18 +126,10 @@ export class WriteBuffer {
    */
   async enqueue(ops: readonly TupleOperation[], modelId = ''): Promise<{ seq: number; queued: number }> {
     const started = this.events.has('enqueued') ? performance.now() : 0;
-    const latest = new Map<string, TupleOperation>();
-    for (const op of ops) latest.set(tupleKey(op), op);
-    const tuples = [...latest];
-    let result = { seq: 0, queued: 0 };
-    for (let from = 0; from < tuples.length; from += this.enqueueChunk) {
-      try {
-        result = await this.enqueueOnce(tuples.slice(from, from + this.enqueueChunk), modelId);
-      } catch (err) {
-        if (from === 0) throw err;
-        throw new IncompleteWriteError(from, tuples.length, 'buffered in Redis', err);
-      }
-    }
+    const result = (await inLastOpSteps(ops, this.enqueueChunk, 'buffered in Redis', (chunk) => this.enqueueOnce(chunk, modelId))) ?? {
+      seq: 0,
+      queued: 0,
+    };
     if (started) this.events.emit('enqueued', { operations: ops, seq: result.seq, durationMs: performance.now() - started });
     return result;
   }

@@ -1,5 +1,4 @@
-import { tupleKey } from '../redis/redis-keys';
-import { IncompleteWriteError } from '../tuple/incomplete-write.error';
+import { inLastOpSteps } from './last-op-steps';
 import type { TupleOperation } from '../tuple/tuple';
 import type { FgaClient } from './fga-client';
 
@@ -16,20 +15,12 @@ export async function writeThrough(
   maxTuplesPerWrite: number,
   modelId: string | undefined,
 ): Promise<void> {
-  const latest = new Map<string, TupleOperation>();
-  for (const op of ops) latest.set(tupleKey(op), op);
-  const tuples = [...latest.values()];
-  for (let from = 0; from < tuples.length; from += maxTuplesPerWrite) {
-    const chunk = tuples.slice(from, from + maxTuplesPerWrite);
-    try {
-      await client.write(
-        chunk.filter((o) => o.kind === 'grant'),
-        chunk.filter((o) => o.kind === 'revoke'),
-        modelId,
-      );
-    } catch (err) {
-      if (from === 0) throw err;
-      throw new IncompleteWriteError(from, tuples.length, 'written to OpenFGA', err);
-    }
-  }
+  await inLastOpSteps(ops, maxTuplesPerWrite, 'written to OpenFGA', (chunk) => {
+    const tuples = chunk.map(([, op]) => op);
+    return client.write(
+      tuples.filter((o) => o.kind === 'grant'),
+      tuples.filter((o) => o.kind === 'revoke'),
+      modelId,
+    );
+  });
 }
