@@ -154,8 +154,10 @@ describe('R6: Redis Cluster with 3 masters', () => {
         // Store 0: two flusher processes; one is killed mid-flush, a third takes over.
         const flushers = [0, 1].map(() => startChild('reliability-flusher.ts', options[0], { RELIABILITY_TRACE_CLAIMS: '1' }));
         await Promise.all(flushers.map((f) => f.waitFor((e) => e.event === 'ready')));
-        await flushers[0].waitFor((e) => e.event === 'claimed', 20_000);
-        flushers[0].process.kill('SIGKILL');
+        // Whichever claims first is killed mid-flush: the other may take every batch while the load runs.
+        const victim = await Promise.any(flushers.map((f) => f.waitFor((e) => e.event === 'claimed', 20_000).then(() => f)));
+        const survivor = flushers.find((f) => f !== victim)!;
+        victim.process.kill('SIGKILL');
         const third = startChild('reliability-flusher.ts', options[0]);
         // Store 1: this process enqueues jobs; the worker writes them.
         let flushing = true;
@@ -194,9 +196,9 @@ describe('R6: Redis Cluster with 3 masters', () => {
         );
         flushing = false;
         await producer;
-        flushers[1].send('stop');
+        survivor.send('stop');
         third.send('stop');
-        await Promise.all([flushers[1].exited, third.exited]);
+        await Promise.all([survivor.exited, third.exited]);
 
         const diffs = await Promise.all(stores.map(({ store }, i) => compareStore(serverEnv().apiUrl, store.storeId, loads[i].ledger)));
         const layout = await keyLayout(
