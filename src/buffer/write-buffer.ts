@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
 import { batchKey, objectGen, parseTupleKey, StoreKeys, userGen } from '../redis/redis-keys';
+import { RelationScope } from '../cache/relation-scope';
 import { inLastOpSteps } from '../client/last-op-steps';
 import type { TupleOperation } from '../tuple/tuple';
 import { OpenFgaEvents } from '../events/openfga-events';
@@ -97,10 +98,13 @@ export interface WriteBufferSettings {
   graceMs?: number;
   /** Tuples per enqueue script call (benchmarks compare against one call for everything). */
   enqueueChunk?: number;
+  /** Which cached answers a write invalidates, by the model's relation graph (none: every write is store-wide). */
+  scope?: RelationScope;
 }
 
 export class WriteBuffer {
   readonly graceMs: number;
+  readonly scope: RelationScope;
   private readonly enqueueChunk: number;
   /** Model ids by their index in the store's `models` hash (an index never changes its model). */
   private readonly models = new Map<string, string>();
@@ -115,6 +119,7 @@ export class WriteBuffer {
     scripts.use(BUFFER_LUA_DIR);
     this.graceMs = settings.graceMs ?? 0;
     this.enqueueChunk = settings.enqueueChunk ?? ENQUEUE_CHUNK;
+    this.scope = settings.scope ?? new RelationScope(keys);
   }
 
   /**
@@ -135,21 +140,17 @@ export class WriteBuffer {
   }
 
   /**
-   * One atomic enqueue script call: at most one op per tuple. Every write, not only a revoke, bumps the
-   * store's epoch and so invalidates every cached "allowed" (see lua/includes/appendOps.lua): with exclusion
-   * (`but not`) a grant can remove access through another tuple.
+   * One atomic enqueue script call: at most one op per tuple. It bumps the generations the relation graph
+   * says the ops may change (see RelationScope), and the store's epoch when it cannot tell.
    */
   private async enqueueOnce(chunk: readonly [string, TupleOperation][], modelId: string): Promise<{ seq: number; queued: number }> {
     const k = this.keys;
-    const gens = new Set<string>();
-    const args: (string | number)[] = [Date.now(), modelId, chunk.length];
-    for (const [key, op] of chunk) {
-      args.push(OP_CODE[op.kind], key);
-      gens.add(k.base + objectGen(op.object)).add(k.base + userGen(op.user));
-    }
+    const scope = this.scope.forWrite(chunk.map(([, op]) => op));
+    const args: (string | number)[] = [Date.now(), modelId, scope.storeWide ? 1 : 0, scope.graphId, chunk.length];
+    for (const [key, op] of chunk) args.push(OP_CODE[op.kind], key);
     const [seq, queued, modelIndex] = await this.scripts.run<[number, number, string]>(
       'enqueue',
-      [k.seq, k.pending, k.queue, k.count, k.epoch, k.models, ...gens],
+      [k.seq, k.pending, k.queue, k.count, k.epoch, k.models, k.graph, k.base, ...scope.keys],
       args,
     );
     if (modelIndex) this.models.set(modelIndex, modelId);
@@ -159,11 +160,14 @@ export class WriteBuffer {
   /** Write-through mode and the change feed: invalidates what the ops may change without buffering them. */
   async invalidate(ops: readonly TupleOperation[]): Promise<number> {
     const k = this.keys;
-    const gens = new Set<string>();
-    for (const op of ops) gens.add(k.base + objectGen(op.object)).add(k.base + userGen(op.user));
-    // A revoke written to OpenFGA makes the read path ask with higher consistency for a while (see src/cache/lua/check-8.lua).
+    const scope = this.scope.forWrite(ops);
+    // A revoke written to OpenFGA makes the read path ask with higher consistency for a while (see src/cache/lua/check-10.lua).
     const revokedAt = ops.some((op) => op.kind === 'revoke') ? Date.now() : 0;
-    return this.scripts.run<number>('invalidate', [k.seq, k.epoch, k.revoked, ...gens], [revokedAt]);
+    return this.scripts.run<number>(
+      'invalidate',
+      [k.seq, k.epoch, k.revoked, k.graph, ...scope.keys],
+      [revokedAt, scope.storeWide ? 1 : 0, scope.graphId],
+    );
   }
 
   /**
@@ -184,6 +188,19 @@ export class WriteBuffer {
       this.graceMs,
       LOST_BATCH_RETENTION_MS,
     ]);
+    if (flat.length === 0) return undefined;
+    return { id, operations: await this.decode(flat), leasedUntil: now + leaseMs };
+  }
+
+  /**
+   * A priority claim: the pending ops of the given tuples (by tuple key) that are not in flight, as one
+   * leased batch, ahead of older ops of other tuples (see claim-tuples-11.lua). Undefined when none is claimable.
+   */
+  async claimTuples(tupleKeys: readonly string[], leaseMs: number): Promise<ClaimedBatch | undefined> {
+    if (tupleKeys.length === 0) return undefined;
+    const id = randomUUID();
+    const now = Date.now();
+    const flat = await this.scripts.run<string[]>('claim-tuples', settleKeys(this.keys).slice(0, 11), [now, leaseMs, id, ...tupleKeys]);
     if (flat.length === 0) return undefined;
     return { id, operations: await this.decode(flat), leasedUntil: now + leaseMs };
   }
@@ -287,6 +304,17 @@ export class WriteBuffer {
     return { oldestOutstanding: oldest >= 0 ? oldest : null, latest };
   }
 
+  /**
+   * The position of the oldest outstanding op (in flight, else pending) of each tuple, by tuple key;
+   * null when nothing is outstanding on it.
+   */
+  async outstandingPositions(tupleKeys: readonly string[]): Promise<(number | null)[]> {
+    if (tupleKeys.length === 0) return [];
+    const k = this.keys;
+    const seqs = await this.scripts.run<number[]>('outstanding', [k.pending, k.inflight, k.base], [...tupleKeys]);
+    return seqs.map((seq) => (seq >= 0 ? seq : null));
+  }
+
   /** Whether the age trigger should flush now. */
   async isFlushDue(intervalMs: number): Promise<boolean> {
     const k = this.keys;
@@ -328,7 +356,7 @@ export class WriteBuffer {
   /** Discards pending operations (never in-flight ones); returns how many. */
   async clear(): Promise<number> {
     const k = this.keys;
-    const count = await this.scripts.run<number>('clear', [k.pending, k.queue, k.count, k.seq, k.epoch], []);
+    const count = await this.scripts.run<number>('clear', [k.pending, k.queue, k.count, k.seq, k.epoch, k.inflight, k.base], []);
     this.events.emit('cleared', { count });
     return count;
   }
@@ -357,7 +385,7 @@ export class WriteBuffer {
       entries = Object.entries(await this.redis.hgetall(k.dead));
     }
     const args: (string | number)[] = [Date.now()];
-    const keys = [k.seq, k.pending, k.queue, k.count, k.epoch, k.models, k.dead, k.inflight, k.deadTuples];
+    const keys = [k.seq, k.pending, k.queue, k.count, k.epoch, k.models, k.dead, k.inflight, k.deadTuples, k.base];
     for (const [id, json] of entries) {
       if (json === null) continue;
       const { user, object } = parseTupleKey((JSON.parse(json) as { tuple: string }).tuple);

@@ -38,7 +38,19 @@ import type { Tuple } from '../tuple/tuple';
  *                      a retry of an older dead letter is superseded. Written by
  *                      settle, removed with the last dead letter (retry, purge),
  *                      so it is bounded by `dead`, not by the tuples written
- *   epoch      STRING  seq of the latest write, clear or dead-lettering (invalidates cached "allowed")
+ *   epoch      STRING  seq of the latest store-wide invalidation: a write the writer could not
+ *                      scope by the store's relation graph, a clear, a dead-lettering, a re-assert,
+ *                      a graph adopted (every cached answer records it)
+ *   graph      STRING  the model id whose relation graph the store's cache follows (see
+ *                      adopt-graph), with an expiry its users refresh
+ *   x:<pair>   STRING  relation generation of `type#relation`: seq of the latest write the
+ *                      graph says may change its answers beyond the written tuple's own object
+ *                      and user (through a tuple-to-userset, a userset or wildcard user)
+ *   ix:<pair>  ZSET    outstanding ops (pending or in flight) on `type#relation`, scores 0,
+ *                      members `o <object> <user>`, `u <user> <object>` and, for wildcard or
+ *                      userset users, `n <user> <object>`: a check reads only the ops its
+ *                      relation depends on (see buffer/lua/includes/outstandingIndex.lua)
+ *   ixpairs    SET     the pairs that have an `ix:` key
  *   held       SET     ids of leased batches that only wait out a backoff (their writer is
  *                      done: claim returns them without watching them); the next settle
  *                      that writes everything it was given returns them early (see settle)
@@ -49,9 +61,9 @@ import type { Tuple } from '../tuple/tuple';
  *   models     HASH    model id -> short index, and `#<index>` -> model id (`#` = last index)
  *   meta       HASH    lastFlush and other status fields
  *   b:<id>     HASH    a claimed batch: tuple key -> record
- *   c:<model> <tuple key>  STRING  cached check answer: `y|<o>|<u>|<epoch>` (allowed) or
- *                      `n|<o>|<u>` (denied), the generations it was computed under,
- *                      with a TTL (ttl / negativeTtl)
+ *   c:<model> <tuple key>  STRING  cached check answer: `y|<o>|<u>|<x>|<epoch>` (allowed) or
+ *                      `n|<o>|<u>|<x>|<epoch>` (denied), the generations it was computed
+ *                      under (object, user, relation, epoch), with a TTL (ttl / negativeTtl)
  *   bull:<queue name>:...   BullMQ's own keys in queue mode (see `queueKeyPrefix`)
  *
  * The store id sits in a hash tag, so all keys of a store live in one
@@ -67,8 +79,9 @@ import type { Tuple } from '../tuple/tuple';
  * Generations only ever take values of `seq` (each write sets the keys it
  * touches to a fresh position), so a value never repeats: a cached answer
  * whose recorded generations all equal the current ones was computed after
- * every write to its object's bucket, its user's bucket and (when allowed)
- * after every write at all. Objects or users sharing a bucket invalidate each
+ * every write to its object's bucket, its user's bucket, every write the
+ * relation graph says reaches its relation from elsewhere, and every
+ * store-wide invalidation. Objects or users sharing a bucket invalidate each
  * other's answers: extra misses, never a stale answer. Generation keys have
  * no TTL, so a `volatile-*` eviction policy never evicts them (the buffer
  * itself needs a Redis that does not evict keys without a TTL anyway). They
@@ -92,6 +105,7 @@ export interface StoreKeys {
   deadTuples: string;
   held: string;
   epoch: string;
+  graph: string;
   models: string;
   meta: string;
 }
@@ -115,6 +129,7 @@ export function storeKeys(prefix: string, storeId: string): StoreKeys {
     deadTuples: `${base}deadtuples`,
     held: `${base}held`,
     epoch: `${base}epoch`,
+    graph: `${base}graph`,
     models: `${base}models`,
     meta: `${base}meta`,
   };
@@ -144,6 +159,11 @@ export function objectGen(object: string): string {
 /** Suffix (after `base`) of the generation key versioning cached answers about `user`. */
 export function userGen(user: string): string {
   return `u:${genBucket(user).toString(36)}`;
+}
+
+/** Suffix (after `base`) of the generation key of relation `type#relation` ('' : the key no graph-scoped write bumps). */
+export function relationGen(pair: string): string {
+  return `x:${pair}`;
 }
 
 export function batchKey(keys: StoreKeys, batchId: string): string {

@@ -25,6 +25,7 @@
 --- @include "callSliced"
 --- @include "pruneWatch"
 --- @include "requeueBatch"
+--- @include "leaseBatch"
 local now, limit, leaseMs, batchId = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4]
 local grace, retention = tonumber(ARGV[6]), tonumber(ARGV[7])
 local heldKey = KEYS[10]
@@ -37,11 +38,10 @@ pruneWatch(KEYS[8], KEYS[9], now)
 
 -- Oldest first. A popped tuple still in flight has an op waiting on it: it
 -- leaves the queue until settle (or an expired lease) puts it back.
-local claimed, owners, flight, out = {}, {}, {}, {}
-local w, d = 0, 0
+local out, count = {}, 0
 local function take()
-  while #claimed < limit do
-    local popped = rcall('ZPOPMIN', KEYS[2], limit - #claimed)
+  while count < limit do
+    local popped = rcall('ZPOPMIN', KEYS[2], limit - count)
     if #popped == 0 then
       break
     end
@@ -52,22 +52,16 @@ local function take()
     local recs = callSliced('HMGET', KEYS[1], tks, true)
     local busy = callSliced('HMGET', KEYS[3], tks, true)
     for j, tk in ipairs(tks) do
-      local rec = recs[j]
-      if rec and not busy[j] then
-        if string.sub(rec, 1, 1) == 'w' then w = w + 1 else d = d + 1 end
-        claimed[#claimed + 1] = tk
-        owners[#owners + 1] = tk
-        owners[#owners + 1] = batchId
-        flight[#flight + 1] = string.match(rec, '^%a|(%d+)|')
-        flight[#flight + 1] = tk
+      if recs[j] and not busy[j] then
+        count = count + 1
         out[#out + 1] = tk
-        out[#out + 1] = rec
+        out[#out + 1] = recs[j]
       end
     end
   end
 end
 take()
-if #claimed == 0 and ARGV[5] == '1' then
+if count == 0 and ARGV[5] == '1' then
   local id = rcall('SPOP', heldKey)
   while id and not rcall('ZSCORE', KEYS[4], id) do
     id = rcall('SPOP', heldKey) -- returned by its lease already
@@ -77,20 +71,8 @@ if #claimed == 0 and ARGV[5] == '1' then
     take()
   end
 end
-if #claimed == 0 then
+if count == 0 then
   return {}
 end
-callSliced('HDEL', KEYS[1], claimed)
-if w > 0 then
-  rcall('HINCRBY', KEYS[5], 'w', -w)
-  rcall('HINCRBY', KEYS[5], 'fw', w)
-end
-if d > 0 then
-  rcall('HINCRBY', KEYS[5], 'd', -d)
-  rcall('HINCRBY', KEYS[5], 'fd', d)
-end
-callSliced('HSET', KEYS[3], owners)
-callSliced('ZADD', KEYS[6], flight)
-callSliced('HSET', KEYS[11] .. 'b:' .. batchId, out)
-rcall('ZADD', KEYS[4], now + leaseMs, batchId)
+leaseBatch(KEYS, batchId, out, now, leaseMs)
 return out

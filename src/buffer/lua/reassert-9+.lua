@@ -8,7 +8,8 @@
     a copy of it waits in pending (written once that op is settled);
   - otherwise the latest op acknowledged since the tuple was watched (see
     watchBatch), when newer than the one written here.
-  Queued ops bump generations and the epoch, as any enqueue does. Watch
+  Queued ops bump generations and the epoch (a rare path: store-wide), and
+  enter the outstanding-op index. Watch
   entries stay until they expire: another stalled writer may share a tuple.
 
   KEYS[1] seq   KEYS[2] pending   KEYS[3] queue   KEYS[4] count   KEYS[5] epoch   KEYS[6] inflight
@@ -23,6 +24,7 @@
 --- @include "parseRecord"
 --- @include "makeRecord"
 --- @include "markRevoked"
+--- @include "outstandingIndex"
 local now = ARGV[1]
 local watchKey = KEYS[7]
 local queued, unknown, revoked = 0, 0, false
@@ -55,6 +57,7 @@ for i = 2, #ARGV, 3 do
       rcall('HINCRBY', KEYS[4], op, 1)
       rcall('ZADD', KEYS[3], at, tk)
       rcall('MSET', objectGen, at, userGen, at, KEYS[5], at)
+      indexOutstanding(KEYS[9], { tk }, true)
       queued = queued + 1
     end
   end

@@ -48,6 +48,7 @@
 --- @include "recordAcks"
 --- @include "requeueBatch"
 --- @include "markRevoked"
+--- @include "outstandingIndex"
 local now, batchId, retryAt, held = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4]
 local grace, owner, nAck = tonumber(ARGV[5]), ARGV[6], tonumber(ARGV[7])
 local bkey = KEYS[11] .. 'b:' .. batchId
@@ -109,16 +110,22 @@ if #taken > 0 then
   if fw > 0 then rcall('HINCRBY', KEYS[5], 'fw', -fw) end
   if fd > 0 then rcall('HINCRBY', KEYS[5], 'fd', -fd) end
   local waiting = callSliced('HMGET', KEYS[1], taken, true)
-  local claimable = {}
+  local claimable, done = {}, {}
   for j, tk in ipairs(taken) do
     if waiting[j] then
       local _, wseq = parseRecord(waiting[j])
       claimable[#claimable + 1] = wseq
       claimable[#claimable + 1] = tk
+    else
+      done[#done + 1] = tk
     end
   end
   if #claimable > 0 then
     callSliced('ZADD', KEYS[2], claimable)
+  end
+  -- Nothing outstanding is left on these tuples: checks no longer consider them.
+  if #done > 0 then
+    indexOutstanding(KEYS[11], done, false)
   end
   if #dead > 0 then
     callSliced('HSET', KEYS[12], dead)

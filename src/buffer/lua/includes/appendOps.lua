@@ -9,16 +9,20 @@
 
   K       seq, pending, queue, count, epoch (the first five KEYS of enqueue and retry-dead)
   A       a list holding, from index `at`, n pairs of op ('w' | 'd') and tuple key
-  G       a list holding, from index `g` to its end, the generation keys of
-          their objects and users (the caller's KEYS: Cluster-correct)
-  Every generation key and the epoch are set to the position of the last op:
-  a fresh value, never seen in that key before. Every write, not only a
-  revoke, bumps the epoch (invalidating every cached "allowed"): with
-  exclusion (`but not`) a grant can remove access through another tuple.
+  G       a list holding, from index `g` to its end, the generation keys the
+          ops may change: their objects' and users' buckets and the relations
+          the model graph says they reach beyond those (the caller's KEYS)
+  base    the store's key prefix (for the outstanding-op index)
+  storeWide  also bump the epoch, which every cached answer records: the
+          writer could not scope the ops by the model (no graph, another
+          graph than the store's, a relation the model lacks)
+  Every generation key (and the epoch) is set to the position of the last
+  op: a fresh value, never seen in that key before.
   Returns the position of the last op.
 ]]
 --- @include "callSliced"
-local function appendOps(K, now, m, A, at, n, G, g)
+--- @include "outstandingIndex"
+local function appendOps(K, now, m, A, at, n, G, g, base, storeWide)
   local suffix = '|' .. now .. '|0|' .. m
   local gens = {}
   if n == 1 then
@@ -35,12 +39,17 @@ local function appendOps(K, now, m, A, at, n, G, g)
       end
     end
     rcall('ZADD', K[3], seq, tk)
+    if not was then
+      indexOutstanding(base, { tk }, true)
+    end
     for i = g, #G do
       gens[#gens + 1] = G[i]
       gens[#gens + 1] = seq
     end
-    gens[#gens + 1] = K[5]
-    gens[#gens + 1] = seq
+    if storeWide then
+      gens[#gens + 1] = K[5]
+      gens[#gens + 1] = seq
+    end
     rcall('MSET', unpack(gens))
     return seq
   end
@@ -86,12 +95,16 @@ local function appendOps(K, now, m, A, at, n, G, g)
     if dd ~= 0 then rcall('HINCRBY', K[4], 'd', dd) end
   end
   callSliced('ZADD', K[3], queued)
+  -- Idempotent: a tuple already outstanding keeps its entries.
+  indexOutstanding(base, tks, true)
   for i = g, #G do
     gens[#gens + 1] = G[i]
     gens[#gens + 1] = last
   end
-  gens[#gens + 1] = K[5]
-  gens[#gens + 1] = last
+  if storeWide then
+    gens[#gens + 1] = K[5]
+    gens[#gens + 1] = last
+  end
   callSliced('MSET', false, gens)
   return last
 end

@@ -1,0 +1,42 @@
+--[[
+  A priority claim: the pending ops of the given tuples (those not in flight)
+  as one leased batch, whatever their position in the queue. A check uses it
+  to write only the ops its answer depends on (a relevant revoke, or more
+  relevant grants than fit as contextual tuples), never the whole backlog.
+  Ops on one tuple are still never in flight together.
+
+  KEYS as claim (the first eleven KEYS of claim and settle)
+  ARGV[1] now (ms)   ARGV[2] lease duration (ms)   ARGV[3] new batch id
+  ARGV[4..] tuple keys
+
+  Returns { tuple key, record, ... } (empty: none of them claimable).
+]]
+--- @include "callSliced"
+--- @include "leaseBatch"
+local now, leaseMs, batchId = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3]
+local tks, seen = {}, {}
+for i = 4, #ARGV do
+  if not seen[ARGV[i]] then
+    seen[ARGV[i]] = true
+    tks[#tks + 1] = ARGV[i]
+  end
+end
+if #tks == 0 then
+  return {}
+end
+local recs = callSliced('HMGET', KEYS[1], tks, true)
+local busy = callSliced('HMGET', KEYS[3], tks, true)
+local out, queued = {}, {}
+for j, tk in ipairs(tks) do
+  if recs[j] and not busy[j] then
+    out[#out + 1] = tk
+    out[#out + 1] = recs[j]
+    queued[#queued + 1] = tk
+  end
+end
+if #out == 0 then
+  return {}
+end
+callSliced('ZREM', KEYS[2], queued)
+leaseBatch(KEYS, batchId, out, now, leaseMs)
+return out
