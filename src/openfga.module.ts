@@ -8,6 +8,9 @@ import type { OpenFgaModuleOptions, ResolvedOpenFgaOptions } from './options/ope
 import { resolveOptions } from './options/resolve-options';
 import { assertSafeEvictionPolicy } from './redis/eviction-policy';
 
+/** How long start-up waits for the first read of the authorization model. */
+const FIRST_MODEL_READ_MS = 3000;
+
 /** The core, once Redis is known not to evict its keys (the app, the CLI bin and worker-only deployments all start here). */
 async function startCore(options: ResolvedOpenFgaOptions): Promise<OpenFgaCore> {
   const core = createOpenFgaCore(options);
@@ -17,6 +20,8 @@ async function startCore(options: ResolvedOpenFgaOptions): Promise<OpenFgaCore> 
     await core.close();
     throw err;
   }
+  // Start with the relation graph when OpenFGA answers soon; else it comes at a later refresh (store-wide until then).
+  await Promise.race([core.model.start(), new Promise((resolve) => setTimeout(resolve, FIRST_MODEL_READ_MS).unref())]);
   return core;
 }
 

@@ -3,6 +3,7 @@ import type { BufferedOperation, DeadLetter, DeadLetterRetry } from './buffer/bu
 import { BufferCounts } from './buffer/write-buffer';
 import type { CheckOptions, ConsistencyToken } from './check/check-options';
 import type { ChangeFeedStatus } from './changefeed/change-feed-poller';
+import type { ModelGraphStatus } from './cache/model-watch';
 import type { FlushQueueCounts } from './queue/flush-queue-port';
 import type { OpenFgaEvents } from './events/openfga-events';
 import { writeThrough } from './client/write-through';
@@ -15,6 +16,8 @@ import { validateOperations, validateTuple } from './tuple/validate-tuple';
 export type { CheckConsistency, CheckOptions, ConsistencyToken } from './check/check-options';
 
 export interface OpenFgaStatus extends BufferCounts {
+  /** The authorization model the read path follows, and whether cache invalidation is scoped by its relation graph. */
+  model: ModelGraphStatus;
   /** Present when `changeFeed.enabled`. */
   changeFeed?: ChangeFeedStatus;
   /** BullMQ job counts, in queue mode. */
@@ -84,15 +87,19 @@ export class OpenFgaService implements OnApplicationBootstrap, BeforeApplication
     return this.core.events;
   }
 
-  /** Buffer backlog, in-flight and dead-letter counts, the last flush, the change feed's lag and (queue mode) job counts. */
+  /**
+   * Buffer backlog, in-flight and dead-letter counts, the last flush, the model the read path follows
+   * (`model.invalidation` is `store-wide` when its graph is unavailable), the change feed's lag and
+   * (queue mode) job counts.
+   */
   async status(): Promise<OpenFgaStatus> {
-    const { buffer, changeFeed, options, queue } = this.core;
+    const { buffer, changeFeed, options, queue, model } = this.core;
     const [counts, feed, jobs] = await Promise.all([
       buffer.counts(),
       options.changeFeed.enabled ? changeFeed.status() : undefined,
       queue?.counts(),
     ]);
-    return { ...counts, ...(feed ? { changeFeed: feed } : {}), ...(jobs ? { queue: jobs } : {}) };
+    return { ...counts, model: model.status(), ...(feed ? { changeFeed: feed } : {}), ...(jobs ? { queue: jobs } : {}) };
   }
 
   /** Pending (not yet claimed) operations with their timestamps, oldest first. */

@@ -1,56 +1,75 @@
 import type { Cluster, Redis } from 'ioredis';
 import { join } from 'node:path';
 import type { LuaScripts } from '../redis/lua-scripts';
-import { cacheKey, objectGen, parseTupleKey, StoreKeys, tupleKey, userGen } from '../redis/redis-keys';
+import { cacheKey, objectGen, parseTupleKey, relationGen, StoreKeys, tupleKey, userGen } from '../redis/redis-keys';
 import { CoalescedMget } from './coalesced-mget';
+import type { ReadScope } from './relation-scope';
 import type { Tuple } from '../tuple/tuple';
+
+/** An outstanding op (pending or in flight) a check may depend on. */
+export interface OutstandingOp {
+  kind: 'grant' | 'revoke';
+  key: string;
+  tuple: Tuple;
+  /** Its buffer position. */
+  seq: number;
+}
 
 /** Generations of what a cached answer depends on, read before asking OpenFGA (see redis-keys.ts). */
 export interface CacheSnapshot {
   objectGen: string;
   userGen: string;
+  relationGen: string;
   epoch: string;
-  /** Revokes pending or in flight in the store when the snapshot was taken. */
+  /** Revokes pending or in flight in the whole store when the snapshot was taken. */
   outstandingRevokes: number;
   /** When a revoke was last written to OpenFGA by any process (ms since the epoch; 0: never). */
   revokedAt: number;
-  /** Tuples whose latest outstanding op is a grant; -1 when more than MAX_CONTEXTUAL_TUPLES or too costly to list. */
-  outstandingGrants: number;
-  /** Those tuples, when they could be listed (at most MAX_CONTEXTUAL_TUPLES). */
-  pendingGrants?: Tuple[];
+  /** The graph the store's cache follows ('' none). */
+  storeGraph: string;
+  /**
+   * With a read scope: the outstanding ops the answer may depend on (both kinds), complete when
+   * `complete`. Without one: the store's outstanding grants when they could be listed, else undefined.
+   */
+  ops?: OutstandingOp[];
+  /** Whether `ops` lists every op the answer may depend on. */
+  complete: boolean;
 }
 
 /** OpenFGA accepts at most 100 contextual tuples per check. */
 export const MAX_CONTEXTUAL_TUPLES = 100;
 
 /**
- * Most pending (and most in-flight) operations a cache miss reads to list the
- * outstanding grants. A larger buffer is flushed before OpenFGA is asked, as
- * when there are more grants than fit as contextual tuples.
+ * Most outstanding operations a cache miss reads. Without a read scope, a
+ * larger buffer is flushed before OpenFGA is asked; with one, the listed
+ * relevant ops are written first (a priority claim) until the rest fit.
  */
 export const MAX_LISTED_OPERATIONS = 256;
 
 export type LookupResult = { source: 'cache'; allowed: boolean } | { source: 'miss'; snapshot: CacheSnapshot };
 
 /**
- * The read side. A warm check is one MGET of the cached answer, its object's
- * and user's generations and the epoch, compared here: no script. Anything
- * else (no answer, a stale one, or the cache bypassed) runs the check script,
- * which returns a snapshot for asking OpenFGA (the pending grants to send as
- * contextual tuples, the outstanding revokes, the generations).
+ * The read side. A warm check is one MGET of the cached answer, its object's,
+ * user's and relation's generations and the epoch, compared here: no script.
+ * Anything else (no answer, a stale one, or the cache bypassed) runs the
+ * check script, which returns a snapshot for asking OpenFGA: the outstanding
+ * ops the answer may depend on (read from the index ranges of its read
+ * scope; without one, the store's pending grants), and the generations.
  *
- * An answer is cached (populate: compare and set) only if nothing that may
- * change it was written since the snapshot it was computed from: no write to
- * its object's or user's bucket and, for "allowed", no write at all and no
- * revoke outstanding. Every write, buffered or written through, bumps those
- * generations in the same step (and the epoch); generations never repeat a
- * value. So an answer whose recorded generations are all current was computed
- * after every write that may change it: serving it cannot hide a buffered op.
- * Invalidation is by generations, never by scanning; objects or users sharing
- * a bucket only cost extra misses.
+ * An answer is cached (populate: compare and set) only if no generation it
+ * records moved since the snapshot it was computed from, and the store
+ * follows the reader's relation graph. Every write bumps, in the same step
+ * as its enqueue, the generations of its object's and user's buckets and of
+ * the relations the graph says it reaches from elsewhere (or the epoch, when
+ * it cannot tell); generations never repeat a value. So an answer whose
+ * recorded generations are all current was computed after every write that
+ * may change it. Invalidation is by generations, never by scanning; objects
+ * or users sharing a bucket only cost extra misses.
  */
 export class CheckCache {
   private readonly reads: CoalescedMget;
+  /** The relation generation of readers without a graph: no write bumps it (they rely on the epoch). */
+  private readonly unscopedRelationKey: string;
 
   constructor(
     redis: Redis | Cluster,
@@ -60,55 +79,90 @@ export class CheckCache {
   ) {
     scripts.use(join(__dirname, 'lua'));
     this.reads = new CoalescedMget(redis);
+    this.unscopedRelationKey = keys.base + relationGen('');
   }
 
-  async lookup(t: Tuple, modelId: string | undefined, useCache = this.settings.enabled): Promise<LookupResult> {
+  async lookup(
+    t: Tuple,
+    modelId: string | undefined,
+    scope: ReadScope | undefined,
+    useCache = this.settings.enabled,
+  ): Promise<LookupResult> {
     const k = this.keys;
     const objectKey = k.base + objectGen(t.object);
     const userKey = k.base + userGen(t.user);
+    const relationKey = scope?.relationKey ?? this.unscopedRelationKey;
     if (useCache) {
-      const [answer, o, u, e] = await this.reads.mget([cacheKey(k, modelId, tupleKey(t)), objectKey, userKey, k.epoch]);
-      if (answer !== null) {
-        const gens = `${o ?? '0'}|${u ?? '0'}`;
-        if (answer === `n|${gens}`) return { source: 'cache', allowed: false };
-        if (answer === `y|${gens}|${e ?? '0'}`) return { source: 'cache', allowed: true };
+      const [answer, o, u, x, e] = await this.reads.mget([cacheKey(k, modelId, tupleKey(t)), objectKey, userKey, relationKey, k.epoch]);
+      if (answer !== null && answer.slice(2) === `${o ?? '0'}|${u ?? '0'}|${x ?? '0'}|${e ?? '0'}`) {
+        if (answer.startsWith('y|')) return { source: 'cache', allowed: true };
+        if (answer.startsWith('n|')) return { source: 'cache', allowed: false };
       }
     }
     // The cache was just read (or is bypassed): the script only takes the snapshot of a miss.
+    const args: (string | number)[] = [MAX_LISTED_OPERATIONS];
+    if (scope) {
+      args.push('scoped');
+      for (const r of scope.ranges) args.push(r.pair, r.kind, r.value);
+    } else {
+      args.push('all', MAX_CONTEXTUAL_TUPLES);
+    }
     const reply = await this.scripts.run<(number | string)[]>(
       'check',
-      [objectKey, userKey, k.epoch, k.count, k.revoked, k.pending, k.leases, k.base],
-      [MAX_CONTEXTUAL_TUPLES, MAX_LISTED_OPERATIONS],
+      [objectKey, userKey, relationKey, k.epoch, k.count, k.revoked, k.pending, k.inflight, k.base, k.graph],
+      args,
     );
-    const grants = Number(reply[5]);
+    const indexed = Number(reply[7]);
+    const ops: OutstandingOp[] = [];
+    for (let i = 8; i < reply.length; i += 3) {
+      const key = String(reply[i + 1]);
+      ops.push({ kind: reply[i] === 'w' ? 'grant' : 'revoke', key, tuple: parseTupleKey(key), seq: Number(reply[i + 2]) });
+    }
+    // Scoped: every indexed entry was read (each op has two or three, in different ranges or not).
+    const complete = scope ? indexed <= MAX_LISTED_OPERATIONS : indexed >= 0;
     return {
       source: 'miss',
       snapshot: {
         objectGen: String(reply[0]),
         userGen: String(reply[1]),
-        epoch: String(reply[2]),
-        outstandingRevokes: Number(reply[3]),
-        revokedAt: Number(reply[4]),
-        outstandingGrants: grants,
-        ...(grants >= 0 ? { pendingGrants: reply.slice(6).map((key) => parseTupleKey(String(key))) } : {}),
+        relationGen: String(reply[2]),
+        epoch: String(reply[3]),
+        outstandingRevokes: Number(reply[4]),
+        revokedAt: Number(reply[5]),
+        storeGraph: String(reply[6]),
+        ...(scope || complete ? { ops } : {}),
+        complete,
       },
     };
   }
 
   /**
-   * Caches an OpenFGA answer if nothing it depends on changed since `snapshot`; returns whether it was cached.
-   * No answer from a snapshot with a revoke outstanding is cached: OpenFGA answered without it (revokes
-   * cannot be sent as contextual tuples), and its settle moves no generation. An "allowed" may predate it;
-   * so may a "denied" where the revoke removes a `but not` exclusion, which must not outlive the flush.
+   * Caches an OpenFGA answer if nothing it depends on changed since `snapshot` and the store follows the
+   * reader's graph (`graphId`, '' none); returns whether it was cached. The caller never caches an answer
+   * computed while a revoke it depends on was outstanding: OpenFGA answered without it (revokes cannot be
+   * sent as contextual tuples), and its settle moves no generation.
    */
-  async populate(t: Tuple, modelId: string | undefined, snapshot: CacheSnapshot, allowed: boolean): Promise<boolean> {
-    if (!this.settings.enabled || snapshot.outstandingRevokes > 0) return false;
+  async populate(
+    t: Tuple,
+    modelId: string | undefined,
+    scope: ReadScope | undefined,
+    snapshot: CacheSnapshot,
+    allowed: boolean,
+  ): Promise<boolean> {
+    if (!this.settings.enabled) return false;
     const k = this.keys;
     const ttl = allowed ? this.settings.ttlMs : this.settings.negativeTtlMs;
     const cached = await this.scripts.run<number>(
       'populate',
-      [cacheKey(k, modelId, tupleKey(t)), k.base + objectGen(t.object), k.base + userGen(t.user), k.epoch, k.count],
-      [snapshot.objectGen, snapshot.userGen, snapshot.epoch, allowed ? 1 : 0, ttl],
+      [
+        cacheKey(k, modelId, tupleKey(t)),
+        k.base + objectGen(t.object),
+        k.base + userGen(t.user),
+        scope?.relationKey ?? this.unscopedRelationKey,
+        k.epoch,
+        k.graph,
+      ],
+      [snapshot.objectGen, snapshot.userGen, snapshot.relationGen, snapshot.epoch, allowed ? 1 : 0, ttl, scope?.graphId ?? ''],
     );
     return cached === 1;
   }

@@ -1,4 +1,5 @@
-import type { CacheSnapshot, CheckCache } from '../cache/check-cache';
+import { CacheSnapshot, CheckCache, MAX_CONTEXTUAL_TUPLES, OutstandingOp } from '../cache/check-cache';
+import { pairOf, ReadScope, RelationScope } from '../cache/relation-scope';
 import type { WriteBuffer } from '../buffer/write-buffer';
 import { classifyError } from '../client/classify-error';
 import type { FgaClient } from '../client/fga-client';
@@ -17,11 +18,27 @@ import { CheckUnavailableError } from './check-unavailable.error';
 export interface CheckResolverParts {
   options: ResolvedOpenFgaOptions;
   cache: CheckCache;
+  /** The model's relation graph as read scopes (none: the store-wide read path). */
+  scope: RelationScope;
   buffer: WriteBuffer;
   flusher: Flusher;
   client: FgaClient;
   tokens: ConsistencyTokens;
   events: OpenFgaEvents;
+}
+
+type Answer = { allowed: boolean; source: 'cache' | 'openfga' };
+
+/**
+ * The relevant ops a check must see written before it asks OpenFGA: at a
+ * fresh level, every one up to its position; at any level, when more
+ * relevant ops exist than were listed, or more grants than fit as contextual
+ * tuples, the listed ones (the next lookup lists the rest).
+ */
+function owedOps(snapshot: CacheSnapshot, freshAt: number | undefined): OutstandingOp[] {
+  const ops = snapshot.ops ?? [];
+  if (!snapshot.complete || ops.filter((op) => op.kind === 'grant').length > MAX_CONTEXTUAL_TUPLES) return ops;
+  return freshAt === undefined ? [] : ops.filter((op) => op.seq <= freshAt);
 }
 
 /** How long one flush step of a waiting check may claim new batches. */
@@ -124,19 +141,120 @@ export class CheckResolver {
     if (operationsProcessed(result) === 0) await pause(POLL_MS);
   }
 
-  private async resolveCheck(
-    t: Tuple,
-    deadline: number,
-    freshAt: number | undefined,
-  ): Promise<{ allowed: boolean; source: 'cache' | 'openfga' }> {
+  private resolveCheck(t: Tuple, deadline: number, freshAt: number | undefined): Promise<Answer> {
+    const scope = this.core.scope.forRead(t);
+    return scope ? this.resolveScoped(t, scope, deadline, freshAt) : this.resolveUnscoped(t, deadline, freshAt);
+  }
+
+  /**
+   * The read path with the model's relation graph: only the outstanding ops
+   * the checked relation depends on matter (its read scope). Pending grants
+   * among them go to OpenFGA as contextual tuples; when they do not fit, or
+   * a fresh level needs them in OpenFGA, those ops alone are written first
+   * (a priority claim), never the rest of the backlog. A pending revoke that
+   * could turn the answer (one that may take access away, after an
+   * "allowed"; one on the subtracted side of a `but not`, after a "denied")
+   * is written before the answer is trusted, then OpenFGA is asked again.
+   */
+  private async resolveScoped(t: Tuple, scope: ReadScope, deadline: number, freshAt: number | undefined): Promise<Answer> {
+    const { cache, options } = this.core;
+    const modelId = options.authorizationModelId;
+    const fresh = freshAt !== undefined;
+    const lookup = (useCache: boolean | undefined = fresh ? false : undefined) => cache.lookup(t, modelId, scope, useCache);
+    let found = await lookup();
+    for (let round = 0; ; round++) {
+      if (found.source !== 'miss') return { allowed: found.allowed, source: found.source };
+      // Bring OpenFGA up to date with what this answer needs, as far as needed.
+      const owed = owedOps(found.snapshot, freshAt);
+      if (owed.length > 0 || !found.snapshot.complete) {
+        // (An incomplete listing with no op in it read only stale index entries, which it dropped.)
+        if (owed.length > 0) await this.writeFirst(t, owed, deadline);
+        else if (Date.now() >= deadline) throw new CheckUnavailableError(t, 'the operations it depends on could not be listed in time');
+        found = await lookup(false);
+        continue;
+      }
+      const snapshot = found.snapshot;
+      const ops = snapshot.ops ?? [];
+      const grants = ops.filter((op) => op.kind === 'grant');
+      const allowed = await this.askScoped(t, snapshot, grants, fresh || round > 0, deadline);
+      const revokes = ops.filter((op) => op.kind === 'revoke');
+      const turning = revokes.filter((op) => (allowed ? scope.positive : scope.negative).has(pairOf(op.tuple)));
+      // A second round's revokes were buffered during this check: concurrent with it, not awaited.
+      if (turning.length > 0 && round === 0) {
+        await this.waitWritten(t, turning, deadline);
+        found = await lookup(false);
+        continue;
+      }
+      // OpenFGA answered without the revokes (they cannot be contextual tuples), and their settle moves no generation.
+      if (revokes.length === 0) await cache.populate(t, modelId, scope, snapshot, allowed);
+      return { allowed, source: 'openfga' };
+    }
+  }
+
+  /**
+   * Asks OpenFGA with the relevant pending grants. OpenFGA rejects the whole
+   * check when one of them is invalid: those grants are then written (the
+   * flush dead-letters the bad one) and OpenFGA is asked once more with what
+   * is left, so no pending grant (a `but not` grant may take access away) is
+   * ignored; a second rejection fails closed.
+   */
+  private async askScoped(t: Tuple, snapshot: CacheSnapshot, grants: OutstandingOp[], higher: boolean, deadline: number): Promise<boolean> {
+    try {
+      return await this.askOpenFga(
+        t,
+        snapshot,
+        grants.map((op) => op.tuple),
+        higher,
+      );
+    } catch (err) {
+      if (grants.length === 0 || classifyError(err).kind !== 'permanent') throw err;
+      await this.waitWritten(t, grants, deadline);
+      const found = await this.core.cache.lookup(t, this.core.options.authorizationModelId, this.core.scope.forRead(t), false);
+      const left = found.source === 'miss' ? found.snapshot : undefined;
+      if (!left?.complete || (left.ops ?? []).filter((op) => op.kind === 'grant').length > MAX_CONTEXTUAL_TUPLES) {
+        throw new CheckUnavailableError(t, `pending grants could not be sent to OpenFGA: ${String(err)}`, err);
+      }
+      return this.askOpenFga(
+        t,
+        left,
+        (left.ops ?? []).filter((op) => op.kind === 'grant').map((op) => op.tuple),
+        true,
+      );
+    }
+  }
+
+  /** Writes the given outstanding ops ahead of the backlog (those not in flight elsewhere); fails closed at the deadline. */
+  private async writeFirst(t: Tuple, ops: readonly OutstandingOp[], deadline: number): Promise<void> {
+    if (Date.now() >= deadline) throw new CheckUnavailableError(t, 'the operations it depends on could not reach OpenFGA in time');
+    const result = await this.core.flusher.flushTuples(ops.map((op) => op.key));
+    if (result.failed > 0)
+      throw new CheckUnavailableError(t, `the operations it depends on could not be written: ${result.error ?? 'OpenFGA unavailable'}`);
+    // Nothing claimable: in flight in another process or a queue job; give it a moment.
+    if (operationsProcessed(result) === 0 && !result.queued) await pause(POLL_MS);
+  }
+
+  /** Writes the given ops first and waits until each is settled (or superseded by a newer op on its tuple). */
+  private async waitWritten(t: Tuple, ops: readonly OutstandingOp[], deadline: number): Promise<void> {
+    let left = [...ops];
+    while (left.length > 0) {
+      await this.writeFirst(t, left, deadline);
+      const seqs = await this.core.buffer.outstandingPositions(left.map((op) => op.key));
+      left = left.filter((op, i) => seqs[i] !== null && seqs[i]! <= op.seq);
+      if (left.length > 0) await pause(POLL_MS);
+    }
+  }
+
+  /** The read path without a relation graph (the model could not be read): the whole store is one unit. */
+  private async resolveUnscoped(t: Tuple, deadline: number, freshAt: number | undefined): Promise<Answer> {
     const { cache, options } = this.core;
     const modelId = options.authorizationModelId;
     const fresh = freshAt !== undefined;
     const latest = async () => (await this.core.buffer.positions()).latest;
-    const lookup = (useCache: boolean | undefined = fresh ? false : undefined) => cache.lookup(t, modelId, useCache);
+    const lookup = (useCache: boolean | undefined = fresh ? false : undefined) => cache.lookup(t, modelId, undefined, useCache);
+    const grantsOf = (snapshot: CacheSnapshot) => (snapshot.ops ?? []).map((op) => op.tuple);
     let found = await lookup();
     if (found.source !== 'miss') return { allowed: found.allowed, source: found.source };
-    if (fresh || found.snapshot.pendingGrants === undefined) {
+    if (fresh || !found.snapshot.complete) {
       // Fresh levels flush up to their position; too many pending grants to send
       // as contextual tuples are flushed instead, so OpenFGA knows them.
       await this.flushThrough(t, freshAt ?? (await latest()), deadline);
@@ -145,20 +263,16 @@ export class CheckResolver {
     }
     const ask = async (snapshot: CacheSnapshot, higherConsistency: boolean): Promise<boolean> => {
       try {
-        return await this.askOpenFga(t, snapshot, higherConsistency);
+        return await this.askOpenFga(t, snapshot, grantsOf(snapshot), higherConsistency);
       } catch (err) {
-        if (!snapshot.pendingGrants?.length || classifyError(err).kind !== 'permanent') throw err;
-        // OpenFGA rejects the whole check when one pending grant sent as a contextual
-        // tuple is invalid. Flush what is buffered now (the flush dead-letters that
-        // grant), then ask once more with the pending grants left, so none of them
-        // (a `but not` grant may take access away) is ignored. Bounded by the deadline;
-        // a second rejection fails closed.
+        if (!snapshot.ops?.length || classifyError(err).kind !== 'permanent') throw err;
+        // As in askScoped: write what is buffered (dead-lettering the bad grant), ask once more, else fail closed.
         await this.flushThrough(t, await latest(), deadline);
         found = await lookup(false);
-        if (found.source !== 'miss' || found.snapshot.pendingGrants === undefined) {
+        if (found.source !== 'miss' || !found.snapshot.complete) {
           throw new CheckUnavailableError(t, `pending grants could not be sent to OpenFGA: ${String(err)}`, err);
         }
-        return this.askOpenFga(t, found.snapshot, true);
+        return this.askOpenFga(t, found.snapshot, grantsOf(found.snapshot), true);
       }
     };
     let allowed = await ask(found.snapshot, fresh);
@@ -173,7 +287,10 @@ export class CheckResolver {
       allowed = await ask(found.snapshot, true);
     }
     // Without its pending grants (too many to list) the answer may miss one of them: serve it, never cache it.
-    if (found.snapshot.pendingGrants !== undefined) await cache.populate(t, modelId, found.snapshot, allowed);
+    // Nor from a snapshot with a revoke outstanding: OpenFGA answered without it, and its settle moves no generation.
+    if (found.snapshot.complete && found.snapshot.outstandingRevokes === 0) {
+      await cache.populate(t, modelId, undefined, found.snapshot, allowed);
+    }
     return { allowed, source: 'openfga' };
   }
 
@@ -190,16 +307,16 @@ export class CheckResolver {
    * value at every settle that wrote a revoke), so a check whose snapshot
    * sees a revoke written never joins a call that may predate it.
    */
-  private askOpenFga(t: Tuple, snapshot: CacheSnapshot, higherConsistency: boolean): Promise<boolean> {
+  private askOpenFga(t: Tuple, snapshot: CacheSnapshot, contextualTuples: Tuple[], higherConsistency: boolean): Promise<boolean> {
     const { client, options } = this.core;
     const modelId = options.authorizationModelId;
-    const contextualTuples = snapshot.pendingGrants ?? [];
     const higher =
       higherConsistency || (snapshot.revokedAt > 0 && Date.now() - snapshot.revokedAt < options.revokeConsistencyWindow * 1000);
     const key = [
       tupleKey(t),
       snapshot.objectGen,
       snapshot.userGen,
+      snapshot.relationGen,
       snapshot.epoch,
       snapshot.revokedAt,
       snapshot.outstandingRevokes > 0,

@@ -1,4 +1,5 @@
 import {
+  AuthorizationModel,
   ConsistencyPreference,
   OpenFgaApi,
   TupleKey,
@@ -99,6 +100,16 @@ export class FgaClient {
       ),
     );
     return res.allowed === true;
+  }
+
+  /**
+   * The authorization model `id`, or the store's latest one (undefined: the store has none), as OpenFGA's
+   * JSON document (what the relation graph is compiled from).
+   */
+  async readModel(id?: string): Promise<AuthorizationModel | undefined> {
+    if (id) return (await this.api.readAuthorizationModel(this.options.storeId, id, this.requestOptions)).authorization_model;
+    const res = await this.api.readAuthorizationModels(this.options.storeId, 1, undefined, this.requestOptions);
+    return res.authorization_models?.[0];
   }
 
   /** Reports every OpenFGA request (duration and outcome) to the event hub, for metrics and tracing. */

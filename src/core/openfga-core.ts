@@ -1,6 +1,8 @@
 import type { Cluster, Redis } from 'ioredis';
 import { WriteBuffer } from '../buffer/write-buffer';
 import { CheckCache } from '../cache/check-cache';
+import { ModelWatch } from '../cache/model-watch';
+import { RelationScope } from '../cache/relation-scope';
 import { CheckResolver } from '../check/check-resolver';
 import { FgaClient } from '../client/fga-client';
 import { TupleWriter } from '../client/tuple-writer';
@@ -35,6 +37,8 @@ export interface OpenFgaCore {
   tokens: ConsistencyTokens;
   /** What the core reports as it works (metrics, tracing and events subscribe). */
   events: OpenFgaEvents;
+  /** The authorization model's relation graph, read at creation and every `modelRefreshInterval`. */
+  model: ModelWatch;
   /** Change-feed invalidation (started by the service when `changeFeed.enabled`). */
   changeFeed: ChangeFeedPoller;
   /** Queue mode (`queue.enabled`): the flusher enqueues one BullMQ job per batch; `startWorker()` processes them here. */
@@ -50,7 +54,12 @@ export function createOpenFgaCore(options: ResolvedOpenFgaOptions): OpenFgaCore 
   const keys = storeKeys(options.prefix, options.storeId);
   const events = new OpenFgaEvents();
   // A lease is taken back only once a request its writer may have sent just before stopping has ended (see BatchLease).
-  const buffer = new WriteBuffer(redis, scripts, keys, events, { graceMs: options.requestTimeout * 1000 + LEASE_GRACE_MARGIN_MS });
+  // Which cached answers a write invalidates, by the model's relation graph (filled in by `model`).
+  const scope = new RelationScope(keys);
+  const buffer = new WriteBuffer(redis, scripts, keys, events, {
+    graceMs: options.requestTimeout * 1000 + LEASE_GRACE_MARGIN_MS,
+    scope,
+  });
   const cache = new CheckCache(redis, scripts, keys, {
     enabled: options.cache,
     ttlMs: options.ttl * 1000,
@@ -84,7 +93,13 @@ export function createOpenFgaCore(options: ResolvedOpenFgaOptions): OpenFgaCore 
     pageSize: options.changeFeed.pageSize,
   });
   const tokens = new ConsistencyTokens(options.prefix, options.storeId);
-  const reads = new CheckResolver({ options, cache, buffer, flusher, client, tokens, events });
+  const reads = new CheckResolver({ options, cache, scope, buffer, flusher, client, tokens, events });
+  const model = new ModelWatch(client, scripts, keys, scope, {
+    pinnedModelId: options.authorizationModelId,
+    refreshMs: options.modelRefreshInterval * 1000,
+  });
+  // Until the graph is read, every write is store-wide and checks take the store-wide path: correct, only slower.
+  void model.start();
   let closed = false;
   return {
     options,
@@ -100,10 +115,12 @@ export function createOpenFgaCore(options: ResolvedOpenFgaOptions): OpenFgaCore 
     queue,
     changeFeed,
     events,
+    model,
     async close() {
       if (closed) return;
       closed = true;
       triggers.stop();
+      await model.stop();
       await changeFeed.stop();
       // The worker's active jobs still settle through `redis`: close the queue first.
       await queue?.close().catch(() => undefined);

@@ -74,6 +74,34 @@ export class Flusher {
     return this.start({ timeoutMs });
   }
 
+  /**
+   * Writes the pending ops of the given tuples now (a priority claim, in batches of `batchSize`), ahead of
+   * the rest of the buffer: a check uses it for the few ops its answer depends on. Ops in flight elsewhere
+   * are left to their writer (the caller polls until they are settled). Stops at the first batch that
+   * fails; runs beside any other flush (claims are atomic).
+   */
+  async flushTuples(tupleKeys: readonly string[]): Promise<FlushResult> {
+    const started = Date.now();
+    const total: FlushResult = { writes: 0, deletes: 0, failed: 0, deadLettered: 0, durationMs: 0 };
+    for (let from = 0; from < tupleKeys.length; from += this.settings.batchSize) {
+      const leaseMs = this.dispatcher.leaseMs;
+      const batch = await this.buffer.claimTuples(tupleKeys.slice(from, from + this.settings.batchSize), leaseMs);
+      if (!batch) continue;
+      const lease = this.leaseOf(batch);
+      let report: BatchReport;
+      try {
+        report = await this.dispatcher.dispatch(batch, lease);
+      } finally {
+        lease.stop();
+      }
+      add(total, report);
+      if (report.error) break;
+    }
+    total.durationMs = Date.now() - started;
+    await this.finish(total);
+    return total;
+  }
+
   /** Starts a flush unless one is running; for triggers, which must never wait. */
   kick(): void {
     if (this.running) return;
@@ -165,16 +193,20 @@ export class Flusher {
     await Promise.all(Array.from({ length: this.settings.lanes }, lane));
 
     total.durationMs = Date.now() - started;
-    if (operationsProcessed(total) > 0) {
-      await this.buffer.recordFlush(total);
-      // Routine at every trigger, so debug; a flush that left operations for a retry is worth a warning.
-      const line = { message: this.dispatcher.kind === 'queue' ? 'Flush jobs enqueued' : 'Flushed', ...total };
-      if (total.failed > 0) this.logger.warn(line);
-      else this.logger.debug(line);
-      this.buffer.events.emit('flushed', { ...total, mode: this.dispatcher.kind });
-      if (total.failed > 0) this.buffer.events.emit('flushFailed', { error: total.error ?? 'unknown error', failed: total.failed });
-    }
+    await this.finish(total);
     return total;
+  }
+
+  /** Records and reports a flush that did something. */
+  private async finish(total: FlushResult): Promise<void> {
+    if (operationsProcessed(total) === 0) return;
+    await this.buffer.recordFlush(total);
+    // Routine at every trigger, so debug; a flush that left operations for a retry is worth a warning.
+    const line = { message: this.dispatcher.kind === 'queue' ? 'Flush jobs enqueued' : 'Flushed', ...total };
+    if (total.failed > 0) this.logger.warn(line);
+    else this.logger.debug(line);
+    this.buffer.events.emit('flushed', { ...total, mode: this.dispatcher.kind });
+    if (total.failed > 0) this.buffer.events.emit('flushFailed', { error: total.error ?? 'unknown error', failed: total.failed });
   }
 
   /**
@@ -184,14 +216,19 @@ export class Flusher {
    */
   private claim(probe: boolean): Promise<Claimed | undefined> {
     const leaseMs = this.dispatcher.leaseMs;
-    const claimed = this.buffer.claim(this.settings.batchSize, leaseMs, probe).then((batch) => {
-      if (!batch) return undefined;
-      const renew = async (sentAt: number) =>
-        (await this.buffer.renewLease(batch.id, leaseMs, sentAt)).status === 'held' ? ('held' as const) : ('lost' as const);
-      return { batch, lease: new BatchLease(renew, { leaseMs, validUntil: batch.leasedUntil ?? Date.now() + leaseMs }) };
-    });
+    const claimed = this.buffer
+      .claim(this.settings.batchSize, leaseMs, probe)
+      .then((batch) => (batch ? { batch, lease: this.leaseOf(batch) } : undefined));
     claimed.catch(() => undefined);
     return claimed;
+  }
+
+  /** The lease keeper of a batch just claimed (its validity starts at the claim: no extra round trip). */
+  private leaseOf(batch: ClaimedBatch): BatchLease {
+    const leaseMs = this.dispatcher.leaseMs;
+    const renew = async (sentAt: number) =>
+      (await this.buffer.renewLease(batch.id, leaseMs, sentAt)).status === 'held' ? ('held' as const) : ('lost' as const);
+    return new BatchLease(renew, { leaseMs, validUntil: batch.leasedUntil ?? Date.now() + leaseMs });
   }
 }
 

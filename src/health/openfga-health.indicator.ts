@@ -31,6 +31,10 @@ export type OpenFgaHealthDetails = {
   oldestAgeMs?: number | null;
   inFlight?: number;
   deadLettered?: number;
+  /** `scoped` when cache invalidation follows the model's relation graph; `store-wide` (slower, still correct) when it cannot. */
+  invalidation?: 'scoped' | 'store-wide';
+  /** Why invalidation is store-wide. */
+  invalidationReason?: string;
 };
 
 /**
@@ -92,7 +96,15 @@ export class OpenFgaHealthIndicator {
     if (openfga && !openfga.ok) reasons.push(`OpenFGA unreachable: ${openfga.error}`);
     if (status.ok) {
       const s: OpenFgaStatus = status.value;
-      Object.assign(details, { pending: s.pending.total, oldestAgeMs: s.oldestAgeMs, inFlight: s.inFlight, deadLettered: s.deadLettered });
+      Object.assign(details, {
+        pending: s.pending.total,
+        oldestAgeMs: s.oldestAgeMs,
+        inFlight: s.inFlight,
+        deadLettered: s.deadLettered,
+        // Store-wide invalidation is correct, only slower: shown, never a reason to report "down".
+        invalidation: s.model.invalidation,
+        ...(s.model.reason ? { invalidationReason: s.model.reason } : {}),
+      });
       if (s.pending.total > o.maxPending) {
         reasons.push(`${operations(s.pending.total)} pending, over maxPending (${o.maxPending})`);
       }

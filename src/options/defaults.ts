@@ -19,6 +19,7 @@ export const DEFAULT_OPTIONS = {
   requestTimeout: 10,
   checkTimeout: 5,
   revokeConsistencyWindow: 10,
+  modelRefreshInterval: 30,
   autoFlush: true,
 } as const satisfies Partial<OpenFgaModuleOptions>;
 

@@ -71,6 +71,13 @@ export interface OpenFgaModuleOptions {
    * `--check-iterator-cache-ttl` (and the replica lag). Default 10.
    */
   revokeConsistencyWindow?: number;
+  /**
+   * How often the authorization model is read again (seconds). The read path follows the model's
+   * relation graph (which writes can change which answers); without `authorizationModelId` a new
+   * model written to the store is picked up within this interval, and cached answers are dropped.
+   * Default 30.
+   */
+  modelRefreshInterval?: number;
   /** Start the size and age flush triggers in this process. Default `true`. */
   autoFlush?: boolean;
   /** Also flush on a cron expression (with seconds), e.g. every 30 s; off by default. Registered through @nestjs/schedule. */

@@ -166,6 +166,10 @@ export class OpenFgaFake extends FakeAssertions implements OpenFgaServiceContrac
       deadLettered: this.flusher.deadCount,
       oldestAgeMs: oldest === undefined ? null : Math.max(0, Date.now() - oldest),
       lastFlush: this.flusher.lastFlush,
+      // With a model the fake answers by it (as the real service follows the latest model's graph); without one it has none.
+      model: this.model
+        ? { modelId: null, pinned: false, invalidation: 'scoped' }
+        : { modelId: null, pinned: false, invalidation: 'store-wide', reason: 'no model given to the fake' },
     };
   }
 

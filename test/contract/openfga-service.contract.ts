@@ -243,6 +243,7 @@ export function openFgaServiceContract(factory: ContractFactory): void {
         deadLettered: 0,
         oldestAgeMs: null,
         lastFlush: null,
+        model: expect.objectContaining({ pinned: false, invalidation: 'scoped' }),
       });
     });
 
@@ -266,6 +267,7 @@ export function openFgaServiceContract(factory: ContractFactory): void {
         deadLettered: 1,
         oldestAgeMs: null,
         lastFlush: { writes: 1, deletes: 1, failed: 0, deadLettered: 1, durationMs: expect.any(Number), at: expect.any(String) },
+        model: expect.objectContaining({ pinned: false, invalidation: 'scoped' }),
       });
     });
   });

@@ -7,7 +7,8 @@ describe('OpenFgaService contract: the real service', () => {
   openFgaServiceContract(async () => {
     const store = await freshStore('contract');
     // The latest model (no pinned id, as the fake has none) and no change feed (the fake has no OpenFGA to poll).
-    const { service, close } = openService(testOptions(store, { authorizationModelId: undefined, changeFeed: { enabled: false } }));
+    const { service, close, ready } = openService(testOptions(store, { authorizationModelId: undefined, changeFeed: { enabled: false } }));
+    await ready();
     return { service, close };
   });
 });

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { CheckUnavailableError } from '../../src';
 import { freshStore, serverEnv, testOptions } from '../support/harness/env';
 import { PROJECT_ROOT, RunningOpenFga, startOpenFga } from '../support/harness/servers';
-import { openService, OpenService } from '../support/harness/service';
+import { openService, OpenService, scoped } from '../support/harness/service';
 import { createStore, TestStore } from '../support/harness/store';
 import { startSwitchableProxy, SwitchableProxy } from '../support/faults/switchable-proxy';
 
@@ -60,14 +60,19 @@ describe('read freshness', () => {
     const store = await freshStore('populate-settled');
     await sdk(store).writeTuples([bob]);
     const s = track(openService(testOptions(store)));
-    const { cache, options } = s.core;
+    const { cache } = s.core;
+    await s.ready();
     await s.service.revoke(bob.user, bob.relation, bob.object);
-    const found = await cache.lookup(bob, options.authorizationModelId);
+    const found = await cache.lookup(...scoped(s, bob));
     if (found.source !== 'miss') throw new Error('expected a miss');
-    expect(found.snapshot.outstandingRevokes).toBe(1);
-    await s.service.flush(); // written and settled: no generation moves
-    // The answer OpenFGA gave for that snapshot (before the revoke landed) must not become the cached one.
-    expect(await cache.populate(bob, options.authorizationModelId, found.snapshot, true)).toBe(false);
+    expect(found.snapshot.ops).toEqual([expect.objectContaining({ kind: 'revoke', key: `${bob.user} ${bob.relation} ${bob.object}` })]);
+    // The check that took this snapshot gets "allowed" from OpenFGA (the revoke is not written yet): it must
+    // write the revoke and ask again, and cache nothing computed from this snapshot.
+    const populate = jest.spyOn(cache, 'populate');
+    expect(await s.service.check(bob.user, bob.relation, bob.object)).toBe(false);
+    for (const [, , , snapshot] of populate.mock.calls) expect(snapshot.ops).toEqual([]);
+    populate.mockRestore();
+    await s.service.flush();
     expect(await s.service.check(bob.user, bob.relation, bob.object)).toBe(false);
   });
 

@@ -1,0 +1,110 @@
+import type { RelationGraph } from '../model/relation-graph';
+import { objectGen, relationGen, StoreKeys, userGen } from '../redis/redis-keys';
+import type { Tuple } from '../tuple/tuple';
+
+/** A range of a pair's outstanding-op index (see buffer/lua/includes/outstandingIndex.lua). */
+export interface IndexRange {
+  pair: string;
+  /** `o`: ops on the object `value`; `u`: ops of the user `value`; `n`: ops of wildcard and userset users; `a`: every op. */
+  kind: 'o' | 'u' | 'n' | 'a';
+  value: string;
+}
+
+/** What a check of one tuple depends on, by the relation graph. */
+export interface ReadScope {
+  graphId: string;
+  /** The generation key of the checked relation (bumped by writes that reach it from elsewhere). */
+  relationKey: string;
+  /** Where the outstanding ops that may change the answer are. */
+  ranges: IndexRange[];
+  /** Pairs where a revoke may take the access away (its op must be written before an "allowed" is trusted). */
+  positive: ReadonlySet<string>;
+  /** Pairs where a revoke may give access (through `but not`: written before a "denied" is trusted). */
+  negative: ReadonlySet<string>;
+}
+
+/** The generation keys a write may change, and whether it must also bump the store's epoch. */
+export interface WriteScope {
+  graphId: string;
+  keys: Set<string>;
+  storeWide: boolean;
+}
+
+/** A write of no tuple the graph knows, or from a process without a graph. */
+const NO_GRAPH = '';
+
+/**
+ * Turns the model's relation graph into Redis keys: which generations a
+ * write bumps (its object's and user's buckets, plus the relations it
+ * reaches beyond them) and which index ranges a check reads. Without a graph
+ * (the model could not be read) every write is store-wide, as before the
+ * graph existed. The graph is swapped in whole when the model changes.
+ */
+export class RelationScope {
+  private current?: RelationGraph;
+
+  constructor(private readonly keys: StoreKeys) {}
+
+  get graph(): RelationGraph | undefined {
+    return this.current;
+  }
+
+  set graph(graph: RelationGraph | undefined) {
+    this.current = graph;
+  }
+
+  forWrite(ops: readonly Tuple[]): WriteScope {
+    const k = this.keys;
+    const graph = this.current;
+    const keys = new Set<string>();
+    let storeWide = graph === undefined;
+    for (const op of ops) {
+      keys.add(k.base + objectGen(op.object)).add(k.base + userGen(op.user));
+      const beyond = graph?.affectedBeyond(pairOf(op));
+      if (!beyond) {
+        storeWide = true;
+        continue;
+      }
+      for (const pair of beyond.always) keys.add(k.base + relationGen(pair));
+      if (!isPlainUser(op.user)) for (const pair of beyond.sharedUser) keys.add(k.base + relationGen(pair));
+    }
+    return { graphId: graph?.modelId ?? NO_GRAPH, keys, storeWide };
+  }
+
+  /** Undefined without a graph, or for a relation the model lacks (OpenFGA will say what is wrong). */
+  forRead(t: Tuple): ReadScope | undefined {
+    const graph = this.current;
+    const type = typeOf(t.object);
+    const deps = graph?.dependencies(type, t.relation);
+    if (!graph || !deps) return undefined;
+    const ranges: IndexRange[] = [];
+    for (const pair of deps.spread) ranges.push({ pair, kind: 'a', value: '' });
+    for (const pair of deps.local) if (!deps.spread.has(pair)) ranges.push({ pair, kind: 'o', value: t.object });
+    for (const pair of deps.byUser) {
+      if (deps.spread.has(pair)) continue;
+      ranges.push({ pair, kind: 'u', value: t.user }, { pair, kind: 'n', value: '' });
+    }
+    return {
+      graphId: graph.modelId,
+      relationKey: this.keys.base + relationGen(`${type}#${t.relation}`),
+      ranges,
+      positive: deps.positive,
+      negative: deps.negative,
+    };
+  }
+}
+
+/** `type#relation` of a tuple: its object's type and its relation. */
+export function pairOf(t: Tuple): string {
+  return `${typeOf(t.object)}#${t.relation}`;
+}
+
+function typeOf(object: string): string {
+  const colon = object.indexOf(':');
+  return colon < 0 ? object : object.slice(0, colon);
+}
+
+/** A `type:id` user, not a wildcard (`type:*`) nor a userset (`type:id#relation`). */
+function isPlainUser(user: string): boolean {
+  return !user.includes('#') && !user.endsWith(':*');
+}
