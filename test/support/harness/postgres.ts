@@ -66,7 +66,9 @@ export async function startPostgres(database = 'openfga'): Promise<RunningPostgr
       : spawnSync(join(bin, tool), args, { encoding: 'utf8', timeout: STEP_TIMEOUT_MS });
   const must = (what: string, out: SpawnSyncReturns<string>) => {
     if (out.error || out.status !== 0) {
-      const detail = out.error?.message ?? `${out.stderr}${out.stdout}`.trim().split('\n').slice(-3).join(' / ');
+      // The tools print their errors on stderr (stdout is progress chatter).
+      const text = (out.stderr?.trim() ? out.stderr : (out.stdout ?? '')).trim();
+      const detail = out.error?.message ?? text.split('\n').slice(-3).join(' / ');
       throw new Error(`${what} failed (exit ${out.status ?? out.signal}): ${detail}`);
     }
   };
