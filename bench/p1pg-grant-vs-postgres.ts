@@ -33,7 +33,10 @@ export const p1pg: Benchmark = {
     const pg = m.writes.get('postgres')!;
     return {
       summary: `${grantText(m)}; SDK write to OpenFGA on PostgreSQL ${postgres.version} ${latency(pg)} (n=${pg.n}); GET ${latency(get)}`,
-      checks: [atLeast('faster than SDK write (Postgres) at p50', pg.p50 / grant.p50, 30), atMost('of GET at p50', grant.p50 / get.p50, 1.5)],
+      checks: [
+        atLeast('faster than SDK write (Postgres) at p50', pg.p50 / grant.p50, 30),
+        atMost('of GET at p50', grant.p50 / get.p50, 1.5),
+      ],
       figures: {
         ...grantFigures(m),
         postgresVersion: postgres.version,
