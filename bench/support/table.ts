@@ -8,7 +8,7 @@ const ID_WIDTH = 4;
 export function resultLine(r: BenchResult): string {
   const head = `${r.id.padEnd(ID_WIDTH)} ${r.title.padEnd(TITLE_WIDTH)}`;
   if (r.error !== undefined) return `${head} ERROR ${r.error}`;
-  const checks = r.checks.map((c) => `${c.label} ${ratio(c.ratio, c.limit)} (target ${c.target})`).join('; ');
+  const checks = r.checks.map((c) => `${c.label} ${c.shown ?? ratio(c.ratio, c.limit)} (target ${c.target})`).join('; ');
   return `${head} ${r.summary} | ${checks} | ${passed(r) ? 'PASS' : 'MISS'}`;
 }
 
