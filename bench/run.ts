@@ -13,12 +13,16 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startOpenFga, startRedis, RunningOpenFga, RunningRedis } from '../test/support/harness/servers';
 import { p1 } from './p1-grant-latency';
+import { p1pg } from './p1pg-grant-vs-postgres';
 import { p2 } from './p2-check-latency';
 import { p3 } from './p3-flush-throughput';
 import { p4 } from './p4-backlog-enqueue';
 import { p5 } from './p5-memory-per-op';
 import { p6 } from './p6-http-guard';
 import { p7 } from './p7-grant-many';
+import { p8 } from './p8-check-unrelated-during-import';
+import { p9 } from './p9-check-imported-during-import';
+import { p10 } from './p10-hit-ratio-under-writes';
 import type { Benchmark } from './support/benchmark';
 import { createContext } from './support/context';
 import { machineInfo, openFgaVersion } from './support/machine';
@@ -26,7 +30,7 @@ import { redisVersion } from './support/redis-info';
 import { BenchResult, passed } from './support/result';
 import { headerLine, resultLine } from './support/table';
 
-const BENCHMARKS: Benchmark[] = [p1, p2, p3, p4, p5, p6, p7];
+const BENCHMARKS: Benchmark[] = [p1, p1pg, p2, p3, p4, p5, p6, p7, p8, p9, p10];
 
 const RESULTS_FILE = join(__dirname, 'results', 'latest.json');
 

@@ -2,6 +2,10 @@
 # Installs the real servers the tests, demo and benchmarks run against.
 # Idempotent: each step is skipped when its result is already present.
 #   - redis-server from Debian (apt-get), when missing
+#   - PostgreSQL from Debian (apt-get), when no initdb is found under
+#     /usr/lib/postgresql/*/bin (only the benchmarks' OpenFGA-on-Postgres
+#     line needs it; a failed install is logged, not fatal, and that line
+#     then reports the error)
 #   - OpenFGA built from source with `go install` into .tools/bin (git-ignored),
 #     skipped when the stamped version already matches
 set -euo pipefail
@@ -28,6 +32,22 @@ if ! command -v redis-server >/dev/null 2>&1; then
   $sudo service redis-server stop >/dev/null 2>&1 || true
 fi
 log "redis: $(redis-server --version | awk '{print $3}')"
+
+# The newest installed PostgreSQL's bin dir (initdb, pg_ctl, postgres), or nothing.
+pg_bindir() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1; }
+if [ -z "$(pg_bindir)" ] || [ ! -x "$(pg_bindir)/initdb" ]; then
+  log "installing postgresql (apt-get)"
+  if [ "$(id -u)" = "0" ]; then sudo=""; else sudo="sudo"; fi
+  started=$(date +%s)
+  if $sudo apt-get update -qq && $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; then
+    # Debian starts a system cluster on 5432; the harness runs throwaway clusters of its own, so stop it.
+    $sudo service postgresql stop >/dev/null 2>&1 || true
+    log "postgresql installed in $(( $(date +%s) - started ))s"
+  else
+    log "could not install postgresql; the benchmarks on OpenFGA-on-Postgres will report this as an error"
+  fi
+fi
+if [ -n "$(pg_bindir)" ]; then log "postgres: $("$(pg_bindir)/postgres" --version | awk '{print $3}') in $(pg_bindir)"; fi
 
 if [ -x "$bin/openfga" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$OPENFGA_VERSION" ]; then
   log "openfga $OPENFGA_VERSION already built"

@@ -9,6 +9,8 @@ export interface TargetCheck {
   /** The bound in the target. */
   limit: number;
   pass: boolean;
+  /** How the measured value prints, when it is not a ratio (e.g. a count). */
+  shown?: string;
 }
 
 /** What a benchmark measured. */
@@ -37,4 +39,9 @@ export function atMost(label: string, ratio: number, max: number): TargetCheck {
 
 export function passed(result: BenchResult): boolean {
   return result.error === undefined && result.checks.every((c) => c.pass);
+}
+
+/** A count that must be zero (e.g. checks that failed closed). */
+export function none(label: string, n: number): TargetCheck {
+  return { label, ratio: n, target: '= 0', limit: 0, pass: n === 0, shown: String(n) };
 }

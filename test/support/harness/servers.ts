@@ -132,8 +132,13 @@ export async function startRedis(options: RedisOptions = {}): Promise<RunningRed
 }
 
 export interface OpenFgaOptions {
-  /** 'memory' (default) forgets everything on restart; 'sqlite' keeps data in a temp file. */
-  engine?: 'memory' | 'sqlite';
+  /**
+   * 'memory' (default) forgets everything on restart; 'sqlite' keeps data in a temp file;
+   * 'postgres' uses the database at `datastoreUri` (see startPostgres in ./postgres).
+   */
+  engine?: 'memory' | 'sqlite' | 'postgres';
+  /** The postgres engine's database, e.g. postgres://postgres@127.0.0.1:5432/openfga?sslmode=disable. */
+  datastoreUri?: string;
   maxTuplesPerWrite?: number;
   /** Extra `openfga run` arguments, e.g. ['--check-query-cache-enabled']. */
   args?: string[];
@@ -144,13 +149,21 @@ export async function startOpenFga(options: OpenFgaOptions = {}): Promise<Runnin
   const maxTuplesPerWrite = options.maxTuplesPerWrite ?? 100;
   const [httpPort, grpcPort] = [await freePort(), await freePort()];
   const dir = mkdtempSync(join(tmpdir(), 'nestjs-openfga-openfga-'));
+  if (engine === 'postgres' && !options.datastoreUri) throw new Error('startOpenFga: the postgres engine needs a datastoreUri');
   const datastore =
     engine === 'sqlite'
       ? ['--datastore-engine', 'sqlite', '--datastore-uri', `file:${join(dir, 'openfga.db')}`]
-      : ['--datastore-engine', 'memory'];
-  if (engine === 'sqlite') {
-    const migrated = spawnSync(OPENFGA_BIN, ['migrate', ...datastore], { encoding: 'utf8' });
-    if (migrated.status !== 0) throw new Error(`openfga migrate failed: ${migrated.stderr}`);
+      : engine === 'postgres'
+        ? ['--datastore-engine', 'postgres', '--datastore-uri', options.datastoreUri!]
+        : ['--datastore-engine', 'memory'];
+  if (engine !== 'memory') {
+    const migrated = spawnSync(OPENFGA_BIN, ['migrate', ...datastore], { encoding: 'utf8', timeout: 120_000 });
+    if (migrated.status !== 0) {
+      rmSync(dir, { recursive: true, force: true });
+      throw new Error(
+        `openfga migrate (${engine}) failed: ${migrated.error?.message ?? migrated.stderr.trim().split('\n').slice(-2).join(' / ')}`,
+      );
+    }
   }
   const apiUrl = `http://127.0.0.1:${httpPort}`;
   let child: ChildProcess | undefined;
