@@ -32,6 +32,7 @@ export { OpenFgaHealthIndicator, OpenFgaHealthModule, OPENFGA_HEALTH_OPTIONS, DE
 export type { OpenFgaHealthDetails, OpenFgaHealthIndicatorResult, OpenFgaHealthOptions } from './health';
 export type { OpenFgaChangeFeedOptions, RedisClusterConnection } from './options/openfga-options.interface';
 export type { ChangeFeedStatus } from './changefeed/change-feed-poller';
+export type { ModelGraphStatus } from './cache/model-watch';
 export { OpenFgaEvents } from './events/openfga-events';
 export type { OpenFgaEventMap, OpenFgaEventName } from './events/openfga-events';
 export {

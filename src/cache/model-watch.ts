@@ -45,6 +45,8 @@ export class ModelWatch {
   private state: ModelGraphStatus;
   private warned?: string;
   private stopped = false;
+  /** The first read, shared by every caller of start(). */
+  private started?: Promise<void>;
 
   constructor(
     private readonly client: FgaClient,
@@ -62,11 +64,14 @@ export class ModelWatch {
 
   /** Reads the model now and every `refreshMs` after; resolves after the first read. Never throws: a failure is logged and retried. */
   start(): Promise<void> {
-    if (!this.timer && !this.stopped) {
-      this.timer = setInterval(() => void this.refresh(), this.settings.refreshMs);
-      this.timer.unref();
+    if (!this.started) {
+      if (!this.stopped) {
+        this.timer = setInterval(() => void this.refresh(), this.settings.refreshMs);
+        this.timer.unref();
+      }
+      this.started = this.refresh();
     }
-    return this.refresh();
+    return this.started;
   }
 
   async stop(): Promise<void> {

@@ -1,4 +1,4 @@
-import type { RelationGraph } from '../model/relation-graph';
+import { isPlainUser, pairOf, type RelationGraph, typeOf } from '../model/relation-graph';
 import { objectGen, relationGen, StoreKeys, userGen } from '../redis/redis-keys';
 import type { Tuple } from '../tuple/tuple';
 
@@ -92,19 +92,4 @@ export class RelationScope {
       negative: deps.negative,
     };
   }
-}
-
-/** `type#relation` of a tuple: its object's type and its relation. */
-export function pairOf(t: Tuple): string {
-  return `${typeOf(t.object)}#${t.relation}`;
-}
-
-function typeOf(object: string): string {
-  const colon = object.indexOf(':');
-  return colon < 0 ? object : object.slice(0, colon);
-}
-
-/** A `type:id` user, not a wildcard (`type:*`) nor a userset (`type:id#relation`). */
-function isPlainUser(user: string): boolean {
-  return !user.includes('#') && !user.endsWith(':*');
 }

@@ -1,5 +1,6 @@
 import { CacheSnapshot, CheckCache, MAX_CONTEXTUAL_TUPLES, OutstandingOp } from '../cache/check-cache';
-import { pairOf, ReadScope, RelationScope } from '../cache/relation-scope';
+import type { ReadScope, RelationScope } from '../cache/relation-scope';
+import { pairOf } from '../model/relation-graph';
 import type { WriteBuffer } from '../buffer/write-buffer';
 import { classifyError } from '../client/classify-error';
 import type { FgaClient } from '../client/fga-client';

@@ -50,7 +50,6 @@ import type { Tuple } from '../tuple/tuple';
  *                      members `o <object> <user>`, `u <user> <object>` and, for wildcard or
  *                      userset users, `n <user> <object>`: a check reads only the ops its
  *                      relation depends on (see buffer/lua/includes/outstandingIndex.lua)
- *   ixpairs    SET     the pairs that have an `ix:` key
  *   held       SET     ids of leased batches that only wait out a backoff (their writer is
  *                      done: claim returns them without watching them); the next settle
  *                      that writes everything it was given returns them early (see settle)

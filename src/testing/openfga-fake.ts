@@ -9,6 +9,10 @@ import type { Tuple, TupleOperation, TupleOperationKind } from '../tuple/tuple';
 import { validateOperations, validateTuple } from '../tuple/validate-tuple';
 import { FakeBuffer } from './fake/fake-buffer';
 import { FakeCache } from './fake/fake-cache';
+import { RelationGraph } from '../model/relation-graph';
+
+/** The id the fake's relation graph carries (the fake has no store to give its model one). */
+const FAKE_MODEL_ID = 'fake';
 import { FakeFlusher } from './fake/fake-flusher';
 import { FakeModel } from './fake/fake-model';
 import { FakeReadPath } from './fake/fake-read-path';
@@ -54,7 +58,9 @@ export class OpenFgaFake extends FakeAssertions implements OpenFgaServiceContrac
   private readonly model: FakeModel | undefined;
   private readonly buffer = new FakeBuffer();
   private readonly tuples = new FakeTuples();
-  private readonly cache = new FakeCache();
+  private readonly cache: FakeCache;
+  /** The model's relation graph (which writes can change which answers), as the real service compiles it. */
+  private readonly graph: RelationGraph | undefined;
   private readonly flusher: FakeFlusher;
   private readonly reads: FakeReadPath;
   private readonly tokens: ConsistencyTokens;
@@ -79,6 +85,8 @@ export class OpenFgaFake extends FakeAssertions implements OpenFgaServiceContrac
       this.seededAllow = allow.map((t: unknown, i) => validateTuple(t, `allow[${i}].`));
     }
     this.model = model === undefined ? undefined : new FakeModel(model);
+    this.graph = model === undefined ? undefined : RelationGraph.compile({ id: FAKE_MODEL_ID, type_definitions: model.type_definitions });
+    this.cache = new FakeCache(this.graph);
     this.flusher = new FakeFlusher(this.buffer, this.tuples, this.cache, this.events, {
       reject: (op) => this.writeRejection(op),
       // A flushed operation replaces what was seeded for its tuple.
@@ -98,6 +106,7 @@ export class OpenFgaFake extends FakeAssertions implements OpenFgaServiceContrac
         rejects: (t) => this.writeRejection({ kind: 'grant', ...t }),
       },
       this.model,
+      this.graph,
     );
     this.tokens = tokens;
     this.reset();
@@ -167,7 +176,7 @@ export class OpenFgaFake extends FakeAssertions implements OpenFgaServiceContrac
       oldestAgeMs: oldest === undefined ? null : Math.max(0, Date.now() - oldest),
       lastFlush: this.flusher.lastFlush,
       // With a model the fake answers by it (as the real service follows the latest model's graph); without one it has none.
-      model: this.model
+      model: this.graph
         ? { modelId: null, pinned: false, invalidation: 'scoped' }
         : { modelId: null, pinned: false, invalidation: 'store-wide', reason: 'no model given to the fake' },
     };

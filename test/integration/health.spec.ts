@@ -69,7 +69,17 @@ describe('OpenFgaHealthIndicator on the real servers', () => {
     expect(res.body).toEqual({
       status: 'ok',
       info: {
-        openfga: { status: 'up', reasons: [], redis: 'up', openfga: 'up', pending: 0, oldestAgeMs: null, inFlight: 0, deadLettered: 0 },
+        openfga: {
+          status: 'up',
+          reasons: [],
+          redis: 'up',
+          openfga: 'up',
+          pending: 0,
+          oldestAgeMs: null,
+          inFlight: 0,
+          deadLettered: 0,
+          invalidation: 'scoped',
+        },
       },
       error: {},
       details: expect.objectContaining({ openfga: expect.objectContaining({ status: 'up' }) }),

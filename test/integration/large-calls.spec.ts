@@ -38,7 +38,7 @@ describe('large grantMany/revokeMany', () => {
   it(`sends at most ${ENQUEUE_CHUNK} tuples per script call`, async () => {
     const run = jest.spyOn(LuaScripts.prototype, 'run');
     await open.service.grantMany(tuples('chunks', 2 * ENQUEUE_CHUNK + 500));
-    const enqueues = run.mock.calls.filter(([name]) => name === 'enqueue').map(([, , args]) => Number(args[2]));
+    const enqueues = run.mock.calls.filter(([name]) => name === 'enqueue').map(([, , args]) => Number(args[4]));
     expect(enqueues).toEqual([ENQUEUE_CHUNK, ENQUEUE_CHUNK, 500]);
   });
 

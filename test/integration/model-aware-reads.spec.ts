@@ -76,8 +76,9 @@ describe('model-aware reads', () => {
 
   it('a check writes only the relevant revoke before trusting "allowed", and leaves the backlog alone', async () => {
     const store = await freshStore('aware-revoke');
-    const writer = await open(testOptions(store));
-    const reader = await open(testOptions(store));
+    const options = testOptions(store); // one key prefix: two processes of one app
+    const writer = await open(options);
+    const reader = await open({ ...options });
     await writer.service.grant('user:a', 'viewer', 'folder:f');
     await writer.service.flush();
     expect(await reader.service.check('user:a', 'viewer', 'folder:f')).toBe(true);
@@ -133,14 +134,17 @@ describe('model-aware reads', () => {
 
   it('a process pinned to an older model than the store follows writes store-wide and caches nothing', async () => {
     const store = await freshStore('aware-older');
+    // Model ids are ULIDs: one written a few milliseconds later sorts after.
+    await new Promise((resolve) => setTimeout(resolve, 5));
     const fga = new OpenFgaClient({ apiUrl: serverEnv().apiUrl, storeId: store.storeId });
     const { authorization_model_id: newer } = await fga.writeAuthorizationModel(
       (await fga.readAuthorizationModel({ authorizationModelId: store.modelId })).authorization_model as Parameters<
         OpenFgaClient['writeAuthorizationModel']
       >[0],
     );
-    const current = await open(testOptions(store, { authorizationModelId: newer }));
-    const older = await open(testOptions(store));
+    const options = testOptions(store);
+    const current = await open({ ...options, authorizationModelId: newer });
+    const older = await open(options);
     expect((await older.service.status()).model).toMatchObject({ modelId: store.modelId, invalidation: 'store-wide' });
     expect((await current.service.status()).model).toMatchObject({ modelId: newer, invalidation: 'scoped' });
     // The current process caches; a write by the older one (whose graph the store does not follow) drops it.

@@ -112,8 +112,9 @@ describe('queue mode', () => {
 
   it('retries a batch that fails twice (connections reset) and writes it on the third attempt', async () => {
     const proxy = later(await startSwitchableProxy(serverEnv().apiUrl, 'refuse'));
+    // The first refused connection is the app's read of the authorization model at start-up; the next two are the job's.
     proxy.onConnection(() => {
-      if (proxy.connections.refuse >= 2) proxy.mode = 'forward';
+      if (proxy.connections.refuse >= 3) proxy.mode = 'forward';
     });
     const options = queueOptions({ apiUrl: proxy.url });
     const { fga } = await startApp(options);
@@ -126,7 +127,7 @@ describe('queue mode', () => {
     await eventually('buffer drained', () => settled(fga));
     const queue = inspectQueue(options);
     const [job] = await eventually('the job completed', () => jobsIn(queue, 'completed'));
-    expect(proxy.connections.refuse).toBe(2);
+    expect(proxy.connections.refuse).toBe(3);
     expect(job.attemptsMade).toBe(3);
     expect(job.returnvalue).toEqual({ outcome: 'settled', writes: 3, deletes: 0, deadLettered: 0 });
     expect(await fga.getDeadLetters()).toEqual([]);
@@ -231,12 +232,12 @@ describe('queue mode', () => {
     expect(await fga.flush()).toMatchObject({ queued: 6, jobs: 1 });
 
     const proxy = later(await startSwitchableProxy(serverEnv().apiUrl, 'hold'));
-    const writing = new Promise<void>((resolve) => proxy.onConnection(() => resolve()));
     const doomed: RunningChild = startChild('queue-worker-process.ts', { ...base, apiUrl: proxy.url });
     closers.push(async () => doomed.process.kill('SIGKILL'));
-    await Promise.race([writing, doomed.exited.then(() => Promise.reject(new Error('worker exited early')))]);
     const queue = inspectQueue(base);
-    expect(await queue.getJobCounts('active')).toMatchObject({ active: 1 }); // the doomed worker holds the job
+    // Its requests (the model read at start, then the job's write) hang in the proxy: the doomed worker holds the job.
+    const holding = eventually('the doomed worker holds the job', async () => (await queue.getJobCounts('active')).active === 1);
+    await Promise.race([holding, doomed.exited.then(() => Promise.reject(new Error('worker exited early')))]);
     doomed.process.kill('SIGKILL');
     await doomed.exited;
 

@@ -3,7 +3,10 @@
  * invariant 6): service checks and HTTP requests through the `@Check` guard
  * run in loops while Redis is killed, Redis hangs (SIGSTOP), OpenFGA is
  * stopped, and OpenFGA hangs; each phase starts with fresh pending grants,
- * pending revokes (also of derived relations) and a cold cache.
+ * pending revokes (also of derived relations: owner, group membership, a
+ * parent folder link), pending `user:*` and group-membership grants, an
+ * unrelated bulk import still pending, and a cold cache. The model is read
+ * again every second, also during the outages.
  *
  * Must hold: zero "allowed" answers that should be denied, in every phase;
  * no "allowed" at all while Redis is unreachable (it holds the pending
@@ -108,6 +111,8 @@ describe('R8: fail closed while Redis or OpenFGA is down, checks running concurr
         checkTimeout: CHECK_TIMEOUT_S,
         requestTimeout: 0.5,
         changeFeed: { enabled: false },
+        // The model is read again during the outages too: a failed read keeps the relation graph.
+        modelRefreshInterval: 1,
       },
       [DocumentsController],
     );
@@ -138,9 +143,14 @@ describe('R8: fail closed while Redis or OpenFGA is down, checks running concurr
       revokedFlushed: ids('f', 3), // revoked and flushed: deny
       ownerRevoked: ids('w', 3), // owner in OpenFGA, viewer cached "allowed", owner revoke pending: deny
       groupRevoked: ids('g', 3), // viewer through a group; membership revoke pending: deny
+      wildcardPending: ids('x', 3), // never granted, denied and cached; `user:*` viewer pending: allow
+      groupPending: ids('m', 3), // a group is viewer; anne's membership pending: allow
+      parentRevoked: ids('t', 3), // viewer of the parent folder, cached "allowed"; the parent link's revoke pending: deny
     };
     const anne = 'user:anne';
     const group = `group:eng${p}`;
+    const newGroup = `group:new${p}`;
+    const folder = `folder:f${p}`;
     await sdk.write({
       writes: [
         ...[...c.flushed, ...c.revokedPending, ...c.revokedFlushed].map((d) => ({
@@ -151,9 +161,23 @@ describe('R8: fail closed while Redis or OpenFGA is down, checks running concurr
         ...[...c.owner, ...c.ownerRevoked].map((d) => ({ user: anne, relation: 'owner', object: `document:${d}` })),
         { user: anne, relation: 'member', object: group },
         ...c.groupRevoked.map((d) => ({ user: `${group}#member`, relation: 'viewer', object: `document:${d}` })),
+        ...c.groupPending.map((d) => ({ user: `${newGroup}#member`, relation: 'viewer', object: `document:${d}` })),
+        { user: anne, relation: 'viewer', object: folder },
+        ...c.parentRevoked.map((d) => ({ user: folder, relation: 'parent', object: `document:${d}` })),
       ],
     });
-    const warm = [...c.flushed, ...c.owner, ...c.never, ...c.revokedPending, ...c.revokedFlushed, ...c.ownerRevoked, ...c.groupRevoked];
+    const warm = [
+      ...c.flushed,
+      ...c.owner,
+      ...c.never,
+      ...c.revokedPending,
+      ...c.revokedFlushed,
+      ...c.ownerRevoked,
+      ...c.groupRevoked,
+      ...c.wildcardPending,
+      ...c.groupPending,
+      ...c.parentRevoked,
+    ];
     for (const d of warm) await fga.check(anne, 'viewer', `document:${d}`);
     for (const d of c.revokedFlushed) await fga.revoke(anne, 'viewer', `document:${d}`);
     expect(await fga.flush()).toMatchObject({ failed: 0 });
@@ -163,9 +187,17 @@ describe('R8: fail closed while Redis or OpenFGA is down, checks running concurr
     for (const d of c.revokedPending) await fga.revoke(anne, 'viewer', `document:${d}`);
     for (const d of c.ownerRevoked) await fga.revoke(anne, 'owner', `document:${d}`);
     await fga.revoke(anne, 'member', group);
+    for (const d of c.wildcardPending) await fga.grant('user:*', 'viewer', `document:${d}`);
+    await fga.grant(anne, 'member', newGroup);
+    for (const d of c.parentRevoked) await fga.revoke(folder, 'parent', `document:${d}`);
+    // A bulk import no check depends on, pending too: the read path must read past it, never write it.
+    await fga.grantMany(
+      Array.from({ length: 1000 }, (_, k) => ({ user: `user:imp${k}`, relation: 'owner', object: `document:imp${p}-${k}` })),
+    );
     const cases: Case[] = [];
+    const allowedClasses = new Set(['flushed', 'owner', 'pending', 'wildcardPending', 'groupPending']);
     for (const [cls, docs] of Object.entries(c)) {
-      const truth = cls === 'flushed' || cls === 'owner' || cls === 'pending';
+      const truth = allowedClasses.has(cls);
       for (const doc of docs) cases.push({ doc, truth, cls });
     }
     return cases;

@@ -46,21 +46,25 @@ describe('LuaScripts', () => {
       'renew',
       'reassert',
       'purge-dead',
+      'claim-tuples',
+      'outstanding',
+      'adopt-graph',
       'feed-lease',
       'feed-release',
     ];
     for (const name of names) expect(scripts.get(name.replace(/-/g, '_'))).toBeDefined();
-    // `enqueue-6+.lua`: six fixed keys, then the generation keys; ioredis takes the count per call.
+    // `enqueue-8+.lua`: eight fixed keys, then the generation keys; ioredis takes the count per call.
     expect(scripts.get('enqueue')?.numberOfKeys).toBeUndefined();
     expect(scripts.get('claim')?.numberOfKeys).toBe(11);
-    expect(scripts.get('check')?.numberOfKeys).toBe(8);
+    expect(scripts.get('claim_tuples')?.numberOfKeys).toBe(11);
+    expect(scripts.get('check')?.numberOfKeys).toBe(10);
     expect(scripts.get('settle')?.numberOfKeys).toBe(17);
   });
 
   it('prepends the includes a script names, those they name, each once, before the body', () => {
-    expect(helpers(scripts.get('check')!.lua)).toEqual([]);
+    expect(helpers(scripts.get('check')!.lua)).toEqual(['latestOp']); // its own, no include
     expect(helpers(scripts.get('populate')!.lua)).toEqual([]);
-    expect(helpers(scripts.get('enqueue')!.lua)).toEqual(['modelIndex', 'callSliced', 'appendOps']);
+    expect(helpers(scripts.get('enqueue')!.lua)).toEqual(['modelIndex', 'callSliced', 'indexEntries', 'indexOutstanding', 'appendOps']);
     expect(helpers(scripts.get('settle')!.lua)).toEqual([
       'parseRecord',
       'callSliced',
@@ -71,6 +75,8 @@ describe('LuaScripts', () => {
       'watchBatch',
       'requeueBatch',
       'markRevoked',
+      'indexEntries',
+      'indexOutstanding',
     ]);
     expect(helpers(scripts.get('renew')!.lua)).toEqual(['callSliced', 'watchBatch']);
     for (const [, { lua }] of scripts) {
@@ -79,11 +85,13 @@ describe('LuaScripts', () => {
     }
   });
 
-  it('builds no fixed store key in Lua: only per-batch keys, from the prefix passed as a KEYS entry', () => {
+  it('builds no fixed store key in Lua: only per-batch and per-pair index keys, from the prefix passed as a KEYS entry', () => {
     for (const [, { lua }] of scripts) {
       const code = lua.replace(/--\[\[[\s\S]*?\]\]|--.*$/gm, '');
       expect(code).not.toMatch(/string\.sub\(KEYS|\bbase\b/);
-      for (const [, suffix] of code.matchAll(/KEYS\[\d+\] \.\. '([^']*)'/g)) expect(suffix).toBe('b:');
+      // Keys named after data the script reads (a batch id, a tuple's relation pair) cannot be declared up front.
+      for (const [, suffix] of code.matchAll(/(?:KEYS\[\d+\]|\bK\[\d+\]|storePrefix) \.\. '([^']*)'/g))
+        expect(['b:', 'ix:']).toContain(suffix);
     }
   });
 

@@ -14,7 +14,10 @@ local pending = callSliced('HMGET', KEYS[1], ARGV, true)
 local busy = callSliced('HMGET', KEYS[2], ARGV, true)
 for i, tk in ipairs(ARGV) do
   local rec = busy[i] and rcall('HGET', KEYS[3] .. 'b:' .. busy[i], tk) or pending[i]
-  local _, seq = rec and parseRecord(rec)
-  out[i] = seq or -1
+  out[i] = -1
+  if rec then
+    local _, seq = parseRecord(rec)
+    out[i] = seq
+  end
 end
 return out

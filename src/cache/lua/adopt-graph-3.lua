@@ -20,5 +20,9 @@ if current and current > ARGV[1] then
   return current
 end
 rcall('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-rcall('SET', KEYS[3], rcall('INCR', KEYS[2]))
+-- A new epoch without taking a buffer position (positions are consistency
+-- tokens): '<model>@<seq>' differs from every epoch before it, as writes set
+-- plain positions and the same model adopted again at the same position means
+-- nothing was written meanwhile.
+rcall('SET', KEYS[3], ARGV[1] .. '@' .. (rcall('GET', KEYS[2]) or '0'))
 return ARGV[1]

@@ -27,14 +27,14 @@ local c = rcall('HMGET', KEYS[5], 'w', 'd', 'fw', 'fd')
 local w, d, fw, fd = tonumber(c[1]) or 0, tonumber(c[2]) or 0, tonumber(c[3]) or 0, tonumber(c[4]) or 0
 local reply = { g[1] or '0', g[2] or '0', g[3] or '0', g[4] or '0', d + fd, g[5] or '0', g[6] or '', 0 }
 local maxListed = tonumber(ARGV[1])
-local base = KEYS[9]
+local storePrefix = KEYS[9]
 
 -- The latest outstanding op of a tuple: the pending one, else the one in flight.
 local function latestOp(tk)
   local rec = rcall('HGET', KEYS[7], tk)
   if not rec then
     local batchId = rcall('HGET', KEYS[8], tk)
-    rec = batchId and rcall('HGET', base .. 'b:' .. batchId, tk)
+    rec = batchId and rcall('HGET', storePrefix .. 'b:' .. batchId, tk)
   end
   if rec then
     return string.match(rec, '^(%a)|(%d+)|')
@@ -58,7 +58,7 @@ if ARGV[2] == 'all' then
   for i = 1, #inflight, 2 do
     local tk = inflight[i]
     if not latest[tk] then
-      latest[tk] = rcall('HGET', base .. 'b:' .. inflight[i + 1], tk) or nil
+      latest[tk] = rcall('HGET', storePrefix .. 'b:' .. inflight[i + 1], tk) or nil
     end
   end
   local grants = 0
@@ -86,7 +86,7 @@ for i = 3, #ARGV, 3 do
   else
     from, to = '[' .. kind .. ' ' .. value .. ' ', '(' .. kind .. ' ' .. value .. '!'
   end
-  local key = base .. 'ix:' .. pair
+  local key = storePrefix .. 'ix:' .. pair
   local n = rcall('ZLEXCOUNT', key, from, to)
   if n > 0 then
     total = total + n

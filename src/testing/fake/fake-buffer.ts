@@ -55,6 +55,13 @@ export class FakeBuffer {
     return this.pending.size;
   }
 
+  /** Removes and returns the pending operations of these tuple keys, oldest first (a priority claim). */
+  take(keys: ReadonlySet<string>): BufferedOperation[] {
+    const taken = this.list().filter((op) => keys.has(op.key));
+    for (const op of taken) this.pending.delete(op.key);
+    return taken;
+  }
+
   /** Removes and returns everything pending, oldest first (what a flush claims). */
   takeAll(): BufferedOperation[] {
     const all = this.list();

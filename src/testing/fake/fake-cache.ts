@@ -1,3 +1,4 @@
+import { mayChange, type RelationGraph, typeOf } from '../../model/relation-graph';
 import { tupleKey } from '../../redis/redis-keys';
 import type { Tuple } from '../../tuple/tuple';
 
@@ -6,13 +7,16 @@ interface CachedAnswer extends Tuple {
 }
 
 /**
- * The read cache, as the real one invalidates it: any write drops every
- * "allowed" (the store's epoch) and the "denied" answers of its object and
- * user (their generations); a clear, a requeue or a dead letter drops every
- * "allowed". The real cache may drop more (generation buckets collide), never less.
+ * The read cache, as the real one invalidates it: a write drops the answers
+ * on its object and of its user, and those the model's relation graph says
+ * it may change elsewhere (without a model: every answer, as the real store-
+ * wide path does); a clear, a requeue or a dead letter drops every "allowed".
+ * The real cache may drop more (generation buckets collide), never less.
  */
 export class FakeCache {
   private readonly answers = new Map<string, CachedAnswer>();
+
+  constructor(private readonly graph?: RelationGraph) {}
 
   lookup(t: Tuple): boolean | undefined {
     return this.answers.get(tupleKey(t))?.allowed;
@@ -27,7 +31,8 @@ export class FakeCache {
     const objects = new Set(tuples.map((t) => t.object));
     const users = new Set(tuples.map((t) => t.user));
     for (const [key, a] of this.answers) {
-      if (a.allowed || objects.has(a.object) || users.has(a.user)) this.answers.delete(key);
+      const deps = this.graph?.dependencies(typeOf(a.object), a.relation);
+      if (!deps || objects.has(a.object) || users.has(a.user) || tuples.some((t) => mayChange(deps, a, t))) this.answers.delete(key);
     }
   }
 

@@ -16,7 +16,7 @@ export interface FlushPolicy {
 
 /**
  * The fake's flusher and dead-letter set: a flush writes every pending
- * operation to the fake's tuples as one batch, or dead-letters it with the
+ * operation (a check's priority claim: those of some tuples) to the fake's tuples as one batch, or dead-letters it with the
  * reason the policy gives; retries follow the real buffer's rule (newest
  * first, last operation wins).
  */
@@ -40,9 +40,17 @@ export class FakeFlusher {
   }
 
   async flush(options: FlushOptions = {}): Promise<FlushResult> {
+    return this.write(this.buffer.takeAll(), options);
+  }
+
+  /** Writes only the pending operations of these tuples, as a check's priority claim does. */
+  async flushOnly(keys: ReadonlySet<string>): Promise<FlushResult> {
+    return this.write(this.buffer.take(keys), {});
+  }
+
+  private async write(ops: BufferedOperation[], options: FlushOptions): Promise<FlushResult> {
     const started = Date.now();
     const result: FlushResult = { writes: 0, deletes: 0, failed: 0, deadLettered: 0, durationMs: 0 };
-    const ops = this.buffer.takeAll();
     if (ops.length === 0) return result;
     const acked: string[] = [];
     const dead: { key: string; reason: string }[] = [];

@@ -9,6 +9,8 @@ import type { FakeCache } from './fake-cache';
 import type { FakeFlusher } from './fake-flusher';
 import type { FakeModel } from './fake-model';
 import type { FakeTuples } from './fake-tuples';
+import type { BufferedOperation } from '../../buffer/buffered-operation';
+import { mayChange, pairOf, type RelationGraph, typeOf } from '../../model/relation-graph';
 
 /** How the fake decides a check without a model: seeds first, then the `allow` option. */
 export interface FakeDecisions {
@@ -20,10 +22,12 @@ export interface FakeDecisions {
 
 /**
  * The fake's read path, step for step the real `CheckResolver` with the
- * flushes done at once: cache (minimize-latency only), else flush what a
+ * writes done at once: cache (minimize-latency only), else write what a
  * fresh level needs, ask "OpenFGA" (the model, or the fake's own rules) with
- * the pending grants, and when it says "allowed" while a revoke is pending,
- * flush and ask again. Answers are cached as the real cache keeps them.
+ * the pending grants, and when a pending revoke could turn the answer, write
+ * it and ask again. With a model, only the operations the checked relation
+ * depends on (by its relation graph) are considered and written; without one,
+ * every pending operation. Answers are cached as the real cache keeps them.
  */
 export class FakeReadPath {
   constructor(
@@ -35,6 +39,7 @@ export class FakeReadPath {
     private readonly tokens: ConsistencyTokens,
     private readonly decisions: FakeDecisions,
     private readonly model: FakeModel | undefined,
+    private readonly graph: RelationGraph | undefined,
   ) {}
 
   async check(t: Tuple, options: CheckOptions): Promise<boolean> {
@@ -63,30 +68,40 @@ export class FakeReadPath {
   }
 
   private async resolve(t: Tuple, freshAt: number | undefined): Promise<{ allowed: boolean; source: 'cache' | 'openfga' }> {
+    // With a model, only the operations the checked relation depends on matter (as the real read scope).
+    const deps = this.graph?.dependencies(typeOf(t.object), t.relation);
+    const relevant = () => this.buffer.list().filter((op) => !deps || mayChange(deps, t, op));
+    const write = (ops: readonly BufferedOperation[]) =>
+      deps ? this.flusher.flushOnly(new Set(ops.map((op) => op.key))) : this.flusher.flush();
     if (freshAt === undefined) {
       const cached = this.cache.lookup(t);
       if (cached !== undefined) return { allowed: cached, source: 'cache' };
     } else {
       // A position beyond the latest one handed out counts as the latest.
       const target = Math.min(freshAt, this.buffer.latest);
-      if (this.buffer.list().some((op) => op.seq <= target)) await this.flusher.flush();
+      const owed = relevant().filter((op) => op.seq <= target);
+      if (owed.length > 0) await write(owed);
     }
-    let allowed = await this.ask(t);
-    // A pending revoke may make "allowed" stale: write what is buffered, then ask again.
-    if (allowed && this.buffer.list().some((op) => op.kind === 'revoke')) {
-      await this.flusher.flush();
-      allowed = await this.ask(t);
+    let allowed = await this.ask(t, relevant);
+    // A pending revoke that could turn the answer is written first, then OpenFGA is asked again.
+    const turning = relevant().filter(
+      (op) => op.kind === 'revoke' && (deps ? (allowed ? deps.positive : deps.negative).has(pairOf(op)) : allowed),
+    );
+    if (turning.length > 0) {
+      await write(turning);
+      allowed = await this.ask(t, relevant);
     }
     this.cache.store(t, allowed);
     return { allowed, source: 'openfga' };
   }
 
   /** OpenFGA rejects the whole check when a contextual tuple (a pending grant) is invalid: flush (dead-lettering it), then ask once more. */
-  private async ask(t: Tuple): Promise<boolean> {
-    const grants = () => this.buffer.list().filter((op) => op.kind === 'grant');
+  private async ask(t: Tuple, relevant: () => BufferedOperation[]): Promise<boolean> {
+    const grants = () => relevant().filter((op) => op.kind === 'grant');
     const refused = () => this.model?.rejectCheck(t);
     if (grants().some((g) => this.decisions.rejects(g) !== undefined) || (refused() !== undefined && grants().length > 0)) {
-      await this.flusher.flush();
+      if (this.graph) await this.flusher.flushOnly(new Set(grants().map((op) => op.key)));
+      else await this.flusher.flush();
     }
     const reason = refused();
     if (reason !== undefined) throw new CheckUnavailableError(t, reason);

@@ -13,9 +13,34 @@ export interface OpenService {
   close(): Promise<void>;
 }
 
+/** The service calls that wait for the first model read, as an app's do (OpenFgaModule reads it before the app starts). */
+const AFTER_START = new Set<string | symbol>([
+  'grant',
+  'revoke',
+  'grantMany',
+  'revokeMany',
+  'check',
+  'status',
+  'flush',
+  'clear',
+  'getPendingOperations',
+  'getDeadLetters',
+  'retryDeadLetters',
+  'purgeDeadLetters',
+]);
+
 export function openService(options: OpenFgaModuleOptions): OpenService {
   const core = createOpenFgaCore(resolveOptions(options));
-  return { core, service: new OpenFgaService(core), ready: () => core.model.start(), close: () => core.close() };
+  const started = core.model.start();
+  const plain = new OpenFgaService(core);
+  const service = new Proxy(plain, {
+    get(target, prop, receiver) {
+      const value: unknown = Reflect.get(target, prop, receiver);
+      if (!AFTER_START.has(prop) || typeof value !== 'function') return value;
+      return (...args: unknown[]) => started.then(() => (value as (...a: unknown[]) => unknown).apply(target, args));
+    },
+  });
+  return { core, service, ready: () => started, close: () => core.close() };
 }
 
 /** The arguments of `core.cache.lookup` for a tuple, as the read path passes them (model id, read scope). */

@@ -6,7 +6,6 @@
     'u <user> <object>'   every op, found by user
     'n <user> <object>'   ops whose user is a wildcard or a userset, which
                           may reach other users' answers
-  `ixpairs` lists the pairs that have an index key (clear empties them).
   Tuple fields hold no spaces, so a member cannot be forged across fields.
 ]]
 --- @include "callSliced"
@@ -21,8 +20,8 @@ local function indexEntries(tk)
 end
 
 -- Adds (`add` true) or removes the index entries of tuple keys `tks`.
--- base: the store's key prefix.
-local function indexOutstanding(base, tks, add)
+-- storePrefix: the store's key prefix.
+local function indexOutstanding(storePrefix, tks, add)
   local byPair = {}
   for _, tk in ipairs(tks) do
     local pair, members = indexEntries(tk)
@@ -40,10 +39,9 @@ local function indexOutstanding(base, tks, add)
   end
   for pair, list in pairs(byPair) do
     if add then
-      callSliced('ZADD', base .. 'ix:' .. pair, list)
-      rcall('SADD', base .. 'ixpairs', pair)
+      callSliced('ZADD', storePrefix .. 'ix:' .. pair, list)
     else
-      callSliced('ZREM', base .. 'ix:' .. pair, list)
+      callSliced('ZREM', storePrefix .. 'ix:' .. pair, list)
     end
   end
 end

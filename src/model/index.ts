@@ -1,0 +1,2 @@
+export * from './relation-graph';
+export { InvalidModelError } from './invalid-model.error';

@@ -1,0 +1,73 @@
+/**
+ * The relation graph on the fixture models (docs/design.md §4). The
+ * integration suites hold it to OpenFGA itself; here, the expected sets by hand.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { transformer } from '@openfga/syntax-transformer';
+import { AuthorizationModelDocument, InvalidModelError, mayChange, RelationGraph } from '../../src/model';
+
+const fixture = (name: string) => join(__dirname, '..', 'fixtures', name);
+const compile = (dsl: string) =>
+  RelationGraph.compile({ id: 'm', ...(transformer.transformDSLToJSONObject(dsl) as Omit<AuthorizationModelDocument, 'id'>) });
+const sorted = (s: ReadonlySet<string> | undefined) => [...(s ?? [])].sort();
+
+describe('RelationGraph', () => {
+  const docs = compile(readFileSync(fixture('model.fga'), 'utf8'));
+
+  it('splits what document#viewer depends on by how far a tuple reaches', () => {
+    const d = docs.dependencies('document', 'viewer')!;
+    expect(sorted(d.local)).toEqual(['document#editor', 'document#owner', 'document#parent', 'document#viewer']);
+    // Through group#member usersets and the parent folder: read as the checked user's own tuples.
+    expect(sorted(d.byUser)).toEqual(['folder#editor', 'folder#owner', 'folder#viewer', 'group#member']);
+    // The folder's own parent links reach any user's answers on documents below it.
+    expect(sorted(d.spread)).toEqual(['folder#parent']);
+    expect(sorted(d.negative)).toEqual([]);
+  });
+
+  it('names the relations a write reaches beyond its own object and user', () => {
+    expect(docs.affectedBeyond('folder#parent')?.always).toEqual(
+      expect.arrayContaining(['document#viewer', 'document#editor', 'folder#viewer']),
+    );
+    expect(docs.affectedBeyond('group#member')?.sharedUser).toEqual(expect.arrayContaining(['document#viewer', 'group#member']));
+    expect(docs.affectedBeyond('document#owner')).toEqual({ always: [], sharedUser: [] });
+    expect(docs.affectedBeyond('document#nope')).toBeUndefined();
+    expect(docs.dependencies('document', 'nope')).toBeUndefined();
+  });
+
+  it('marks the subtracted side of `but not` negative', () => {
+    const g = compile(readFileSync(fixture('exclusion.fga'), 'utf8'));
+    const d = g.dependencies('document', 'viewer')!;
+    expect(sorted(d.positive)).toEqual(['document#viewer']);
+    expect(sorted(d.negative)).toEqual(['document#blocked']);
+  });
+
+  it('follows a wildcard on a role through a tuple-to-userset, as the role-assignments sample does', () => {
+    const g = compile(`model
+  schema 1.1
+type user
+type role
+  relations
+    define assignee: [user, user:*]
+type project
+  relations
+    define role: [role]
+    define can_view: assignee from role
+`);
+    const d = g.dependencies('project', 'can_view')!;
+    expect(sorted(d.local)).toEqual(['project#role']);
+    expect(sorted(d.byUser)).toEqual(['role#assignee']);
+    const checked = { user: 'user:bob', relation: 'can_view', object: 'project:java-sdk' };
+    expect(mayChange(d, checked, { user: 'user:*', relation: 'assignee', object: 'role:admin' })).toBe(true);
+    expect(mayChange(d, checked, { user: 'user:anne', relation: 'assignee', object: 'role:admin' })).toBe(false);
+    expect(mayChange(d, checked, { user: 'role:admin', relation: 'role', object: 'project:java-sdk' })).toBe(true);
+    expect(mayChange(d, checked, { user: 'role:admin', relation: 'role', object: 'project:other' })).toBe(false);
+    expect(g.affectedBeyond('role#assignee')).toEqual({ always: [], sharedUser: ['project#can_view'] });
+  });
+
+  it('rejects a malformed model, naming the field', () => {
+    expect(() => RelationGraph.compile({ id: '', type_definitions: [] })).toThrow(InvalidModelError);
+    expect(() => RelationGraph.compile({ id: 'm', type_definitions: 'x' } as never)).toThrow(/type_definitions must be an array/);
+    expect(() => RelationGraph.compile({ id: 'm', type_definitions: [{ type: 7 }] } as never)).toThrow(/type_definitions\[0\]\.type/);
+  });
+});
