@@ -157,6 +157,15 @@ export class WriteBuffer {
     return { seq, queued };
   }
 
+  /**
+   * Indexes the ops a version without the outstanding-op index buffered (once per store; then one GET).
+   * Returns how many were indexed.
+   */
+  indexBuffered(): Promise<number> {
+    const k = this.keys;
+    return this.scripts.run<number>('index-buffer', [k.pending, k.inflight, k.indexed, k.base], []);
+  }
+
   /** Write-through mode and the change feed: invalidates what the ops may change without buffering them. */
   async invalidate(ops: readonly TupleOperation[]): Promise<number> {
     const k = this.keys;

@@ -54,6 +54,7 @@ export class ModelWatch {
     private readonly keys: StoreKeys,
     private readonly scope: RelationScope,
     private readonly settings: ModelWatchSettings,
+    private readonly indexBuffered: () => Promise<unknown> = async () => undefined,
   ) {
     this.state = { modelId: null, pinned: settings.pinnedModelId !== undefined, invalidation: 'store-wide', reason: 'model not read yet' };
   }
@@ -91,6 +92,8 @@ export class ModelWatch {
   private async readAndAdopt(): Promise<void> {
     let graph = this.scope.graph;
     try {
+      // Before the graph is used: ops an older version buffered must be found by the index too.
+      if (!this.scope.graph) await this.indexBuffered();
       if (!graph || !this.state.pinned) {
         const model = await this.client.readModel(this.settings.pinnedModelId);
         if (!model) return this.storeWide(null, 'the store has no authorization model');

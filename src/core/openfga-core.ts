@@ -94,10 +94,14 @@ export function createOpenFgaCore(options: ResolvedOpenFgaOptions): OpenFgaCore 
   });
   const tokens = new ConsistencyTokens(options.prefix, options.storeId);
   const reads = new CheckResolver({ options, cache, scope, buffer, flusher, client, tokens, events });
-  const model = new ModelWatch(client, scripts, keys, scope, {
-    pinnedModelId: options.authorizationModelId,
-    refreshMs: options.modelRefreshInterval * 1000,
-  });
+  const model = new ModelWatch(
+    client,
+    scripts,
+    keys,
+    scope,
+    { pinnedModelId: options.authorizationModelId, refreshMs: options.modelRefreshInterval * 1000 },
+    () => buffer.indexBuffered(),
+  );
   // Until the graph is read, every write is store-wide and checks take the store-wide path: correct, only slower.
   void model.start();
   let closed = false;

@@ -50,6 +50,7 @@ import type { Tuple } from '../tuple/tuple';
  *                      members `o <object> <user>`, `u <user> <object>` and, for wildcard or
  *                      userset users, `n <user> <object>`: a check reads only the ops its
  *                      relation depends on (see buffer/lua/includes/outstandingIndex.lua)
+ *   indexed    STRING  set once the ops buffered before the index existed were indexed (index-buffer)
  *   held       SET     ids of leased batches that only wait out a backoff (their writer is
  *                      done: claim returns them without watching them); the next settle
  *                      that writes everything it was given returns them early (see settle)
@@ -105,6 +106,7 @@ export interface StoreKeys {
   held: string;
   epoch: string;
   graph: string;
+  indexed: string;
   models: string;
   meta: string;
 }
@@ -129,6 +131,7 @@ export function storeKeys(prefix: string, storeId: string): StoreKeys {
     held: `${base}held`,
     epoch: `${base}epoch`,
     graph: `${base}graph`,
+    indexed: `${base}indexed`,
     models: `${base}models`,
     meta: `${base}meta`,
   };

@@ -58,6 +58,20 @@ describe('model-aware reads', () => {
     expect(await indexOf(s, 'folder#editor')).toEqual([]);
   });
 
+  it('indexes once, at start, what a version without the index left in the buffer', async () => {
+    const store = await freshStore('aware-upgrade');
+    const options = testOptions(store);
+    const old = await open(options);
+    await old.service.grant('user:a', 'owner', 'document:1');
+    // As an older version leaves it: the op buffered, no index, no marker.
+    const base = old.core.buffer.keys.base;
+    await old.core.redis.del(`${base}ix:document#owner`, `${base}indexed`);
+    const upgraded = await open({ ...options });
+    expect(await indexOf(upgraded, 'document#owner')).toEqual(['o document:1 user:a', 'u user:a document:1']);
+    expect(await upgraded.service.check('user:a', 'viewer', 'document:1')).toBe(true);
+    expect(await upgraded.core.buffer.indexBuffered()).toBe(0); // marked: never again
+  });
+
   it('a priority claim takes only the named tuples, ahead of older ops, never one in flight', async () => {
     const store = await freshStore('aware-claim');
     const s = await open(testOptions(store));

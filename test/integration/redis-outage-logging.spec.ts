@@ -30,6 +30,7 @@ describe('module-owned Redis client during an outage', () => {
     const core = createOpenFgaCore(resolveOptions(testOptions(store, { redis: redis.url, changeFeed: { enabled: false } })));
     try {
       await core.buffer.counts();
+      await core.model.start(); // idle before the outage: the first failure is a refused reconnect
       await redis.stop();
       // ioredis retries every few hundred ms: several failed attempts happen in this window.
       await new Promise((r) => setTimeout(r, 1500));
