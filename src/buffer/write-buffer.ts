@@ -150,7 +150,7 @@ export class WriteBuffer {
     for (const [key, op] of chunk) args.push(OP_CODE[op.kind], key);
     const [seq, queued, modelIndex] = await this.scripts.run<[number, number, string]>(
       'enqueue',
-      [k.seq, k.pending, k.queue, k.count, k.epoch, k.models, k.graph, k.base, ...scope.keys],
+      [k.seq, k.pending, k.queue, k.count, k.epoch, k.models, k.graph, k.base, k.byUser, ...scope.keys],
       args,
     );
     if (modelIndex) this.models.set(modelIndex, modelId);
@@ -163,7 +163,7 @@ export class WriteBuffer {
    */
   indexBuffered(): Promise<number> {
     const k = this.keys;
-    return this.scripts.run<number>('index-buffer', [k.pending, k.inflight, k.indexed, k.base], []);
+    return this.scripts.run<number>('index-buffer', [k.pending, k.inflight, k.indexed, k.base, k.byUser], []);
   }
 
   /** Write-through mode and the change feed: invalidates what the ops may change without buffering them. */
@@ -250,7 +250,7 @@ export class WriteBuffer {
     if (written.length === 0) return { queued: 0, unknown: 0 };
     const k = this.keys;
     const args: (string | number)[] = [Date.now()];
-    const keys = [k.seq, k.pending, k.queue, k.count, k.epoch, k.inflight, k.watch, k.revoked, k.base];
+    const keys = [k.seq, k.pending, k.queue, k.count, k.epoch, k.inflight, k.watch, k.revoked, k.base, k.byUser];
     for (const op of written) {
       args.push(OP_CODE[op.kind], op.key, op.seq);
       keys.push(k.base + objectGen(op.object), k.base + userGen(op.user));
@@ -394,7 +394,7 @@ export class WriteBuffer {
       entries = Object.entries(await this.redis.hgetall(k.dead));
     }
     const args: (string | number)[] = [Date.now()];
-    const keys = [k.seq, k.pending, k.queue, k.count, k.epoch, k.models, k.dead, k.inflight, k.deadTuples, k.base];
+    const keys = [k.seq, k.pending, k.queue, k.count, k.epoch, k.models, k.dead, k.inflight, k.deadTuples, k.base, k.byUser];
     for (const [id, json] of entries) {
       if (json === null) continue;
       const { user, object } = parseTupleKey((JSON.parse(json) as { tuple: string }).tuple);

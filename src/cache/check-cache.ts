@@ -102,7 +102,7 @@ export class CheckCache {
     // The cache was just read (or is bypassed): the script only takes the snapshot of a miss.
     const args: (string | number)[] = [MAX_LISTED_OPERATIONS];
     if (scope) {
-      args.push('scoped');
+      args.push('scoped', scope.graphId);
       for (const r of scope.ranges) args.push(r.pair, r.kind, r.value);
     } else {
       args.push('all', MAX_CONTEXTUAL_TUPLES);

@@ -99,10 +99,11 @@ export class ModelWatch {
         if (!model) return this.storeWide(null, 'the store has no authorization model');
         if (model.id !== graph?.modelId) graph = RelationGraph.compile(model);
       }
+      const k = this.keys;
       const followed = await this.scripts.run<string>(
         'adopt-graph',
-        [this.keys.graph, this.keys.seq, this.keys.epoch],
-        [graph.modelId, this.settings.refreshMs * GRAPH_TTL_INTERVALS],
+        [k.graph, k.seq, k.epoch, k.byUser, k.pending, k.inflight, k.base],
+        [graph.modelId, this.settings.refreshMs * GRAPH_TTL_INTERVALS, ...graph.byUserPairs()],
       );
       this.scope.graph = graph;
       if (followed !== graph.modelId) {

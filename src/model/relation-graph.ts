@@ -112,6 +112,11 @@ export class RelationGraph {
     return this.affected.get(pair);
   }
 
+  /** The pairs some relation reads by user (a check there looks up the ops of its own user). */
+  byUserPairs(): RelationPair[] {
+    return [...this.affected].filter(([, a]) => a.sharedUser.length > 0).map(([pair]) => pair);
+  }
+
   private walk(type: string, relation: string): RelationDependencies {
     const d: Deps = { local: new Set(), byUser: new Set(), spread: new Set(), positive: new Set(), negative: new Set() };
     const seen = new Set<string>();

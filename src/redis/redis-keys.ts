@@ -47,9 +47,11 @@ import type { Tuple } from '../tuple/tuple';
  *                      graph says may change its answers beyond the written tuple's own object
  *                      and user (through a tuple-to-userset, a userset or wildcard user)
  *   ix:<pair>  ZSET    outstanding ops (pending or in flight) on `type#relation`, scores 0,
- *                      members `o <object> <user>`, `u <user> <object>` and, for wildcard or
- *                      userset users, `n <user> <object>`: a check reads only the ops its
+ *                      members `o <object> <user>` and, on the pairs in `ixbyuser`, `u <user>
+ *                      <object>` and (wildcard or userset users) `n <user> <object>`: a check reads only the ops its
  *                      relation depends on (see buffer/lua/includes/outstandingIndex.lua)
+ *   ixbyuser   SET     the pairs the store's graph reads by user: only their ops get `u`/`n`
+ *                      members (set, and outstanding ops re-indexed, when a graph is adopted)
  *   indexed    STRING  set once the ops buffered before the index existed were indexed (index-buffer)
  *   held       SET     ids of leased batches that only wait out a backoff (their writer is
  *                      done: claim returns them without watching them); the next settle
@@ -107,6 +109,7 @@ export interface StoreKeys {
   epoch: string;
   graph: string;
   indexed: string;
+  byUser: string;
   models: string;
   meta: string;
 }
@@ -132,6 +135,7 @@ export function storeKeys(prefix: string, storeId: string): StoreKeys {
     epoch: `${base}epoch`,
     graph: `${base}graph`,
     indexed: `${base}indexed`,
+    byUser: `${base}ixbyuser`,
     models: `${base}models`,
     meta: `${base}meta`,
   };

@@ -49,11 +49,12 @@ describe('LuaScripts', () => {
       'claim-tuples',
       'outstanding',
       'adopt-graph',
+      'index-buffer',
       'feed-lease',
       'feed-release',
     ];
     for (const name of names) expect(scripts.get(name.replace(/-/g, '_'))).toBeDefined();
-    // `enqueue-8+.lua`: eight fixed keys, then the generation keys; ioredis takes the count per call.
+    // `enqueue-9+.lua`: nine fixed keys, then the generation keys; ioredis takes the count per call.
     expect(scripts.get('enqueue')?.numberOfKeys).toBeUndefined();
     expect(scripts.get('claim')?.numberOfKeys).toBe(11);
     expect(scripts.get('claim_tuples')?.numberOfKeys).toBe(11);

@@ -19,7 +19,7 @@ if n > 0 then
       gone[#gone + 1] = tk
     end
   end
-  indexOutstanding(KEYS[7], gone, false)
+  indexOutstanding({ prefix = KEYS[7] }, gone, false)
 end
 rcall('UNLINK', KEYS[1], KEYS[2])
 if n > 0 then

@@ -125,7 +125,7 @@ if #taken > 0 then
   end
   -- Nothing outstanding is left on these tuples: checks no longer consider them.
   if #done > 0 then
-    indexOutstanding(KEYS[11], done, false)
+    indexOutstanding({ prefix = KEYS[11] }, done, false)
   end
   if #dead > 0 then
     callSliced('HSET', KEYS[12], dead)

@@ -7,10 +7,12 @@
   KEYS[4] epoch   KEYS[5] count   KEYS[6] revoked   KEYS[7] pending   KEYS[8] inflight
   KEYS[9] the store's key prefix (batches b:<id>, index ix:<pair>)   KEYS[10] graph
   ARGV[1] most ops to list
-  ARGV[2] 'scoped': ARGV[3..] are triples (pair, kind, value) naming index ranges
-            of the pair's outstanding ops (see outstandingIndex.lua):
-            'o' object = value, 'u' user = value, 'n' wildcard and userset users,
-            'a' every op
+  ARGV[2] 'scoped': ARGV[3] is the reader's graph, ARGV[4..] are triples (pair,
+            kind, value) naming index ranges of the pair's outstanding ops (see
+            outstandingIndex.lua): 'o' object = value, 'u' user = value, 'n'
+            wildcard and userset users, 'a' every op. By-user entries exist only
+            for the pairs the store's graph reads by user: a reader following
+            another graph reads those pairs whole
           'all': no graph; every outstanding grant is listed when there are at
             most ARGV[3] of them (and the buffer is small enough to read)
 
@@ -76,21 +78,34 @@ if ARGV[2] == 'all' then
 end
 
 local ranges, total = {}, 0
-for i = 3, #ARGV, 3 do
+local sameGraph = (g[6] or '') == ARGV[3]
+local whole = {}
+for i = 4, #ARGV, 3 do
   local pair, kind, value = ARGV[i], ARGV[i + 1], ARGV[i + 2]
-  local from, to
+  if not sameGraph and (kind == 'u' or kind == 'n') then
+    kind = 'a'
+  end
   if kind == 'a' then
-    from, to = '[u ', '(u!'
+    if whole[pair] then
+      kind = nil
+    end
+    whole[pair] = true
+  end
+  local from, to
+  if not kind then
+    from = nil -- that pair is read whole already
+  elseif kind == 'a' then
+    from, to = '[o ', '(o!'
   elseif kind == 'n' then
     from, to = '[n ', '(n!'
   else
     from, to = '[' .. kind .. ' ' .. value .. ' ', '(' .. kind .. ' ' .. value .. '!'
   end
   local key = storePrefix .. 'ix:' .. pair
-  local n = rcall('ZLEXCOUNT', key, from, to)
+  local n = from and rcall('ZLEXCOUNT', key, from, to) or 0
   if n > 0 then
     total = total + n
-    ranges[#ranges + 1] = { key, from, to, string.match(pair, '#([^#]*)$'), kind == 'o' }
+    ranges[#ranges + 1] = { key, from, to, string.match(pair, '#([^#]*)$'), kind == 'o' or kind == 'a' }
   end
 end
 reply[8] = total

@@ -12,7 +12,7 @@
   G       a list holding, from index `g` to its end, the generation keys the
           ops may change: their objects' and users' buckets and the relations
           the model graph says they reach beyond those (the caller's KEYS)
-  storePrefix    the store's key prefix (for the outstanding-op index)
+  ix      the outstanding-op index: { prefix, byUser } (see outstandingIndex)
   storeWide  also bump the epoch, which every cached answer records: the
           writer could not scope the ops by the model (no graph, another
           graph than the store's, a relation the model lacks)
@@ -22,7 +22,7 @@
 ]]
 --- @include "callSliced"
 --- @include "outstandingIndex"
-local function appendOps(K, now, m, A, at, n, G, g, storePrefix, storeWide)
+local function appendOps(K, now, m, A, at, n, G, g, ix, storeWide)
   local suffix = '|' .. now .. '|0|' .. m
   local gens = {}
   if n == 1 then
@@ -40,7 +40,7 @@ local function appendOps(K, now, m, A, at, n, G, g, storePrefix, storeWide)
     end
     rcall('ZADD', K[3], seq, tk)
     if not was then
-      indexOutstanding(storePrefix, { tk }, true)
+      indexOutstanding(ix, { tk }, true)
     end
     for i = g, #G do
       gens[#gens + 1] = G[i]
@@ -96,7 +96,7 @@ local function appendOps(K, now, m, A, at, n, G, g, storePrefix, storeWide)
   end
   callSliced('ZADD', K[3], queued)
   -- Idempotent: a tuple already outstanding keeps its entries.
-  indexOutstanding(storePrefix, tks, true)
+  indexOutstanding(ix, tks, true)
   for i = g, #G do
     gens[#gens + 1] = G[i]
     gens[#gens + 1] = last

@@ -16,7 +16,8 @@
   KEYS[7] watch   KEYS[8] revoked
   KEYS[9] the store's key prefix: a batch is KEYS[9] .. 'b:' .. its id
   ARGV[1] now (ms)
-  KEYS[10..] per op written, in order: its object's and its user's generation keys
+  KEYS[10] byuser (see outstandingIndex)
+  KEYS[11..] per op written, in order: its object's and its user's generation keys
   ARGV[2..] per op written: op ('w' | 'd'), tuple key, position
 
   Returns { ops queued again, ops whose tuple had no newer op recorded }.
@@ -29,7 +30,7 @@ local now = ARGV[1]
 local watchKey = KEYS[7]
 local queued, unknown, revoked = 0, 0, false
 for i = 2, #ARGV, 3 do
-  local gen = 10 + 2 * ((i - 2) / 3)
+  local gen = 11 + 2 * ((i - 2) / 3)
   local written, tk, seq, objectGen, userGen = ARGV[i], ARGV[i + 1], tonumber(ARGV[i + 2]), KEYS[gen], KEYS[gen + 1]
   if written == 'd' then revoked = true end
   if rcall('HEXISTS', KEYS[2], tk) == 0 then
@@ -57,7 +58,7 @@ for i = 2, #ARGV, 3 do
       rcall('HINCRBY', KEYS[4], op, 1)
       rcall('ZADD', KEYS[3], at, tk)
       rcall('MSET', objectGen, at, userGen, at, KEYS[5], at)
-      indexOutstanding(KEYS[9], { tk }, true)
+      indexOutstanding({ prefix = KEYS[9], byUser = KEYS[10] }, { tk }, true)
       queued = queued + 1
     end
   end
