@@ -21,6 +21,7 @@ export { SAFE_EVICTION_POLICIES, UnsafeEvictionPolicyError } from './redis/evict
 export type { BufferedOperation, DeadLetter, DeadLetterRetry } from './buffer/buffered-operation';
 export type { FlushOptions, FlushResult } from './flush/flush-result';
 export { CheckUnavailableError } from './check/check-unavailable.error';
+export { InvalidCheckOptionsError } from './check/invalid-check-options.error';
 export { InvalidConsistencyTokenError } from './consistency/consistency-token';
 export * from './http';
 export { getFlushCronJobName } from './flush/flush-cron-job-name';

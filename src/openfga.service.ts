@@ -1,7 +1,7 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import type { BufferedOperation, DeadLetter, DeadLetterRetry } from './buffer/buffered-operation';
 import { BufferCounts } from './buffer/write-buffer';
-import type { CheckOptions, ConsistencyToken } from './check/check-options';
+import { CheckOptions, ConsistencyToken, validateCheckOptions } from './check/check-options';
 import type { ChangeFeedStatus } from './changefeed/change-feed-poller';
 import type { ModelGraphStatus } from './cache/model-watch';
 import type { FlushQueueCounts } from './queue/flush-queue-port';
@@ -73,7 +73,7 @@ export class OpenFgaService implements OnApplicationBootstrap, BeforeApplication
    * `checkTimeout`: callers must treat that as a denial.
    */
   async check(user: string, relation: string, object: string, options: CheckOptions = {}): Promise<boolean> {
-    return this.core.reads.check(validateTuple({ user, relation, object }), options);
+    return this.core.reads.check(validateTuple({ user, relation, object }), validateCheckOptions(options));
   }
 
   /**

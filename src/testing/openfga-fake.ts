@@ -3,6 +3,7 @@ import { CheckUnavailableError } from '../check/check-unavailable.error';
 import { ConsistencyTokens } from '../consistency/consistency-token';
 import type { FlushOptions, FlushResult } from '../flush/flush-result';
 import type { CheckOptions, ConsistencyToken, OpenFgaStatus } from '../openfga.service';
+import { validateCheckOptions } from '../check/check-options';
 import { OpenFgaEvents } from '../events/openfga-events';
 import { tupleKey } from '../redis/redis-keys';
 import type { Tuple, TupleOperation, TupleOperationKind } from '../tuple/tuple';
@@ -142,6 +143,7 @@ export class OpenFgaFake extends FakeAssertions implements OpenFgaServiceContrac
    */
   async check(user: string, relation: string, object: string, options: CheckOptions = {}): Promise<boolean> {
     const t = validateTuple({ user, relation, object });
+    validateCheckOptions(options);
     const entry: RecordedCheck = { ...t, options: { ...options }, allowed: undefined };
     if (this.unavailableReason !== undefined) {
       this.recordedChecks.push(entry);

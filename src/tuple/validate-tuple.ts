@@ -66,12 +66,27 @@ export function validateUser(value: unknown, field = 'user'): string {
   return value;
 }
 
-/** Validates every field and returns a plain copy (extra properties dropped). */
+const TUPLE_FIELDS = new Set(['user', 'relation', 'object']);
+
+/**
+ * Validates every field and returns a plain copy. A field the module does not
+ * know is refused, naming it: JavaScript callers and data loaded from files
+ * bypass the types, and a dropped field (a `condition` limiting a grant in
+ * time) would silently widen what is granted.
+ */
 export function validateTuple(input: unknown, fieldPrefix = ''): Tuple {
   if (typeof input !== 'object' || input === null) {
     throw new InvalidTupleError(fieldPrefix || 'tuple', input, 'an object { user, relation, object }');
   }
   const t = input as Record<string, unknown>;
+  for (const key of Object.keys(t)) {
+    if (TUPLE_FIELDS.has(key)) continue;
+    const expected =
+      key === 'condition'
+        ? 'absent: conditional tuples are not supported yet (the condition would be dropped, widening the grant)'
+        : 'absent: a tuple has only user, relation and object';
+    throw new InvalidTupleError(`${fieldPrefix}${key}`, t[key], expected);
+  }
   return {
     user: validateUser(t.user, `${fieldPrefix}user`),
     relation: validateRelation(t.relation, `${fieldPrefix}relation`),

@@ -6,7 +6,7 @@
  * OpenFGA rejects a tuple whose type or relation it does not define, so one
  * input dead-letters on both.
  */
-import { CheckUnavailableError, InvalidConsistencyTokenError, InvalidTupleError } from '../../src';
+import { CheckUnavailableError, InvalidCheckOptionsError, InvalidConsistencyTokenError, InvalidTupleError } from '../../src';
 import type { OpenFgaEventMap, OpenFgaEventName, Tuple } from '../../src';
 import type { OpenFgaServiceContract } from '../../src/testing';
 import { BAD_OBJECTS, BAD_RELATIONS, BAD_USERS } from '../support/inputs/malformed-inputs';
@@ -62,6 +62,16 @@ export function openFgaServiceContract(factory: ContractFactory): void {
   const pendingKeys = async () => (await fga.getPendingOperations()).map((o) => `${o.kind} ${o.key}`);
 
   describe('grant, revoke, grantMany, revokeMany', () => {
+    it('refuses a tuple field it does not know, naming it, and buffers nothing: a condition is never dropped', async () => {
+      const timeLimited = { ...ANNE, condition: { name: 'before', context: { until: '2026-12-01T00:00:00Z' } } };
+      const err = await fga.grantMany([BOB, timeLimited as Tuple]).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(InvalidTupleError);
+      expect(err).toMatchObject({ field: 'tuples[1].condition' });
+      expect((err as Error).message).toMatch(/conditional tuples are not supported yet/);
+      await expect(fga.revokeMany([{ ...CARL, extra: 1 } as Tuple])).rejects.toMatchObject({ field: 'tuples[0].extra' });
+      expect(await fga.getPendingOperations()).toEqual([]);
+    });
+
     it('return tokens naming consecutive buffer positions, one per distinct tuple of a call', async () => {
       const first = await fga.grant(...args(ANNE));
       expect(first).toMatch(/^v1\.[0-9a-z]+\.[A-Za-z0-9_-]{10}$/);
@@ -181,6 +191,19 @@ export function openFgaServiceContract(factory: ContractFactory): void {
       expect(await fga.check(...args(ANNE))).toBe(true);
       expect(await pendingKeys()).toEqual([`grant ${keyOf(UNKNOWN_TYPE)}`]);
       expect((await fga.getDeadLetters()).map((d) => d.operation.key)).toEqual([keyOf(WRONG_USER_TYPE)]);
+    });
+
+    it('refuses a check option it does not know, naming it, instead of answering another question', async () => {
+      const context = { options: { context: { ip: '10.0.0.1' } } };
+      for (const [options, field] of [
+        [context.options, 'options.context'],
+        [{ contextualTuples: [BOB] }, 'options.contextualTuples'],
+        ['strong', 'options'],
+      ] as const) {
+        const err = await fga.check(...args(ANNE), options as never).catch((e: unknown) => e);
+        expect(err).toBeInstanceOf(InvalidCheckOptionsError);
+        expect(err).toMatchObject({ field });
+      }
     });
 
     it('throws CheckUnavailableError for a type or relation the model does not define', async () => {
