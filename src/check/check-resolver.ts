@@ -42,6 +42,9 @@ function owedOps(snapshot: CacheSnapshot, freshAt: number | undefined): Outstand
   return freshAt === undefined ? [] : ops.filter((op) => op.seq <= freshAt);
 }
 
+/** How long a shared OpenFGA answer stays joinable after it arrived, with the cache on (see askOpenFga). */
+const SHARED_ANSWER_GRACE_MS = 50;
+
 /** How long one flush step of a waiting check may claim new batches. */
 const FLUSH_SLICE_MS = 100;
 /** How often a waiting check looks at the buffer position when it has nothing to flush itself. */
@@ -326,7 +329,13 @@ export class CheckResolver {
     ].join('\n');
     let answer = this.inFlightChecks.get(key);
     if (!answer) {
-      answer = client.check(t, { modelId, higherConsistency: higher, contextualTuples }).finally(() => this.inFlightChecks.delete(key));
+      answer = client.check(t, { modelId, higherConsistency: higher, contextualTuples });
+      // With the cache on, kept a moment after it resolves: a miss whose snapshot was read while the answer
+      // was on its way (Redis Cluster answers a burst slower) shares it, as it would have found it cached.
+      // The key is the whole snapshot, so no write it depends on can have happened in between.
+      const graceMs = options.cache ? SHARED_ANSWER_GRACE_MS : 0;
+      const forget = () => setTimeout(() => this.inFlightChecks.delete(key), graceMs).unref();
+      answer.then(forget, forget);
       this.inFlightChecks.set(key, answer);
     }
     return answer;

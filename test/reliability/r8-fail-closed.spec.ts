@@ -180,7 +180,10 @@ describe('R8: fail closed while Redis or OpenFGA is down, checks running concurr
     ];
     for (const d of warm) await fga.check(anne, 'viewer', `document:${d}`);
     for (const d of c.revokedFlushed) await fga.revoke(anne, 'viewer', `document:${d}`);
-    expect(await fga.flush()).toMatchObject({ failed: 0 });
+    // Also what the last phase left (its import), through the proxy with a 0.5 s request timeout: a busy
+    // machine may time a batch out once; a few bounded attempts, then nothing may be left.
+    for (let attempt = 0; attempt < 5 && (await fga.flush()).failed > 0; attempt++) await sleep(500);
+    expect(await fga.status()).toMatchObject({ pending: { total: 0 }, inFlight: 0 });
     for (const d of c.revokedFlushed) expect(await fga.check(anne, 'viewer', `document:${d}`)).toBe(false);
     // Pending state at the moment of the fault (no check may run in between: it could flush the revokes).
     for (const d of c.pending) await fga.grant(anne, 'viewer', `document:${d}`);
@@ -192,7 +195,7 @@ describe('R8: fail closed while Redis or OpenFGA is down, checks running concurr
     for (const d of c.parentRevoked) await fga.revoke(folder, 'parent', `document:${d}`);
     // A bulk import no check depends on, pending too: the read path must read past it, never write it.
     await fga.grantMany(
-      Array.from({ length: 1000 }, (_, k) => ({ user: `user:imp${k}`, relation: 'owner', object: `document:imp${p}-${k}` })),
+      Array.from({ length: 300 }, (_, k) => ({ user: `user:imp${k}`, relation: 'owner', object: `document:imp${p}-${k}` })),
     );
     const cases: Case[] = [];
     const allowedClasses = new Set(['flushed', 'owner', 'pending', 'wildcardPending', 'groupPending']);
