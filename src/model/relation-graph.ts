@@ -46,7 +46,10 @@ export interface AuthorizationModelDocument {
     type: string;
     relations?: Record<string, ModelUserset>;
     metadata?: {
-      relations?: Record<string, { directly_related_user_types?: readonly { type: string; relation?: string }[] }> | null;
+      relations?: Record<
+        string,
+        { directly_related_user_types?: readonly { type: string; relation?: string; wildcard?: object; condition?: string }[] }
+      > | null;
     } | null;
   }[];
 }
