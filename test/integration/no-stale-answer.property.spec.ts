@@ -16,34 +16,8 @@ import { serverEnv, testOptions } from '../support/harness/env';
 import { PROJECT_ROOT } from '../support/harness/servers';
 import { openService } from '../support/harness/service';
 import { createStore } from '../support/harness/store';
-
-interface ModelJson {
-  type_definitions: {
-    type: string;
-    relations?: Record<string, unknown>;
-    metadata?: { relations?: Record<string, { directly_related_user_types?: { type: string; relation?: string; wildcard?: object }[] }> };
-  }[];
-}
-
-const IDS = ['1', '2'];
-
-/** Every tuple the model accepts over a small universe (two ids per type), and every check over it. */
-function universe(model: ModelJson): { tuples: Tuple[]; checks: Tuple[] } {
-  const tuples: Tuple[] = [];
-  const checks: Tuple[] = [];
-  for (const def of model.type_definitions) {
-    for (const relation of Object.keys(def.relations ?? {})) {
-      for (const id of IDS) checks.push(...['user:1', 'user:2'].map((user) => ({ user, relation, object: `${def.type}:${id}` })));
-      for (const ref of def.metadata?.relations?.[relation]?.directly_related_user_types ?? []) {
-        const users = ref.wildcard ? [`${ref.type}:*`] : IDS.map((i) => `${ref.type}:${i}${ref.relation ? `#${ref.relation}` : ''}`);
-        for (const user of users)
-          for (const id of IDS)
-            if (user.split('#')[0] !== `${def.type}:${id}`) tuples.push({ user, relation, object: `${def.type}:${id}` });
-      }
-    }
-  }
-  return { tuples, checks };
-}
+import { modelUniverse } from '../support/inputs/model-universe';
+import type { AuthorizationModelDocument } from '../../src/model';
 
 const MODELS = ['model.fga', 'exclusion.fga', 'role-assignments.fga', 'intersection.fga'];
 const key = (t: Tuple) => `${t.user} ${t.relation} ${t.object}`;
@@ -61,8 +35,8 @@ describe('no stale answer, allowed or denied, on derived relations (property aga
     '%s',
     async (file) => {
       const path = join(PROJECT_ROOT, 'test', 'fixtures', file);
-      const model = transformer.transformDSLToJSONObject(readFileSync(path, 'utf8')) as unknown as ModelJson;
-      const { tuples, checks } = universe(model);
+      const model = transformer.transformDSLToJSONObject(readFileSync(path, 'utf8')) as unknown as AuthorizationModelDocument;
+      const { tuples, checks } = modelUniverse(model);
       const stale: string[] = [];
       // Each run works on a few tuples of the universe, so chains (a group in a group, a folder under a
       // folder, a role on a project) form often; every check of the universe is compared after each step.

@@ -9,14 +9,12 @@
  */
 import { OpenFgaClient } from '@openfga/sdk';
 import { transformer } from '@openfga/syntax-transformer';
-import type { Tuple } from '../../src';
 import { AuthorizationModelDocument, mayChange, RelationGraph } from '../../src/model';
 import { serverEnv } from '../support/harness/env';
 import { seededRandom } from '../support/reliability/scale';
+import { modelUniverse } from '../support/inputs/model-universe';
 
 const TYPES = ['ta', 'tb', 'tc'];
-const IDS = ['1', '2'];
-const USERS = ['user:1', 'user:2'];
 const MODELS = 10;
 
 type Random = () => number;
@@ -47,21 +45,6 @@ function randomModel(random: Random): string {
 }
 
 /** Every tuple the model accepts over the universe. */
-function candidateTuples(model: AuthorizationModelDocument): Tuple[] {
-  const out: Tuple[] = [];
-  for (const def of model.type_definitions) {
-    for (const [relation, meta] of Object.entries(def.metadata?.relations ?? {})) {
-      for (const ref of meta.directly_related_user_types ?? []) {
-        const wildcard = (ref as { wildcard?: object }).wildcard !== undefined;
-        const users = wildcard ? [`${ref.type}:*`] : IDS.map((id) => `${ref.type}:${id}${ref.relation ? `#${ref.relation}` : ''}`);
-        for (const user of users)
-          for (const id of IDS) if (user.split('#')[0] !== `${def.type}:${id}`) out.push({ user, relation, object: `${def.type}:${id}` });
-      }
-    }
-  }
-  return out;
-}
-
 describe('the relation graph against OpenFGA (generated models)', () => {
   it('a write never changes an answer the graph says it cannot reach', async () => {
     const random = seededRandom(4242);
@@ -84,13 +67,7 @@ describe('the relation graph against OpenFGA (generated models)', () => {
       counts.models++;
       const model = (await fga.readAuthorizationModel({ authorizationModelId: modelId })).authorization_model as AuthorizationModelDocument;
       const graph = RelationGraph.compile(model);
-      const candidates = candidateTuples(model);
-      const checks: Tuple[] = [];
-      for (const def of model.type_definitions) {
-        for (const relation of Object.keys(def.relations ?? {})) {
-          for (const id of IDS) for (const user of USERS) checks.push({ user, relation, object: `${def.type}:${id}` });
-        }
-      }
+      const { tuples: candidates, checks } = modelUniverse(model);
       const base = candidates.filter(() => random() < 0.25);
       if (base.length) await fga.writeTuples(base);
       const answers = async () =>

@@ -6,17 +6,7 @@
  * conditional), computed usersets, tuple-to-userset, or/and/but not.
  */
 
-/** mulberry32: small, seedable, good enough to pick shapes. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom } from '../reliability/scale';
 
 export const OBJECTS: Readonly<Record<string, readonly string[]>> = {
   group: ['group:g0', 'group:g1'],
