@@ -38,12 +38,17 @@ type Answer = { allowed: boolean; source: 'cache' | 'openfga' };
  */
 function owedOps(snapshot: CacheSnapshot, freshAt: number | undefined): OutstandingOp[] {
   const ops = snapshot.ops ?? [];
-  if (!snapshot.complete || ops.filter((op) => op.kind === 'grant').length > MAX_CONTEXTUAL_TUPLES) return ops;
+  if (!snapshot.complete || grantsIn(snapshot).length > MAX_CONTEXTUAL_TUPLES) return ops;
   return freshAt === undefined ? [] : ops.filter((op) => op.seq <= freshAt);
 }
 
 /** How long a shared OpenFGA answer stays joinable after it arrived, with the cache on (see askOpenFga). */
 const SHARED_ANSWER_GRACE_MS = 50;
+
+/** The outstanding grants a snapshot lists: what OpenFGA is asked with, as contextual tuples. */
+function grantsIn(snapshot: CacheSnapshot): OutstandingOp[] {
+  return (snapshot.ops ?? []).filter((op) => op.kind === 'grant');
+}
 
 /** How long one flush step of a waiting check may claim new batches. */
 const FLUSH_SLICE_MS = 100;
@@ -178,10 +183,8 @@ export class CheckResolver {
         continue;
       }
       const snapshot = found.snapshot;
-      const ops = snapshot.ops ?? [];
-      const grants = ops.filter((op) => op.kind === 'grant');
-      const allowed = await this.askScoped(t, snapshot, grants, fresh || round > 0, deadline);
-      const revokes = ops.filter((op) => op.kind === 'revoke');
+      const allowed = await this.askScoped(t, scope, snapshot, fresh || round > 0, deadline);
+      const revokes = (snapshot.ops ?? []).filter((op) => op.kind === 'revoke');
       const turning = revokes.filter((op) => (allowed ? scope.positive : scope.negative).has(pairOf(op.tuple)));
       // A second round's revokes were buffered during this check: concurrent with it, not awaited.
       if (turning.length > 0 && round === 0) {
@@ -202,7 +205,8 @@ export class CheckResolver {
    * is left, so no pending grant (a `but not` grant may take access away) is
    * ignored; a second rejection fails closed.
    */
-  private async askScoped(t: Tuple, snapshot: CacheSnapshot, grants: OutstandingOp[], higher: boolean, deadline: number): Promise<boolean> {
+  private async askScoped(t: Tuple, scope: ReadScope, snapshot: CacheSnapshot, higher: boolean, deadline: number): Promise<boolean> {
+    const grants = grantsIn(snapshot);
     try {
       return await this.askOpenFga(
         t,
@@ -213,15 +217,16 @@ export class CheckResolver {
     } catch (err) {
       if (grants.length === 0 || classifyError(err).kind !== 'permanent') throw err;
       await this.waitWritten(t, grants, deadline);
-      const found = await this.core.cache.lookup(t, this.core.options.authorizationModelId, this.core.scope.forRead(t), false);
+      const found = await this.core.cache.lookup(t, this.core.options.authorizationModelId, scope, false);
       const left = found.source === 'miss' ? found.snapshot : undefined;
-      if (!left?.complete || (left.ops ?? []).filter((op) => op.kind === 'grant').length > MAX_CONTEXTUAL_TUPLES) {
+      const leftGrants = left ? grantsIn(left) : [];
+      if (!left?.complete || leftGrants.length > MAX_CONTEXTUAL_TUPLES) {
         throw new CheckUnavailableError(t, `pending grants could not be sent to OpenFGA: ${String(err)}`, err);
       }
       return this.askOpenFga(
         t,
         left,
-        (left.ops ?? []).filter((op) => op.kind === 'grant').map((op) => op.tuple),
+        leftGrants.map((op) => op.tuple),
         true,
       );
     }
@@ -255,7 +260,7 @@ export class CheckResolver {
     const fresh = freshAt !== undefined;
     const latest = async () => (await this.core.buffer.positions()).latest;
     const lookup = (useCache: boolean | undefined = fresh ? false : undefined) => cache.lookup(t, modelId, undefined, useCache);
-    const grantsOf = (snapshot: CacheSnapshot) => (snapshot.ops ?? []).map((op) => op.tuple);
+    const grantsOf = (snapshot: CacheSnapshot) => grantsIn(snapshot).map((op) => op.tuple);
     let found = await lookup();
     if (found.source !== 'miss') return { allowed: found.allowed, source: found.source };
     if (fresh || !found.snapshot.complete) {
