@@ -12,6 +12,12 @@ import { OPENFGA_CORE } from './openfga.constants';
 import { FlushOptions, FlushResult } from './flush/flush-result';
 import type { Tuple, TupleOperation, TupleOperationKind } from './tuple/tuple';
 import { validateOperations, validateTuple } from './tuple/validate-tuple';
+import type { ExpandResponse, OpenFgaClient } from '@openfga/sdk';
+import { ListReads } from './list/list-reads';
+import { ListOptions, validateListOptions } from './list/list-options';
+import { listObjectsQuery, listUsersQuery } from './list/list-query';
+import { expandStored, ReadFilter, ReadOptions, ReadPage, readStored, validateReadFilter, validateReadOptions } from './list/passthrough';
+import { validateObject, validateRelation } from './tuple/validate-tuple';
 
 export type { CheckConsistency, CheckOptions, ConsistencyToken } from './check/check-options';
 
@@ -74,6 +80,46 @@ export class OpenFgaService implements OnApplicationBootstrap, BeforeApplication
    */
   async check(user: string, relation: string, object: string, options: CheckOptions = {}): Promise<boolean> {
     return this.core.reads.check(validateTuple({ user, relation, object }), validateCheckOptions(options));
+  }
+
+  // ---- lists, read, expand and the SDK client (src/list) --------------------
+
+  /**
+   * The objects of `type` (`type:id`) on which `user` has `relation`, pending grants and revokes
+   * included (read-your-writes, see the README's "Listing objects and users"). Never a partial
+   * list: throws `ListUnavailableError` when no complete answer can be had in `checkTimeout`.
+   */
+  async listObjects(user: string, relation: string, type: string, options: ListOptions = {}): Promise<string[]> {
+    return this.lists.resolver.list(listObjectsQuery(user, relation, type), validateListOptions(options));
+  }
+
+  /**
+   * The users (`type:id`, `type:id#relation`, `type:*`) of the types in `userFilters` (`"user"`,
+   * `"group#member"`) that have `relation` on `object`, pending grants and revokes included.
+   * Throws `ListUnavailableError` as `listObjects`.
+   */
+  async listUsers(object: string, relation: string, userFilters: readonly string[], options: ListOptions = {}): Promise<string[]> {
+    return this.lists.resolver.list(listUsersQuery(object, relation, userFilters), validateListOptions(options));
+  }
+
+  /** One page of the tuples stored in OpenFGA (configured store). Passthrough: it does not see the buffer. */
+  async read(filter: ReadFilter = {}, options: ReadOptions = {}): Promise<ReadPage> {
+    return readStored(this.lists.sdk, validateReadFilter(filter), validateReadOptions(options));
+  }
+
+  /** OpenFGA's Expand of `relation` on `object` (configured store and model). Passthrough: it does not see the buffer. */
+  async expand(relation: string, object: string): Promise<ExpandResponse> {
+    return expandStored(this.lists.sdk, validateRelation(relation), validateObject(object));
+  }
+
+  /** The @openfga/sdk client on the configured store, model and credentials. It does not see the buffer. */
+  get sdkClient(): OpenFgaClient {
+    return this.lists.sdk;
+  }
+
+  private listReads?: ListReads;
+  private get lists(): ListReads {
+    return (this.listReads ??= new ListReads(this.core));
   }
 
   /**

@@ -8,3 +8,4 @@ export { OpenFgaTestingModule } from './openfga-testing.module';
 export type { OpenFgaTestingModuleOptions } from './openfga-testing.module';
 export { OpenFgaAssertionError } from './openfga-assertion.error';
 export type { OpenFgaServiceContract } from './openfga-service-contract';
+export { OpenFgaFakeUnsupportedError } from './openfga-fake-unsupported.error';

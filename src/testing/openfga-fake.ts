@@ -21,6 +21,14 @@ import { FakeAssertions, RecordedCheck, RecordedOperation } from './fake/fake-as
 import { FakeTuples } from './fake/fake-tuples';
 import type { CheckResolver, OpenFgaFakeOptions } from './openfga-fake-options.interface';
 import type { OpenFgaServiceContract } from './openfga-service-contract';
+import type { ExpandResponse, OpenFgaClient } from '@openfga/sdk';
+import { FakeLists } from './fake/fake-lists';
+import { validateListOptions, type ListOptions } from '../list/list-options';
+import { describeQuery, listObjectsQuery, listUsersQuery, type ListQuery } from '../list/list-query';
+import { ListUnavailableError } from '../list/list-errors';
+import { validateReadFilter, validateReadOptions, type ReadFilter, type ReadOptions, type ReadPage } from '../list/passthrough';
+import { validateObject, validateRelation } from '../tuple/validate-tuple';
+import { OpenFgaFakeUnsupportedError } from './openfga-fake-unsupported.error';
 
 /**
  * The store id behind the fake's consistency tokens and `OPENFGA_OPTIONS` (a valid ULID no real store has).
@@ -110,6 +118,9 @@ export class OpenFgaFake extends FakeAssertions implements OpenFgaServiceContrac
       this.graph,
     );
     this.tokens = tokens;
+    this.lists = new FakeLists(this.buffer, this.tuples, this.flusher, tokens, this.model, this.graph, (t) =>
+      this.writeRejection({ kind: 'grant', ...t }),
+    );
     this.reset();
   }
 
@@ -223,6 +234,43 @@ export class OpenFgaFake extends FakeAssertions implements OpenFgaServiceContrac
   /** Deletes dead letters (all, or by id); returns how many. */
   async purgeDeadLetters(ids?: readonly string[]): Promise<number> {
     return this.flusher.purge(ids);
+  }
+
+  // ---- lists and read (see FakeLists) -------------------------------------
+
+  /** As the real one, by the `model` option over written and pending tuples (seeds apply to `check` only). */
+  async listObjects(user: string, relation: string, type: string, options: ListOptions = {}): Promise<string[]> {
+    return this.listed(listObjectsQuery(user, relation, type), validateListOptions(options));
+  }
+
+  /** As the real one, by the `model` option; candidates are the users the fake's tuples name (wildcards as `type:*`). */
+  async listUsers(object: string, relation: string, userFilters: readonly string[], options: ListOptions = {}): Promise<string[]> {
+    return this.listed(listUsersQuery(object, relation, userFilters), validateListOptions(options));
+  }
+
+  /** One page of the written tuples (as the real `read`, never the pending ones). */
+  async read(filter: ReadFilter = {}, options: ReadOptions = {}): Promise<ReadPage> {
+    return this.lists.read(validateReadFilter(filter), validateReadOptions(options));
+  }
+
+  /** Not supported by the fake (throws `OpenFgaFakeUnsupportedError`), after validating like the real one. */
+  async expand(relation: string, object: string): Promise<ExpandResponse> {
+    validateRelation(relation);
+    validateObject(object);
+    throw new OpenFgaFakeUnsupportedError('expand');
+  }
+
+  /** Not supported by the fake (throws `OpenFgaFakeUnsupportedError`): there is no OpenFGA behind it. */
+  get sdkClient(): OpenFgaClient {
+    throw new OpenFgaFakeUnsupportedError('sdkClient');
+  }
+
+  private readonly lists: FakeLists;
+
+  /** A validated query, failed closed while `simulateUnavailable()` is on. */
+  private async listed(q: ListQuery, options: ListOptions): Promise<string[]> {
+    if (this.unavailableReason !== undefined) throw new ListUnavailableError(describeQuery(q), this.unavailableReason);
+    return this.lists.list(q, options);
   }
 
   // ---- seeding -------------------------------------------------------------

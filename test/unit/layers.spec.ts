@@ -27,6 +27,7 @@ const LAYERS: Record<string, number> = {
   queue: 3,
   changefeed: 3,
   check: 4,
+  list: 4,
   core: 5,
 };
 

@@ -27,6 +27,10 @@ const AFTER_START = new Set<string | symbol>([
   'getDeadLetters',
   'retryDeadLetters',
   'purgeDeadLetters',
+  'listObjects',
+  'listUsers',
+  'read',
+  'expand',
 ]);
 
 export function openService(options: OpenFgaModuleOptions): OpenService {
