@@ -18,7 +18,7 @@ import fc from 'fast-check';
 import type { Redis } from 'ioredis';
 import { InvalidTupleError } from '../../src';
 import { freshStore, testOptions } from '../support/harness/env';
-import { BAD_OBJECTS, BAD_RELATIONS, BAD_USERS } from '../support/inputs/malformed-inputs';
+import { BAD_OBJECTS, BAD_RELATIONS, BAD_TYPES, BAD_USER_FILTERS, BAD_USERS } from '../support/inputs/malformed-inputs';
 import { craftedMalformed, FUZZ_ALPHABET } from '../support/reliability/malformed-inputs';
 import { quietNestLogs, RELIABILITY_SEED, reportFigures, scaled } from '../support/reliability/scale';
 import { openService, OpenService } from '../support/harness/service';
@@ -133,6 +133,67 @@ describe('R9: malformed input never enters the buffer', () => {
           `key layout) × 5 entry points: ${failures.length} not rejected with the field named; ${keys.length} Redis keys written`,
         { cases: cases.length, calls: cases.length * 5, failures: failures.length, redisKeys: keys.length },
       );
+      expect(failures).toEqual([]);
+      expect(keys).toEqual([]);
+    } finally {
+      await open.close();
+    }
+  });
+
+  it('list queries (listObjects, listUsers) reject the corpus naming the field, and touch neither Redis nor OpenFGA', async () => {
+    const store = await freshStore('r9-lists');
+    const options = testOptions(store, { changeFeed: { enabled: false } });
+    const open = openService(options);
+    try {
+      await open.ready();
+      const atStart = new Set(await keysOf(open, options.prefix!));
+      const crafted = craftedMalformed(store.storeId, options.prefix!);
+      const { service } = open;
+      const form = { ...EXPECTED_FORM, type: /expected a type name/, 'userFilters[0]': /expected "type" or "type#relation"/ };
+      const calls: [string, keyof typeof form, () => Promise<unknown>][] = [
+        ...[...BAD_USERS, ...crafted.user].map((v): [string, keyof typeof form, () => Promise<unknown>] => [
+          `listObjects(user=${show(v)})`,
+          'user',
+          () => service.listObjects(v as string, 'viewer', 'document'),
+        ]),
+        ...[...BAD_RELATIONS, ...crafted.relation].flatMap((v): [string, keyof typeof form, () => Promise<unknown>][] => [
+          [`listObjects(relation=${show(v)})`, 'relation', () => service.listObjects('user:anne', v as string, 'document')],
+          [`listUsers(relation=${show(v)})`, 'relation', () => service.listUsers('document:1', v as string, ['user'])],
+        ]),
+        ...[...BAD_OBJECTS, ...crafted.object].map((v): [string, keyof typeof form, () => Promise<unknown>] => [
+          `listUsers(object=${show(v)})`,
+          'object',
+          () => service.listUsers(v as string, 'viewer', ['user']),
+        ]),
+        ...BAD_TYPES.map((v): [string, keyof typeof form, () => Promise<unknown>] => [
+          `listObjects(type=${show(v)})`,
+          'type',
+          () => service.listObjects('user:anne', 'viewer', v as string),
+        ]),
+        ...BAD_USER_FILTERS.map((v): [string, keyof typeof form, () => Promise<unknown>] => [
+          `listUsers(userFilters=[${show(v)}])`,
+          'userFilters[0]',
+          () => service.listUsers('document:1', 'viewer', [v as string]),
+        ]),
+      ];
+      const failures: string[] = [];
+      for (const [name, field, call] of calls) {
+        const err = await rejection(call);
+        if (!(err instanceof InvalidTupleError)) failures.push(`${name}: ${err === undefined ? 'accepted' : String(err)}`);
+        else if (err.field !== field || !err.message.startsWith(`Invalid ${field} `) || !form[field].test(err.message))
+          failures.push(`${name}: ${err.field} / ${err.message}`);
+      }
+      const keys = (await keysOf(open, options.prefix!)).filter((k) => !atStart.has(k));
+      reportFigures(
+        'R9-lists',
+        `${calls.length} malformed list queries: ${failures.length} not rejected with the field named; ${keys.length} Redis keys written`,
+        {
+          calls: calls.length,
+          failures: failures.length,
+          redisKeys: keys.length,
+        },
+      );
+      expect(calls.length).toBeGreaterThanOrEqual(200);
       expect(failures).toEqual([]);
       expect(keys).toEqual([]);
     } finally {

@@ -132,3 +132,56 @@ for (const ch of [...INSERTS, ...LONE_SURROGATES]) {
   BAD_RELATIONS.push(`vie${ch}wer`, `${ch}viewer`);
   BAD_OBJECTS.push(`document:1${ch}2`, `docu${ch}ment:1`, `document:${ch}`);
 }
+
+/** Malformed object types (listObjects' `type`): a whole object, separators, whitespace, control characters, non-strings. */
+export const BAD_TYPES: unknown[] = [
+  '',
+  ' ',
+  'document:',
+  'document:1',
+  ':document',
+  'doc ument',
+  'document ',
+  'document\n',
+  'doc#x',
+  'doc@x',
+  'doc*',
+  '*',
+  't'.repeat(255),
+  'document\u0000',
+  'document\u2028',
+  'document\r\nFLUSHALL',
+  null,
+  undefined,
+  3,
+  {},
+  [],
+  true,
+];
+
+/** Malformed listUsers filters (`"type"` or `"type#relation"`): ids, empty parts, wildcards, whitespace, non-strings. */
+export const BAD_USER_FILTERS: unknown[] = [
+  '',
+  'user:anne',
+  'user:*',
+  'user:',
+  'group#',
+  '#member',
+  'group#mem ber',
+  'group#a#b',
+  'group#member ',
+  ' user',
+  'us er',
+  'user\n',
+  'group#*',
+  'gr*oup',
+  'user\u0000',
+  `${'t'.repeat(255)}`,
+  `group#${'r'.repeat(51)}`,
+  null,
+  undefined,
+  5,
+  {},
+  [],
+  false,
+];
