@@ -10,6 +10,7 @@ import { CheckUnavailableError, InvalidCheckOptionsError, InvalidConsistencyToke
 import type { OpenFgaEventMap, OpenFgaEventName, Tuple } from '../../src';
 import type { OpenFgaServiceContract } from '../../src/testing';
 import { BAD_OBJECTS, BAD_RELATIONS, BAD_USERS } from '../support/inputs/malformed-inputs';
+import { listContract } from './cases/list.contract';
 
 /** One service under contract, fresh (empty buffer, empty store) for each test. */
 export interface ContractSubject {
@@ -60,6 +61,8 @@ export function openFgaServiceContract(factory: ContractFactory): void {
   }
 
   const pendingKeys = async () => (await fga.getPendingOperations()).map((o) => `${o.kind} ${o.key}`);
+
+  listContract(() => fga);
 
   describe('grant, revoke, grantMany, revokeMany', () => {
     it('refuses a tuple field it does not know, naming it, and buffers nothing: a condition is never dropped', async () => {

@@ -5,7 +5,7 @@ import { ListUnavailableError } from '../../list/list-errors';
 import type { ListOptions } from '../../list/list-options';
 import { describeQuery, type ListQuery, type UserFilter } from '../../list/list-query';
 import type { ReadFilter, ReadOptions, ReadPage } from '../../list/passthrough';
-import { pairOf, type RelationGraph, typeOf } from '../../model/relation-graph';
+import { isPlainUser, pairOf, type RelationDependencies, type RelationGraph, typeOf } from '../../model/relation-graph';
 import type { Tuple } from '../../tuple/tuple';
 import type { FakeBuffer } from './fake-buffer';
 import type { FakeFlusher } from './fake-flusher';
@@ -43,11 +43,10 @@ export class FakeLists {
     const own = options.contextualTuples ?? [];
     if (own.some((t) => t.condition)) throw fail('conditions are not supported by the fake');
     const deps = this.graph.dependencies(type, q.relation)!;
-    const pairs = new Set([...deps.local, ...deps.byUser, ...deps.spread]);
-    const relevant = () => this.buffer.list().filter((op) => pairs.has(pairOf(op)));
+    const relevant = () => this.buffer.list().filter((op) => listMayChange(deps, q, op));
     const write = (ops: readonly BufferedOperation[]) => this.flusher.flushOnly(new Set(ops.map((op) => op.key)));
     const grants = () => relevant().filter((op) => op.kind === 'grant');
-    if (grants().length > MAX_CONTEXTUAL_TUPLES - own.length) await write(grants());
+    if (grants().length > MAX_CONTEXTUAL_TUPLES - own.length) await write(relevant());
     const target = freshAt === undefined ? undefined : Math.min(freshAt, this.buffer.latest);
     const owed = relevant().filter((op) => op.kind === 'revoke' || (target !== undefined && op.seq <= target));
     if (owed.length > 0) await write(owed);
@@ -94,6 +93,14 @@ export class FakeLists {
         throw new InvalidConsistencyTokenError(consistency, 'consistency must be "minimize-latency", "at-least-as-fresh" or "strong"');
     }
   }
+}
+
+/** Whether an op may change the list: the real list scope's index ranges (src/list/list-scope.ts), as a predicate. */
+function listMayChange(deps: RelationDependencies, q: ListQuery, op: Tuple): boolean {
+  const pair = pairOf(op);
+  if (deps.spread.has(pair)) return true;
+  if (q.kind === 'objects') return deps.local.has(pair) || (deps.byUser.has(pair) && (op.user === q.user || !isPlainUser(op.user)));
+  return deps.byUser.has(pair) || (deps.local.has(pair) && op.object === q.object);
 }
 
 /** Every `type:id` named by the tuples (as object, user, or a userset's subject); with `wildcard`, `type:*` too. */

@@ -1,0 +1,123 @@
+/**
+ * Contract cases for listObjects, listUsers and read (the real service and the fake alike), on the
+ * fixture model (test/fixtures/model.fga). expand and sdkClient need a real OpenFGA: the fake throws
+ * OpenFgaFakeUnsupportedError for them, so they are tested in test/integration/list-objects.spec.ts.
+ */
+import { InvalidConsistencyTokenError, InvalidListOptionsError, InvalidTupleError, ListUnavailableError } from '../../../src';
+import type { Tuple } from '../../../src';
+import type { OpenFgaServiceContract } from '../../../src/testing';
+
+const t = (user: string, relation: string, object: string): Tuple => ({ user, relation, object });
+
+export function listContract(service: () => OpenFgaServiceContract): void {
+  const pendingKeys = async () => (await service().getPendingOperations()).map((o) => `${o.kind} ${o.key}`).sort();
+
+  describe('listObjects, listUsers, read', () => {
+    it('list pending grants (direct, group, parent folder) without writing them', async () => {
+      const fga = service();
+      await fga.grantMany([t('folder:root', 'parent', 'document:in-root'), t('group:eng#member', 'viewer', 'document:eng-doc')]);
+      await fga.flush();
+      await fga.grantMany([
+        t('user:anne', 'viewer', 'document:direct'),
+        t('user:anne', 'member', 'group:eng'),
+        t('user:anne', 'editor', 'folder:root'),
+      ]);
+      expect(await fga.listObjects('user:anne', 'viewer', 'document')).toEqual(['document:direct', 'document:eng-doc', 'document:in-root']);
+      expect(await fga.listObjects('user:anne', 'editor', 'folder')).toEqual(['folder:root']);
+      expect(await fga.listUsers('document:eng-doc', 'viewer', ['user'])).toEqual(['user:anne']);
+      expect(await fga.listUsers('document:eng-doc', 'viewer', ['group#member', 'user'])).toEqual(['group:eng#member', 'user:anne']);
+      expect(await pendingKeys()).toHaveLength(3);
+    });
+
+    it('list a pending wildcard as type:*, not expanded', async () => {
+      const fga = service();
+      await fga.grantMany([t('user:*', 'viewer', 'document:public'), t('user:bob', 'viewer', 'document:bobs')]);
+      expect(await fga.listUsers('document:public', 'viewer', ['user'])).toEqual(['user:*']);
+      expect(await fga.listObjects('user:anne', 'viewer', 'document')).toEqual(['document:public']);
+      expect(await fga.listObjects('user:bob', 'viewer', 'document')).toEqual(['document:bobs', 'document:public']);
+    });
+
+    it('never list what a pending revoke took away: the relevant revokes are written, other ops stay buffered', async () => {
+      const fga = service();
+      await fga.grantMany([
+        t('user:anne', 'viewer', 'document:gone'),
+        t('user:anne', 'viewer', 'document:kept'),
+        t('user:anne', 'member', 'group:eng'),
+        t('group:eng#member', 'viewer', 'document:eng-doc'),
+        t('user:x', 'member', 'group:far'),
+      ]);
+      await fga.flush();
+      await fga.revokeMany([t('user:anne', 'viewer', 'document:gone'), t('user:anne', 'member', 'group:eng')]);
+      await fga.revoke('user:x', 'member', 'group:far'); // another user's membership: not read for anne's documents
+      expect(await fga.listObjects('user:anne', 'viewer', 'document')).toEqual(['document:kept']);
+      expect(await pendingKeys()).toEqual(['revoke user:x member group:far']);
+      expect(await fga.listUsers('document:kept', 'viewer', ['user'])).toEqual(['user:anne']);
+    });
+
+    it('write more relevant pending grants than fit as contextual tuples first, and list every one', async () => {
+      const fga = service();
+      const docs = Array.from({ length: 120 }, (_, i) => `document:d${String(i).padStart(3, '0')}`);
+      await fga.grantMany(docs.map((d) => t('user:anne', 'viewer', d)));
+      await fga.grant('user:x', 'member', 'group:far');
+      expect(await fga.listObjects('user:anne', 'viewer', 'document')).toEqual(docs);
+      expect(await pendingKeys()).toEqual(['grant user:x member group:far']);
+    });
+
+    it('at fresh levels, write the relevant ops up to the position first; a bad token is refused', async () => {
+      const fga = service();
+      const token = await fga.grant('user:anne', 'viewer', 'document:1');
+      await fga.grant('user:x', 'member', 'group:far');
+      expect(await fga.listObjects('user:anne', 'viewer', 'document', { consistency: 'at-least-as-fresh', token })).toEqual(['document:1']);
+      expect(await pendingKeys()).toEqual(['grant user:x member group:far']);
+      await expect(
+        fga.listObjects('user:anne', 'viewer', 'document', { consistency: 'at-least-as-fresh', token: 'v1.zz' }),
+      ).rejects.toBeInstanceOf(InvalidConsistencyTokenError);
+    });
+
+    it("take the caller's contextual tuples with the pending grants", async () => {
+      const fga = service();
+      await fga.grant('user:anne', 'viewer', 'document:pending');
+      const contextualTuples = [t('user:anne', 'owner', 'document:ctx')];
+      expect(await fga.listObjects('user:anne', 'viewer', 'document', { contextualTuples })).toEqual(['document:ctx', 'document:pending']);
+      expect(await fga.listUsers('document:ctx', 'editor', ['user'], { contextualTuples })).toEqual(['user:anne']);
+    });
+
+    it('fail closed on a relation or type the model lacks: ListUnavailableError', async () => {
+      const fga = service();
+      await expect(fga.listObjects('user:anne', 'reader', 'document')).rejects.toBeInstanceOf(ListUnavailableError);
+      await expect(fga.listUsers('unknown:1', 'viewer', ['user'])).rejects.toBeInstanceOf(ListUnavailableError);
+    });
+
+    it('refuse malformed queries and options naming the field', async () => {
+      const fga = service();
+      await expect(fga.listObjects('anne', 'viewer', 'document')).rejects.toMatchObject({ field: 'user' });
+      await expect(fga.listObjects('user:anne', 'viewer', 'document:1')).rejects.toMatchObject({ field: 'type' });
+      await expect(fga.listUsers('document:1', 'viewer', ['user#'])).rejects.toMatchObject({ field: 'userFilters[0]' });
+      await expect(fga.listUsers('document:1', 'viewer', [])).rejects.toBeInstanceOf(InvalidTupleError);
+      const bad = { contextualTuples: [{ ...t('user:anne', 'viewer', 'document:1'), extra: 1 }] } as never;
+      await expect(fga.listObjects('user:anne', 'viewer', 'document', bad)).rejects.toMatchObject({
+        name: 'InvalidListOptionsError',
+        field: 'options.contextualTuples[0].extra',
+      });
+      await expect(fga.listUsers('document:1', 'viewer', ['user'], { context: 'x' } as never)).rejects.toBeInstanceOf(
+        InvalidListOptionsError,
+      );
+      await expect(fga.read({ object: 'document' })).rejects.toMatchObject({ field: 'filter.object' });
+    });
+
+    it('read returns the written tuples only, page by page', async () => {
+      const fga = service();
+      await fga.grantMany([t('user:anne', 'viewer', 'document:1'), t('user:bob', 'viewer', 'document:1')]);
+      expect((await fga.read({ object: 'document:1' })).tuples).toEqual([]);
+      await fga.flush();
+      await fga.grant('user:carl', 'viewer', 'document:1');
+      const first = await fga.read({ object: 'document:1' }, { pageSize: 1 });
+      expect(first.tuples).toHaveLength(1);
+      expect(first.continuationToken).toEqual(expect.any(String));
+      const second = await fga.read({ object: 'document:1' }, { pageSize: 1, continuationToken: first.continuationToken });
+      const users = [...first.tuples, ...second.tuples].map((x) => x.user).sort();
+      expect(users).toEqual(['user:anne', 'user:bob']);
+      expect(second.tuples[0]).toMatchObject({ relation: 'viewer', object: 'document:1', timestamp: expect.stringMatching(/^\d{4}-/) });
+    });
+  });
+}
