@@ -62,16 +62,19 @@ export class ListResolver {
   private async resolve(q: ListQuery, options: ListOptions, deadline: number, fail: (r: string, c?: unknown) => Error): Promise<string[]> {
     const { buffer, cache, keys, fga, options: o } = this.parts;
     const token = this.tokenPosition(options);
-    // Ops buffered after this point are concurrent with the call: they need not be awaited.
-    const startAt = (await buffer.positions()).latest;
-    const freshAt = options.consistency === 'strong' ? startAt : token === undefined ? undefined : Math.min(token, startAt);
+    // Ops buffered after `startAt` are concurrent with the call: they need not be awaited. Read only
+    // when needed (a fresh level, a revoke to judge, no graph): any fixed position at or after the
+    // call's start bounds the wait; a later one only waits for more.
+    let startAt = options.consistency === 'strong' || token !== undefined ? (await buffer.positions()).latest : undefined;
+    const cutoff = async () => (startAt ??= (await buffer.positions()).latest);
+    const freshAt = options.consistency === 'strong' ? startAt : token === undefined ? undefined : Math.min(token, startAt!);
     const writes = new PendingWrites(buffer, this.parts.flusher, fail);
     const own = options.contextualTuples ?? [];
     const modelId = o.authorizationModelId;
     const scope = listScope(this.parts.scope, keys, q);
     if (!scope) {
       // No graph (model unreadable) or a relation it lacks: the whole buffer up to now goes first.
-      await writes.flushThrough(startAt, deadline);
+      await writes.flushThrough(await cutoff(), deadline);
       return fga.list(q, { modelId, contextualTuples: own, context: options.context, higherConsistency: true });
     }
     const room = MAX_CONTEXTUAL_TUPLES - own.length;
@@ -89,7 +92,8 @@ export class ListResolver {
         await writes.writeFirst(ops, deadline);
         continue;
       }
-      const owed = ops.filter((op) => (op.kind === 'revoke' && op.seq <= startAt) || (freshAt !== undefined && op.seq <= freshAt));
+      const revokeCutoff = ops.some((op) => op.kind === 'revoke') ? await cutoff() : 0;
+      const owed = ops.filter((op) => (op.kind === 'revoke' && op.seq <= revokeCutoff) || (freshAt !== undefined && op.seq <= freshAt));
       if (owed.length > 0) {
         await writes.waitWritten(owed, deadline);
         awaited = true;
