@@ -40,6 +40,10 @@ export class FakeLists {
     const type = q.kind === 'objects' ? q.type : typeOf(q.object);
     const refused = model.rejectCheck({ user: 'user:x', relation: q.relation, object: `${type}:x` });
     if (refused !== undefined) throw fail(refused);
+    for (const f of q.kind === 'users' ? q.userFilters : []) {
+      const why = model.rejectFilter(f.type, f.relation);
+      if (why !== undefined) throw fail(why);
+    }
     const own = options.contextualTuples ?? [];
     if (own.some((t) => t.condition)) throw fail('conditions are not supported by the fake');
     const deps = this.graph.dependencies(type, q.relation)!;

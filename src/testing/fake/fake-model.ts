@@ -57,6 +57,14 @@ export class FakeModel {
     return why === undefined ? undefined : `Error invalid relation: ${why}`;
   }
 
+  /** Why OpenFGA refuses a listUsers filter (`type`, or `type#relation`) this model lacks, or undefined. */
+  rejectFilter(type: string, relation?: string): string | undefined {
+    const def = this.model.type_definitions.find((d) => d.type === type);
+    if (!def) return `type '${type}' not found`;
+    if (relation !== undefined && !def.relations?.[relation]) return `relation '${type}#${relation}' not found`;
+    return undefined;
+  }
+
   /** Whether `t.user` has `t.relation` on `t.object` given the tuples of `source`. */
   check(t: Tuple, source: TupleSource): boolean {
     return this.has(t.user, t.relation, t.object, source, 0);

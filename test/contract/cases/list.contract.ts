@@ -86,6 +86,8 @@ export function listContract(service: () => OpenFgaServiceContract): void {
       const fga = service();
       await expect(fga.listObjects('user:anne', 'reader', 'document')).rejects.toBeInstanceOf(ListUnavailableError);
       await expect(fga.listUsers('unknown:1', 'viewer', ['user'])).rejects.toBeInstanceOf(ListUnavailableError);
+      await expect(fga.listUsers('document:1', 'viewer', ['nosuch'])).rejects.toBeInstanceOf(ListUnavailableError);
+      await expect(fga.listUsers('document:1', 'viewer', ['group#nosuch'])).rejects.toBeInstanceOf(ListUnavailableError);
     });
 
     it('refuse malformed queries and options naming the field', async () => {
