@@ -312,8 +312,9 @@ export class OpenFgaFake extends FakeAssertions implements OpenFgaServiceContrac
   }
 
   /**
-   * While on, `check` throws `CheckUnavailableError` (as the real one does
-   * when Redis or OpenFGA is down), so fail-closed paths can be tested.
+   * While on, `check` throws `CheckUnavailableError` and `listObjects`/`listUsers`
+   * throw `ListUnavailableError` (as the real ones do when Redis or OpenFGA is
+   * down), so fail-closed paths can be tested.
    *
    * @example
    * fake.simulateUnavailable();
