@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# `npm test`: installs the servers if missing, runs the whole suite (unit,
-# integration, e2e, reliability short mode) against a standalone Redis, then
-# the integration suites again against a 3-master Redis Cluster.
+# `npm test`: installs the npm dependencies and the servers if missing, runs
+# the whole suite (unit, integration, e2e, reliability short mode) against a
+# standalone Redis, then the integration suites again against a 3-master
+# Redis Cluster.
 # Extra arguments go to both Jest runs. With JEST_REPORT_DIR set, each run
 # writes its --json report there (CI sums them).
 set -uo pipefail
 cd "$(dirname "$0")/.."
+bash scripts/ensure-deps.sh || exit 1
 bash scripts/install-servers.sh || exit 1
 
 report() { [ -n "${JEST_REPORT_DIR:-}" ] && echo "--json --outputFile=$JEST_REPORT_DIR/$1.json"; }

@@ -1,6 +1,15 @@
 import type { CanActivate, NestInterceptor, Type } from '@nestjs/common';
 import { UseGuards, UseInterceptors } from '@nestjs/common';
-import { GUARDS_METADATA, INTERCEPTORS_METADATA } from '@nestjs/common/constants';
+
+/**
+ * The metadata keys `@UseGuards`/`@UseInterceptors` write. Nest exports them
+ * only from the deep path `@nestjs/common/constants`, which is not public API
+ * (Nest 12 is ESM with an `exports` map); the values have been the same since
+ * Nest 5, and test/unit/http/append-metadata.spec.ts checks that
+ * `@UseGuards`/`@UseInterceptors` write these keys.
+ */
+export const GUARDS_METADATA = '__guards__';
+export const INTERCEPTORS_METADATA = '__interceptors__';
 
 type Target = object | ((...args: never[]) => unknown);
 

@@ -8,6 +8,8 @@ export type { RecordDecoratorOptions } from './tuple-record.decorator';
 export { OpenFgaGuard } from './openfga.guard';
 export type { CheckGroup } from './openfga.guard';
 export { RecordTuplesInterceptor } from './record-tuples.interceptor';
+export { OpenFgaExceptionFilter, openFgaHttpException } from './openfga-exception.filter';
+export type { OpenFgaFilteredError } from './openfga-exception.filter';
 export { CONSISTENCY_TOKEN_HEADER } from './openfga-http.constants';
 export type {
   PreparedTemplate,

@@ -161,3 +161,55 @@ main().catch((err: unknown) => {
   process.exitCode = 1;
 });
 `;
+
+/**
+ * The optional peers at the majors that follow Nest 12 (@nestjs/schedule 12,
+ * @nestjs/terminus 12): the cron flush registered in SchedulerRegistry and
+ * firing, and the health indicator through terminus's HealthCheckService.
+ */
+export const PEERS_TS = `import 'reflect-metadata';
+import { Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { ScheduleModule, SchedulerRegistry } from '@nestjs/schedule';
+import { HealthCheckService, TerminusModule } from '@nestjs/terminus';
+import { getFlushCronJobName, OpenFgaHealthIndicator, OpenFgaHealthModule, OpenFgaModule, OpenFgaService } from 'nestjs-openfga';
+
+const options = {
+  apiUrl: process.env.OPENFGA_API_URL as string,
+  storeId: process.env.OPENFGA_STORE_ID as string,
+  redis: process.env.OPENFGA_REDIS_URL as string,
+  prefix: process.env.OPENFGA_PREFIX as string,
+  autoFlush: false,
+  flushOnShutdown: false,
+  changeFeed: { enabled: false },
+  cron: '* * * * * *', // every second
+};
+
+@Module({
+  imports: [ScheduleModule.forRoot(), TerminusModule, OpenFgaModule.forRoot(options), OpenFgaHealthModule.forRoot({ maxPending: 10 })],
+})
+class AppModule {}
+
+async function main(): Promise<void> {
+  const app = await NestFactory.createApplicationContext(AppModule, { logger: ['error', 'warn'] });
+  await app.init();
+  const openfga = app.get(OpenFgaService);
+  const cronRegistered = app.get(SchedulerRegistry).doesExist('cron', getFlushCronJobName(options.prefix, options.storeId));
+  await openfga.grant('user:erin', 'viewer', 'document:scheduled');
+  // The cron flush, not a manual one, writes the grant to OpenFGA.
+  const deadline = Date.now() + 15_000;
+  while ((await openfga.status()).pending.total > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  const pendingAfterCron = (await openfga.status()).pending.total;
+  const allowed = await openfga.check('user:erin', 'viewer', 'document:scheduled', { consistency: 'strong' });
+  const health = app.get(HealthCheckService);
+  const indicator = app.get(OpenFgaHealthIndicator);
+  const result = await health.check([() => indicator.isHealthy('openfga')]);
+  await app.close();
+  process.stdout.write(JSON.stringify({ cronRegistered, pendingAfterCron, allowed, health: result.status, details: result.details }));
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(String(err instanceof Error ? err.stack : err));
+  process.exitCode = 1;
+});
+`;

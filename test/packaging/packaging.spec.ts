@@ -7,13 +7,20 @@
  * real servers (grant, check, flush), imports `nestjs-openfga/testing` and
  * `nestjs-openfga/cli`, and runs the installed bin. Every step is bounded in
  * time and the temp folder is removed afterwards.
+ *
+ * Twice: on Nest 11, and on Nest 12 (ESM-only, loaded through require(esm))
+ * with the Nest 12 majors of the optional peers (@nestjs/schedule,
+ * @nestjs/terminus, @nestjs/event-emitter). The Nest 12 app's dependencies
+ * are installed once per set of versions and kept under the OS temp folder.
  */
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import {
   cpSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
+  renameSync,
   readdirSync,
   readFileSync,
   rmSync,
@@ -26,7 +33,7 @@ import { join } from 'node:path';
 import { freshStore, serverEnv } from '../support/harness/env';
 import { PROJECT_ROOT } from '../support/harness/servers';
 import type { TestStore } from '../support/harness/store';
-import { MAIN_TS, OBSERVABILITY_TS, tsconfig } from './fresh-app';
+import { MAIN_TS, OBSERVABILITY_TS, PEERS_TS, tsconfig } from './fresh-app';
 
 interface Run {
   stdout: string;
@@ -66,10 +73,69 @@ function devVersion(name: string): string {
   return `${name}@${pkg.version}`;
 }
 
-describe('the packed tarball in a fresh Nest app', () => {
-  let tmp: string;
+/**
+ * Installs `specs` (exact versions) into the new app folder `app`, from a copy of an earlier
+ * install of the same specs kept under the OS temp folder when there is one: every fresh clone
+ * runs this file, and the install dominates its time. The tarball, which changes, is installed
+ * on top afterwards by the caller.
+ */
+function installCached(app: string, specs: string[]): void {
+  const cache = join(tmpdir(), 'nestjs-openfga-packaging-apps', createHash('sha256').update(specs.join('\n')).digest('hex').slice(0, 16));
+  if (existsSync(cache)) {
+    cpSync(cache, app, { recursive: true, verbatimSymlinks: true });
+    return;
+  }
+  run(NPM, ['install', ...specs, ...INSTALL_FLAGS], app, 600_000);
+  // Filled beside the cache, then renamed into place: a cache folder is complete or absent.
+  const filling = `${cache}.${process.pid}`;
+  rmSync(filling, { recursive: true, force: true });
+  mkdirSync(filling, { recursive: true });
+  cpSync(app, filling, { recursive: true, verbatimSymlinks: true });
+  try {
+    renameSync(filling, cache);
+  } catch {
+    rmSync(filling, { recursive: true, force: true }); // another run cached the same specs first
+  }
+}
+
+interface Packed {
+  /** The staging copy the tarball was built from. */
+  stage: string;
+  tarball: string;
+  files: { path: string; mode: number }[];
+}
+
+let tmp: string | undefined;
+let packed: Packed | undefined;
+
+/** `npm run build` and `npm pack` in a staging copy of the repository, once for every suite of this file. */
+function packOnce(): Packed {
+  if (packed) return packed;
+  tmp = mkdtempSync(join(tmpdir(), 'nestjs-openfga-pack-'));
+  // A staging copy: the repository's build script and package.json, its node_modules linked.
+  const stage = join(tmp, 'stage');
+  mkdirSync(stage);
+  for (const entry of ['package.json', 'tsconfig.json', 'tsconfig.build.json', 'src', 'scripts', 'README.md', 'LICENSE', 'CHANGELOG.md']) {
+    if (existsSync(join(PROJECT_ROOT, entry))) cpSync(join(PROJECT_ROOT, entry), join(stage, entry), { recursive: true });
+  }
+  symlinkSync(join(PROJECT_ROOT, 'node_modules'), join(stage, 'node_modules'), 'dir');
+  run(NPM, ['run', 'build', '--silent'], stage, 300_000);
+  const out = JSON.parse(run(NPM, ['pack', '--json', '--pack-destination', tmp, '--loglevel=error'], stage, 120_000).stdout) as {
+    filename: string;
+    files: { path: string; mode: number }[];
+  }[];
+  packed = { stage, tarball: join(tmp, out[0].filename), files: out[0].files };
+  return packed;
+}
+
+afterAll(() => {
+  if (tmp) rmSync(tmp, { recursive: true, force: true });
+});
+
+describe('the packed tarball in a fresh Nest 11 app', () => {
   let tarball: string;
   let packedFiles: { path: string; mode: number }[];
+  let stage: string;
   let app: string;
   let store: TestStore;
   let prefix: string;
@@ -84,36 +150,12 @@ describe('the packed tarball in a fresh Nest app', () => {
     });
 
   beforeAll(async () => {
-    tmp = mkdtempSync(join(tmpdir(), 'nestjs-openfga-pack-'));
     store = await freshStore('packaging');
     prefix = `pack${Date.now().toString(36)}`;
+    ({ stage, tarball, files: packedFiles } = packOnce());
 
-    // 1. Build and pack a staging copy: the repository's build script and package.json, its node_modules linked.
-    const stage = join(tmp, 'stage');
-    mkdirSync(stage);
-    for (const entry of [
-      'package.json',
-      'tsconfig.json',
-      'tsconfig.build.json',
-      'src',
-      'scripts',
-      'README.md',
-      'LICENSE',
-      'CHANGELOG.md',
-    ]) {
-      if (existsSync(join(PROJECT_ROOT, entry))) cpSync(join(PROJECT_ROOT, entry), join(stage, entry), { recursive: true });
-    }
-    symlinkSync(join(PROJECT_ROOT, 'node_modules'), join(stage, 'node_modules'), 'dir');
-    run(NPM, ['run', 'build', '--silent'], stage, 300_000);
-    const packed = JSON.parse(run(NPM, ['pack', '--json', '--pack-destination', tmp, '--loglevel=error'], stage, 120_000).stdout) as {
-      filename: string;
-      files: { path: string; mode: number }[];
-    }[];
-    tarball = join(tmp, packed[0].filename);
-    packedFiles = packed[0].files;
-
-    // 2. A fresh app installs the tarball, the peers it needs (nest-commander for the CLI), TypeScript and Node's types.
-    app = join(tmp, 'app');
+    // A fresh app installs the tarball, the peers it needs (nest-commander for the CLI), TypeScript and Node's types.
+    app = join(tmp as string, 'app');
     mkdirSync(join(app, 'src'), { recursive: true });
     writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'fresh-nest-app', version: '0.0.0', private: true }, null, 2));
     run(
@@ -135,15 +177,11 @@ describe('the packed tarball in a fresh Nest app', () => {
     );
   }, 900_000);
 
-  afterAll(() => {
-    if (tmp) rmSync(tmp, { recursive: true, force: true });
-  });
-
   it('ships the compiled code, typings, the Lua scripts and an executable bin with a shebang', () => {
     const paths = packedFiles.map((f) => f.path);
     // Every Lua script of the staged source, next to the compiled buffer code that reads them.
     const lua = paths.filter((p) => /^dist\/buffer\/lua\/[^/]+\.lua$/.test(p)).map((p) => p.replace('dist/buffer/lua/', ''));
-    const sourceLua = readdirSync(join(tmp, 'stage', 'src', 'buffer', 'lua')).filter((f) => f.endsWith('.lua'));
+    const sourceLua = readdirSync(join(stage, 'src', 'buffer', 'lua')).filter((f) => f.endsWith('.lua'));
     expect(sourceLua.length).toBeGreaterThan(0);
     expect(lua.sort()).toEqual(sourceLua.sort());
     for (const entry of [
@@ -160,7 +198,7 @@ describe('the packed tarball in a fresh Nest app', () => {
     expect(paths.filter((p) => p.endsWith('.spec.js') || p.startsWith('src/') || p.startsWith('test/'))).toEqual([]);
 
     expect(packedFiles.find((f) => f.path === 'dist/cli/bin.js')).toBeDefined();
-    expect(run('tar', ['-tzf', tarball], tmp, 30_000).stdout.split('\n')).toContain('package/dist/cli/bin.js');
+    expect(run('tar', ['-tzf', tarball], stage, 30_000).stdout.split('\n')).toContain('package/dist/cli/bin.js');
 
     // The "bin" entry: npm links it into node_modules/.bin and makes it executable on install.
     const manifest = JSON.parse(readFileSync(join(app, 'node_modules', 'nestjs-openfga', 'package.json'), 'utf8')) as {
@@ -225,5 +263,116 @@ describe('the packed tarball in a fresh Nest app', () => {
     // With prom-client and @nestjs/event-emitter now installed, an app that does not use them still does not load them.
     const main = JSON.parse(run(process.execPath, ['dist/main.js'], app, 60_000, appEnv()).stdout) as { loaded: string[] };
     expect(main.loaded).toEqual([]);
+  });
+});
+
+/**
+ * Nest 12 is ESM-only: the CommonJS package (and this CommonJS app) load it
+ * through require(esm), which Node has unflagged since 20.19 / 22.12.
+ * Versions are pinned (the first nest-commander whose peers admit Nest 12),
+ * so the cached install is reused until they change here.
+ */
+const NEST12_APP = [
+  '@nestjs/common@12.5.1',
+  '@nestjs/core@12.5.1',
+  '@nestjs/schedule@12.0.2',
+  '@nestjs/terminus@12.1.0',
+  '@nestjs/event-emitter@12.0.1',
+  'nest-commander@3.21.0',
+  'reflect-metadata@0.2.2',
+  'rxjs@7.8.2',
+];
+
+describe('the packed tarball in a fresh Nest 12 app', () => {
+  let app: string;
+  let store: TestStore;
+  let prefix: string;
+
+  const appEnv = (keyPrefix = prefix) =>
+    childEnv({
+      OPENFGA_API_URL: serverEnv().apiUrl,
+      OPENFGA_STORE_ID: store.storeId,
+      OPENFGA_MODEL_ID: store.modelId,
+      OPENFGA_REDIS_URL: serverEnv().redisUrl,
+      OPENFGA_PREFIX: keyPrefix,
+    });
+  const tsc = (project: string, ...flags: string[]) =>
+    run(process.execPath, [join(app, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', project, ...flags], app, 180_000);
+
+  beforeAll(async () => {
+    store = await freshStore('packaging-nest12');
+    prefix = `pack12${Date.now().toString(36)}`;
+    const { tarball } = packOnce();
+    app = join(tmp as string, 'app-nest12');
+    mkdirSync(app);
+    writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'fresh-nest12-app', version: '0.0.0', private: true }, null, 2));
+    installCached(app, [
+      ...NEST12_APP,
+      devVersion('prom-client'),
+      devVersion('@opentelemetry/api'),
+      devVersion('typescript'),
+      devVersion('@types/node'),
+    ]);
+    run(NPM, ['install', tarball, ...INSTALL_FLAGS], app, 300_000);
+    mkdirSync(join(app, 'src'), { recursive: true });
+  }, 900_000);
+
+  it('installs Nest 12 itself, ESM-only', () => {
+    const core = JSON.parse(readFileSync(join(app, 'node_modules', '@nestjs', 'core', 'package.json'), 'utf8')) as {
+      version: string;
+      type: string;
+    };
+    expect(core).toMatchObject({ version: '12.5.1', type: 'module' });
+  });
+
+  it('compiles against the typings (CommonJS, and nodenext resolution through "exports"), boots and runs grant, check and flush', () => {
+    // One compilation for the three programs of this app (the later cases run the other two): tsc dominates this file's time.
+    writeFileSync(join(app, 'src', 'main.ts'), MAIN_TS);
+    writeFileSync(join(app, 'src', 'observability.ts'), OBSERVABILITY_TS);
+    writeFileSync(join(app, 'src', 'peers.ts'), PEERS_TS);
+    writeFileSync(join(app, 'tsconfig.json'), tsconfig('commonjs', ['src/main.ts', 'src/observability.ts', 'src/peers.ts']));
+    writeFileSync(join(app, 'tsconfig.nodenext.json'), tsconfig('nodenext', ['src/main.ts']));
+    tsc('tsconfig.json');
+    tsc('tsconfig.nodenext.json', '--noEmit');
+
+    const out = run(process.execPath, ['dist/main.js'], app, 60_000, appEnv());
+    expect(JSON.parse(out.stdout)).toEqual({
+      beforeFlush: true,
+      flushed: expect.objectContaining({ writes: 1, deletes: 0, failed: 0, deadLettered: 0 }),
+      afterFlush: true,
+      denied: false,
+      pending: 1,
+      testingModule: 'function',
+      cliModule: 'function',
+      cliEnv: expect.arrayContaining(['OPENFGA_API_URL', 'OPENFGA_STORE_ID', 'OPENFGA_REDIS_URL']),
+      loaded: [], // prom-client and @nestjs/event-emitter are installed here, and still not loaded
+    });
+  });
+
+  it('runs the installed bin (nest-commander on Nest 12): npx nestjs-openfga openfga:cache:status --json', () => {
+    const out = run('npx', ['--no', 'nestjs-openfga', 'openfga:cache:status', '--json'], app, 60_000, appEnv());
+    const status = JSON.parse(out.stdout) as { pending: { total: number; writes: number }; deadLettered: number };
+    expect(status.pending).toEqual({ writes: 1, deletes: 0, total: 1 }); // the grant main.js left pending
+    expect(status.deadLettered).toBe(0);
+  });
+
+  it('runs the observability modules with @nestjs/event-emitter 12', () => {
+    const observed = JSON.parse(run(process.execPath, ['dist/observability.js'], app, 60_000, appEnv(`${prefix}obs`)).stdout) as {
+      metrics: string;
+      flushes: { storeId: string; writes: number }[];
+    };
+    expect(observed.metrics).toMatch(/^nestjs_openfga_operations_flushed_total\{operation="grant"\} 1$/m);
+    expect(observed.flushes).toEqual([{ storeId: store.storeId, writes: 1 }]);
+  });
+
+  it('flushes on a cron through @nestjs/schedule 12 and reports health through @nestjs/terminus 12', () => {
+    const out = JSON.parse(run(process.execPath, ['dist/peers.js'], app, 60_000, appEnv(`${prefix}peers`)).stdout) as unknown;
+    expect(out).toEqual({
+      cronRegistered: true,
+      pendingAfterCron: 0,
+      allowed: true,
+      health: 'ok',
+      details: { openfga: expect.objectContaining({ status: 'up' }) },
+    });
   });
 });
