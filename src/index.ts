@@ -24,6 +24,7 @@ export { CheckUnavailableError } from './check/check-unavailable.error';
 export { InvalidCheckOptionsError } from './check/invalid-check-options.error';
 export { InvalidConsistencyTokenError } from './consistency/consistency-token';
 export * from './http';
+export * from './typed';
 export { getFlushCronJobName } from './flush/flush-cron-job-name';
 export { FLUSH_JOB_NAME } from './queue/flush-job';
 export type { FlushJobData, FlushJobResult } from './queue/flush-job';
