@@ -1,0 +1,5 @@
+export { DecoratorValidator } from './decorator-validator';
+export { InvalidDecoratorError } from './invalid-decorator.error';
+export { checkDeclarations } from './check-declarations';
+export type { DecoratorDeclaration } from './decorator-declaration';
+export type { ModelNames } from './model-names';
