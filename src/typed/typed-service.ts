@@ -28,11 +28,11 @@ export type TypedOpenFgaService<M> = Omit<OpenFgaService, TypedMethods> & {
 
 /**
  * The service typed by model `M`: the same instance, so untyped callers and
- * typed ones share one buffer and cache.
+ * typed ones share one buffer and cache. Takes the testing fake too.
  *
  * @example
  * const fga = typedOpenFga<OpenFgaModel>(app.get(OpenFgaService));
  */
-export function typedOpenFga<M>(service: OpenFgaService): TypedOpenFgaService<M> {
+export function typedOpenFga<M>(service: Pick<OpenFgaService, TypedMethods>): TypedOpenFgaService<M> {
   return service as unknown as TypedOpenFgaService<M>;
 }
