@@ -2,9 +2,7 @@ import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner } from '@nestjs/core';
 import type { OpenFgaCore } from '../../core/openfga-core';
 import { OPENFGA_CORE } from '../../openfga.constants';
-import { checkDeclarations } from './check-declarations';
-import { findDeclarations } from './find-declarations';
-import { InvalidDecoratorError } from './invalid-decorator.error';
+import { validateDeclarations } from './validate-declarations';
 
 /**
  * Fails start-up when a decorator names a type or relation the authorization
@@ -25,15 +23,12 @@ export class DecoratorValidator implements OnModuleInit {
 
   onModuleInit(): void {
     if (!this.core.options.validateDecorators) return;
-    const declarations = findDeclarations(this.discovery, this.scanner);
-    if (declarations.length === 0) return;
-    const graph = this.core.model.graph;
-    if (!graph) {
-      const why = this.core.model.status().reason ?? 'not read yet';
-      this.logger.warn(`@Check/@Grant/@Revoke were not checked against the authorization model: ${why}`);
-      return;
-    }
-    const problems = checkDeclarations(declarations, graph);
-    if (problems.length > 0) throw new InvalidDecoratorError(problems, graph.modelId);
+    const { model } = this.core;
+    validateDeclarations(
+      this.discovery,
+      this.scanner,
+      () => (model.graph ? { model: model.graph } : { unavailable: model.status().reason ?? 'not read yet' }),
+      this.logger,
+    );
   }
 }
