@@ -1,5 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { DiscoveryModule, DiscoveryService, MetadataScanner } from '@nestjs/core';
+import { DiscoveryModule, DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
 import { FakeDecoratorValidator } from './fake/fake-decorator-validator';
 import { OPENFGA_OPTIONS } from '../openfga.constants';
 import { OpenFgaService } from '../openfga.service';
@@ -47,9 +47,9 @@ export class OpenFgaTestingModule {
       providers: [
         {
           provide: FakeDecoratorValidator,
-          useFactory: (discovery: DiscoveryService, scanner: MetadataScanner) =>
-            new FakeDecoratorValidator(discovery, scanner, validateDecorators ? fakeOptions.model : undefined),
-          inject: [DiscoveryService, MetadataScanner],
+          useFactory: (discovery: DiscoveryService, scanner: MetadataScanner, reflector: Reflector) =>
+            new FakeDecoratorValidator(discovery, scanner, reflector, validateDecorators ? fakeOptions.model : undefined),
+          inject: [DiscoveryService, MetadataScanner, Reflector],
         },
         { provide: OpenFgaFake, useFactory: () => new OpenFgaFake(fakeOptions) },
         { provide: OpenFgaService, useExisting: OpenFgaFake },

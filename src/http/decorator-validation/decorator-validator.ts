@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
-import { DiscoveryService, MetadataScanner } from '@nestjs/core';
+import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
 import type { OpenFgaCore } from '../../core/openfga-core';
 import { OPENFGA_CORE } from '../../openfga.constants';
 import { validateDeclarations } from './validate-declarations';
@@ -19,6 +19,7 @@ export class DecoratorValidator implements OnModuleInit {
     @Inject(OPENFGA_CORE) private readonly core: OpenFgaCore,
     private readonly discovery: DiscoveryService,
     private readonly scanner: MetadataScanner,
+    private readonly reflector: Reflector,
   ) {}
 
   onModuleInit(): void {
@@ -27,6 +28,7 @@ export class DecoratorValidator implements OnModuleInit {
     validateDeclarations(
       this.discovery,
       this.scanner,
+      this.reflector,
       () => (model.graph ? { model: model.graph } : { unavailable: model.status().reason ?? 'not read yet' }),
       this.logger,
     );

@@ -1,5 +1,5 @@
 import type { LoggerService } from '@nestjs/common';
-import type { DiscoveryService, MetadataScanner } from '@nestjs/core';
+import type { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
 import { checkDeclarations } from './check-declarations';
 import { findDeclarations } from './find-declarations';
 import { InvalidDecoratorError } from './invalid-decorator.error';
@@ -16,10 +16,11 @@ export type ModelForValidation = { model: ModelNames } | { unavailable: string }
 export function validateDeclarations(
   discovery: DiscoveryService,
   scanner: MetadataScanner,
+  reflector: Reflector,
   model: () => ModelForValidation,
   logger: Pick<LoggerService, 'warn'>,
 ): void {
-  const declarations = findDeclarations(discovery, scanner);
+  const declarations = findDeclarations(discovery, scanner, reflector);
   if (declarations.length === 0) return;
   const found = model();
   if ('unavailable' in found) {

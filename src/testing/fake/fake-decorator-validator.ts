@@ -1,5 +1,5 @@
 import { Logger, OnModuleInit } from '@nestjs/common';
-import type { DiscoveryService, MetadataScanner } from '@nestjs/core';
+import type { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
 import { validateDeclarations } from '../../http/decorator-validation/validate-declarations';
 import { RelationGraph } from '../../model/relation-graph';
 import type { FakeAuthorizationModel } from './fake-model';
@@ -13,6 +13,7 @@ export class FakeDecoratorValidator implements OnModuleInit {
   constructor(
     private readonly discovery: DiscoveryService,
     private readonly scanner: MetadataScanner,
+    private readonly reflector: Reflector,
     private readonly model: FakeAuthorizationModel | undefined,
   ) {}
 
@@ -22,6 +23,7 @@ export class FakeDecoratorValidator implements OnModuleInit {
     validateDeclarations(
       this.discovery,
       this.scanner,
+      this.reflector,
       () => ({ model: RelationGraph.compile({ id: 'fake', type_definitions: model.type_definitions }) }),
       new Logger('OpenFgaDecorators'),
     );

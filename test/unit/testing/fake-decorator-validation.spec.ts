@@ -27,6 +27,17 @@ class GoodController {
   show() {}
 }
 
+/** Not registered itself: its decorators reach the app through the subclass. */
+@Check('owner', 'folder:{params.folder}')
+class BaseController {
+  @Get(':id')
+  @Grant('editr', 'document:{params.id}')
+  edit() {}
+}
+
+@Controller('folders/:folder/documents')
+class InheritingController extends BaseController {}
+
 async function start(options: OpenFgaTestingModuleOptions, controller: Type<unknown>) {
   const moduleRef = await Test.createTestingModule({
     imports: [OpenFgaTestingModule.forRoot(options)],
@@ -46,6 +57,13 @@ describe('OpenFgaTestingModule: decorator names against the fake model', () => {
     expect(failure).toBeInstanceOf(InvalidDecoratorError);
     expect((failure as InvalidDecoratorError).problems).toEqual([
       'TypoController.show: @Check relation "veiwer" is not a relation of type "document" (document has: owner, parent, editor, viewer)',
+    ]);
+  });
+
+  it('checks decorators a controller inherits, under the name of the controller', async () => {
+    const failure = (await start({ model }, InheritingController).catch((err: unknown) => err)) as InvalidDecoratorError;
+    expect(failure.problems).toEqual([
+      'InheritingController.edit: @Grant relation "editr" is not a relation of type "document" (document has: owner, parent, editor, viewer)',
     ]);
   });
 
