@@ -27,6 +27,7 @@ export { InvalidListOptionsError, ListUnavailableError } from './list/list-error
 export type { ListContextualTuple, ListOptions, ListTupleCondition } from './list/list-options';
 export type { ReadFilter, ReadOptions, ReadPage, StoredTuple } from './list/passthrough';
 export * from './http';
+export * from './typed';
 export { getFlushCronJobName } from './flush/flush-cron-job-name';
 export { FLUSH_JOB_NAME } from './queue/flush-job';
 export type { FlushJobData, FlushJobResult } from './queue/flush-job';

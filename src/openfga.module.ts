@@ -1,6 +1,8 @@
 import { Module } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
 import { createOpenFgaCore, OpenFgaCore } from './core/openfga-core';
 import { FlushLifecycle } from './flush-lifecycle';
+import { DecoratorValidator } from './http/decorator-validation/decorator-validator';
 import { OPENFGA_CORE, OPENFGA_OPTIONS } from './openfga.constants';
 import { ConfigurableModuleClass, MODULE_OPTIONS_TOKEN } from './openfga.module-definition';
 import { OpenFgaService } from './openfga.service';
@@ -33,12 +35,15 @@ async function startCore(options: ResolvedOpenFgaOptions): Promise<OpenFgaCore> 
  * OpenFgaModule.forRootAsync({ inject: [ConfigService], useFactory: (c: ConfigService) => c.getOrThrow('openfga') })
  */
 @Module({
+  // Discovery: the start-up check of @Check/@Grant/@Revoke names against the model.
+  imports: [DiscoveryModule],
   providers: [
     { provide: OPENFGA_OPTIONS, useFactory: (raw: OpenFgaModuleOptions) => resolveOptions(raw), inject: [MODULE_OPTIONS_TOKEN] },
     { provide: OPENFGA_CORE, useFactory: startCore, inject: [OPENFGA_OPTIONS] },
     OpenFgaService,
     // Queue worker and cron trigger: started at bootstrap, stopped at shutdown.
     FlushLifecycle,
+    DecoratorValidator,
   ],
   exports: [OpenFgaService, OPENFGA_OPTIONS, OPENFGA_CORE],
 })

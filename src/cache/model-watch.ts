@@ -59,6 +59,11 @@ export class ModelWatch {
     this.state = { modelId: null, pinned: settings.pinnedModelId !== undefined, invalidation: 'store-wide', reason: 'model not read yet' };
   }
 
+  /** The relation graph read last; undefined until the model was read and compiled. */
+  get graph(): RelationGraph | undefined {
+    return this.scope.graph;
+  }
+
   status(): ModelGraphStatus {
     return { ...this.state };
   }

@@ -29,6 +29,8 @@ function isCommanderError(err: unknown): err is CommanderErrorLike {
 
 /** Runs the CLI with `args` (without `node` and the script); resolves with the exit code. */
 export async function main(args: readonly string[] = process.argv.slice(2)): Promise<number> {
+  // The model commands read a file: no environment, Redis or OpenFGA.
+  if (args[0] === 'model') return runModelCommands();
   const wantsHelp = args.length === 0 || args.includes('--help') || args.includes('-h') || args[0] === 'help';
   let config: OpenFgaCliEnvConfig;
   try {
@@ -41,12 +43,7 @@ export async function main(args: readonly string[] = process.argv.slice(2)): Pro
     }
     config = HELP_ONLY_CONFIG;
   }
-  try {
-    require.resolve('nest-commander');
-  } catch {
-    process.stderr.write('nestjs-openfga: the CLI needs the "nest-commander" package: npm install nest-commander\n');
-    return OpenFgaCliExitCode.Usage;
-  }
+  if (!hasNestCommander()) return OpenFgaCliExitCode.Usage;
 
   const redis = connectRedis(config);
   redis.on('error', () => undefined); // each command reports its own failure
@@ -54,15 +51,7 @@ export async function main(args: readonly string[] = process.argv.slice(2)): Pro
   try {
     await CommandFactory.run(OpenFgaCliBinModule.register(config, redis), {
       logger: ['error'],
-      serviceErrorHandler: (err: Error) => {
-        if (isCommanderError(err)) {
-          // commander printed the help or the usage error already.
-          process.exitCode = err.exitCode === 0 ? OpenFgaCliExitCode.Ok : OpenFgaCliExitCode.Usage;
-          return;
-        }
-        process.stderr.write(`error: ${err.message}\n`);
-        process.exitCode = OpenFgaCliExitCode.Failed;
-      },
+      serviceErrorHandler: handleServiceError,
     });
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
@@ -76,6 +65,34 @@ export async function main(args: readonly string[] = process.argv.slice(2)): Pro
     else redis.disconnect();
   }
   return typeof process.exitCode === 'number' ? process.exitCode : OpenFgaCliExitCode.Ok;
+}
+
+/** nest-commander reads the arguments from process.argv, as for the other commands. */
+async function runModelCommands(): Promise<number> {
+  if (!hasNestCommander()) return OpenFgaCliExitCode.Usage;
+  const [{ CommandFactory }, { OpenFgaModelBinModule }] = await Promise.all([import('nest-commander'), import('./model-bin.module')]);
+  await CommandFactory.run(OpenFgaModelBinModule, { logger: ['error'], serviceErrorHandler: handleServiceError });
+  return typeof process.exitCode === 'number' ? process.exitCode : OpenFgaCliExitCode.Ok;
+}
+
+function hasNestCommander(): boolean {
+  try {
+    require.resolve('nest-commander');
+    return true;
+  } catch {
+    process.stderr.write('nestjs-openfga: the CLI needs the "nest-commander" package: npm install nest-commander\n');
+    return false;
+  }
+}
+
+function handleServiceError(err: Error): void {
+  if (isCommanderError(err)) {
+    // commander printed the help or the usage error already.
+    process.exitCode = err.exitCode === 0 ? OpenFgaCliExitCode.Ok : OpenFgaCliExitCode.Usage;
+    return;
+  }
+  process.stderr.write(`error: ${err.message}\n`);
+  process.exitCode = OpenFgaCliExitCode.Failed;
 }
 
 /**

@@ -7,11 +7,13 @@ import { OpenFgaDeadLetterListCommand } from './dead-letter-list.command';
 import { OpenFgaDeadLetterPurgeCommand } from './dead-letter-purge.command';
 import { OpenFgaDeadLetterRetryCommand } from './dead-letter-retry.command';
 import { OpenFgaDeadLetterCommand } from './dead-letter.command';
+import { OpenFgaModelCliModule } from './openfga-model-cli.module';
 
 /**
  * The OpenFGA operator commands for a host app's nest-commander CLI:
  * `openfga:cache:status`, `openfga:cache:flush`, `openfga:cache:clear` and
- * `openfga:dead-letter list|retry|purge`. Needs `OpenFgaModule` (global by
+ * `openfga:dead-letter list|retry|purge`, and `model types` (from
+ * `OpenFgaModelCliModule`, which needs nothing else). Needs `OpenFgaModule` (global by
  * default) in the same application; give that one `autoFlush: false` and
  * `flushOnShutdown: false`, so a command never flushes behind your back.
  *
@@ -21,6 +23,7 @@ import { OpenFgaDeadLetterCommand } from './dead-letter.command';
  * void CommandFactory.run(CliModule, ['warn', 'error']);
  */
 @Module({
+  imports: [OpenFgaModelCliModule],
   providers: [
     OpenFgaCliConsole,
     OpenFgaCacheStatusCommand,

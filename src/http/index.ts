@@ -23,3 +23,4 @@ export type {
 export type { CheckRequirement, TupleRecordRequirement } from './requirements';
 export { InvalidTemplateError } from './invalid-template.error';
 export { TemplateResolutionError } from './template-resolution.error';
+export { InvalidDecoratorError } from './decorator-validation/invalid-decorator.error';

@@ -105,6 +105,24 @@ export class RelationGraph {
     return new RelationGraph(model.id, model);
   }
 
+  /** The model's type names, in the model's order. */
+  typeNames(): string[] {
+    return [...this.types.keys()];
+  }
+
+  /** The relations of `type`, in the model's order; undefined when the model has no such type. */
+  relationsOf(type: string): string[] | undefined {
+    const def = this.types.get(type);
+    return def ? Object.keys(def.relations ?? {}) : undefined;
+  }
+
+  /** The user types a tuple of `type#relation` may name directly (`user`, `user:*`, `group#member`); empty when it has none. */
+  directUserTypes(type: string, relation: string): string[] {
+    return this.directTypes(type, relation).map((ref) =>
+      ref.relation ? `${ref.type}#${ref.relation}` : ref.wildcard ? `${ref.type}:*` : ref.type,
+    );
+  }
+
   /** Undefined when the type or relation is not in the model. */
   dependencies(type: string, relation: string): RelationDependencies | undefined {
     return this.deps.get(`${type}#${relation}`);
@@ -163,7 +181,7 @@ export class RelationGraph {
     return this.types.get(type);
   }
 
-  private directTypes(type: string, relation: string): readonly { type: string; relation?: string }[] {
+  private directTypes(type: string, relation: string): readonly { type: string; relation?: string; wildcard?: object }[] {
     return this.definition(type)?.metadata?.relations?.[relation]?.directly_related_user_types ?? [];
   }
 }

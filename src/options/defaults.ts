@@ -21,6 +21,7 @@ export const DEFAULT_OPTIONS = {
   revokeConsistencyWindow: 10,
   modelRefreshInterval: 30,
   autoFlush: true,
+  validateDecorators: true,
 } as const satisfies Partial<OpenFgaModuleOptions>;
 
 export const DEFAULT_QUEUE_OPTIONS = {

@@ -80,6 +80,12 @@ export interface OpenFgaModuleOptions {
   modelRefreshInterval?: number;
   /** Start the size and age flush triggers in this process. Default `true`. */
   autoFlush?: boolean;
+  /**
+   * At start-up, check every type and relation named by `@Check`, `@Grant` and `@Revoke` against
+   * the authorization model, and fail `app.init()` on a name the model lacks. Skipped (with a
+   * warning) when the model cannot be read at start. Default `true`.
+   */
+  validateDecorators?: boolean;
   /** Also flush on a cron expression (with seconds), e.g. every 30 s; off by default. Registered through @nestjs/schedule. */
   cron?: string;
   /** Write claimed batches through BullMQ jobs instead of inline; off by default. */

@@ -74,7 +74,7 @@ export function resolveOptions(input: OpenFgaModuleOptions): ResolvedOpenFgaOpti
   if (typeof options.prefix !== 'string' || !PREFIX.test(options.prefix)) {
     throw new InvalidOptionsError('prefix', 'letters, digits, "_", "-", "." or ":" (1-64 characters)', options.prefix);
   }
-  for (const flag of ['enabled', 'cache', 'flushOnShutdown', 'autoFlush'] as const) {
+  for (const flag of ['enabled', 'cache', 'flushOnShutdown', 'autoFlush', 'validateDecorators'] as const) {
     if (typeof options[flag] !== 'boolean') throw new InvalidOptionsError(flag, 'true or false', options[flag]);
   }
   for (const key of Object.keys(DEFAULT_OPTIONS) as (keyof typeof DEFAULT_OPTIONS)[]) {

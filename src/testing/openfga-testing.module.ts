@@ -1,4 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { DiscoveryModule, DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
+import { FakeDecoratorValidator } from './fake/fake-decorator-validator';
 import { OPENFGA_OPTIONS } from '../openfga.constants';
 import { OpenFgaService } from '../openfga.service';
 import type { OpenFgaModuleOptions } from '../options/openfga-options.interface';
@@ -17,6 +19,8 @@ export interface OpenFgaTestingModuleOptions extends OpenFgaFakeOptions {
   isGlobal?: boolean;
   /** Passed on in `OPENFGA_OPTIONS`, for code (such as the HTTP layer) that finds the user of a request. */
   resolveUser?: OpenFgaModuleOptions['resolveUser'];
+  /** With `model`: check the names of `@Check`/`@Grant`/`@Revoke` against it at start, as `OpenFgaModule` does. Default `true`. */
+  validateDecorators?: boolean;
 }
 
 /**
@@ -35,11 +39,18 @@ export interface OpenFgaTestingModuleOptions extends OpenFgaFakeOptions {
 export class OpenFgaTestingModule {
   /** A fresh fake per call; see `OpenFgaTestingModuleOptions`. */
   static forRoot(options: OpenFgaTestingModuleOptions = {}): DynamicModule {
-    const { isGlobal = true, resolveUser, ...fakeOptions } = options;
+    const { isGlobal = true, resolveUser, validateDecorators = true, ...fakeOptions } = options;
     return {
       module: OpenFgaTestingModule,
       global: isGlobal,
+      imports: [DiscoveryModule],
       providers: [
+        {
+          provide: FakeDecoratorValidator,
+          useFactory: (discovery: DiscoveryService, scanner: MetadataScanner, reflector: Reflector) =>
+            new FakeDecoratorValidator(discovery, scanner, reflector, validateDecorators ? fakeOptions.model : undefined),
+          inject: [DiscoveryService, MetadataScanner, Reflector],
+        },
         { provide: OpenFgaFake, useFactory: () => new OpenFgaFake(fakeOptions) },
         { provide: OpenFgaService, useExisting: OpenFgaFake },
         {

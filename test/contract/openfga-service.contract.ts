@@ -11,6 +11,7 @@ import type { OpenFgaEventMap, OpenFgaEventName, Tuple } from '../../src';
 import type { OpenFgaServiceContract } from '../../src/testing';
 import { BAD_OBJECTS, BAD_RELATIONS, BAD_USERS } from '../support/inputs/malformed-inputs';
 import { listContract } from './cases/list.contract';
+import { typedServiceContract } from './cases/typed.contract';
 
 /** One service under contract, fresh (empty buffer, empty store) for each test. */
 export interface ContractSubject {
@@ -45,6 +46,7 @@ async function errorOf(call: () => unknown): Promise<unknown> {
 }
 
 export function openFgaServiceContract(factory: ContractFactory): void {
+  typedServiceContract(factory);
   let subject: ContractSubject;
   let fga: OpenFgaServiceContract;
   beforeEach(async () => {

@@ -240,6 +240,44 @@ describe('the packed tarball in a fresh Nest 11 app', () => {
     expect(status.deadLettered).toBe(0);
   });
 
+  it('runs `nestjs-openfga model types` with no environment: a clear error without its optional peer, then types that compile', () => {
+    writeFileSync(join(app, 'model.fga'), readFileSync(join(PROJECT_ROOT, 'test', 'fixtures', 'model.fga')));
+    const bin = ['--no', 'nestjs-openfga', 'model', 'types', 'model.fga', '--out', 'src/openfga.types.ts'];
+    const missing = spawnSync('npx', bin, { cwd: app, env: childEnv(), encoding: 'utf8', timeout: 60_000 });
+    expect(missing.status).toBe(2);
+    expect(missing.stderr).toContain(
+      'needs the "@openfga/syntax-transformer" package: install it with `npm install @openfga/syntax-transformer`',
+    );
+
+    run(NPM, ['install', '-D', devVersion('@openfga/syntax-transformer'), ...INSTALL_FLAGS], app, 300_000);
+    run('npx', bin, app, 60_000);
+    writeFileSync(
+      join(app, 'src', 'typed.ts'),
+      [
+        "import { Controller, Get } from '@nestjs/common';",
+        "import { Check } from './openfga.types';",
+        "@Controller('documents')",
+        'export class DocumentsController {',
+        "  @Get(':id')",
+        "  @Check('viewer', 'document:{params.id}')",
+        '  read() {}',
+        '}',
+        '',
+      ].join('\n'),
+    );
+    writeFileSync(join(app, 'tsconfig.typed.json'), tsconfig('commonjs', ['src/typed.ts']));
+    const tsc = join(app, 'node_modules', 'typescript', 'bin', 'tsc');
+    run(process.execPath, [tsc, '-p', 'tsconfig.typed.json', '--noEmit'], app, 180_000);
+    writeFileSync(join(app, 'src', 'typed.ts'), readFileSync(join(app, 'src', 'typed.ts'), 'utf8').replace("'viewer'", "'veiwer'"));
+    const typo = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.typed.json', '--noEmit'], {
+      cwd: app,
+      encoding: 'utf8',
+      timeout: 180_000,
+    });
+    expect(typo.status).not.toBe(0);
+    expect(typo.stdout).toContain(`src/typed.ts(6,10): error TS2345: Argument of type '"veiwer"' is not assignable to parameter of type`);
+  });
+
   it('runs the observability modules once their optional peers are installed; the main entry still loads none of them', () => {
     run(
       NPM,

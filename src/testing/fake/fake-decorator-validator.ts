@@ -1,0 +1,31 @@
+import { Logger, OnModuleInit } from '@nestjs/common';
+import type { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
+import { validateDeclarations } from '../../http/decorator-validation/validate-declarations';
+import { RelationGraph } from '../../model/relation-graph';
+import type { FakeAuthorizationModel } from './fake-model';
+
+/**
+ * `validateDecorators` under `OpenFgaTestingModule`: with the fake's `model`,
+ * a decorator naming what the model lacks fails the test module's start as it
+ * fails the real one. Without a model there is nothing to check against.
+ */
+export class FakeDecoratorValidator implements OnModuleInit {
+  constructor(
+    private readonly discovery: DiscoveryService,
+    private readonly scanner: MetadataScanner,
+    private readonly reflector: Reflector,
+    private readonly model: FakeAuthorizationModel | undefined,
+  ) {}
+
+  onModuleInit(): void {
+    const { model } = this;
+    if (!model) return;
+    validateDeclarations(
+      this.discovery,
+      this.scanner,
+      this.reflector,
+      () => ({ model: RelationGraph.compile({ id: 'fake', type_definitions: model.type_definitions }) }),
+      new Logger('OpenFgaDecorators'),
+    );
+  }
+}
