@@ -215,4 +215,31 @@ describe('conditional tuples on the real OpenFGA', () => {
     const [pending] = await fga.service.getPendingOperations();
     expect(pending).toMatchObject({ ...ANNE, condition: bad });
   });
+
+  it("a batch whose flusher died returns with its condition, and a stale writer's late write is corrected to the newest condition", async () => {
+    const opened = await open({ requestTimeout: 1 }); // a short grace before an expired lease is taken back
+    fga = opened.fga;
+    const { core, service } = fga;
+    const key = 'user:anne viewer document:plan';
+    await service.grant(ANNE.user, ANNE.relation, ANNE.object, { condition: region('eu') });
+    const stale = await core.buffer.claim(10, 100); // this writer stalls, holding the grant
+    expect(stale?.operations).toMatchObject([{ key, condition: region('eu') }]);
+    await new Promise((r) => setTimeout(r, 150 + core.buffer.graceMs));
+    // Another process takes the expired batch back (with its condition) and writes it; then a newer grant changes the condition.
+    expect(await service.flush()).toMatchObject({ writes: 1, failed: 0 });
+    expect(await storedCondition(opened.store.storeId)).toEqual(region('eu'));
+    await service.grant(ANNE.user, ANNE.relation, ANNE.object, { condition: region('us', ['us']) });
+    expect(await service.flush()).toMatchObject({ writes: 1, failed: 0 });
+    expect(await storedCondition(opened.store.storeId)).toEqual(region('us', ['us']));
+    // The stalled writer wakes up and writes its old condition over the new one (a replacement: delete, then write).
+    const late = await core.writer.write(stale!.operations);
+    expect(late.written).toHaveLength(1);
+    expect(await storedCondition(opened.store.storeId)).toEqual(region('eu'));
+    // Its settle finds the batch gone: it re-asserts, which queues the newest op with its condition.
+    expect(await core.buffer.settle(stale!.id, { acked: [key], dead: [], retryAt: 0 })).toBe(-1);
+    expect(await core.buffer.reassert(late.written)).toEqual({ queued: 1, unknown: 0 });
+    expect(await service.getPendingOperations()).toMatchObject([{ key, condition: region('us', ['us']) }]);
+    await service.flush();
+    expect(await storedCondition(opened.store.storeId)).toEqual(region('us', ['us']));
+  });
 });
