@@ -1,4 +1,5 @@
 import { CheckUnavailableError } from '../../check/check-unavailable.error';
+import { conditionHolds, ConditionNotEvaluable } from './fake-conditions';
 import type { ConditionalTuple, Tuple } from '../../tuple/tuple';
 
 /** A relation's rewrite, as in OpenFGA's JSON authorization model. */
@@ -23,8 +24,8 @@ export interface FakeRelationReference {
 /**
  * An authorization model in OpenFGA's JSON form (what `fga model transform`
  * or `@openfga/syntax-transformer` produce from the DSL, and what
- * `writeAuthorizationModel` takes). Conditions are declared and checked on
- * writes; the fake does not evaluate them (see FakeModel).
+ * `writeAuthorizationModel` takes). Conditions are checked on writes and
+ * evaluated on checks (a subset of CEL, see FakeModel).
  */
 export interface FakeAuthorizationModel {
   schema_version?: string;
@@ -45,11 +46,11 @@ const MAX_DEPTH = 25;
 /**
  * Evaluates checks and validates written tuples the way OpenFGA does, so the
  * fake answers derived relations (editor ⇒ viewer, groups, parent folders,
- * `user:*`, `but not`) as the real service. Conditions are not evaluated (the
- * fake has no CEL): a check whose evaluation reaches a conditional tuple fails
- * closed with CheckUnavailableError, as the real service does when a
- * condition's parameters are missing; treating the tuple as absent could
- * grant access through a `but not`.
+ * `user:*`, `but not`) as the real service. Conditions are evaluated for a
+ * subset of CEL (comparisons, `in`, `&& || !`, timestamp + duration; see
+ * fake-conditions.ts); a condition outside it, or missing a parameter, fails
+ * the check closed with CheckUnavailableError, as OpenFGA does for a missing
+ * parameter (treating the tuple as absent could grant access through a `but not`).
  */
 export class FakeModel {
   constructor(private readonly model: FakeAuthorizationModel) {}
@@ -67,19 +68,24 @@ export class FakeModel {
   }
 
   /** Whether `t.user` has `t.relation` on `t.object` given the tuples of `source`. */
-  check(t: Tuple, source: TupleSource): boolean {
-    const conditional: TupleSource = (object, relation) => {
-      const tuples = [...source(object, relation)];
-      const found = tuples.find((x) => x.condition);
-      if (found) {
-        throw new CheckUnavailableError(
-          t,
-          `the fake cannot evaluate condition '${found.condition!.name}' of ${found.object}#${found.relation}@${found.user} (test conditions against OpenFGA)`,
-        );
-      }
-      return tuples;
-    };
-    return this.has(t.user, t.relation, t.object, conditional, 0);
+  check(t: Tuple, source: TupleSource, context: Record<string, unknown> = {}): boolean {
+    // A conditional tuple counts while its condition holds; one that cannot be evaluated fails the check closed.
+    const holding: TupleSource = (object, relation) =>
+      [...source(object, relation)].filter((x) => {
+        if (!x.condition) return true;
+        const declared = this.model.conditions?.[x.condition.name];
+        try {
+          if (!declared?.expression) throw new ConditionNotEvaluable('the model has no expression for it');
+          return conditionHolds(declared.expression, declared.parameters ?? {}, x.condition.context, context);
+        } catch (err) {
+          if (!(err instanceof ConditionNotEvaluable)) throw err;
+          throw new CheckUnavailableError(
+            t,
+            `failed to evaluate relationship condition '${x.condition.name}' of ${x.object}#${x.relation}@${x.user}: ${err.message}`,
+          );
+        }
+      });
+    return this.has(t.user, t.relation, t.object, holding, 0);
   }
 
   private relationError({ relation, object }: Tuple): string | undefined {

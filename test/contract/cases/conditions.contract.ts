@@ -30,6 +30,19 @@ export function conditionsContract(factory: ContractFactory): void {
       expect(op.condition).toBeUndefined();
     });
 
+    it("a conditional tuple counts while its condition holds, pending or flushed (evaluated with the tuple's context)", async () => {
+      const fga = subject.service;
+      await fga.grant(ANNE.user, ANNE.relation, ANNE.object, {
+        condition: { name: 'in_region', context: { region: 'eu', allowed: ['eu'] } },
+      });
+      await fga.grantMany([{ ...ANNE, user: 'user:bob', condition: { name: 'in_region', context: { region: 'us', allowed: ['eu'] } } }]);
+      for (const stage of ['pending', 'flushed']) {
+        expect([stage, await fga.check(ANNE.user, ANNE.relation, ANNE.object)]).toEqual([stage, true]);
+        expect([stage, await fga.check('user:bob', ANNE.relation, ANNE.object)]).toEqual([stage, false]);
+        await fga.flush();
+      }
+    });
+
     it('a check reaching a conditional tuple whose parameters it lacks fails closed, pending or flushed', async () => {
       const fga = subject.service;
       await fga.grant(ANNE.user, ANNE.relation, ANNE.object, { condition: EXPIRING });
