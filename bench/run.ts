@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { startOpenFga, startRedis, RunningOpenFga, RunningRedis } from '../test/support/harness/servers';
 import { p1 } from './p1-grant-latency';
 import { p1pg } from './p1pg-grant-vs-postgres';
+import { p1c } from './p1c-conditional-grant';
 import { p2 } from './p2-check-latency';
 import { p3 } from './p3-flush-throughput';
 import { p4 } from './p4-backlog-enqueue';
@@ -31,7 +32,7 @@ import { redisVersion } from './support/redis-info';
 import { BenchResult, passed } from './support/result';
 import { headerLine, resultLine } from './support/table';
 
-const BENCHMARKS: Benchmark[] = [p1, p1pg, p2, p3, p4, p5, p6, p7, p8, p9, p10, p11];
+const BENCHMARKS: Benchmark[] = [p1, p1pg, p1c, p2, p3, p4, p5, p6, p7, p8, p9, p10, p11];
 
 const RESULTS_FILE = join(__dirname, 'results', 'latest.json');
 

@@ -10,7 +10,7 @@ import { writeThrough } from './client/write-through';
 import type { OpenFgaCore } from './core/openfga-core';
 import { OPENFGA_CORE } from './openfga.constants';
 import { FlushOptions, FlushResult } from './flush/flush-result';
-import type { Tuple, TupleOperation, TupleOperationKind } from './tuple/tuple';
+import type { ConditionalTuple, Tuple, TupleOperation, TupleOperationKind } from './tuple/tuple';
 import { validateOperations, validateTuple } from './tuple/validate-tuple';
 import type { ExpandResponse, OpenFgaClient } from '@openfga/sdk';
 import { ListReads } from './list/list-reads';
@@ -18,6 +18,11 @@ import { ListOptions, validateListOptions } from './list/list-options';
 import { listObjectsQuery, listUsersQuery } from './list/list-query';
 import { expandStored, ReadFilter, ReadOptions, ReadPage, readStored, validateReadFilter, validateReadOptions } from './list/passthrough';
 import { validateObject, validateRelation } from './tuple/validate-tuple';
+import { InvalidTupleError } from './tuple/invalid-tuple.error';
+import { checkConditionsInModel } from './model/conditions-in-model';
+import { GrantOptions, REVOKE_TAKES_NO_CONDITION, validateGrantOptions } from './tuple/grant-options';
+
+export type { GrantOptions } from './tuple/grant-options';
 
 export type { CheckConsistency, CheckOptions, ConsistencyToken } from './check/check-options';
 
@@ -46,13 +51,22 @@ export class OpenFgaService implements OnApplicationBootstrap, BeforeApplication
 
   constructor(@Inject(OPENFGA_CORE) private readonly core: OpenFgaCore) {}
 
-  /** Records that `user` has `relation` on `object`. Resolves once the operation is durable in Redis. */
-  async grant(user: string, relation: string, object: string): Promise<ConsistencyToken> {
-    return this.record('grant', [{ kind: 'grant', ...validateTuple({ user, relation, object }) }]);
+  /**
+   * Records that `user` has `relation` on `object`, subject to `options.condition` when given (see the
+   * README's Conditions section). Resolves once the operation is durable in Redis.
+   */
+  async grant(user: string, relation: string, object: string, options?: GrantOptions): Promise<ConsistencyToken> {
+    const { condition } = validateGrantOptions(options);
+    const ops: TupleOperation[] = [{ kind: 'grant', ...validateTuple({ user, relation, object, condition }, '', true) }];
+    await this.checkConditions(ops, () => '');
+    return this.record('grant', ops);
   }
 
   /** Records that `user` no longer has `relation` on `object`. Resolves once the operation is durable in Redis. */
   async revoke(user: string, relation: string, object: string): Promise<ConsistencyToken> {
+    // A JavaScript caller may pass grant's options: refused, not ignored (a revoke deletes the tuple whatever its condition).
+    // eslint-disable-next-line prefer-rest-params
+    if (arguments.length > 3) throw new InvalidTupleError('condition', arguments[3], REVOKE_TAKES_NO_CONDITION);
     return this.record('revoke', [{ kind: 'revoke', ...validateTuple({ user, relation, object }) }]);
   }
 
@@ -62,8 +76,10 @@ export class OpenFgaService implements OnApplicationBootstrap, BeforeApplication
    * call in several, in order (a crash can leave a prefix of whole steps buffered; a failure
    * part-way throws `IncompleteWriteError`). The token covers the whole call.
    */
-  async grantMany(tuples: readonly Tuple[]): Promise<ConsistencyToken> {
-    return this.record('grant', validateOperations('grant', tuples));
+  async grantMany(tuples: readonly ConditionalTuple[]): Promise<ConsistencyToken> {
+    const ops = validateOperations('grant', tuples);
+    await this.checkConditions(ops, (i) => `tuples[${i}].`);
+    return this.record('grant', ops);
   }
 
   /** Revokes many tuples, in atomic steps as `grantMany`; one malformed tuple rejects the whole call and nothing is written. */
@@ -213,6 +229,27 @@ export class OpenFgaService implements OnApplicationBootstrap, BeforeApplication
 
   async onApplicationShutdown(): Promise<void> {
     await this.core.close();
+  }
+
+  /**
+   * Checks conditional grants against the model the read path follows (when it could be read; else
+   * OpenFGA's rejection at flush dead-letters them). Following the latest model, a condition it lacks
+   * may be in a newer one: the model is read again once before the grant is refused.
+   */
+  private async checkConditions(ops: readonly TupleOperation[], field: (i: number) => string): Promise<void> {
+    if (!ops.some((op) => op.condition)) return;
+    const { buffer, model } = this.core;
+    const check = () => {
+      const graph = buffer.scope.graph;
+      if (graph) checkConditionsInModel(ops, graph, field);
+    };
+    try {
+      check();
+    } catch (err) {
+      if (model.status().pinned) throw err;
+      await model.refresh();
+      check();
+    }
   }
 
   private async record(kind: TupleOperationKind, ops: TupleOperation[]): Promise<ConsistencyToken> {

@@ -3,7 +3,7 @@ import type { Cluster, Redis } from 'ioredis';
 import { batchKey, objectGen, parseTupleKey, StoreKeys, userGen } from '../redis/redis-keys';
 import { RelationScope } from '../cache/relation-scope';
 import { inLastOpSteps } from '../client/last-op-steps';
-import type { TupleOperation } from '../tuple/tuple';
+import type { TupleCondition, TupleOperation } from '../tuple/tuple';
 import { OpenFgaEvents } from '../events/openfga-events';
 import type { LuaScripts } from '../redis/lua-scripts';
 import { BUFFER_LUA_DIR } from './buffer-scripts';
@@ -147,7 +147,8 @@ export class WriteBuffer {
     const k = this.keys;
     const scope = this.scope.forWrite(chunk.map(([, op]) => op));
     const args: (string | number)[] = [Date.now(), modelId, scope.storeWide ? 1 : 0, scope.graphId, chunk.length];
-    for (const [key, op] of chunk) args.push(OP_CODE[op.kind], key);
+    // A conditional grant's condition rides on its op code (see appendOps.lua); an unconditional op is unchanged.
+    for (const [key, op] of chunk) args.push(op.condition ? OP_CODE[op.kind] + JSON.stringify(op.condition) : OP_CODE[op.kind], key);
     const [seq, queued, modelIndex] = await this.scripts.run<[number, number, string]>(
       'enqueue',
       [k.seq, k.pending, k.queue, k.count, k.epoch, k.models, k.graph, k.base, k.byUser, ...scope.keys],
@@ -443,6 +444,7 @@ export class WriteBuffer {
 function decodeRecord(key: string, record: string, modelOf: (field: string) => string): BufferedOperation {
   const [op, seq, ts, attempts] = record.split('|', 4);
   const modelId = modelOf(modelField(record));
+  const condition = conditionField(record);
   return {
     key,
     kind: OP_KIND[op],
@@ -451,14 +453,28 @@ function decodeRecord(key: string, record: string, modelOf: (field: string) => s
     enqueuedAt: Number(ts),
     attempts: Number(attempts),
     ...(modelId ? { modelId } : {}),
+    ...(condition ? { condition: JSON.parse(condition) as TupleCondition } : {}),
   };
 }
 
-/** The model field of a record: what follows its fourth `|`. */
-function modelField(record: string): string {
+/** Where a record's model field starts: after its fourth `|`. */
+function modelStart(record: string): number {
   let at = -1;
   for (let n = 0; n < 4; n++) at = record.indexOf('|', at + 1);
-  return record.slice(at + 1);
+  return at + 1;
+}
+
+/** The model field of a record: from its fourth `|` to the fifth, if any (a condition follows it). */
+function modelField(record: string): string {
+  const from = modelStart(record);
+  const end = record.indexOf('|', from);
+  return record.slice(from, end < 0 ? undefined : end);
+}
+
+/** A conditional grant's condition (JSON): what follows the record's fifth `|`; '' none. */
+function conditionField(record: string): string {
+  const end = record.indexOf('|', modelStart(record));
+  return end < 0 ? '' : record.slice(end + 1);
 }
 
 /** A record's model field: '' (latest), an index into `models`, or (records from before `models`) the 26-character id. */
@@ -474,10 +490,13 @@ function decodeDeadLetter(id: string, json: string): DeadLetter {
     enqueuedAt: number;
     attempts: number;
     model: string;
+    /** A grant's condition, as the JSON its record held. */
+    condition?: string;
     reason: string;
     deadAt: number;
   };
   // Dead letters carry the model id itself.
-  const { attempts, ...operation } = decodeRecord(e.tuple, `${e.op}|${e.seq}|${e.enqueuedAt}|${e.attempts}|${e.model}`, (m) => m);
+  const record = `${e.op}|${e.seq}|${e.enqueuedAt}|${e.attempts}|${e.model}${e.condition ? `|${e.condition}` : ''}`;
+  const { attempts, ...operation } = decodeRecord(e.tuple, record, (m) => m);
   return { id, operation, attempts, reason: e.reason, deadAt: e.deadAt };
 }

@@ -4,7 +4,7 @@ import type { LuaScripts } from '../redis/lua-scripts';
 import { cacheKey, objectGen, parseTupleKey, relationGen, StoreKeys, tupleKey, userGen } from '../redis/redis-keys';
 import { CoalescedMget } from './coalesced-mget';
 import type { ReadScope } from './relation-scope';
-import type { Tuple } from '../tuple/tuple';
+import type { ConditionalTuple, Tuple, TupleCondition } from '../tuple/tuple';
 
 /** An outstanding op (pending or in flight) a check may depend on. */
 export interface OutstandingOp {
@@ -13,6 +13,13 @@ export interface OutstandingOp {
   tuple: Tuple;
   /** Its buffer position. */
   seq: number;
+  /** A grant's condition: sent with it as a contextual tuple; OpenFGA evaluates it. */
+  condition?: TupleCondition;
+}
+
+/** A pending grant as a contextual tuple: with its condition, which OpenFGA evaluates as it would the written tuple's. */
+export function contextual(op: OutstandingOp): ConditionalTuple {
+  return op.condition ? { ...op.tuple, condition: op.condition } : op.tuple;
 }
 
 /** Generations of what a cached answer depends on, read before asking OpenFGA (see redis-keys.ts). */
@@ -114,9 +121,16 @@ export class CheckCache {
     );
     const indexed = Number(reply[7]);
     const ops: OutstandingOp[] = [];
-    for (let i = 8; i < reply.length; i += 3) {
+    for (let i = 8; i < reply.length; i += 4) {
       const key = String(reply[i + 1]);
-      ops.push({ kind: reply[i] === 'w' ? 'grant' : 'revoke', key, tuple: parseTupleKey(key), seq: Number(reply[i + 2]) });
+      const condition = reply[i + 3] ? (JSON.parse(String(reply[i + 3])) as TupleCondition) : undefined;
+      ops.push({
+        kind: reply[i] === 'w' ? 'grant' : 'revoke',
+        key,
+        tuple: parseTupleKey(key),
+        seq: Number(reply[i + 2]),
+        ...(condition ? { condition } : {}),
+      });
     }
     // Scoped: every indexed entry was read (each op has two or three, in different ranges or not).
     const complete = scope ? indexed <= MAX_LISTED_OPERATIONS : indexed >= 0;

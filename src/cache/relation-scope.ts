@@ -21,6 +21,8 @@ export interface ReadScope {
   positive: ReadonlySet<string>;
   /** Pairs where a revoke may give access (through `but not`: written before a "denied" is trusted). */
   negative: ReadonlySet<string>;
+  /** The relation reads conditional tuples: its answers may depend on time or context and are never cached. */
+  conditional: boolean;
 }
 
 /** The generation keys a write may change, and whether it must also bump the store's epoch. */
@@ -90,6 +92,7 @@ export class RelationScope {
       ranges,
       positive: deps.positive,
       negative: deps.negative,
+      conditional: deps.conditional,
     };
   }
 }

@@ -1,4 +1,4 @@
-import { CacheSnapshot, CheckCache, MAX_CONTEXTUAL_TUPLES, OutstandingOp } from '../cache/check-cache';
+import { CacheSnapshot, CheckCache, contextual, MAX_CONTEXTUAL_TUPLES, OutstandingOp } from '../cache/check-cache';
 import type { ReadScope, RelationScope } from '../cache/relation-scope';
 import { pairOf } from '../model/relation-graph';
 import type { WriteBuffer } from '../buffer/write-buffer';
@@ -9,7 +9,7 @@ import type { Flusher } from '../flush/flusher';
 import type { OpenFgaEvents } from '../events/openfga-events';
 import type { ResolvedOpenFgaOptions } from '../options/openfga-options.interface';
 import { tupleKey } from '../redis/redis-keys';
-import type { Tuple } from '../tuple/tuple';
+import type { ConditionalTuple, Tuple } from '../tuple/tuple';
 import { CheckDeadlines } from './check-deadlines';
 import { operationsProcessed } from '../flush/flush-result';
 import type { CheckOptions } from './check-options';
@@ -48,6 +48,14 @@ const SHARED_ANSWER_GRACE_MS = 50;
 /** The outstanding grants a snapshot lists: what OpenFGA is asked with, as contextual tuples. */
 function grantsIn(snapshot: CacheSnapshot): OutstandingOp[] {
   return (snapshot.ops ?? []).filter((op) => op.kind === 'grant');
+}
+
+/**
+ * Whether an answer may depend on a condition (the time, the request's context): one of its pending
+ * grants is conditional. Such an answer is never cached: a cached "allowed" would outlive its condition.
+ */
+function conditionalIn(snapshot: CacheSnapshot): boolean {
+  return (snapshot.ops ?? []).some((op) => op.condition !== undefined);
 }
 
 /** How long one flush step of a waiting check may claim new batches. */
@@ -193,7 +201,9 @@ export class CheckResolver {
         continue;
       }
       // OpenFGA answered without the revokes (they cannot be contextual tuples), and their settle moves no generation.
-      if (revokes.length === 0) await cache.populate(t, modelId, scope, snapshot, allowed);
+      // A relation reading conditional tuples may answer otherwise later, with nothing written: never cached.
+      if (revokes.length === 0 && !scope.conditional && !conditionalIn(snapshot))
+        await cache.populate(t, modelId, scope, snapshot, allowed);
       return { allowed, source: 'openfga' };
     }
   }
@@ -208,12 +218,7 @@ export class CheckResolver {
   private async askScoped(t: Tuple, scope: ReadScope, snapshot: CacheSnapshot, higher: boolean, deadline: number): Promise<boolean> {
     const grants = grantsIn(snapshot);
     try {
-      return await this.askOpenFga(
-        t,
-        snapshot,
-        grants.map((op) => op.tuple),
-        higher,
-      );
+      return await this.askOpenFga(t, snapshot, grants.map(contextual), higher);
     } catch (err) {
       if (grants.length === 0 || classifyError(err).kind !== 'permanent') throw err;
       await this.waitWritten(t, grants, deadline);
@@ -223,12 +228,7 @@ export class CheckResolver {
       if (!left?.complete || leftGrants.length > MAX_CONTEXTUAL_TUPLES) {
         throw new CheckUnavailableError(t, `pending grants could not be sent to OpenFGA: ${String(err)}`, err);
       }
-      return this.askOpenFga(
-        t,
-        left,
-        leftGrants.map((op) => op.tuple),
-        true,
-      );
+      return this.askOpenFga(t, left, leftGrants.map(contextual), true);
     }
   }
 
@@ -260,7 +260,7 @@ export class CheckResolver {
     const fresh = freshAt !== undefined;
     const latest = async () => (await this.core.buffer.positions()).latest;
     const lookup = (useCache: boolean | undefined = fresh ? false : undefined) => cache.lookup(t, modelId, undefined, useCache);
-    const grantsOf = (snapshot: CacheSnapshot) => grantsIn(snapshot).map((op) => op.tuple);
+    const grantsOf = (snapshot: CacheSnapshot) => grantsIn(snapshot).map(contextual);
     let found = await lookup();
     if (found.source !== 'miss') return { allowed: found.allowed, source: found.source };
     if (fresh || !found.snapshot.complete) {
@@ -297,7 +297,8 @@ export class CheckResolver {
     }
     // Without its pending grants (too many to list) the answer may miss one of them: serve it, never cache it.
     // Nor from a snapshot with a revoke outstanding: OpenFGA answered without it, and its settle moves no generation.
-    if (found.snapshot.complete && found.snapshot.outstandingRevokes === 0) {
+    // Nor one that a pending conditional grant may have decided.
+    if (found.snapshot.complete && found.snapshot.outstandingRevokes === 0 && !conditionalIn(found.snapshot)) {
       await cache.populate(t, modelId, undefined, found.snapshot, allowed);
     }
     return { allowed, source: 'openfga' };
@@ -316,7 +317,12 @@ export class CheckResolver {
    * value at every settle that wrote a revoke), so a check whose snapshot
    * sees a revoke written never joins a call that may predate it.
    */
-  private askOpenFga(t: Tuple, snapshot: CacheSnapshot, contextualTuples: Tuple[], higherConsistency: boolean): Promise<boolean> {
+  private askOpenFga(
+    t: Tuple,
+    snapshot: CacheSnapshot,
+    contextualTuples: ConditionalTuple[],
+    higherConsistency: boolean,
+  ): Promise<boolean> {
     const { client, options } = this.core;
     const modelId = options.authorizationModelId;
     const higher =
@@ -330,7 +336,7 @@ export class CheckResolver {
       snapshot.revokedAt,
       snapshot.outstandingRevokes > 0,
       higher,
-      ...contextualTuples.map(tupleKey).sort(),
+      ...contextualTuples.map((c) => (c.condition ? `${tupleKey(c)} ${JSON.stringify(c.condition)}` : tupleKey(c))).sort(),
     ].join('\n');
     let answer = this.inFlightChecks.get(key);
     if (!answer) {

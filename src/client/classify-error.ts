@@ -42,3 +42,13 @@ export function classifyError(err: unknown): ClassifiedError {
 export function isAlreadyApplied(e: ClassifiedError): boolean {
   return /already existed|did not exist/i.test(e.message);
 }
+
+/**
+ * OpenFGA's answer (409) to a grant of a tuple that exists with another condition (or none, or one where
+ * it had none): `on_duplicate: ignore` ignores only an identical tuple. The new condition must replace
+ * the old one (last op wins): the tuple is deleted, then written (see replaceConditions). Checked before
+ * classifyError, which counts a 409 as transient.
+ */
+export function isConditionConflict(err: unknown): boolean {
+  return err instanceof FgaApiError && err.statusCode === 409 && /different condition/i.test(err.apiErrorMessage || err.message);
+}

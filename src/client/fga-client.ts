@@ -9,7 +9,7 @@ import {
 } from '@openfga/sdk';
 import { OpenFgaEvents } from '../events/openfga-events';
 import type { ResolvedOpenFgaOptions } from '../options/openfga-options.interface';
-import type { Tuple } from '../tuple/tuple';
+import type { ConditionalTuple, Tuple } from '../tuple/tuple';
 import { sdkConfiguration } from './sdk-configuration';
 
 /** A change read from OpenFGA's change feed. */
@@ -24,7 +24,8 @@ export interface FgaCheckOptions {
   modelId?: string;
   /** Ask OpenFGA to skip its own caches. */
   higherConsistency?: boolean;
-  contextualTuples?: Tuple[];
+  /** Pending grants, with their conditions. */
+  contextualTuples?: ConditionalTuple[];
 }
 
 /**
@@ -44,13 +45,18 @@ export class FgaClient {
     this.requestOptions = { timeout: Math.round(options.requestTimeout * 1000) };
   }
 
-  /** One Write request. Duplicate writes and missing deletes are ignored, so a replayed batch never fails (invariant 3). */
-  async write(writes: Tuple[], deletes: Tuple[], modelId?: string): Promise<void> {
+  /**
+   * One Write request. Duplicate writes and missing deletes are ignored, so a replayed batch never fails (invariant 3).
+   * Grants carry their condition; OpenFGA refuses (409, see isConditionConflict) a grant of a tuple that exists with another.
+   */
+  async write(writes: ConditionalTuple[], deletes: Tuple[], modelId?: string): Promise<void> {
     await this.timed('write', writes.length + deletes.length, () =>
       this.api.write(
         this.options.storeId,
         {
-          ...(writes.length ? { writes: { tuple_keys: writes.map(plain), on_duplicate: WriteRequestWritesOnDuplicate.Ignore } } : {}),
+          ...(writes.length
+            ? { writes: { tuple_keys: writes.map(withCondition), on_duplicate: WriteRequestWritesOnDuplicate.Ignore } }
+            : {}),
           ...(deletes.length ? { deletes: { tuple_keys: deletes.map(plain), on_missing: WriteRequestDeletesOnMissing.Ignore } } : {}),
           ...(modelId ? { authorization_model_id: modelId } : {}),
         },
@@ -93,7 +99,7 @@ export class FgaClient {
         {
           tuple_key: plain(t),
           ...(o.modelId ? { authorization_model_id: o.modelId } : {}),
-          ...(o.contextualTuples?.length ? { contextual_tuples: { tuple_keys: o.contextualTuples.map(plain) } } : {}),
+          ...(o.contextualTuples?.length ? { contextual_tuples: { tuple_keys: o.contextualTuples.map(withCondition) } } : {}),
           consistency: o.higherConsistency ? ConsistencyPreference.HigherConsistency : ConsistencyPreference.MinimizeLatency,
         },
         this.requestOptions,
@@ -129,4 +135,10 @@ export class FgaClient {
 
 function plain(t: Tuple): TupleKey {
   return { user: t.user, relation: t.relation, object: t.object };
+}
+
+function withCondition(t: ConditionalTuple): TupleKey {
+  if (!t.condition) return plain(t);
+  const { name, context } = t.condition;
+  return { ...plain(t), condition: context ? { name, context } : { name } };
 }

@@ -1,5 +1,5 @@
 import type { TupleOperation } from '../tuple/tuple';
-import { ClassifiedError, classifyError, isAlreadyApplied } from './classify-error';
+import { ClassifiedError, classifyError, isAlreadyApplied, isConditionConflict } from './classify-error';
 import { FgaClient } from './fga-client';
 
 /** What happened to each operation of a batch. */
@@ -58,6 +58,32 @@ export class TupleWriter {
     return outcome;
   }
 
+  /** See replaceConditions; the fence is asked before each of its two requests, as before any other. */
+  private async replaceCondition<T extends WritableOperation>(op: T, outcome: WriteOutcome<T>, options: WriteOptions): Promise<void> {
+    const stop = () => {
+      const stopped = options.signal?.aborted ? abortMessage(options.signal) : options.fence?.();
+      if (stopped !== undefined) {
+        outcome.retry.push(op);
+        outcome.lastError = { kind: 'transient', message: stopped };
+      }
+      return stopped !== undefined;
+    };
+    try {
+      if (stop()) return;
+      await this.client.write([], [op], op.modelId);
+      if (stop()) return;
+      await this.client.write([op], [], op.modelId);
+      outcome.written.push(op);
+    } catch (err) {
+      // A conflict again: another writer raced this one; the op stays and is tried again.
+      const failure = isConditionConflict(err) ? { ...classifyError(err), kind: 'transient' as const } : classifyError(err);
+      if (failure.kind === 'transient') {
+        outcome.retry.push(op);
+        outcome.lastError = failure;
+      } else outcome.dead.push({ operation: op, reason: failure.message });
+    }
+  }
+
   private async writeChunk<T extends WritableOperation>(chunk: T[], outcome: WriteOutcome<T>, options: WriteOptions): Promise<void> {
     // Checked with no await before the request: nothing can run in between.
     const stopped = options.signal?.aborted ? abortMessage(options.signal) : options.fence?.();
@@ -74,6 +100,14 @@ export class TupleWriter {
       );
       outcome.written.push(...chunk);
     } catch (err) {
+      if (isConditionConflict(err) && (chunk.length > 1 || chunk[0].kind === 'grant')) {
+        // Some grant changes its tuple's condition: isolated like a bad tuple, then replaced.
+        if (chunk.length === 1) return this.replaceCondition(chunk[0], outcome, options);
+        const half = Math.ceil(chunk.length / 2);
+        await this.writeChunk(chunk.slice(0, half), outcome, options);
+        await this.writeChunk(chunk.slice(half), outcome, options);
+        return;
+      }
       const failure = classifyError(err);
       if (failure.kind === 'transient') {
         outcome.retry.push(...chunk);
@@ -88,6 +122,17 @@ export class TupleWriter {
       }
     }
   }
+}
+
+/**
+ * A grant whose tuple exists in OpenFGA with another condition: delete, then write. OpenFGA refuses
+ * both in one Write (a tuple named twice), so two requests. A crash or failure in between leaves the
+ * op in its batch, unacknowledged: it is written again later (both steps are idempotent), and until
+ * then checks send it as a contextual tuple, so the gap is never seen through the module.
+ */
+export async function replaceConditions(client: FgaClient, grants: WritableOperation[], modelId: string | undefined): Promise<void> {
+  await client.write([], grants, modelId);
+  await client.write(grants, [], modelId);
 }
 
 function abortMessage(signal: AbortSignal): string {

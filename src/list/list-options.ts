@@ -1,21 +1,15 @@
 /** Options of `listObjects`/`listUsers` (the same fields as `check`'s, see the README's "Listing objects and users"). */
 import type { CheckConsistency, ConsistencyToken } from '../check/check-options';
 import { MAX_CONTEXTUAL_TUPLES } from '../cache/check-cache';
-import type { Tuple } from '../tuple/tuple';
+import type { ConditionalTuple } from '../tuple/tuple';
+import { validateCondition } from '../tuple/validate-condition';
 import { InvalidTupleError } from '../tuple/invalid-tuple.error';
 import { validateObject, validateRelation, validateUser } from '../tuple/validate-tuple';
 import { InvalidListOptionsError } from './list-errors';
 
 /** A condition on a contextual tuple: its name in the model and the parameters it is evaluated with. */
-export interface ListTupleCondition {
-  name: string;
-  context?: Record<string, unknown>;
-}
-
-/** A contextual tuple of a list query (the shape of `ConditionalTuple`). */
-export interface ListContextualTuple extends Tuple {
-  condition?: ListTupleCondition;
-}
+/** A contextual tuple of a list query. */
+export type ListContextualTuple = ConditionalTuple;
 
 export interface ListOptions {
   /** As for `check`: `at-least-as-fresh` and `strong` write what is buffered up to their position first. */
@@ -30,7 +24,6 @@ export interface ListOptions {
 
 const LIST_OPTIONS = new Set(['consistency', 'token', 'context', 'contextualTuples']);
 const TUPLE_FIELDS = new Set(['user', 'relation', 'object', 'condition']);
-const CONDITION_NAME = /^[^\s\p{Cc}]{1,50}$/u;
 
 /** Validates list options, naming the first bad field; returns a plain copy (contextual tuples validated one by one). */
 export function validateListOptions(options: unknown): ListOptions {
@@ -82,25 +75,9 @@ function validateContextualTuples(value: unknown): ListContextualTuple[] {
       relation: asOption(() => validateRelation(r.relation, `${at}.relation`)),
       object: asOption(() => validateObject(r.object, `${at}.object`)),
     };
-    if (r.condition !== undefined) tuple.condition = validateCondition(r.condition, `${at}.condition`);
+    if (r.condition !== undefined) tuple.condition = asOption(() => validateCondition(r.condition, `${at}.condition`));
     return tuple;
   });
-}
-
-function validateCondition(value: unknown, field: string): ListTupleCondition {
-  if (!isPlainObject(value)) throw new InvalidListOptionsError(field, value, 'an object { name, context? }');
-  const c = value as Record<string, unknown>;
-  for (const key of Object.keys(c)) {
-    if (key !== 'name' && key !== 'context')
-      throw new InvalidListOptionsError(`${field}.${key}`, c[key], 'absent: a condition has only name and context');
-  }
-  if (typeof c.name !== 'string' || !CONDITION_NAME.test(c.name)) {
-    throw new InvalidListOptionsError(`${field}.name`, c.name, 'the name of a condition of the model (1-50 characters, no spaces)');
-  }
-  if (c.context !== undefined && !isPlainObject(c.context)) {
-    throw new InvalidListOptionsError(`${field}.context`, c.context, 'an object of condition parameters');
-  }
-  return c.context === undefined ? { name: c.name } : { name: c.name, context: c.context as Record<string, unknown> };
 }
 
 /** A tuple field's error, as an options error (the field already names where it is). */

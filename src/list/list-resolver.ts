@@ -1,4 +1,4 @@
-import { CheckCache, MAX_CONTEXTUAL_TUPLES, type OutstandingOp } from '../cache/check-cache';
+import { CheckCache, contextual, MAX_CONTEXTUAL_TUPLES, type OutstandingOp } from '../cache/check-cache';
 import type { RelationScope } from '../cache/relation-scope';
 import type { WriteBuffer } from '../buffer/write-buffer';
 import { CheckDeadlines } from '../check/check-deadlines';
@@ -130,5 +130,5 @@ export class ListResolver {
 /** The caller's contextual tuples and the pending grants; OpenFGA refuses a duplicate, so the pending grant (the store's state) wins. */
 function withPending(own: readonly ListContextualTuple[], grants: readonly OutstandingOp[]): ListContextualTuple[] {
   const pending = new Set(grants.map((op) => op.key));
-  return [...own.filter((t) => !pending.has(tupleKey(t))), ...grants.map((op) => op.tuple)];
+  return [...own.filter((t) => !pending.has(tupleKey(t))), ...grants.map(contextual)];
 }

@@ -26,6 +26,7 @@ export function listScope(scope: RelationScope, keys: StoreKeys, q: ListQuery): 
     ranges: q.kind === 'objects' ? objectsRanges(deps, q.user) : usersRanges(deps, q.object),
     positive: deps.positive,
     negative: deps.negative,
+    conditional: deps.conditional,
   };
 }
 

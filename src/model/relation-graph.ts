@@ -19,6 +19,25 @@ export interface RelationDependencies {
   positive: ReadonlySet<RelationPair>;
   /** Reached through an odd number: a grant may take access away, a revoke may give it. A pair can be in both. */
   negative: ReadonlySet<RelationPair>;
+  /**
+   * Some pair it reads accepts conditional tuples (a directly related type `with` a condition): an
+   * answer may depend on the time or the request's context, so it is never cached.
+   */
+  conditional: boolean;
+}
+
+/** A condition of the model: its parameters and their types (OpenFGA's TYPE_NAME_*). */
+export interface ModelCondition {
+  name: string;
+  parameters: ReadonlyMap<string, string>;
+}
+
+/** A directly related user type of a relation (`user`, `user:*`, `group#member`, `user with cond`). */
+export interface DirectType {
+  type: string;
+  relation?: string;
+  wildcard?: object;
+  condition?: string;
 }
 
 /** The relations whose answers a write to a pair may change beyond the written tuple's own object and user. */
@@ -42,6 +61,8 @@ export interface ModelUserset {
 /** OpenFGA's JSON authorization model, as ReadAuthorizationModel returns it (the fields the graph reads). */
 export interface AuthorizationModelDocument {
   id: string;
+  /** Conditions by name, with their typed parameters (models of schema 1.1 with conditions). */
+  conditions?: Record<string, { name?: string; parameters?: Record<string, { type_name?: string }> | null }> | null;
   type_definitions: readonly {
     type: string;
     relations?: Record<string, ModelUserset>;
@@ -60,6 +81,7 @@ interface Deps {
   spread: Set<RelationPair>;
   positive: Set<RelationPair>;
   negative: Set<RelationPair>;
+  conditional: boolean;
 }
 
 /**
@@ -74,12 +96,17 @@ export class RelationGraph {
   private readonly deps = new Map<RelationPair, RelationDependencies>();
   private readonly affected = new Map<RelationPair, AffectedRelations>();
   private readonly types: Map<string, AuthorizationModelDocument['type_definitions'][number]>;
+  private readonly conditionsByName = new Map<string, ModelCondition>();
 
   private constructor(
     readonly modelId: string,
     model: AuthorizationModelDocument,
   ) {
     this.types = new Map(model.type_definitions.map((def) => [def.type, def]));
+    for (const [name, c] of Object.entries(model.conditions ?? {})) {
+      const parameters = new Map(Object.entries(c?.parameters ?? {}).map(([p, t]) => [p, t?.type_name ?? '']));
+      this.conditionsByName.set(name, { name, parameters });
+    }
     for (const def of model.type_definitions) {
       for (const relation of Object.keys(def.relations ?? {})) this.deps.set(`${def.type}#${relation}`, this.walk(def.type, relation));
     }
@@ -133,13 +160,32 @@ export class RelationGraph {
     return this.affected.get(pair);
   }
 
+  /** A condition the model declares, by name (undefined: none of that name). */
+  condition(name: string): ModelCondition | undefined {
+    return this.conditionsByName.get(name);
+  }
+
+  /** The user types a relation accepts directly (undefined: the type or relation is not in the model). */
+  directlyRelated(type: string, relation: string): readonly DirectType[] | undefined {
+    if (!this.definition(type)?.relations?.[relation]) return undefined;
+    return this.directTypes(type, relation);
+  }
+
   /** The pairs some relation reads by user (a check there looks up the ops of its own user). */
   byUserPairs(): RelationPair[] {
     return [...this.affected].filter(([, a]) => a.sharedUser.length > 0).map(([pair]) => pair);
   }
 
   private walk(type: string, relation: string): RelationDependencies {
-    const d: Deps = { local: new Set(), byUser: new Set(), spread: new Set(), positive: new Set(), negative: new Set() };
+    const d: Deps = {
+      local: new Set(),
+      byUser: new Set(),
+      spread: new Set(),
+      positive: new Set(),
+      negative: new Set(),
+      conditional: false,
+    };
+    const conditionalTypes = (t: string, r: string) => this.directTypes(t, r).some((ref) => ref.condition);
     const seen = new Set<string>();
     const record = (pair: RelationPair, kind: 'local' | 'byUser' | 'spread', negative: boolean) => {
       d[kind].add(pair);
@@ -155,6 +201,7 @@ export class RelationGraph {
     const rewriteOf = (t: string, r: string, u: ModelUserset, hopped: boolean, negative: boolean): void => {
       if (u.this) {
         record(`${t}#${r}`, hopped ? 'byUser' : 'local', negative);
+        if (conditionalTypes(t, r)) d.conditional = true;
         // A userset type (group#member): the tuple names a group; its members are found on the group.
         for (const ref of this.directTypes(t, r)) if (ref.relation) visit(ref.type, ref.relation, true, negative);
       }
@@ -163,6 +210,7 @@ export class RelationGraph {
       if (ttu?.tupleset?.relation && ttu.computedUserset?.relation) {
         // The tupleset is read on the object being evaluated; the computed relation on the objects it names.
         record(`${t}#${ttu.tupleset.relation}`, hopped ? 'spread' : 'local', negative);
+        if (conditionalTypes(t, ttu.tupleset.relation)) d.conditional = true;
         for (const ref of this.directTypes(t, ttu.tupleset.relation)) {
           if (this.definition(ref.type)?.relations?.[ttu.computedUserset.relation])
             visit(ref.type, ttu.computedUserset.relation, true, negative);
@@ -181,7 +229,7 @@ export class RelationGraph {
     return this.types.get(type);
   }
 
-  private directTypes(type: string, relation: string): readonly { type: string; relation?: string; wildcard?: object }[] {
+  private directTypes(type: string, relation: string): readonly DirectType[] {
     return this.definition(type)?.metadata?.relations?.[relation]?.directly_related_user_types ?? [];
   }
 }

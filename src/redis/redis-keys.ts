@@ -74,9 +74,11 @@ import type { Tuple } from '../tuple/tuple';
  * contain no whitespace, so the space-separated tuple key cannot be forged
  * by ids containing separators.
  *
- * A record is `op|seq|ts|attempts|model` with op `w` (grant) or `d` (revoke),
+ * A record is `op|seq|ts|attempts|model[|condition]` with op `w` (grant) or `d` (revoke),
  * decimal numbers, and model the index of the pinned model in `models` (empty:
  * latest). Records written before `models` existed carry the model id itself.
+ * A conditional grant ends with its condition as JSON (`{"name":…,"context":…}`),
+ * the only field that may hold `|`; an unconditional record has no sixth field.
  *
  * Generations only ever take values of `seq` (each write sets the keys it
  * touches to a fresh position), so a value never repeats: a cached answer

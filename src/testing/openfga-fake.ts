@@ -6,7 +6,10 @@ import type { CheckOptions, ConsistencyToken, OpenFgaStatus } from '../openfga.s
 import { validateCheckOptions } from '../check/check-options';
 import { OpenFgaEvents } from '../events/openfga-events';
 import { tupleKey } from '../redis/redis-keys';
-import type { Tuple, TupleOperation, TupleOperationKind } from '../tuple/tuple';
+import type { ConditionalTuple, Tuple, TupleOperation, TupleOperationKind } from '../tuple/tuple';
+import { GrantOptions, REVOKE_TAKES_NO_CONDITION, validateGrantOptions } from '../tuple/grant-options';
+import { InvalidTupleError } from '../tuple/invalid-tuple.error';
+import { checkConditionsInModel } from '../model/conditions-in-model';
 import { validateOperations, validateTuple } from '../tuple/validate-tuple';
 import { FakeBuffer } from './fake/fake-buffer';
 import { FakeCache } from './fake/fake-cache';
@@ -94,7 +97,10 @@ export class OpenFgaFake extends FakeAssertions implements OpenFgaServiceContrac
       this.seededAllow = allow.map((t: unknown, i) => validateTuple(t, `allow[${i}].`));
     }
     this.model = model === undefined ? undefined : new FakeModel(model);
-    this.graph = model === undefined ? undefined : RelationGraph.compile({ id: FAKE_MODEL_ID, type_definitions: model.type_definitions });
+    this.graph =
+      model === undefined
+        ? undefined
+        : RelationGraph.compile({ id: FAKE_MODEL_ID, type_definitions: model.type_definitions, conditions: model.conditions });
     this.cache = new FakeCache(this.graph);
     this.flusher = new FakeFlusher(this.buffer, this.tuples, this.cache, this.events, {
       reject: (op) => this.writeRejection(op),
@@ -127,18 +133,25 @@ export class OpenFgaFake extends FakeAssertions implements OpenFgaServiceContrac
   // ---- OpenFgaService ------------------------------------------------------
 
   /** Records a grant (pending until `flush()`), after validating it like the real service. */
-  async grant(user: string, relation: string, object: string): Promise<ConsistencyToken> {
-    return this.record('grant', [{ kind: 'grant', ...validateTuple({ user, relation, object }) }]);
+  async grant(user: string, relation: string, object: string, options?: GrantOptions): Promise<ConsistencyToken> {
+    const { condition } = validateGrantOptions(options);
+    const ops: TupleOperation[] = [{ kind: 'grant', ...validateTuple({ user, relation, object, condition }, '', true) }];
+    if (this.graph) checkConditionsInModel(ops, this.graph, () => '');
+    return this.record('grant', ops);
   }
 
   /** Records a revoke (pending until `flush()`), after validating it like the real service. */
   async revoke(user: string, relation: string, object: string): Promise<ConsistencyToken> {
+    // eslint-disable-next-line prefer-rest-params
+    if (arguments.length > 3) throw new InvalidTupleError('condition', arguments[3], REVOKE_TAKES_NO_CONDITION);
     return this.record('revoke', [{ kind: 'revoke', ...validateTuple({ user, relation, object }) }]);
   }
 
   /** Records many grants; one malformed tuple rejects the call and nothing is recorded. */
-  async grantMany(tuples: readonly Tuple[]): Promise<ConsistencyToken> {
-    return this.record('grant', validateOperations('grant', tuples));
+  async grantMany(tuples: readonly ConditionalTuple[]): Promise<ConsistencyToken> {
+    const ops = validateOperations('grant', tuples);
+    if (this.graph) checkConditionsInModel(ops, this.graph, (i) => `tuples[${i}].`);
+    return this.record('grant', ops);
   }
 
   /** Records many revokes; one malformed tuple rejects the call and nothing is recorded. */
@@ -388,7 +401,14 @@ export class OpenFgaFake extends FakeAssertions implements OpenFgaServiceContrac
     this.cache.written(ops);
     const token = this.tokens.encode(seq);
     for (const op of ops) {
-      this.recordedOperations.push({ kind: op.kind, user: op.user, relation: op.relation, object: op.object, token });
+      this.recordedOperations.push({
+        kind: op.kind,
+        user: op.user,
+        relation: op.relation,
+        object: op.object,
+        ...(op.condition ? { condition: op.condition } : {}),
+        token,
+      });
     }
     this.events.emit('enqueued', { operations: ops, seq, durationMs: 0 });
     return token;

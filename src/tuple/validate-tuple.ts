@@ -1,5 +1,6 @@
 import { InvalidTupleError } from './invalid-tuple.error';
-import { Tuple, TupleOperation, TupleOperationKind } from './tuple';
+import { validateCondition } from './validate-condition';
+import { ConditionalTuple, Tuple, TupleOperation, TupleOperationKind } from './tuple';
 
 /*
  * Limits follow OpenFGA's own validation (type names up to 254 characters,
@@ -71,31 +72,41 @@ const TUPLE_FIELDS = new Set(['user', 'relation', 'object']);
 /**
  * Validates every field and returns a plain copy. A field the module does not
  * know is refused, naming it: JavaScript callers and data loaded from files
- * bypass the types, and a dropped field (a `condition` limiting a grant in
- * time) would silently widen what is granted.
+ * bypass the types, and a dropped field would silently change what is
+ * granted. `condition` is accepted only where `withCondition` says (grants):
+ * a revoke deletes the tuple whatever its condition, so a condition there
+ * would suggest a precision OpenFGA does not have.
  */
-export function validateTuple(input: unknown, fieldPrefix = ''): Tuple {
+export function validateTuple(input: unknown, fieldPrefix?: string): Tuple;
+export function validateTuple(input: unknown, fieldPrefix: string, withCondition: true): ConditionalTuple;
+export function validateTuple(input: unknown, fieldPrefix = '', withCondition = false): ConditionalTuple {
   if (typeof input !== 'object' || input === null) {
     throw new InvalidTupleError(fieldPrefix || 'tuple', input, 'an object { user, relation, object }');
   }
   const t = input as Record<string, unknown>;
   for (const key of Object.keys(t)) {
     if (TUPLE_FIELDS.has(key)) continue;
+    if (key === 'condition' && withCondition) continue;
     const expected =
       key === 'condition'
-        ? 'absent: conditional tuples are not supported yet (the condition would be dropped, widening the grant)'
-        : 'absent: a tuple has only user, relation and object';
+        ? 'absent: only a grant takes a condition (OpenFGA deletes a tuple by user, relation and object, whatever its condition)'
+        : `absent: a tuple has only user, relation and object${withCondition ? ' (and a grant a condition)' : ''}`;
     throw new InvalidTupleError(`${fieldPrefix}${key}`, t[key], expected);
   }
-  return {
+  const tuple: ConditionalTuple = {
     user: validateUser(t.user, `${fieldPrefix}user`),
     relation: validateRelation(t.relation, `${fieldPrefix}relation`),
     object: validateObject(t.object, `${fieldPrefix}object`),
   };
+  // An explicit `condition: undefined` is no condition (what JSON would make of it).
+  if (withCondition && t.condition !== undefined) tuple.condition = validateCondition(t.condition, `${fieldPrefix}condition`);
+  return tuple;
 }
 
-/** Validates a whole batch before anything is written: one bad tuple rejects the call. */
+/** Validates a whole batch before anything is written: one bad tuple rejects the call. Only grants take a condition. */
 export function validateOperations(kind: TupleOperationKind, tuples: readonly unknown[]): TupleOperation[] {
   if (!Array.isArray(tuples)) throw new InvalidTupleError('tuples', tuples, 'an array of { user, relation, object }');
-  return tuples.map((t, i) => ({ kind, ...validateTuple(t, `tuples[${i}].`) }));
+  return tuples.map((t, i) =>
+    kind === 'grant' ? { kind, ...validateTuple(t, `tuples[${i}].`, true) } : { kind, ...validateTuple(t, `tuples[${i}].`) },
+  );
 }

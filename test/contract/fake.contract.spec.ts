@@ -6,8 +6,12 @@ import type { FakeAuthorizationModel } from '../../src/testing';
 import { DEFAULT_MODEL } from '../support/harness/store';
 import { openFgaServiceContract } from './openfga-service.contract';
 
-const model = transformer.transformDSLToJSONObject(readFileSync(DEFAULT_MODEL, 'utf8')) as FakeAuthorizationModel;
+const modelOf = (file: string) => transformer.transformDSLToJSONObject(readFileSync(file, 'utf8')) as FakeAuthorizationModel;
+const model = modelOf(DEFAULT_MODEL);
 
 describe('OpenFgaService contract: OpenFgaFake', () => {
-  openFgaServiceContract(async () => ({ service: new OpenFgaFake({ model }), close: async () => undefined }));
+  openFgaServiceContract(async (modelFile) => ({
+    service: new OpenFgaFake({ model: modelFile ? modelOf(modelFile) : model }),
+    close: async () => undefined,
+  }));
 });

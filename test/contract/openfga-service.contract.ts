@@ -12,6 +12,7 @@ import type { OpenFgaServiceContract } from '../../src/testing';
 import { BAD_OBJECTS, BAD_RELATIONS, BAD_USERS } from '../support/inputs/malformed-inputs';
 import { listContract } from './cases/list.contract';
 import { typedServiceContract } from './cases/typed.contract';
+import { conditionsContract } from './cases/conditions.contract';
 
 /** One service under contract, fresh (empty buffer, empty store) for each test. */
 export interface ContractSubject {
@@ -19,7 +20,8 @@ export interface ContractSubject {
   close(): Promise<void>;
 }
 
-export type ContractFactory = () => Promise<ContractSubject>;
+/** A fresh subject; `modelFile` (a DSL file) replaces the fixture model, on both sides. */
+export type ContractFactory = (modelFile?: string) => Promise<ContractSubject>;
 
 const tuple = (user: string, relation: string, object: string): Tuple => ({ user, relation, object });
 const ANNE = tuple('user:anne', 'viewer', 'document:1');
@@ -54,6 +56,7 @@ export function openFgaServiceContract(factory: ContractFactory): void {
     fga = subject.service;
   });
   afterEach(() => subject.close());
+  conditionsContract(factory);
 
   /** Records the payloads of the named events, in order. */
   function listen<E extends OpenFgaEventName>(...names: E[]): { name: E; payload: OpenFgaEventMap[E] }[] {
@@ -68,11 +71,12 @@ export function openFgaServiceContract(factory: ContractFactory): void {
 
   describe('grant, revoke, grantMany, revokeMany', () => {
     it('refuses a tuple field it does not know, naming it, and buffers nothing: a condition is never dropped', async () => {
+      // The fixture model declares no condition: refused against the model, never buffered without it.
       const timeLimited = { ...ANNE, condition: { name: 'before', context: { until: '2026-12-01T00:00:00Z' } } };
       const err = await fga.grantMany([BOB, timeLimited as Tuple]).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(InvalidTupleError);
-      expect(err).toMatchObject({ field: 'tuples[1].condition' });
-      expect((err as Error).message).toMatch(/conditional tuples are not supported yet/);
+      expect(err).toMatchObject({ field: 'tuples[1].condition.name' });
+      expect((err as Error).message).toMatch(/a condition declared in authorization model/);
       await expect(fga.revokeMany([{ ...CARL, extra: 1 } as Tuple])).rejects.toMatchObject({ field: 'tuples[0].extra' });
       expect(await fga.getPendingOperations()).toEqual([]);
     });

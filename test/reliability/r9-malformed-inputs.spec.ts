@@ -22,6 +22,11 @@ import { BAD_OBJECTS, BAD_RELATIONS, BAD_TYPES, BAD_USER_FILTERS, BAD_USERS } fr
 import { craftedMalformed, FUZZ_ALPHABET } from '../support/reliability/malformed-inputs';
 import { quietNestLogs, RELIABILITY_SEED, reportFigures, scaled } from '../support/reliability/scale';
 import { openService, OpenService } from '../support/harness/service';
+import { BAD_CONDITIONS } from '../support/inputs/malformed-conditions';
+import { createStore } from '../support/harness/store';
+import { serverEnv } from '../support/harness/env';
+import { PROJECT_ROOT } from '../support/harness/servers';
+import { join } from 'node:path';
 
 type Field = 'user' | 'relation' | 'object';
 const VALID = { user: 'user:anne', relation: 'viewer', object: 'document:1' };
@@ -261,4 +266,36 @@ describe('R9: malformed input never enters the buffer', () => {
       await open.close();
     }
   }, 120_000);
+
+  it('malformed conditions are rejected by grant and grantMany naming the field; Redis stays empty; odd but valid contexts round-trip exactly', async () => {
+    const store = await createStore(serverEnv().apiUrl, 'r9-conditions', join(PROJECT_ROOT, 'test', 'fixtures', 'temporal-access.fga'));
+    const options = testOptions(store, { changeFeed: { enabled: false } });
+    const open = openService(options);
+    try {
+      await open.ready();
+      const atStart = new Set(await keysOf(open, options.prefix!));
+      const failures: string[] = [];
+      for (const { condition, field } of BAD_CONDITIONS) {
+        const calls: [string, () => Promise<unknown>][] = [
+          [field, () => open.service.grant(VALID.user, VALID.relation, VALID.object, { condition } as never)],
+          [`tuples[1].${field}`, () => open.service.grantMany([VALID, { ...VALID, user: 'user:bob', condition } as never])],
+        ];
+        for (const [expectedField, call] of calls) {
+          const err = await rejection(call);
+          if (!(err instanceof InvalidTupleError) || err.field !== expectedField)
+            failures.push(`${expectedField} (${show(condition)}): ${err === undefined ? 'accepted' : String(err)}`);
+        }
+      }
+      expect(failures).toEqual([]);
+      expect((await keysOf(open, options.prefix!)).filter((k) => !atStart.has(k))).toEqual([]);
+      // Separators of the record and key layout inside a context travel unchanged.
+      const odd = { name: 'in_region', context: { region: 'e|u {x} #:@ \u00e9\u{1F600}', allowed: ['e|u', '|', ''] } };
+      await open.service.grant(VALID.user, VALID.relation, VALID.object, { condition: odd });
+      const [pending] = await open.service.getPendingOperations();
+      expect(pending.condition).toEqual(odd);
+      expect(await open.service.check(VALID.user, VALID.relation, VALID.object)).toBe(false);
+    } finally {
+      await open.close();
+    }
+  });
 });

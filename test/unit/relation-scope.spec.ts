@@ -18,6 +18,7 @@ const viewer: RelationDependencies = {
   spread: set('folder#parent'),
   positive: set('doc#viewer', 'doc#owner', 'doc#parent', 'group#member', 'folder#viewer', 'folder#parent'),
   negative: set('doc#blocked'),
+  conditional: false,
 };
 
 const graph = {

@@ -34,27 +34,27 @@ for i = 2, #ARGV, 3 do
   local written, tk, seq, objectGen, userGen = ARGV[i], ARGV[i + 1], tonumber(ARGV[i + 2]), KEYS[gen], KEYS[gen + 1]
   if written == 'd' then revoked = true end
   if rcall('HEXISTS', KEYS[2], tk) == 0 then
-    local op, model
+    local op, model, cond
     local holder = rcall('HGET', KEYS[6], tk)
     if holder then
       local rec = rcall('HGET', KEYS[9] .. 'b:' .. holder, tk)
       if rec then
-        local o, s, _, _, m = parseRecord(rec)
-        if s ~= seq then op, model = o, m end
+        local o, s, _, _, m, c = parseRecord(rec)
+        if s ~= seq then op, model, cond = o, m, c end
       end
     else
       local ack = rcall('HGET', watchKey, tk)
-      local o, s, m
-      if ack then o, s, m = string.match(ack, '^%d+|(%a)|(%d+)|(.*)$') end
+      local o, s, m, c
+      if ack then o, s, m, c = string.match(ack, '^%d+|(%a)|(%d+)|([^|]*)|?(.*)$') end
       if o and tonumber(s) > seq then
-        op, model = o, m
+        op, model, cond = o, m, c
       elseif not o then
         unknown = unknown + 1
       end
     end
     if op then
       local at = rcall('INCR', KEYS[1])
-      rcall('HSET', KEYS[2], tk, makeRecord(op, at, now, 0, model))
+      rcall('HSET', KEYS[2], tk, makeRecord(op, at, now, 0, model, cond))
       rcall('HINCRBY', KEYS[4], op, 1)
       rcall('ZADD', KEYS[3], at, tk)
       rcall('MSET', objectGen, at, userGen, at, KEYS[5], at)

@@ -44,7 +44,9 @@ for _, letter in ipairs(letters) do
     superseded[#superseded + 1] = letter.id
   else
     local model = type(entry.model) == 'string' and entry.model or ''
-    appendOps(KEYS, ARGV[1], modelIndex(KEYS[6], model), { entry.op, entry.tuple }, 1, 1, { letter.o, letter.u }, 1, { prefix = KEYS[10], byUser = KEYS[11] }, true)
+    -- A grant's condition (its JSON, kept as a string) rides on the op, as enqueue sends it.
+    local op = type(entry.condition) == 'string' and (entry.op .. entry.condition) or entry.op
+    appendOps(KEYS, ARGV[1], modelIndex(KEYS[6], model), { op, entry.tuple }, 1, 1, { letter.o, letter.u }, 1, { prefix = KEYS[10], byUser = KEYS[11] }, true)
     requeued = requeued + 1
   end
 end

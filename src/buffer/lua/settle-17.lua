@@ -83,12 +83,12 @@ for j, tk in ipairs(tks) do
   if rec and not seen[tk] then
     seen[tk] = true
     taken[#taken + 1] = tk
-    local op, seq, ts, attempts, model = parseRecord(rec)
+    local op, seq, ts, attempts, model, cond = parseRecord(rec)
     seqs[#taken] = seq
     if op == 'w' then fw = fw + 1 else fd = fd + 1 end
     if not reasons[j] then
       ackedTks[#ackedTks + 1] = tk
-      acks[#acks + 1] = op .. '|' .. seq .. '|' .. model
+      acks[#acks + 1] = cond ~= '' and (op .. '|' .. seq .. '|' .. model .. '|' .. cond) or (op .. '|' .. seq .. '|' .. model)
       if op == 'd' then revoked = true end
     end
     if reasons[j] then
@@ -98,7 +98,8 @@ for j, tk in ipairs(tks) do
       end
       dead[#dead + 1] = seq
       dead[#dead + 1] = cjson.encode({ tuple = tk, op = op, seq = seq, enqueuedAt = ts, attempts = attempts + 1,
-        model = models[model], reason = reasons[j], deadAt = tonumber(now), marked = true })
+        model = models[model], condition = cond ~= '' and cond or nil, reason = reasons[j], deadAt = tonumber(now),
+        marked = true })
     end
   end
 end

@@ -18,7 +18,8 @@
 
   Returns { object gen, user gen, relation gen, epoch, outstanding revokes in
   the store, when a revoke was last written to OpenFGA (ms, 0: never), the
-  store's graph ('' none), n, then ops as triples (op, tuple key, seq) }.
+  store's graph ('' none), n, then ops as quadruples (op, tuple key, seq,
+  a grant's condition as JSON or '') }.
   Scoped: n is how many index entries the ranges hold; fewer ops than that
   are listed when n > ARGV[1] (or a tuple sits in several ranges).
   All: n is the number of outstanding grants, -1 when too many or too costly
@@ -39,7 +40,7 @@ local function latestOp(tk)
     rec = batchId and rcall('HGET', storePrefix .. 'b:' .. batchId, tk)
   end
   if rec then
-    return string.match(rec, '^(%a)|(%d+)|')
+    return string.match(rec, '^(%a)|(%d+)|%d+|%d+|[^|]*|?(.*)$')
   end
 end
 
@@ -65,12 +66,13 @@ if ARGV[2] == 'all' then
   end
   local grants = 0
   for tk, rec in pairs(latest) do
-    local op, seq = string.match(rec, '^(%a)|(%d+)|')
+    local op, seq, cond = string.match(rec, '^(%a)|(%d+)|%d+|%d+|[^|]*|?(.*)$')
     if op == 'w' then
       grants = grants + 1
       reply[#reply + 1] = op
       reply[#reply + 1] = tk
       reply[#reply + 1] = seq
+      reply[#reply + 1] = cond
     end
   end
   reply[8] = grants
@@ -121,11 +123,12 @@ for _, r in ipairs(ranges) do
     local tk = r[5] and (b .. ' ' .. r[4] .. ' ' .. a) or (a .. ' ' .. r[4] .. ' ' .. b)
     if not seen[tk] then
       seen[tk] = true
-      local op, seq = latestOp(tk)
+      local op, seq, cond = latestOp(tk)
       if op then
         reply[#reply + 1] = op
         reply[#reply + 1] = tk
         reply[#reply + 1] = seq
+        reply[#reply + 1] = cond
       else
         -- Nothing outstanding on it (an entry left by a process of an older version): drop it.
         rcall('ZREM', r[1], member)

@@ -33,7 +33,17 @@ export class FakeBuffer {
     for (const op of ops) latest.set(tupleKey(op), op);
     const now = Date.now();
     for (const [key, op] of latest)
-      this.append({ kind: op.kind, user: op.user, relation: op.relation, object: op.object, key, seq: 0, enqueuedAt: now, attempts: 0 });
+      this.append({
+        kind: op.kind,
+        user: op.user,
+        relation: op.relation,
+        object: op.object,
+        ...(op.condition ? { condition: op.condition } : {}),
+        key,
+        seq: 0,
+        enqueuedAt: now,
+        attempts: 0,
+      });
     return this.seq;
   }
 

@@ -1,4 +1,6 @@
-import type { Tuple } from '../../tuple/tuple';
+import { CheckUnavailableError } from '../../check/check-unavailable.error';
+import { conditionHolds, ConditionNotEvaluable } from './fake-conditions';
+import type { ConditionalTuple, Tuple } from '../../tuple/tuple';
 
 /** A relation's rewrite, as in OpenFGA's JSON authorization model. */
 export interface FakeUserset {
@@ -15,15 +17,19 @@ export interface FakeRelationReference {
   type: string;
   relation?: string;
   wildcard?: object;
+  /** `user with <condition>`: such tuples must carry that condition. */
+  condition?: string;
 }
 
 /**
  * An authorization model in OpenFGA's JSON form (what `fga model transform`
  * or `@openfga/syntax-transformer` produce from the DSL, and what
- * `writeAuthorizationModel` takes). Conditions are not supported.
+ * `writeAuthorizationModel` takes). Conditions are checked on writes and
+ * evaluated on checks (a subset of CEL, see FakeModel).
  */
 export interface FakeAuthorizationModel {
   schema_version?: string;
+  conditions?: Record<string, { name?: string; expression?: string; parameters?: Record<string, { type_name?: string }> | null }> | null;
   type_definitions: readonly {
     type: string;
     relations?: Record<string, FakeUserset>;
@@ -32,21 +38,25 @@ export interface FakeAuthorizationModel {
 }
 
 /** Tuples the model is evaluated over (written and pending, as OpenFGA sees them with contextual tuples). */
-export type TupleSource = (object: string, relation: string) => Iterable<Tuple>;
+export type TupleSource = (object: string, relation: string) => Iterable<ConditionalTuple>;
 
 /** OpenFGA's resolution depth limit; deeper recursion answers "denied" here instead of an error. */
 const MAX_DEPTH = 25;
 
 /**
- * Evaluates checks and validates written tuples the way OpenFGA does for a
- * model without conditions, so the fake answers derived relations (editor ⇒
- * viewer, groups, parent folders, `user:*`, `but not`) as the real service.
+ * Evaluates checks and validates written tuples the way OpenFGA does, so the
+ * fake answers derived relations (editor ⇒ viewer, groups, parent folders,
+ * `user:*`, `but not`) as the real service. Conditions are evaluated for a
+ * subset of CEL (comparisons, `in`, `&& || !`, timestamp + duration; see
+ * fake-conditions.ts); a condition outside it, or missing a parameter, fails
+ * the check closed with CheckUnavailableError, as OpenFGA does for a missing
+ * parameter (treating the tuple as absent could grant access through a `but not`).
  */
 export class FakeModel {
   constructor(private readonly model: FakeAuthorizationModel) {}
 
   /** Why OpenFGA rejects writing this tuple (its message), or undefined when it accepts it. */
-  rejectWrite(t: Tuple): string | undefined {
+  rejectWrite(t: ConditionalTuple): string | undefined {
     const why = this.relationError(t) ?? this.restrictionError(t);
     return why === undefined ? undefined : `Invalid tuple '${t.object}#${t.relation}@${t.user}'. Reason: ${why}`;
   }
@@ -66,8 +76,24 @@ export class FakeModel {
   }
 
   /** Whether `t.user` has `t.relation` on `t.object` given the tuples of `source`. */
-  check(t: Tuple, source: TupleSource): boolean {
-    return this.has(t.user, t.relation, t.object, source, 0);
+  check(t: Tuple, source: TupleSource, context: Record<string, unknown> = {}): boolean {
+    // A conditional tuple counts while its condition holds; one that cannot be evaluated fails the check closed.
+    const holding: TupleSource = (object, relation) =>
+      [...source(object, relation)].filter((x) => {
+        if (!x.condition) return true;
+        const declared = this.model.conditions?.[x.condition.name];
+        try {
+          if (!declared?.expression) throw new ConditionNotEvaluable('the model has no expression for it');
+          return conditionHolds(declared.expression, declared.parameters ?? {}, x.condition.context, context);
+        } catch (err) {
+          if (!(err instanceof ConditionNotEvaluable)) throw err;
+          throw new CheckUnavailableError(
+            t,
+            `failed to evaluate relationship condition '${x.condition.name}' of ${x.object}#${x.relation}@${x.user}: ${err.message}`,
+          );
+        }
+      });
+    return this.has(t.user, t.relation, t.object, holding, 0);
   }
 
   private relationError({ relation, object }: Tuple): string | undefined {
@@ -78,9 +104,15 @@ export class FakeModel {
     return undefined;
   }
 
-  private restrictionError({ user, relation, object }: Tuple): string | undefined {
+  private restrictionError({ user, relation, object, condition }: ConditionalTuple): string | undefined {
     const target = `${typeOf(object)}#${relation}`;
-    const allowed = this.directTypes(typeOf(object), relation);
+    if (condition && !this.model.conditions?.[condition.name]) return 'undefined condition';
+    const params = condition && this.model.conditions?.[condition.name]?.parameters;
+    const unknown = params && Object.keys(condition.context ?? {}).find((k) => !(k in params));
+    if (unknown !== undefined) return `found invalid context parameter: ${unknown}`;
+    // A tuple matches a type restriction only with the same condition (or both none).
+    const allowed = this.directTypes(typeOf(object), relation).filter((r) => (r.condition ?? undefined) === condition?.name);
+    if (condition && allowed.length === 0) return 'invalid condition for type restriction';
     const [subject, userRelation] = user.split('#');
     const userType = typeOf(subject);
     if (subject.endsWith(':*')) {

@@ -8,7 +8,9 @@
   in flight together.
 
   K       seq, pending, queue, count, epoch (the first five KEYS of enqueue and retry-dead)
-  A       a list holding, from index `at`, n pairs of op ('w' | 'd') and tuple key
+  A       a list holding, from index `at`, n pairs of op and tuple key; op is
+          'w' | 'd', or 'w' followed by a grant's condition as JSON, which
+          goes into the record's last field (see makeRecord)
   G       a list holding, from index `g` to its end, the generation keys the
           ops may change: their objects' and users' buckets and the relations
           the model graph says they reach beyond those (the caller's KEYS)
@@ -28,9 +30,13 @@ local function appendOps(K, now, m, A, at, n, G, g, ix, storeWide)
   if n == 1 then
     -- One op (a grant or a revoke): the same steps without the bookkeeping of many.
     local op, tk = A[at], A[at + 1]
+    local rec
+    if #op > 1 then
+      rec, op = '|' .. string.sub(op, 2), string.sub(op, 1, 1)
+    end
     local seq = rcall('INCR', K[1])
     local was = rcall('HGET', K[2], tk)
-    rcall('HSET', K[2], tk, op .. '|' .. seq .. suffix)
+    rcall('HSET', K[2], tk, rec and (op .. '|' .. seq .. suffix .. rec) or (op .. '|' .. seq .. suffix))
     was = was and string.sub(was, 1, 1)
     if was ~= op then
       rcall('HINCRBY', K[4], op, 1)
@@ -56,16 +62,22 @@ local function appendOps(K, now, m, A, at, n, G, g, ix, storeWide)
 
   local last = rcall('INCRBY', K[1], n)
   local first = last - n
-  local kind = A[at]
-  local tks, records, queued = {}, {}, {}
+  local kind = string.sub(A[at], 1, 1)
+  local tks, records, queued, ops = {}, {}, {}, {}
   for i = 1, n do
     local op, tk, seq = A[at + 2 * i - 2], A[at + 2 * i - 1], tostring(first + i)
+    local rec = op .. '|' .. seq .. suffix
+    if #op > 1 then
+      rec = string.sub(op, 1, 1) .. '|' .. seq .. suffix .. '|' .. string.sub(op, 2)
+      op = string.sub(op, 1, 1)
+    end
+    ops[i] = op
     if op ~= kind then
       kind = nil
     end
     tks[i] = tk
     records[2 * i - 1] = tk
-    records[2 * i] = op .. '|' .. seq .. suffix
+    records[2 * i] = rec
     queued[2 * i - 1] = seq
     queued[2 * i] = tk
   end
@@ -88,7 +100,7 @@ local function appendOps(K, now, m, A, at, n, G, g, ix, storeWide)
       if prev then
         if string.sub(prev, 1, 1) == 'w' then dw = dw - 1 else dd = dd - 1 end
       end
-      if A[at + 2 * i - 2] == 'w' then dw = dw + 1 else dd = dd + 1 end
+      if ops[i] == 'w' then dw = dw + 1 else dd = dd + 1 end
     end
     callSliced('HSET', K[2], records)
     if dw ~= 0 then rcall('HINCRBY', K[4], 'w', dw) end

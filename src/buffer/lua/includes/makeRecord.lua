@@ -1,4 +1,8 @@
--- Builds a record "op|seq|ts|attempts|model" (see parseRecord).
-local function makeRecord(op, seq, ts, attempts, model)
-  return op .. '|' .. seq .. '|' .. ts .. '|' .. attempts .. '|' .. model
+-- Builds a record "op|seq|ts|attempts|model[|condition]" (see parseRecord).
+local function makeRecord(op, seq, ts, attempts, model, cond)
+  local rec = op .. '|' .. seq .. '|' .. ts .. '|' .. attempts .. '|' .. model
+  if cond and cond ~= '' then
+    return rec .. '|' .. cond
+  end
+  return rec
 end

@@ -21,7 +21,7 @@ local function requeueBatch(K, batchId, tried, now, retention)
   for i = 1, #entries, 2 do
     local tk, rec = entries[i], entries[i + 1]
     tks[#tks + 1] = tk
-    local op, seq, ts, attempts, model = parseRecord(rec)
+    local op, seq, ts, attempts, model, cond = parseRecord(rec)
     rcall('HDEL', K[3], tk)
     rcall('HINCRBY', K[5], 'f' .. op, -1)
     local waiting = rcall('HGET', K[1], tk)
@@ -29,7 +29,7 @@ local function requeueBatch(K, batchId, tried, now, retention)
       local _, wseq = parseRecord(waiting)
       rcall('ZADD', K[2], wseq, tk)
     else
-      rcall('HSET', K[1], tk, makeRecord(op, seq, ts, attempts + tried, model))
+      rcall('HSET', K[1], tk, makeRecord(op, seq, ts, attempts + tried, model, cond))
       rcall('HINCRBY', K[5], op, 1)
       rcall('ZADD', K[2], seq, tk)
     end

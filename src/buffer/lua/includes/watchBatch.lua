@@ -3,7 +3,7 @@
   expired, or another job took it over) for `retention` ms, so that its
   writer's late settle can re-assert the latest op of each tuple it wrote
   (see reassert-9+.lua): a stalled write may land after a newer one.
-  watchKey     watch     HASH  tuple key -> 'until|' or 'until|op|seq|model', the
+  watchKey     watch     HASH  tuple key -> 'until|' or 'until|op|seq|model[|condition]', the
                                latest op acknowledged on it since (see recordAcks)
   watchExpKey  watchexp  ZSET  tuple key -> until (ms), to drop expired entries
   One entry per tuple, whatever the number of batches watching it: a settle

@@ -1,0 +1,147 @@
+/** Conditions without a server: their validation, what the relation graph says of them, and the model checks. */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { transformer } from '@openfga/syntax-transformer';
+import { InvalidTupleError, MAX_CONDITION_CONTEXT_BYTES } from '../../src';
+import { AuthorizationModelDocument, RelationGraph } from '../../src/model';
+import { checkConditionsInModel } from '../../src/model/conditions-in-model';
+import { validateCondition } from '../../src/tuple/validate-condition';
+import { validateOperations, validateTuple } from '../../src/tuple/validate-tuple';
+import type { TupleOperation } from '../../src/tuple/tuple';
+import { BAD_CONDITIONS } from '../support/inputs/malformed-conditions';
+import { conditionHolds, ConditionNotEvaluable } from '../../src/testing/fake/fake-conditions';
+
+const graph = RelationGraph.compile({
+  id: 'm',
+  ...(transformer.transformDSLToJSONObject(readFileSync(join(__dirname, '..', 'fixtures', 'temporal-access.fga'), 'utf8')) as Omit<
+    AuthorizationModelDocument,
+    'id'
+  >),
+});
+
+function rejection(call: () => unknown): InvalidTupleError {
+  try {
+    call();
+  } catch (err) {
+    if (err instanceof InvalidTupleError) return err;
+    throw err;
+  }
+  throw new Error('accepted');
+}
+
+const grant = (condition: TupleOperation['condition'], user = 'user:anne', relation = 'viewer'): TupleOperation[] => [
+  { kind: 'grant', user, relation, object: 'document:1', ...(condition ? { condition } : {}) },
+];
+
+describe('validateCondition', () => {
+  it('returns a plain copy; an empty context is no context', () => {
+    const context = { region: 'eu', allowed: ['eu', 'fr'], nested: { n: 1.5, ok: true, none: null } };
+    const copy = validateCondition({ name: 'in_region', context });
+    expect(copy).toEqual({ name: 'in_region', context });
+    expect(copy.context).not.toBe(context);
+    expect(validateCondition({ name: 'in_region', context: {} })).toEqual({ name: 'in_region' });
+    expect(validateCondition(Object.assign(Object.create(null) as object, { name: 'x' }))).toEqual({ name: 'x' });
+  });
+
+  it('bounds the serialized context at MAX_CONDITION_CONTEXT_BYTES (UTF-8 bytes)', () => {
+    const fits = 'x'.repeat(MAX_CONDITION_CONTEXT_BYTES - '{"v":""}'.length);
+    expect(validateCondition({ name: 'c', context: { v: fits } }).context).toEqual({ v: fits });
+    expect(rejection(() => validateCondition({ name: 'c', context: { v: `${fits}é` } })).field).toBe('condition.context');
+  });
+
+  it.each(BAD_CONDITIONS.filter((c) => !c.needsModel).map((c) => [c.field, c]))('refuses a malformed condition at %s', (field, c) => {
+    expect(rejection(() => validateCondition(c.condition)).field).toBe(field);
+  });
+});
+
+describe('validateTuple and validateOperations', () => {
+  it('take a condition on grants only, naming the field with the batch index', () => {
+    expect(
+      validateTuple({ user: 'user:a', relation: 'viewer', object: 'document:1', condition: { name: 'c' } }, '', true).condition,
+    ).toEqual({
+      name: 'c',
+    });
+    expect(
+      rejection(() => validateTuple({ user: 'user:a', relation: 'viewer', object: 'document:1', condition: { name: 'c' } })).field,
+    ).toBe('condition');
+    const ok = { user: 'user:a', relation: 'viewer', object: 'document:1' };
+    expect(validateOperations('grant', [ok, { ...ok, condition: { name: 'c', context: { a: 1 } } }])[1].condition).toEqual({
+      name: 'c',
+      context: { a: 1 },
+    });
+    expect(rejection(() => validateOperations('revoke', [ok, { ...ok, condition: { name: 'c' } }])).field).toBe('tuples[1].condition');
+    expect(rejection(() => validateOperations('grant', [ok, ok, { ...ok, condition: { name: '' } }])).field).toBe(
+      'tuples[2].condition.name',
+    );
+    expect(validateOperations('grant', [{ ...ok, condition: undefined }])[0]).not.toHaveProperty('condition');
+  });
+});
+
+describe('conditions in the relation graph', () => {
+  it('marks relations that read conditional tuples, directly or through a userset', () => {
+    expect(graph.dependencies('document', 'viewer')?.conditional).toBe(true);
+    expect(graph.dependencies('group', 'member')?.conditional).toBe(true);
+    expect(graph.dependencies('document', 'editor')?.conditional).toBe(false);
+    expect(graph.dependencies('document', 'owner')?.conditional).toBe(false);
+    expect(graph.condition('non_expired_grant')?.parameters).toEqual(
+      new Map([
+        ['current_time', 'TYPE_NAME_TIMESTAMP'],
+        ['grant_time', 'TYPE_NAME_TIMESTAMP'],
+        ['grant_duration', 'TYPE_NAME_DURATION'],
+      ]),
+    );
+  });
+
+  it('accepts a declared condition the relation takes for the user type, with declared parameters of their type', () => {
+    expect(() =>
+      checkConditionsInModel(grant({ name: 'in_region', context: { region: 'eu', allowed: ['eu'] } }), graph, () => ''),
+    ).not.toThrow();
+    expect(() => checkConditionsInModel(grant({ name: 'non_expired_grant' }), graph, () => '')).not.toThrow();
+    // A relation the model lacks is left to OpenFGA, as for unconditional grants.
+    expect(() => checkConditionsInModel(grant({ name: 'in_region' }, 'user:a', 'nope'), graph, () => '')).not.toThrow();
+  });
+
+  it.each([
+    [{ name: 'undeclared' }, 'user:anne', 'viewer', 'tuples[3].condition.name'],
+    [{ name: 'in_region', context: { zone: 'eu' } }, 'user:anne', 'viewer', 'tuples[3].condition.context.zone'],
+    [{ name: 'in_region', context: { region: 5 } }, 'user:anne', 'viewer', 'tuples[3].condition.context.region'],
+    [{ name: 'non_expired_grant', context: { grant_time: 1 } }, 'user:anne', 'viewer', 'tuples[3].condition.context.grant_time'],
+    [{ name: 'in_region' }, 'user:anne', 'editor', 'tuples[3].condition'],
+    [{ name: 'in_region' }, 'user:*', 'viewer', 'tuples[3].condition'],
+    [{ name: 'in_region' }, 'group:g#member', 'viewer', 'tuples[3].condition'],
+  ])('refuses %p for %s on %s at %s', (condition, user, relation, field) => {
+    expect(rejection(() => checkConditionsInModel(grant(condition, user, relation), graph, () => 'tuples[3].')).field).toBe(field);
+  });
+});
+
+describe("the fake's condition evaluator (a subset of CEL)", () => {
+  const params = {
+    current_time: { type_name: 'TYPE_NAME_TIMESTAMP' },
+    grant_time: { type_name: 'TYPE_NAME_TIMESTAMP' },
+    grant_duration: { type_name: 'TYPE_NAME_DURATION' },
+  };
+  const expiring = 'current_time < grant_time + grant_duration';
+  const granted = { grant_time: '2026-01-01T00:00:00Z', grant_duration: '1h30m' };
+
+  it('evaluates a time-limited grant: allowed before expiry, denied after', () => {
+    expect(conditionHolds(expiring, params, granted, { current_time: '2026-01-01T01:29:59Z' })).toBe(true);
+    expect(conditionHolds(expiring, params, granted, { current_time: '2026-01-01T01:30:00Z' })).toBe(false);
+  });
+
+  it('evaluates comparisons, lists, in, and boolean operators', () => {
+    const p = { region: { type_name: 'TYPE_NAME_STRING' }, allowed: { type_name: 'TYPE_NAME_LIST' }, n: { type_name: 'TYPE_NAME_INT' } };
+    expect(conditionHolds('region in allowed', p, { region: 'eu', allowed: ['eu', 'fr'] })).toBe(true);
+    expect(conditionHolds('region in allowed && n >= 2 || region == "us"', p, { region: 'us', allowed: [], n: 1 })).toBe(true);
+    expect(conditionHolds("!(region in ['eu']) && n != -1", p, { region: 'us', n: 3 })).toBe(true);
+  });
+
+  it('cannot evaluate a missing parameter or unsupported syntax (the fake fails such checks closed)', () => {
+    expect(() => conditionHolds(expiring, params, granted)).toThrow(ConditionNotEvaluable);
+    expect(() => conditionHolds('region.startsWith("e")', { region: { type_name: 'TYPE_NAME_STRING' } }, { region: 'eu' })).toThrow(
+      ConditionNotEvaluable,
+    );
+    expect(() => conditionHolds(expiring, params, { ...granted, grant_duration: 'forever' }, { current_time: 'now' })).toThrow(
+      ConditionNotEvaluable,
+    );
+  });
+});
