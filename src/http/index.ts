@@ -12,6 +12,7 @@ export { CONSISTENCY_TOKEN_HEADER } from './openfga-http.constants';
 export type {
   PreparedTemplate,
   RequestTemplate,
+  ResolverArgs,
   ResultTemplate,
   TemplateContext,
   TemplateField,
@@ -21,3 +22,4 @@ export type {
 export type { CheckRequirement, TupleRecordRequirement } from './requirements';
 export { InvalidTemplateError } from './invalid-template.error';
 export { TemplateResolutionError } from './template-resolution.error';
+export { UnsupportedContextError } from './unsupported-context.error';
