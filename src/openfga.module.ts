@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { createOpenFgaCore, OpenFgaCore } from './core/openfga-core';
 import { FlushLifecycle } from './flush-lifecycle';
+import { UnsupportedHandlers } from './http/unsupported-handlers';
 import { OPENFGA_CORE, OPENFGA_OPTIONS } from './openfga.constants';
 import { ConfigurableModuleClass, MODULE_OPTIONS_TOKEN } from './openfga.module-definition';
 import { OpenFgaService } from './openfga.service';
@@ -39,6 +40,8 @@ async function startCore(options: ResolvedOpenFgaOptions): Promise<OpenFgaCore> 
     OpenFgaService,
     // Queue worker and cron trigger: started at bootstrap, stopped at shutdown.
     FlushLifecycle,
+    // Decorated microservice handlers refuse to start (src/http/unsupported-handlers.ts).
+    UnsupportedHandlers,
   ],
   exports: [OpenFgaService, OPENFGA_OPTIONS, OPENFGA_CORE],
 })

@@ -12,7 +12,8 @@ import { Test } from '@nestjs/testing';
 import { firstValueFrom } from 'rxjs';
 import request from 'supertest';
 import { OpenFgaModule, OpenFgaModuleOptions, OpenFgaRequest, OpenFgaService } from '../../src';
-import { Check, CheckMode, Grant, OpenFgaGuard, Revoke } from '../../src/http';
+import { Check, CheckMode, Grant, OpenFgaGuard, Revoke, UnsupportedContextError } from '../../src/http';
+import { OpenFgaFake, OpenFgaTestingModule } from '../../src/testing';
 import { freshStore, testOptions } from '../support/harness/env';
 import { freePort } from '../support/harness/servers';
 import type { TestStore } from '../support/harness/store';
@@ -271,16 +272,34 @@ class DocumentMessages {
 }
 
 describe('decorators in a microservice handler (TCP)', () => {
-  let store: TestStore;
+  it('OpenFgaModule refuses to start an app with a decorated message handler, naming it', async () => {
+    const store = await freshStore('rpc-startup');
+    const moduleRef = await Test.createTestingModule({
+      imports: [OpenFgaModule.forRoot(testOptions(store))],
+      controllers: [DocumentMessages],
+    }).compile();
+    const service = moduleRef.createNestMicroservice({ transport: Transport.TCP, options: { host: '127.0.0.1', port: await freePort() } });
+    service.useLogger(false);
+    await expect(service.listen()).rejects.toThrow(new UnsupportedContextError('rpc', 'DocumentMessages.get', '@Check'));
+    await service.close();
+  });
+});
+
+/*
+ * Where nothing checks at start-up (here OpenFgaTestingModule, as in an app's unit tests; likewise a WebSocket
+ * gateway or a custom transport), every call fails instead. The error is raised before any check, so the
+ * in-memory fake stands in for the real servers without changing what is tested.
+ */
+describe('decorators in a microservice handler that got past start-up (TCP)', () => {
   let service: INestMicroservice;
   let client: ClientProxy;
+  let fake: OpenFgaFake;
   const errors: unknown[] = [];
 
   beforeAll(async () => {
-    store = await freshStore('rpc');
     const port = await freePort();
     const moduleRef = await Test.createTestingModule({
-      imports: [OpenFgaModule.forRoot(testOptions(store))],
+      imports: [OpenFgaTestingModule.forRoot({ allow: true })],
       controllers: [DocumentMessages],
       providers: [{ provide: APP_GUARD, useClass: OpenFgaGuard }],
     }).compile();
@@ -289,6 +308,7 @@ describe('decorators in a microservice handler (TCP)', () => {
     await service.listen();
     client = ClientProxyFactory.create({ transport: Transport.TCP, options: { host: '127.0.0.1', port } });
     await client.connect();
+    fake = moduleRef.get(OpenFgaFake);
   });
 
   afterAll(async () => {
@@ -297,8 +317,6 @@ describe('decorators in a microservice handler (TCP)', () => {
   });
 
   it('@Check fails every call with an error naming the context type and the handler, and the handler does not run', async () => {
-    const fga = service.get(OpenFgaService);
-    await fga.grant('user:anne', 'viewer', 'document:d1');
     for (let i = 0; i < 2; i++) {
       await expect(firstValueFrom(client.send('documents.get', { id: 'd1' }))).rejects.toEqual({
         status: 'error',
@@ -309,17 +327,16 @@ describe('decorators in a microservice handler (TCP)', () => {
       });
     }
     expect(handled).toBe(0);
+    expect(fake.checks).toEqual([]);
     expect(errors).toContainEqual(expect.objectContaining({ route: 'DocumentMessages.get', contextType: 'rpc' }));
   });
 
   it('@Grant fails the same way, and nothing is written', async () => {
-    const fga = service.get(OpenFgaService);
-    const before = (await fga.status()).pending.total;
     await expect(firstValueFrom(client.send('documents.create', { id: 'd2' }))).rejects.toMatchObject({
       name: 'UnsupportedContextError',
       message: expect.stringContaining('@Grant/@Revoke on DocumentMessages.create cannot run in a "rpc" handler'),
     });
-    expect((await fga.status()).pending.total).toBe(before);
+    expect(fake.operations).toEqual([]);
   });
 
   it('a handler without decorators passes the global guard', async () => {
