@@ -204,6 +204,27 @@ describe('decorators in GraphQL resolvers (Apollo, Express)', () => {
     expect((await gql(`{ document(id: "${doc}") { id } }`, user)).body).toEqual({ data: { document: { id: doc } } });
   });
 
+  it('a query sending the X-Consistency-Token back is checked at least as fresh; a malformed one is BAD_REQUEST', async () => {
+    const [user, doc] = [unique('anne'), unique('d')];
+    const created = await gql(`mutation { createDocument(id: "${doc}") { id } }`, user);
+    const token = created.headers['x-consistency-token'] as string;
+    const fresh = await request(app.getHttpServer())
+      .post('/graphql')
+      .set('x-user', user)
+      .set('x-consistency-token', token)
+      .send({ query: `{ document(id: "${doc}") { id } }` });
+    expect(fresh.body).toEqual({ data: { document: { id: doc } } });
+    const bad = await request(app.getHttpServer())
+      .post('/graphql')
+      .set('x-user', user)
+      .set('x-consistency-token', 'not-a-token')
+      .send({ query: `{ document(id: "${doc}") { id } }` });
+    expect((bad.body as GraphQlResponse).errors?.[0]).toMatchObject({
+      message: expect.stringContaining('Invalid X-Consistency-Token header'),
+      extensions: { code: 'BAD_REQUEST' },
+    });
+  });
+
   it('@Grant / @Revoke with {args...} for the user, after a @Check on the mutation', async () => {
     const [owner, friend, doc] = [unique('anne'), unique('bob'), unique('d')];
     await fga.grant(`user:${owner}`, 'owner', `document:${doc}`);
