@@ -3,6 +3,7 @@ import { DiscoveryModule } from '@nestjs/core';
 import { createOpenFgaCore, OpenFgaCore } from './core/openfga-core';
 import { FlushLifecycle } from './flush-lifecycle';
 import { DecoratorValidator } from './http/decorator-validation/decorator-validator';
+import { UnsupportedHandlers } from './http/unsupported-handlers';
 import { OPENFGA_CORE, OPENFGA_OPTIONS } from './openfga.constants';
 import { ConfigurableModuleClass, MODULE_OPTIONS_TOKEN } from './openfga.module-definition';
 import { OpenFgaService } from './openfga.service';
@@ -44,6 +45,8 @@ async function startCore(options: ResolvedOpenFgaOptions): Promise<OpenFgaCore> 
     // Queue worker and cron trigger: started at bootstrap, stopped at shutdown.
     FlushLifecycle,
     DecoratorValidator,
+    // Decorated microservice handlers refuse to start (src/http/unsupported-handlers.ts).
+    UnsupportedHandlers,
   ],
   exports: [OpenFgaService, OPENFGA_OPTIONS, OPENFGA_CORE],
 })

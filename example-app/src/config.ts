@@ -1,3 +1,4 @@
+import { registerAs } from '@nestjs/config';
 import { resolve } from 'node:path';
 import type { OpenFgaModuleOptions } from './nestjs-openfga';
 
@@ -22,6 +23,8 @@ export interface ExampleAppConfig {
   cron?: string;
   /** Flush when the oldest pending operation is older than this (seconds). */
   flushInterval: number;
+  /** The password of every demo user (`POST /auth/login`). */
+  demoPassword: string;
 }
 
 /** The app's OpenFgaModule options: queue mode with a worker in this process, a cron flush, an age trigger. */
@@ -37,8 +40,8 @@ export function openFgaOptions(config: ExampleAppConfig): OpenFgaModuleOptions {
     // Flushes hand claimed batches to BullMQ jobs; this process also runs the worker that writes them.
     // A bigger deployment sets `worker: false` here and runs workers elsewhere.
     queue: { enabled: true, worker: true },
-    // The user comes from req.user (set by HeaderAuthMiddleware): the default `user:<req.user.id>`.
-    // Without such a middleware, `resolveUser: (req) => ...` would name the user instead.
+    // The user comes from req.user (set by JwtAuthGuard from the token's `sub`): the default `user:<req.user.id>`.
+    // With another shape of req.user, `resolveUser: (req) => ...` would name the user instead.
   };
 }
 
@@ -63,5 +66,28 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ExampleAppC
     adminToken: required('ADMIN_TOKEN'),
     cron: env.OPENFGA_FLUSH_CRON === undefined ? '*/30 * * * * *' : env.OPENFGA_FLUSH_CRON.trim() || undefined,
     flushInterval,
+    demoPassword: env.DEMO_PASSWORD?.trim() || 'demo',
   };
 }
+
+/** The environment that `configFromEnv` reads back as `config` (for child processes and the demo). */
+export function configToEnv(config: ExampleAppConfig): Record<string, string> {
+  return {
+    OPENFGA_API_URL: config.apiUrl,
+    OPENFGA_STORE_ID: config.storeId,
+    ...(config.authorizationModelId ? { OPENFGA_MODEL_ID: config.authorizationModelId } : {}),
+    OPENFGA_REDIS_URL: config.redisUrl,
+    OPENFGA_PREFIX: config.prefix,
+    ADMIN_TOKEN: config.adminToken,
+    OPENFGA_FLUSH_CRON: config.cron ?? '',
+    OPENFGA_FLUSH_INTERVAL: String(config.flushInterval),
+    DEMO_PASSWORD: config.demoPassword,
+  };
+}
+
+/**
+ * The app's configuration in @nestjs/config: `ConfigService.getOrThrow<ExampleAppConfig>('example')`,
+ * read from the environment (and a `.env` file) when the app starts; a missing variable fails the start.
+ * Tests replace it with `overrideProvider(exampleConfig.KEY).useValue(config)`.
+ */
+export const exampleConfig = registerAs('example', (): ExampleAppConfig => configFromEnv(process.env));

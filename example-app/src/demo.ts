@@ -11,7 +11,7 @@ import { ConsistencyPreference, OpenFgaClient } from '@openfga/sdk';
 import { freePort, RunningServer, startOpenFga, startRedis } from '../../test/support/harness/servers';
 import { createStore } from '../../test/support/harness/store';
 import { createApp } from './app.factory';
-import { EXAMPLE_MODEL_FILE, ExampleAppConfig } from './config';
+import { configToEnv, EXAMPLE_MODEL_FILE, ExampleAppConfig } from './config';
 import { DemoHttp, pollUntil } from './demo/demo-http';
 import { DemoReport } from './demo/demo-report';
 import { runExampleCli } from './demo/run-example-cli';
@@ -34,6 +34,15 @@ async function runScenario(report: DemoReport, http: DemoHttp, fga: OpenFgaClien
     `${s.pending.writes} pending write(s), ${s.pending.deletes} pending delete(s), ${s.inFlight} in flight`;
 
   report.note('\nScenario (anne owns, bob and carol get shared access):');
+  const login = await http.login('anne');
+  const jwt = login.body.accessToken ?? '';
+  const anonymous = await http.request('POST', '/folders', { body: { name: 'Projects' } });
+  report.step(
+    'anne logs in (POST /auth/login → RS256 JWT); without a token the app answers 401',
+    `POST /auth/login → ${login.status}, ${jwt.split('.').length === 3 ? 'a JWT' : 'no token'}; POST /folders without it → ${anonymous.status}`,
+    login.status === 200 && jwt.split('.').length === 3 && anonymous.status === 401,
+    '200 + JWT, 401',
+  );
   const folder = await http.request<Entity>('POST', '/folders', { as: 'anne', body: { name: 'Projects' } });
   report.status('anne creates folder "Projects" (@Grant owner)', 'POST /folders', folder.status, 201);
   const f = folder.body.id;
@@ -166,14 +175,17 @@ async function main(): Promise<number> {
       // Longer than the demo: only the admin flush, the X-Consistency-Token, a check facing a pending
       // revoke and the cron write to OpenFGA.
       flushInterval: 120,
+      demoPassword: randomUUID(),
     };
-    app = await createApp(config, ['warn', 'error']);
+    // The app reads its configuration from the environment (@nestjs/config), as in production.
+    Object.assign(process.env, configToEnv(config));
+    app = await createApp(['warn', 'error']);
     const port = await freePort();
     await app.listen(port, '127.0.0.1');
     report.note(`  example app on http://127.0.0.1:${port} (queue mode, worker in-process, cron "${config.cron}")`);
 
     const fga = new OpenFgaClient({ apiUrl: openfga.apiUrl, storeId: store.storeId, authorizationModelId: store.modelId });
-    await runScenario(report, new DemoHttp(`http://127.0.0.1:${port}`, config.adminToken), fga, config, cronAt);
+    await runScenario(report, new DemoHttp(`http://127.0.0.1:${port}`, config.adminToken, config.demoPassword), fga, config, cronAt);
   } catch (err) {
     report.step('the scenario ran to its end', `crashed: ${err instanceof Error ? err.message : String(err)}`, false);
   } finally {

@@ -8,10 +8,9 @@
  */
 import 'reflect-metadata';
 import { createApp } from './app.factory';
-import { configFromEnv } from './config';
 
 async function bootstrap(): Promise<void> {
-  const app = await createApp(configFromEnv());
+  const app = await createApp(); // configured from the environment by @nestjs/config (see config.ts)
   // SIGTERM/SIGINT run the shutdown flush: pending operations are handed over before the process exits.
   app.enableShutdownHooks();
   const port = Number(process.env.PORT ?? 3000);

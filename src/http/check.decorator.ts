@@ -6,8 +6,8 @@ import { OpenFgaGuard } from './openfga.guard';
 import { CHECKS_METADATA } from './openfga-http.constants';
 import type { CheckRequirement } from './requirements';
 
-/** Sources a `@Check` template may read: the handler has not run, so there is no `result`. */
-export const CHECK_TEMPLATE_SOURCES: readonly TemplateSource[] = ['params', 'query', 'body', 'headers', 'user'];
+/** Sources a `@Check` template may read (`args`: a GraphQL resolver's): the handler has not run, so there is no `result`. */
+export const CHECK_TEMPLATE_SOURCES: readonly TemplateSource[] = ['params', 'query', 'body', 'headers', 'user', 'args'];
 
 /** Options of one `@Check`. */
 export interface CheckDecoratorOptions {

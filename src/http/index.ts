@@ -14,6 +14,7 @@ export { CONSISTENCY_TOKEN_HEADER } from './openfga-http.constants';
 export type {
   PreparedTemplate,
   RequestTemplate,
+  ResolverArgs,
   ResultTemplate,
   TemplateContext,
   TemplateField,
@@ -24,3 +25,4 @@ export type { CheckRequirement, TupleRecordRequirement } from './requirements';
 export { InvalidTemplateError } from './invalid-template.error';
 export { TemplateResolutionError } from './template-resolution.error';
 export { InvalidDecoratorError } from './decorator-validation/invalid-decorator.error';
+export { UnsupportedContextError } from './unsupported-context.error';

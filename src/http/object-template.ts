@@ -3,21 +3,31 @@ import { OBJECT_FORM, USER_FORM, validateObject, validateUser } from '../tuple/v
 import { InvalidTemplateError } from './invalid-template.error';
 import { TemplateResolutionError } from './template-resolution.error';
 
-/** Where a placeholder reads from: the request's parts, the authenticated user, or (for `@Grant`/`@Revoke`) the handler's result. */
-export type TemplateSource = 'params' | 'query' | 'body' | 'headers' | 'user' | 'result';
+/**
+ * Where a placeholder reads from: the request's parts, the authenticated user,
+ * a GraphQL resolver's arguments (`args`), or (for `@Grant`/`@Revoke`) the
+ * handler's result. In a GraphQL resolver `args` stands in for `params`,
+ * `query` and `body`, which are not available there.
+ */
+export type TemplateSource = 'params' | 'query' | 'body' | 'headers' | 'user' | 'args' | 'result';
+
+/** A GraphQL resolver's arguments, as graphql-js passes them. */
+export type ResolverArgs = Readonly<Record<string, unknown>>;
 
 /** What a function template returns; `undefined` or `''` counts as "no value" (400). */
 export type TemplateValue = string | undefined | Promise<string | undefined>;
 
 /**
  * A user or object for `@Check`: a string with `{source.path}` placeholders
- * read from `params`, `query`, `body`, `headers` or `user`, or a function of the request.
+ * read from `params`, `query`, `body`, `headers`, `user` or (GraphQL) `args`,
+ * or a function of the request (and, in a GraphQL resolver, its arguments).
  *
  * @example
  * @Check('viewer', 'document:{params.id}')
  * @Check('editor', (req) => `folder:${String(req.query?.folder)}`)
+ * @Check('viewer', 'document:{args.id}') // in a GraphQL resolver
  */
-export type RequestTemplate = string | ((request: OpenFgaRequest) => TemplateValue);
+export type RequestTemplate = string | ((request: OpenFgaRequest, args?: ResolverArgs) => TemplateValue);
 
 /**
  * A user or object for `@Grant`/`@Revoke`: as {@link RequestTemplate}, plus the
@@ -27,13 +37,15 @@ export type RequestTemplate = string | ((request: OpenFgaRequest) => TemplateVal
  * @Grant('owner', 'document:{result.id}')
  * @Grant<Doc>('owner', (req, doc) => `document:${doc.id}`)
  */
-export type ResultTemplate<TResult = unknown> = string | ((request: OpenFgaRequest, result: TResult) => TemplateValue);
+export type ResultTemplate<TResult = unknown> = string | ((request: OpenFgaRequest, result: TResult, args?: ResolverArgs) => TemplateValue);
 
 /** What a template is filled from. */
 export interface TemplateContext {
   request: OpenFgaRequest;
   /** The handler's result; only after the handler succeeded. */
   result?: unknown;
+  /** The resolver's arguments; only in a GraphQL resolver, where `params`, `query` and `body` do not exist. */
+  args?: ResolverArgs;
 }
 
 /** A declared template, checked once at decoration time and filled per request. */
@@ -48,10 +60,18 @@ export interface PreparedTemplate {
   resolve(context: TemplateContext): Promise<string>;
 }
 
+/**
+ * A function template of either kind (`RequestTemplate` or `ResultTemplate`
+ * fits): `(request, args)` before the handler, `(request, result, args)` after it.
+ */
+type TemplateFunction = (request: OpenFgaRequest, resultOrArgs: never, args?: ResolverArgs) => TemplateValue;
+
 /** Which tuple field a template fills, which decides how its value is validated. */
 export type TemplateField = 'user' | 'object';
 
-const SOURCES: readonly TemplateSource[] = ['params', 'query', 'body', 'headers', 'user', 'result'];
+const SOURCES: readonly TemplateSource[] = ['params', 'query', 'body', 'headers', 'user', 'args', 'result'];
+/** Parts of an HTTP request a GraphQL resolver does not have: its input is `args`. */
+const NOT_IN_GRAPHQL: readonly TemplateSource[] = ['params', 'query', 'body'];
 const EXPRESSION = /^([a-z]+)((?:\.[A-Za-z0-9_$-]+)*)$/;
 const PLACEHOLDER = /\{([^{}]*)\}/g;
 /*
@@ -78,7 +98,7 @@ interface Placeholder {
  * await t.resolve({ request: { params: { id: '42' } } }); // 'document:42'
  */
 export function prepareTemplate(
-  template: RequestTemplate | ResultTemplate,
+  template: string | TemplateFunction,
   field: TemplateField,
   sources: readonly TemplateSource[],
 ): PreparedTemplate {
@@ -123,17 +143,14 @@ function stringTemplate(text: string, field: TemplateField, allowed: readonly Te
   };
 }
 
-function functionTemplate(
-  fn: (request: OpenFgaRequest, result: unknown) => TemplateValue,
-  field: TemplateField,
-  afterHandler: boolean,
-): PreparedTemplate {
+function functionTemplate(template: TemplateFunction, field: TemplateField, afterHandler: boolean): PreparedTemplate {
   return {
     text: '(function)',
     field,
     needsResult: afterHandler,
-    async resolve({ request, result }) {
-      const value: unknown = await fn(request, result);
+    async resolve({ request, result, args }) {
+      const fn = template as (request: OpenFgaRequest, resultOrArgs: unknown, args?: ResolverArgs) => TemplateValue;
+      const value: unknown = await (afterHandler ? fn(request, result, args) : fn(request, args));
       if (value === undefined || value === null || value === '') {
         throw new TemplateResolutionError('(function)', '(function)', 'missing', 'returned no value');
       }
@@ -155,8 +172,8 @@ function parsePlaceholder(text: string, expression: string, allowed: readonly Te
   return { expression: `{${expression.trim()}}`, source, path: match[2].split('.').slice(1) };
 }
 
-function fill(text: string, p: Placeholder, { request, result }: TemplateContext, whole: boolean): string {
-  let value: unknown = p.source === 'result' ? result : request[p.source];
+function fill(text: string, p: Placeholder, context: TemplateContext, whole: boolean): string {
+  let value = sourceValue(text, p, context);
   for (const key of p.path) value = own(value, key);
   if (value === undefined || value === null || value === '') {
     throw new TemplateResolutionError(text, p.expression, 'missing', 'has no value');
@@ -172,6 +189,24 @@ function fill(text: string, p: Placeholder, { request, result }: TemplateContext
     throw new TemplateResolutionError(text, p.expression, 'invalid', 'contains whitespace, ":", "#" or "*", which an id may not');
   }
   return str;
+}
+
+function sourceValue(text: string, p: Placeholder, { request, result, args }: TemplateContext): unknown {
+  if (p.source === 'result') return result;
+  if (p.source === 'args') {
+    if (args === undefined)
+      throw new TemplateResolutionError(text, p.expression, 'missing', 'has no value: {args...} is filled in GraphQL resolvers only');
+    return args;
+  }
+  if (args !== undefined && NOT_IN_GRAPHQL.includes(p.source)) {
+    throw new TemplateResolutionError(
+      text,
+      p.expression,
+      'missing',
+      `has no value: a GraphQL resolver has no ${p.source}, read its arguments with {args...}`,
+    );
+  }
+  return request[p.source];
 }
 
 /** Own properties only: `{body.constructor}` or `{query.__proto__}` never reach the prototype chain. */

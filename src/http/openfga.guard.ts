@@ -20,6 +20,7 @@ import { HandlerRuns } from './handler-runs';
 import type { PreparedTemplate } from './object-template';
 import { CHECK_MODE_METADATA, CHECKS_METADATA } from './openfga-http.constants';
 import type { CheckRequirement } from './requirements';
+import { assertSupportedContext, callKeyOf, requestOf, templateContextOf } from './request-source';
 import { resolveRequestUser } from './request-user';
 import { errorMessage, fillTemplate, identifyRequestUser, routeName } from './request-values';
 
@@ -62,8 +63,8 @@ export class OpenFgaGuard implements CanActivate {
    * than once per request. The first OpenFgaGuard (or subclass) to run decides
    * and the others reuse its answer: each check is asked once, and a subclass
    * registered globally or on the class takes over the guard `@Check` adds.
-   * Only an HTTP request is known to be one call of one handler; outside HTTP
-   * the "request" may be shared by messages or fields, so nothing is reused.
+   * A call is an HTTP request, or one field a GraphQL resolver resolves
+   * (request-source.ts); elsewhere nothing is known to be one call, so nothing is reused.
    */
   private static readonly runs = new HandlerRuns();
   protected readonly logger = new Logger('OpenFgaGuard');
@@ -76,8 +77,9 @@ export class OpenFgaGuard implements CanActivate {
 
   canActivate(context: ExecutionContext): Promise<boolean> {
     const request = this.getRequest(context);
-    if (context.getType() !== 'http' || typeof request !== 'object' || request === null) return this.evaluate(context, request);
-    return OpenFgaGuard.runs.once(request, context, () => this.evaluate(context, request));
+    const call = callKeyOf(context, request);
+    if (!call) return this.evaluate(context, request);
+    return OpenFgaGuard.runs.once(call, context, () => this.evaluate(context, request));
   }
 
   /** Whether to let the request through without any check. Default: never. */
@@ -85,9 +87,9 @@ export class OpenFgaGuard implements CanActivate {
     return Promise.resolve(false);
   }
 
-  /** The request templates are filled from. Default: the HTTP request (Express or Fastify). */
+  /** The request templates are filled from. Default: the HTTP request (Express or Fastify), in a GraphQL resolver the context's `req`. */
   protected getRequest(context: ExecutionContext): OpenFgaRequest {
-    return context.switchToHttp().getRequest<OpenFgaRequest>();
+    return requestOf(context);
   }
 
   /**
@@ -99,8 +101,8 @@ export class OpenFgaGuard implements CanActivate {
   }
 
   /** Fills an object (or a `user` option) template; throw `TemplateResolutionError` (400) when it cannot be. */
-  protected resolveObject(template: PreparedTemplate, request: OpenFgaRequest, _context: ExecutionContext): Promise<string> {
-    return template.resolve({ request });
+  protected resolveObject(template: PreparedTemplate, request: OpenFgaRequest, context: ExecutionContext): Promise<string> {
+    return template.resolve(templateContextOf(context, request));
   }
 
   /** The consistency the checks ask for. Default: `at-least-as-fresh` when an `X-Consistency-Token` header is present. */
@@ -126,6 +128,7 @@ export class OpenFgaGuard implements CanActivate {
     if (await this.shouldSkip(context)) return true;
     const groups = this.getCheckGroups(context);
     if (groups.length === 0) return true;
+    assertSupportedContext(context, '@Check', this.logger);
     const identity = groups.some((g) => g.checks.some((c) => !c.user)) ? await this.identify(request, context) : undefined;
     // Every template is filled before anything is asked, so a bad request gets its 400 whatever the answers would be.
     const resolved = await Promise.all(

@@ -19,6 +19,7 @@ import { HandlerRuns } from './handler-runs';
 import { PreparedTemplate, validateTemplateValue } from './object-template';
 import { CONSISTENCY_TOKEN_HEADER, RECORDS_METADATA } from './openfga-http.constants';
 import type { TupleRecordRequirement } from './requirements';
+import { assertSupportedContext, callKeyOf, requestOf, responseOf, templateContextOf } from './request-source';
 import { resolveRequestUser } from './request-user';
 import { errorMessage, fillTemplate, identifyRequestUser, routeName } from './request-values';
 
@@ -71,6 +72,7 @@ export class RecordTuplesInterceptor implements NestInterceptor {
   async intercept(context: ExecutionContext, next: CallHandler): Promise<Observable<unknown>> {
     const records = this.getRecords(context);
     if (records.length === 0) return next.handle();
+    assertSupportedContext(context, '@Grant/@Revoke', this.logger);
     const request = this.getRequest(context);
     if (!this.claim(request, context)) return next.handle();
     const planned = await this.plan(records, request, context);
@@ -88,9 +90,9 @@ export class RecordTuplesInterceptor implements NestInterceptor {
     return this.reflector.getAllAndMerge<TupleRecordRequirement[]>(RECORDS_METADATA, [context.getClass(), context.getHandler()]) ?? [];
   }
 
-  /** The request templates are filled from. Default: the HTTP request (Express or Fastify). */
+  /** The request templates are filled from. Default: the HTTP request (Express or Fastify), in a GraphQL resolver the context's `req`. */
   protected getRequest(context: ExecutionContext): OpenFgaRequest {
-    return context.switchToHttp().getRequest<OpenFgaRequest>();
+    return requestOf(context);
   }
 
   /** The user the request acts as: the module's `resolveUser` option, else `user:<req.user.id>`; `undefined` → 401. */
@@ -103,14 +105,15 @@ export class RecordTuplesInterceptor implements NestInterceptor {
     template: PreparedTemplate,
     request: OpenFgaRequest,
     result: unknown,
-    _context: ExecutionContext,
+    context: ExecutionContext,
   ): Promise<string> {
-    return template.resolve({ request, result });
+    return template.resolve(templateContextOf(context, request, result));
   }
 
   /** Sends the token back. Default: the `X-Consistency-Token` header, set through Nest's HTTP adapter. */
   protected setConsistencyToken(context: ExecutionContext, token: ConsistencyToken): void {
-    const response: unknown = context.switchToHttp().getResponse();
+    const response = responseOf(context);
+    if (response === undefined || response === null) return;
     const adapter = this.adapterHost?.httpAdapter;
     if (adapter) {
       // A handler that sent the response itself (@Res()) is past the point where a header can be added.
@@ -123,11 +126,12 @@ export class RecordTuplesInterceptor implements NestInterceptor {
     target?.header?.(CONSISTENCY_TOKEN_HEADER, token);
   }
 
-  /** Whether this run records. Outside HTTP the "request" may be shared by messages, so every run records its own. */
+  /** Whether this run records: once per call (request-source.ts); where a call is not known, every run records its own. */
   private claim(request: unknown, context: ExecutionContext): boolean {
-    if (context.getType() !== 'http' || typeof request !== 'object' || request === null) return true;
+    const call = callKeyOf(context, request);
+    if (!call) return true;
     let first = false;
-    RecordTuplesInterceptor.claimed.once(request, context, () => (first = true));
+    RecordTuplesInterceptor.claimed.once(call, context, () => (first = true));
     return first;
   }
 

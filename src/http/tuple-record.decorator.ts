@@ -8,7 +8,7 @@ import type { TupleRecordRequirement } from './requirements';
 import { RecordTuplesInterceptor } from './record-tuples.interceptor';
 
 /** Sources a `@Grant`/`@Revoke` template may read: the request's parts and the handler's `result`. */
-export const RECORD_TEMPLATE_SOURCES: readonly TemplateSource[] = ['params', 'query', 'body', 'headers', 'user', 'result'];
+export const RECORD_TEMPLATE_SOURCES: readonly TemplateSource[] = ['params', 'query', 'body', 'headers', 'user', 'args', 'result'];
 
 /** Options of one `@Grant` or `@Revoke`. */
 export interface RecordDecoratorOptions<TResult = unknown> {

@@ -1,13 +1,17 @@
 /**
  * The example app (example-app/) over HTTP, against the real Redis and
- * OpenFGA the global setup started: queue mode with the worker in the app,
- * the admin routes, the cron flush and the app's CLI. Nothing is mocked.
+ * OpenFGA the global setup started: JWT login, queue mode with the worker in
+ * the app, the admin routes, the cron flush and the app's CLI. Nothing is mocked.
  */
 import { randomUUID } from 'node:crypto';
 import type { INestApplication } from '@nestjs/common';
+import { JwtService } from '@nestjs/jwt';
+import { Test } from '@nestjs/testing';
 import request from 'supertest';
-import { createApp } from '../../example-app/src/app.factory';
-import { EXAMPLE_MODEL_FILE, ExampleAppConfig } from '../../example-app/src/config';
+import { configureApp } from '../../example-app/src/app.factory';
+import { AppModule } from '../../example-app/src/app.module';
+import { DEMO_USERS } from '../../example-app/src/auth/demo-users';
+import { exampleConfig as appConfig, EXAMPLE_MODEL_FILE, ExampleAppConfig } from '../../example-app/src/config';
 import { runExampleCli } from '../../example-app/src/demo/run-example-cli';
 import type { BufferedOperation, FlushResult, OpenFgaStatus } from '../../src';
 import { serverEnv } from '../support/harness/env';
@@ -18,6 +22,7 @@ import { tokenPosition } from './support/http-app';
 
 const TOKEN = 'x-consistency-token';
 const ADMIN_TOKEN = `admin-${randomUUID()}`;
+const DEMO_PASSWORD = `pw-${randomUUID()}`;
 
 interface Entity {
   id: string;
@@ -38,21 +43,44 @@ function exampleConfig(store: TestStore, overrides: Partial<ExampleAppConfig> = 
     adminToken: ADMIN_TOKEN,
     // No cron and a long age trigger: flushes happen when a test asks for them.
     flushInterval: 300,
+    demoPassword: DEMO_PASSWORD,
     ...overrides,
   };
 }
 
-/** Starts the app on a loopback port (supertest reuses the listening server). */
+/**
+ * Starts the app on a loopback port (supertest reuses the listening server),
+ * with its @nestjs/config configuration replaced instead of read from the environment.
+ */
 async function startExampleApp(config: ExampleAppConfig): Promise<INestApplication> {
-  const app = await createApp(config, false);
+  const moduleRef = await Test.createTestingModule({ imports: [AppModule] })
+    .overrideProvider(appConfig.KEY)
+    .useValue(config)
+    .compile();
+  const app = configureApp(moduleRef.createNestApplication({ logger: false }));
   await app.listen(0, '127.0.0.1');
   return app;
+}
+
+/** Logs every demo user in through `POST /auth/login`; `auth(user)` gives the `Authorization` header of its JWT. */
+async function loginAll(app: INestApplication): Promise<(user: string) => { authorization: string }> {
+  const tokens = new Map<string, string>();
+  for (const username of DEMO_USERS) {
+    const res = await request(app.getHttpServer()).post('/auth/login').send({ username, password: DEMO_PASSWORD }).expect(200);
+    tokens.set(username, (res.body as { accessToken: string }).accessToken);
+  }
+  return (user) => {
+    const token = tokens.get(user);
+    if (!token) throw new Error(`${user} is not a demo user`);
+    return { authorization: `Bearer ${token}` };
+  };
 }
 
 describe('example app over HTTP (queue mode, real Redis + OpenFGA)', () => {
   let store: TestStore;
   let config: ExampleAppConfig;
   let app: INestApplication;
+  let auth: (user: string) => { authorization: string };
 
   const http = () => request(app.getHttpServer());
   const admin = (method: 'get' | 'post', path: string) => http()[method](`/admin/openfga${path}`).set('x-admin-token', ADMIN_TOKEN);
@@ -70,9 +98,9 @@ describe('example app over HTTP (queue mode, real Redis + OpenFGA)', () => {
   };
 
   const createFolder = async (owner: string): Promise<string> =>
-    ((await http().post('/folders').set('x-user', owner).send({ name: 'Projects' }).expect(201)).body as Entity).id;
+    ((await http().post('/folders').set(auth(owner)).send({ name: 'Projects' }).expect(201)).body as Entity).id;
   const createDocument = async (owner: string, folder: string): Promise<{ id: string; token: string }> => {
-    const res = await http().post(`/folders/${folder}/documents`).set('x-user', owner).send({ title: 'Roadmap' }).expect(201);
+    const res = await http().post(`/folders/${folder}/documents`).set(auth(owner)).send({ title: 'Roadmap' }).expect(201);
     return { id: (res.body as Entity).id, token: res.headers[TOKEN] };
   };
 
@@ -80,6 +108,7 @@ describe('example app over HTTP (queue mode, real Redis + OpenFGA)', () => {
     store = await exampleStore('example-app');
     config = exampleConfig(store);
     app = await startExampleApp(config);
+    auth = await loginAll(app);
   });
 
   afterAll(async () => {
@@ -108,13 +137,13 @@ describe('example app over HTTP (queue mode, real Redis + OpenFGA)', () => {
     // viewer is derived from owner: answered from the pending grants, before any flush.
     await http()
       .get(`/documents/${doc.id}`)
-      .set('x-user', 'anne')
+      .set(auth('anne'))
       .expect(200)
       .expect((res) => expect(res.body).toMatchObject({ id: doc.id, title: 'Roadmap', folderId: folder, createdBy: 'anne' }));
-    await http().get(`/folders/${folder}`).set('x-user', 'anne').expect(200);
-    await http().get(`/documents/${doc.id}`).set('x-user', 'bob').expect(403);
-    await http().get(`/folders/${folder}`).set('x-user', 'bob').expect(403);
-    await http().patch(`/documents/${doc.id}`).set('x-user', 'bob').send({ content: 'hacked' }).expect(403);
+    await http().get(`/folders/${folder}`).set(auth('anne')).expect(200);
+    await http().get(`/documents/${doc.id}`).set(auth('bob')).expect(403);
+    await http().get(`/folders/${folder}`).set(auth('bob')).expect(403);
+    await http().patch(`/documents/${doc.id}`).set(auth('bob')).send({ content: 'hacked' }).expect(403);
   });
 
   it('shows pending grants in the status; an admin flush hands them to the worker, which writes them to OpenFGA', async () => {
@@ -142,29 +171,29 @@ describe('example app over HTTP (queue mode, real Redis + OpenFGA)', () => {
         `folder:${folder} parent document:${doc.id}`,
       ]),
     );
-    await http().get(`/documents/${doc.id}`).set('x-user', 'anne').expect(200);
-    await http().get(`/documents/${doc.id}`).set('x-user', 'bob').expect(403);
+    await http().get(`/documents/${doc.id}`).set(auth('anne')).expect(200);
+    await http().get(`/documents/${doc.id}`).set(auth('bob')).expect(403);
   });
 
   it('lets a viewer the owner shared with read at once, and denies her again right after the revoke', async () => {
     const folder = await createFolder('anne');
     const { id } = await createDocument('anne', folder);
     await flushAndSettle();
-    await http().get(`/documents/${id}`).set('x-user', 'bob').expect(403); // also caches bob's "no"
+    await http().get(`/documents/${id}`).set(auth('bob')).expect(403); // also caches bob's "no"
 
-    const shared = await http().put(`/documents/${id}/viewers/bob`).set('x-user', 'anne').expect(200);
+    const shared = await http().put(`/documents/${id}/viewers/bob`).set(auth('anne')).expect(200);
     expect(shared.body).toEqual({ document: id, viewer: 'bob', shared: true });
-    await http().get(`/documents/${id}`).set('x-user', 'bob').expect(200);
+    await http().get(`/documents/${id}`).set(auth('bob')).expect(200);
     expect(await status()).toMatchObject({ pending: { writes: 1, deletes: 0 } }); // no flush happened
 
-    const revoked = await http().delete(`/documents/${id}/viewers/bob`).set('x-user', 'anne').expect(200);
+    const revoked = await http().delete(`/documents/${id}/viewers/bob`).set(auth('anne')).expect(200);
     expect(tokenPosition(revoked.headers[TOKEN])).toBeGreaterThan(tokenPosition(shared.headers[TOKEN]));
-    await http().get(`/documents/${id}`).set('x-user', 'bob').expect(403);
-    await http().get(`/documents/${id}`).set('x-user', 'bob').set(TOKEN, revoked.headers[TOKEN]).expect(403);
+    await http().get(`/documents/${id}`).set(auth('bob')).expect(403);
+    await http().get(`/documents/${id}`).set(auth('bob')).set(TOKEN, revoked.headers[TOKEN]).expect(403);
 
     await flushAndSettle();
     expect(await inOpenFga('user:bob', 'viewer', `document:${id}`)).toBe(false);
-    await http().get(`/documents/${id}`).set('x-user', 'bob').expect(403);
+    await http().get(`/documents/${id}`).set(auth('bob')).expect(403);
   });
 
   it('answers derived relations (folder viewer → document, editor → viewer) with the X-Consistency-Token', async () => {
@@ -172,63 +201,63 @@ describe('example app over HTTP (queue mode, real Redis + OpenFGA)', () => {
     const { id } = await createDocument('anne', folder);
     await flushAndSettle();
 
-    const folderShare = await http().put(`/folders/${folder}/viewers/carol`).set('x-user', 'anne').expect(200);
+    const folderShare = await http().put(`/folders/${folder}/viewers/carol`).set(auth('anne')).expect(200);
     const token = folderShare.headers[TOKEN];
     expect(token).toMatch(/^v1\./);
     // viewer of the document ⇐ viewer of its parent folder: only OpenFGA can tell. The token makes the
     // guard flush up to it (through the queue worker) and ask OpenFGA with higher consistency.
-    await http().get(`/documents/${id}`).set('x-user', 'carol').set(TOKEN, token).expect(200);
+    await http().get(`/documents/${id}`).set(auth('carol')).set(TOKEN, token).expect(200);
     expect(await inOpenFga('user:carol', 'viewer', `folder:${folder}`)).toBe(true);
     expect((await status()).pending.total).toBe(0);
-    await http().patch(`/documents/${id}`).set('x-user', 'carol').send({ content: 'edit' }).expect(403);
+    await http().patch(`/documents/${id}`).set(auth('carol')).send({ content: 'edit' }).expect(403);
 
-    const editor = await http().put(`/documents/${id}/editors/dave`).set('x-user', 'anne').expect(200);
-    await http().get(`/documents/${id}`).set('x-user', 'dave').set(TOKEN, editor.headers[TOKEN]).expect(200);
+    const editor = await http().put(`/documents/${id}/editors/dave`).set(auth('anne')).expect(200);
+    await http().get(`/documents/${id}`).set(auth('dave')).set(TOKEN, editor.headers[TOKEN]).expect(200);
     await http()
       .patch(`/documents/${id}`)
-      .set('x-user', 'dave')
+      .set(auth('dave'))
       .send({ content: 'v2' })
       .expect(200)
       .expect((res) => expect(res.body).toMatchObject({ id, content: 'v2' }));
 
-    const unshared = await http().delete(`/folders/${folder}/viewers/carol`).set('x-user', 'anne').expect(200);
-    await http().get(`/documents/${id}`).set('x-user', 'carol').set(TOKEN, unshared.headers[TOKEN]).expect(403);
+    const unshared = await http().delete(`/folders/${folder}/viewers/carol`).set(auth('anne')).expect(200);
+    await http().get(`/documents/${id}`).set(auth('carol')).set(TOKEN, unshared.headers[TOKEN]).expect(403);
   });
 
   it('never serves a stale "allowed" for a derived relation while a revoke is pending, even without the token', async () => {
     const folder = await createFolder('anne');
     const { id } = await createDocument('anne', folder);
-    await http().put(`/folders/${folder}/viewers/carol`).set('x-user', 'anne').expect(200);
-    await http().put(`/documents/${id}/editors/dave`).set('x-user', 'anne').expect(200);
+    await http().put(`/folders/${folder}/viewers/carol`).set(auth('anne')).expect(200);
+    await http().put(`/documents/${id}/editors/dave`).set(auth('anne')).expect(200);
     await flushAndSettle();
     // Allowed through OpenFGA (and cached).
-    await http().get(`/documents/${id}`).set('x-user', 'carol').expect(200);
-    await http().get(`/documents/${id}`).set('x-user', 'dave').expect(200);
+    await http().get(`/documents/${id}`).set(auth('carol')).expect(200);
+    await http().get(`/documents/${id}`).set(auth('dave')).expect(200);
 
-    await http().delete(`/folders/${folder}/viewers/carol`).set('x-user', 'anne').expect(200);
-    await http().delete(`/documents/${id}/editors/dave`).set('x-user', 'anne').expect(200);
-    await http().get(`/documents/${id}`).set('x-user', 'carol').expect(403);
-    await http().get(`/documents/${id}`).set('x-user', 'dave').expect(403);
-    await http().get(`/documents/${id}`).set('x-user', 'anne').expect(200);
+    await http().delete(`/folders/${folder}/viewers/carol`).set(auth('anne')).expect(200);
+    await http().delete(`/documents/${id}/editors/dave`).set(auth('anne')).expect(200);
+    await http().get(`/documents/${id}`).set(auth('carol')).expect(403);
+    await http().get(`/documents/${id}`).set(auth('dave')).expect(403);
+    await http().get(`/documents/${id}`).set(auth('anne')).expect(200);
   });
 
   it('refuses a share by a non-owner (403) and records nothing', async () => {
     const folder = await createFolder('anne');
     const { id } = await createDocument('anne', folder);
-    await http().put(`/documents/${id}/viewers/bob`).set('x-user', 'anne').expect(200);
-    await http().put(`/documents/${id}/editors/erin`).set('x-user', 'anne').expect(200);
+    await http().put(`/documents/${id}/viewers/bob`).set(auth('anne')).expect(200);
+    await http().put(`/documents/${id}/editors/erin`).set(auth('anne')).expect(200);
     const before = await pendingOps();
 
     // A viewer, an editor and a stranger may not share the document or its folder.
     for (const user of ['bob', 'erin', 'mallory']) {
-      const res = await http().put(`/documents/${id}/viewers/dave`).set('x-user', user).expect(403);
+      const res = await http().put(`/documents/${id}/viewers/dave`).set(auth(user)).expect(403);
       expect(res.headers[TOKEN]).toBeUndefined();
-      await http().delete(`/documents/${id}/viewers/bob`).set('x-user', user).expect(403);
-      await http().put(`/folders/${folder}/viewers/dave`).set('x-user', user).expect(403);
+      await http().delete(`/documents/${id}/viewers/bob`).set(auth(user)).expect(403);
+      await http().put(`/folders/${folder}/viewers/dave`).set(auth(user)).expect(403);
     }
     expect(await pendingOps()).toEqual(before);
-    await http().get(`/documents/${id}`).set('x-user', 'dave').expect(403);
-    await http().get(`/documents/${id}`).set('x-user', 'bob').expect(200);
+    await http().get(`/documents/${id}`).set(auth('dave')).expect(403);
+    await http().get(`/documents/${id}`).set(auth('bob')).expect(200);
   });
 
   it('records nothing when the handler throws', async () => {
@@ -236,13 +265,13 @@ describe('example app over HTTP (queue mode, real Redis + OpenFGA)', () => {
     const before = await pendingOps();
 
     // The check passes (anne owns the folder), then the handler rejects the body: no document, no tuples.
-    const bad = await http().post(`/folders/${folder}/documents`).set('x-user', 'anne').send({ title: '' }).expect(400);
+    const bad = await http().post(`/folders/${folder}/documents`).set(auth('anne')).send({ title: '' }).expect(400);
     expect(bad.headers[TOKEN]).toBeUndefined();
     // Same for a folder without a name: @Grant('owner', 'folder:{result.id}') has no result to record.
-    await http().post('/folders').set('x-user', 'anne').send({}).expect(400);
+    await http().post('/folders').set(auth('anne')).send({}).expect(400);
 
     expect(await pendingOps()).toEqual(before);
-    expect((await http().get(`/folders/${folder}`).set('x-user', 'anne').expect(200)).body).toMatchObject({ documents: [] });
+    expect((await http().get(`/folders/${folder}`).set(auth('anne')).expect(200)).body).toMatchObject({ documents: [] });
   });
 
   it('answers 401 without a user, and guards the admin routes with the admin token', async () => {
@@ -252,8 +281,39 @@ describe('example app over HTTP (queue mode, real Redis + OpenFGA)', () => {
     await http().get('/admin/openfga/status').set('x-admin-token', 'wrong-token').expect(401);
     await http().post('/admin/openfga/flush').expect(401);
     // An id that cannot stand in a tuple is refused, never checked.
-    await http().get('/documents/a%23owner').set('x-user', 'anne').expect(400);
-    await http().get(`/documents/${randomUUID()}`).set('x-user', 'a#b').expect(403);
+    await http().get('/documents/a%23owner').set(auth('anne')).expect(400);
+    // A token the app signed for an id that cannot stand in a tuple: authenticated, but refused (403), never checked.
+    const odd = await app.get(JwtService).signAsync({ sub: 'a#b' });
+    await http().get(`/documents/${randomUUID()}`).set('authorization', `Bearer ${odd}`).expect(403);
+  });
+
+  it('logs demo users in with a JWT whose subject is the OpenFGA user, and refuses bad credentials and foreign tokens (401)', async () => {
+    const res = await http().post('/auth/login').send({ username: 'anne', password: DEMO_PASSWORD }).expect(200);
+    const token = (res.body as { accessToken: string }).accessToken;
+    const [header, claims] = token
+      .split('.')
+      .slice(0, 2)
+      .map((part) => JSON.parse(Buffer.from(part, 'base64url').toString()) as Record<string, unknown>);
+    expect(header).toMatchObject({ alg: 'RS256' });
+    expect(claims).toMatchObject({ sub: 'anne', iss: 'nestjs-openfga-example' });
+    // The route's @Grant('owner', 'folder:{result.id}') acted as user:<sub>.
+    const folder = (
+      (await http().post('/folders').set('authorization', `Bearer ${token}`).send({ name: 'Mine' }).expect(201)).body as Entity
+    ).id;
+    expect((await pendingOps()).map((o) => `${o.user} ${o.relation} ${o.object}`)).toContain(`user:anne owner folder:${folder}`);
+
+    await http().post('/auth/login').send({ username: 'anne', password: 'wrong' }).expect(401);
+    await http().post('/auth/login').send({ username: 'zoe', password: DEMO_PASSWORD }).expect(401);
+    await http().post('/auth/login').send({}).expect(401);
+    // Signed with another key, or expired: not accepted, whatever it claims.
+    const { generateKeyPairSync } = await import('node:crypto');
+    const other = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+    const jwt = app.get(JwtService);
+    const forged = await jwt.signAsync({ sub: 'anne' }, { privateKey: other, algorithm: 'RS256', issuer: 'nestjs-openfga-example' });
+    await http().get(`/folders/${folder}`).set('authorization', `Bearer ${forged}`).expect(401);
+    const expired = await jwt.signAsync({ sub: 'anne' }, { expiresIn: -60 });
+    await http().get(`/folders/${folder}`).set('authorization', `Bearer ${expired}`).expect(401);
+    await http().get(`/folders/${folder}`).set('authorization', `Bearer ${token}`).expect(200);
   });
 
   it('reports health through terminus', async () => {
@@ -280,7 +340,8 @@ describe('example app: the cron flush', () => {
     const store = await exampleStore('example-app-cron');
     const app = await startExampleApp(exampleConfig(store, { cron: '* * * * * *' }));
     try {
-      const res = await request(app.getHttpServer()).post('/folders').set('x-user', 'gina').send({ name: 'Cron' }).expect(201);
+      const auth = await loginAll(app);
+      const res = await request(app.getHttpServer()).post('/folders').set(auth('gina')).send({ name: 'Cron' }).expect(201);
       const folder = (res.body as Entity).id;
       await eventually(
         'the cron flush wrote the grant',

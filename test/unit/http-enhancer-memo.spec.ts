@@ -1,7 +1,7 @@
 /**
- * The guard and the interceptor act once per HTTP request and route, and
- * never reuse anything outside HTTP, where the object `getRequest` returns
- * may be shared by several messages or resolvers.
+ * The guard and the interceptor act once per call and handler: per HTTP
+ * request, or per GraphQL field resolved (its arguments object), never per
+ * GraphQL request, whose `req` every field shares. Other contexts are refused.
  */
 import 'reflect-metadata';
 import { ForbiddenException } from '@nestjs/common';
@@ -9,7 +9,7 @@ import type { ContextType } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { ExecutionContextHost } from '@nestjs/core/helpers/execution-context-host';
 import { firstValueFrom, of } from 'rxjs';
-import { Check, Grant, OpenFgaGuard, RecordTuplesInterceptor } from '../../src/http';
+import { Check, Grant, OpenFgaGuard, RecordTuplesInterceptor, UnsupportedContextError } from '../../src/http';
 import type { OpenFgaService } from '../../src/openfga.service';
 import type { ResolvedOpenFgaOptions } from '../../src/options/openfga-options.interface';
 
@@ -25,6 +25,17 @@ class Documents {
 
   @Grant('viewer', 'document:{params.id}')
   share(): void {}
+}
+
+class DocumentsResolver {
+  @Check('viewer', 'document:{args.id}')
+  read(): void {}
+
+  @Check('editor', 'document:{args.id}')
+  edit(): void {}
+
+  @Grant('owner', 'document:{args.id}')
+  create(): void {}
 }
 
 /** Anne may view document:1, nothing else. */
@@ -44,6 +55,13 @@ function context(type: ContextType, request: object, handler: keyof Documents): 
   return ctx;
 }
 
+/** A resolver call as graphql-js makes it: (root, args, context, info); every field of one request shares `context.req`. */
+function field(req: object, args: object, handler: keyof DocumentsResolver): ExecutionContextHost {
+  const ctx = new ExecutionContextHost([undefined, args, { req }, {}], DocumentsResolver, DocumentsResolver.prototype[handler]);
+  ctx.setType('graphql');
+  return ctx;
+}
+
 async function verdict(guard: OpenFgaGuard, ctx: ExecutionContextHost): Promise<'allow' | 'deny'> {
   try {
     return (await guard.canActivate(ctx)) ? 'allow' : 'deny';
@@ -54,19 +72,37 @@ async function verdict(guard: OpenFgaGuard, ctx: ExecutionContextHost): Promise<
 }
 
 describe('OpenFgaGuard memo', () => {
-  it.each(['rpc', 'ws', 'graphql'] as ContextType[])(
-    'outside HTTP (%s), two checks sharing one "request" object are evaluated separately',
+  it('in GraphQL, fields sharing one request are evaluated each on its own arguments; one field is evaluated once', async () => {
+    const fga = fakeOpenFga();
+    const reflector = new Reflector();
+    const [classGuard, routeGuard] = [new OpenFgaGuard(fga.service, OPTIONS, reflector), new OpenFgaGuard(fga.service, OPTIONS, reflector)];
+    const req = { user: { id: 'anne' } };
+    const first = { id: '1' };
+    expect(await verdict(classGuard, field(req, first, 'read'))).toBe('allow');
+    expect(await verdict(routeGuard, field(req, first, 'read'))).toBe('allow');
+    expect(fga.check).toHaveBeenCalledTimes(1);
+    // Another field on the same request: another handler, or the same one aliased with other arguments.
+    expect(await verdict(routeGuard, field(req, { id: '1' }, 'edit'))).toBe('deny');
+    expect(await verdict(routeGuard, field(req, { id: '2' }, 'read'))).toBe('deny');
+    expect(fga.check).toHaveBeenCalledTimes(3);
+  });
+
+  it.each(['rpc', 'ws'] as ContextType[])(
+    'refuses a decorated %s handler on every call, naming the context and the handler',
     async (type) => {
       const fga = fakeOpenFga();
       const guard = new OpenFgaGuard(fga.service, OPTIONS, new Reflector());
+      (guard as unknown as { logger: { error: () => void } }).logger.error = () => undefined;
       const shared = { user: { id: 'anne' }, params: { id: '1' } };
-      expect(await verdict(guard, context(type, shared, 'read'))).toBe('allow');
-      // Another handler (another field or message pattern) on the same object: its own check.
-      expect(await verdict(guard, context(type, shared, 'edit'))).toBe('deny');
-      // The same handler for the next message, the shared object now naming another document.
-      shared.params.id = '2';
-      expect(await verdict(guard, context(type, shared, 'read'))).toBe('deny');
-      expect(fga.check).toHaveBeenCalledTimes(3);
+      for (let i = 0; i < 2; i++) {
+        const failure = guard.canActivate(context(type, shared, 'read')).catch((err: unknown) => err);
+        // In "rpc" it goes out as the RpcException of @nestjs/microservices, carrying the same message.
+        await expect(failure).resolves.toMatchObject({
+          message: expect.stringContaining(`@Check on Documents.read cannot run in a "${type}" handler`),
+        });
+        if (type === 'ws') await expect(failure).resolves.toBeInstanceOf(UnsupportedContextError);
+      }
+      expect(fga.check).not.toHaveBeenCalled();
     },
   );
 
@@ -87,17 +123,17 @@ describe('RecordTuplesInterceptor claim', () => {
   const run = async (interceptor: RecordTuplesInterceptor, ctx: ExecutionContextHost) =>
     firstValueFrom(await interceptor.intercept(ctx, { handle: () => of({}) }));
 
-  it('outside HTTP, every handler sharing one "request" object records its own tuples', async () => {
+  it('in GraphQL, every field sharing one request records its own tuples, once per field', async () => {
     const fga = fakeOpenFga();
-    const interceptor = new RecordTuplesInterceptor(fga.service, OPTIONS, new Reflector());
-    const shared = { user: { id: 'anne' }, params: { id: '1' } };
-    await run(interceptor, context('rpc', shared, 'create'));
-    await run(interceptor, context('rpc', shared, 'share'));
-    await run(interceptor, context('rpc', shared, 'share'));
+    const reflector = new Reflector();
+    const req = { user: { id: 'anne' } };
+    const first = { id: '1' };
+    await run(new RecordTuplesInterceptor(fga.service, OPTIONS, reflector), field(req, first, 'create'));
+    await run(new RecordTuplesInterceptor(fga.service, OPTIONS, reflector), field(req, first, 'create'));
+    await run(new RecordTuplesInterceptor(fga.service, OPTIONS, reflector), field(req, { id: '2' }, 'create'));
     expect(fga.grantMany.mock.calls.map(([tuples]) => tuples)).toEqual([
       [{ user: 'user:anne', relation: 'owner', object: 'document:1' }],
-      [{ user: 'user:anne', relation: 'viewer', object: 'document:1' }],
-      [{ user: 'user:anne', relation: 'viewer', object: 'document:1' }],
+      [{ user: 'user:anne', relation: 'owner', object: 'document:2' }],
     ]);
   });
 

@@ -1,15 +1,22 @@
-import { DynamicModule, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
 import { ADMIN_TOKEN, AdminTokenGuard } from '../auth/admin-token.guard';
+import type { ExampleAppConfig } from '../config';
 import { AdminController } from './admin.controller';
 
-@Module({})
-export class AdminModule {
-  static register(adminToken: string): DynamicModule {
-    if (adminToken.length < 8) throw new Error('The admin token must have at least 8 characters');
-    return {
-      module: AdminModule,
-      controllers: [AdminController],
-      providers: [{ provide: ADMIN_TOKEN, useValue: adminToken }, AdminTokenGuard],
-    };
-  }
-}
+@Module({
+  controllers: [AdminController],
+  providers: [
+    {
+      provide: ADMIN_TOKEN,
+      inject: [ConfigService],
+      useFactory: (config: ConfigService): string => {
+        const { adminToken } = config.getOrThrow<ExampleAppConfig>('example');
+        if (adminToken.length < 8) throw new Error('The admin token must have at least 8 characters');
+        return adminToken;
+      },
+    },
+    AdminTokenGuard,
+  ],
+})
+export class AdminModule {}

@@ -1,8 +1,10 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Put } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Put, UseGuards } from '@nestjs/common';
+import { JwtAuthGuard } from '../auth/jwt-auth.guard';
 import { Check, Grant, Revoke } from '../nestjs-openfga';
 import { LibraryDocument, LibraryStore, textField } from './library.store';
 
 @Controller('documents')
+@UseGuards(JwtAuthGuard) // class-level: runs before the OpenFgaGuard of each route's @Check
 export class DocumentsController {
   constructor(private readonly library: LibraryStore) {}
 

@@ -1,9 +1,11 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, UseGuards } from '@nestjs/common';
 import { CurrentUser } from '../auth/current-user.decorator';
+import { JwtAuthGuard } from '../auth/jwt-auth.guard';
 import { Check, Grant, Revoke } from '../nestjs-openfga';
 import { Folder, LibraryDocument, LibraryStore, textField } from './library.store';
 
 @Controller('folders')
+@UseGuards(JwtAuthGuard) // class-level: runs before the OpenFgaGuard of each route's @Check
 export class FoldersController {
   constructor(private readonly library: LibraryStore) {}
 

@@ -1,16 +1,11 @@
-import { MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
-import { HeaderAuthMiddleware } from '../auth/header-auth.middleware';
+import { Module } from '@nestjs/common';
 import { DocumentsController } from './documents.controller';
 import { FoldersController } from './folders.controller';
 import { LibraryStore } from './library.store';
 
-/** Folders and documents. OpenFgaModule is global: the decorators need no import here. */
+/** Folders and documents. OpenFgaModule is global: the decorators need no import here. Authentication: JwtAuthGuard on each controller. */
 @Module({
   controllers: [FoldersController, DocumentsController],
   providers: [LibraryStore],
 })
-export class LibraryModule implements NestModule {
-  configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(HeaderAuthMiddleware).forRoutes(FoldersController, DocumentsController);
-  }
-}
+export class LibraryModule {}

@@ -1,7 +1,7 @@
 import type { OpenFgaRequest } from '../../../src/options/openfga-options.interface';
 import { CHECK_TEMPLATE_SOURCES } from '../../../src/http/check.decorator';
 import { InvalidTemplateError } from '../../../src/http/invalid-template.error';
-import { prepareTemplate } from '../../../src/http/object-template';
+import { prepareTemplate, ResolverArgs } from '../../../src/http/object-template';
 import { TemplateResolutionError } from '../../../src/http/template-resolution.error';
 import { RECORD_TEMPLATE_SOURCES } from '../../../src/http/tuple-record.decorator';
 
@@ -111,6 +111,37 @@ describe('object templates', () => {
 
     it('need no result for @Check', () => {
       expect(prepareTemplate(() => 'document:1', 'object', CHECK_TEMPLATE_SOURCES).needsResult).toBe(false);
+    });
+  });
+
+  describe('GraphQL resolver arguments', () => {
+    it('{args...} reads the arguments, with the same rules as any placeholder', async () => {
+      const request = { headers: { 'x-tenant': 't1' }, user: { id: 'anne' } };
+      await expect(object('document:{args.input.id}').resolve({ request, args: { input: { id: '7' } } })).resolves.toBe('document:7');
+      await expect(object('document:{headers.x-tenant}-{user.id}').resolve({ request, args: {} })).resolves.toBe('document:t1-anne');
+      expect((await failure(object('document:{args.id}').resolve({ request, args: { id: 'a#b' } }))).reason).toBe('invalid');
+      expect((await failure(object('document:{args.toString}').resolve({ request, args: {} }))).reason).toBe('missing');
+    });
+
+    it('{args...} has no value over HTTP, and params, query and body have none in a resolver: both say why', async () => {
+      expect((await failure(object('document:{args.id}').resolve({ request: { params: { id: '1' } } }))).message).toContain(
+        'is filled in GraphQL resolvers only',
+      );
+      for (const source of ['params', 'query', 'body']) {
+        const err = await failure(object(`document:{${source}.id}`).resolve({ request: { [source]: { id: '1' } }, args: { id: '1' } }));
+        expect(err.message).toContain(`a GraphQL resolver has no ${source}, read its arguments with {args...}`);
+      }
+    });
+
+    it('function templates receive the arguments last', async () => {
+      const check = prepareTemplate((_req, args?: ResolverArgs) => `document:${String(args?.id)}`, 'object', CHECK_TEMPLATE_SOURCES);
+      await expect(check.resolve({ request: {}, args: { id: '3' } })).resolves.toBe('document:3');
+      const record = prepareTemplate(
+        (_req, result, args) => `document:${String((result as { id: string }).id)}-${String(args?.id)}`,
+        'object',
+        RECORD_TEMPLATE_SOURCES,
+      );
+      await expect(record.resolve({ request: {}, result: { id: 'r' }, args: { id: 'a' } })).resolves.toBe('document:r-a');
     });
   });
 

@@ -1,0 +1,54 @@
+import { Injectable, OnModuleInit } from '@nestjs/common';
+import { ModulesContainer } from '@nestjs/core';
+import { CHECKS_METADATA, RECORDS_METADATA } from './openfga-http.constants';
+import { UnsupportedContextError } from './unsupported-context.error';
+
+/** What `@MessagePattern`/`@EventPattern` of @nestjs/microservices set on a handler (read by name: the package is not needed). */
+const MICROSERVICE_PATTERN_METADATA = 'microservices:pattern';
+
+/**
+ * Refuses to start an app in which a microservice handler carries `@Check`,
+ * `@Grant` or `@Revoke` (on itself or its controller class): they could only
+ * fail on every message. Calls that get past this (a WebSocket gateway, a
+ * custom transport, an app without OpenFgaModule) still fail per call.
+ */
+@Injectable()
+export class UnsupportedHandlers implements OnModuleInit {
+  constructor(private readonly modules: ModulesContainer) {}
+
+  onModuleInit(): void {
+    for (const module of this.modules.values()) {
+      for (const { metatype } of module.controllers.values()) {
+        if (typeof metatype === 'function') refuseDecoratedMessageHandlers(metatype as { name: string; prototype: object });
+      }
+    }
+  }
+}
+
+function refuseDecoratedMessageHandlers(controller: { name: string; prototype: object }): void {
+  for (const [name, handler] of methods(controller.prototype)) {
+    if (Reflect.getMetadata(MICROSERVICE_PATTERN_METADATA, handler) === undefined) continue;
+    const has = (key: string) => hasItems(Reflect.getMetadata(key, handler)) || hasItems(Reflect.getMetadata(key, controller));
+    const decorators = [has(CHECKS_METADATA) ? '@Check' : '', has(RECORDS_METADATA) ? '@Grant/@Revoke' : ''].filter(Boolean);
+    if (decorators.length > 0) throw new UnsupportedContextError('rpc', `${controller.name}.${name}`, decorators.join(' and '));
+  }
+}
+
+function hasItems(value: unknown): boolean {
+  return Array.isArray(value) && value.length > 0;
+}
+
+/** The methods of a prototype chain, nearest first, without Object's. */
+function methods(prototype: object): [string, object][] {
+  const seen = new Set<string>();
+  const out: [string, object][] = [];
+  for (let p: object | null = prototype; p && p !== Object.prototype; p = Object.getPrototypeOf(p) as object | null) {
+    for (const name of Object.getOwnPropertyNames(p)) {
+      if (name === 'constructor' || seen.has(name)) continue;
+      seen.add(name);
+      const value = Object.getOwnPropertyDescriptor(p, name)?.value as unknown;
+      if (typeof value === 'function') out.push([name, value]);
+    }
+  }
+  return out;
+}

@@ -1,0 +1,366 @@
+/**
+ * @Check / @Grant / @Revoke in GraphQL resolvers (Apollo over Express),
+ * against the real Redis and OpenFGA the global setup started, queried over
+ * HTTP; and the clear error they give in a microservice (TCP) handler.
+ */
+import { ApolloDriver, ApolloDriverConfig } from '@nestjs/apollo';
+import { CanActivate, Controller, ExecutionContext, INestApplication, INestMicroservice, Injectable, Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { Args, Field, GqlExecutionContext, GraphQLModule, ID, Mutation, ObjectType, Query, Resolver } from '@nestjs/graphql';
+import { ClientProxy, ClientProxyFactory, MessagePattern, Payload, Transport } from '@nestjs/microservices';
+import { Test } from '@nestjs/testing';
+import { firstValueFrom } from 'rxjs';
+import request from 'supertest';
+import { OpenFgaModule, OpenFgaModuleOptions, OpenFgaRequest, OpenFgaService } from '../../src';
+import { Check, CheckMode, Grant, OpenFgaGuard, Revoke, UnsupportedContextError } from '../../src/http';
+import { OpenFgaFake, OpenFgaTestingModule } from '../../src/testing';
+import { freshStore, testOptions } from '../support/harness/env';
+import { freePort } from '../support/harness/servers';
+import type { TestStore } from '../support/harness/store';
+
+/** Stands in for authentication in both kinds of handler: `X-User: anne` → `req.user = { id: 'anne' }`. */
+@Injectable()
+class HeaderAuthGuard implements CanActivate {
+  canActivate(context: ExecutionContext): boolean {
+    const type = context.getType<string>();
+    if (type !== 'http' && type !== 'graphql') return true;
+    const req: OpenFgaRequest =
+      type === 'graphql'
+        ? GqlExecutionContext.create(context).getContext<{ req: OpenFgaRequest }>().req
+        : context.switchToHttp().getRequest();
+    const id = req.headers?.['x-user'];
+    if (typeof id === 'string' && id !== '') req.user = { id };
+    return true;
+  }
+}
+
+@ObjectType()
+class Doc {
+  @Field(() => ID)
+  id!: string;
+}
+
+@Resolver(() => Doc)
+class DocumentsResolver {
+  @Query(() => Doc)
+  @Check('viewer', 'document:{args.id}')
+  document(@Args('id', { type: () => ID }) id: string): Doc {
+    return { id };
+  }
+
+  @Query(() => Doc)
+  @Check('viewer', (_req, args) => `document:${String(args?.id)}`)
+  documentByFunction(@Args('id', { type: () => ID }) id: string): Doc {
+    return { id };
+  }
+
+  @Query(() => Doc)
+  @CheckMode('any')
+  @Check('viewer', 'document:{args.id}')
+  @Check('viewer', 'folder:{args.folder}')
+  documentOrFolder(@Args('id', { type: () => ID }) id: string, @Args('folder', { type: () => ID }) _folder: string): Doc {
+    return { id };
+  }
+
+  /** An HTTP-only source: refused with a message pointing at {args...}. */
+  @Query(() => Doc)
+  @Check('viewer', 'document:{params.id}')
+  documentByParams(@Args('id', { type: () => ID }) id: string): Doc {
+    return { id };
+  }
+
+  @Mutation(() => Doc)
+  @Grant('owner', 'document:{result.id}')
+  createDocument(@Args('id', { type: () => ID }) id: string): Doc {
+    return { id };
+  }
+
+  @Mutation(() => Doc)
+  @Check('owner', 'document:{args.id}')
+  @Grant('viewer', 'document:{args.id}', { user: 'user:{args.userId}' })
+  share(@Args('id', { type: () => ID }) id: string, @Args('userId', { type: () => ID }) _userId: string): Doc {
+    return { id };
+  }
+
+  @Mutation(() => Doc)
+  @Check('owner', 'document:{args.id}')
+  @Revoke('viewer', 'document:{args.id}', { user: 'user:{args.userId}' })
+  unshare(@Args('id', { type: () => ID }) id: string, @Args('userId', { type: () => ID }) _userId: string): Doc {
+    return { id };
+  }
+}
+
+async function startGraphQlApp(options: OpenFgaModuleOptions): Promise<INestApplication> {
+  @Module({ providers: [DocumentsResolver] })
+  class FeatureModule {}
+
+  const moduleRef = await Test.createTestingModule({
+    imports: [
+      OpenFgaModule.forRoot(options),
+      GraphQLModule.forRoot<ApolloDriverConfig>({ driver: ApolloDriver, autoSchemaFile: true }),
+      FeatureModule,
+    ],
+    providers: [{ provide: APP_GUARD, useClass: HeaderAuthGuard }],
+  }).compile();
+  const app = moduleRef.createNestApplication({ logger: false });
+  await app.listen(0, '127.0.0.1');
+  return app;
+}
+
+interface GraphQlError {
+  message: string;
+  path?: string[];
+  extensions?: { code?: string };
+}
+interface GraphQlResponse {
+  data: Record<string, { id: string } | null> | null;
+  errors?: GraphQlError[];
+}
+
+describe('decorators in GraphQL resolvers (Apollo, Express)', () => {
+  let store: TestStore;
+  let app: INestApplication;
+  let fga: OpenFgaService;
+  let n = 0;
+  const unique = (what: string) => `${what}${++n}`;
+  const gql = async (query: string, user?: string) => {
+    const req = request(app.getHttpServer()).post('/graphql').send({ query });
+    const res = await (user ? req.set('x-user', user) : req);
+    return { body: res.body as GraphQlResponse, headers: res.headers };
+  };
+  const pending = async () => (await fga.status()).pending.total;
+
+  beforeAll(async () => {
+    store = await freshStore('graphql');
+    app = await startGraphQlApp(testOptions(store));
+    fga = app.get(OpenFgaService);
+  });
+
+  afterAll(async () => {
+    await app?.close();
+  });
+
+  it('@Check with {args.id}: allows a user who has the relation', async () => {
+    const [user, doc] = [unique('anne'), unique('d')];
+    await fga.grant(`user:${user}`, 'viewer', `document:${doc}`);
+    const { body } = await gql(`{ document(id: "${doc}") { id } }`, user);
+    expect(body).toEqual({ data: { document: { id: doc } } });
+  });
+
+  it('denies with a GraphQL error (FORBIDDEN), not data, a user who has not', async () => {
+    const doc = unique('d');
+    await fga.grant(`user:${unique('anne')}`, 'viewer', `document:${doc}`);
+    const { body } = await gql(`{ document(id: "${doc}") { id } }`, unique('bob'));
+    expect(body.data).toBeNull();
+    expect(body.errors).toEqual([
+      expect.objectContaining({ path: ['document'], extensions: expect.objectContaining({ code: 'FORBIDDEN' }) }),
+    ]);
+  });
+
+  it('answers UNAUTHENTICATED without a user', async () => {
+    const { body } = await gql(`{ document(id: "${unique('d')}") { id } }`);
+    expect(body.data).toBeNull();
+    expect(body.errors?.[0].extensions?.code).toBe('UNAUTHENTICATED');
+  });
+
+  it('checks every field on its own arguments: of two aliased fields one is allowed, one denied', async () => {
+    const [user, mine, theirs] = [unique('anne'), unique('d'), unique('d')];
+    await fga.grant(`user:${user}`, 'viewer', `document:${mine}`);
+    const { body } = await gql(`{ a: document(id: "${theirs}") { id } b: document(id: "${mine}") { id } }`, user);
+    // Non-null fields: one error nulls the whole data, so ask in the other order too.
+    expect(body.errors).toEqual([expect.objectContaining({ path: ['a'], extensions: expect.objectContaining({ code: 'FORBIDDEN' }) })]);
+    const second = await gql(`{ b: document(id: "${mine}") { id } c: document(id: "${mine}") { id } }`, user);
+    expect(second.body).toEqual({ data: { b: { id: mine }, c: { id: mine } } });
+  });
+
+  it('passes the resolver arguments to function templates, and honours @CheckMode', async () => {
+    const [user, doc, folder] = [unique('anne'), unique('d'), unique('f')];
+    await fga.grant(`user:${user}`, 'viewer', `folder:${folder}`);
+    expect((await gql(`{ documentByFunction(id: "${doc}") { id } }`, user)).body.errors?.[0].extensions?.code).toBe('FORBIDDEN');
+    const either = await gql(`{ documentOrFolder(id: "${doc}", folder: "${folder}") { id } }`, user);
+    expect(either.body).toEqual({ data: { documentOrFolder: { id: doc } } });
+    await fga.grant(`user:${user}`, 'viewer', `document:${doc}`);
+    expect((await gql(`{ documentByFunction(id: "${doc}") { id } }`, user)).body).toEqual({ data: { documentByFunction: { id: doc } } });
+  });
+
+  it('refuses an argument that would steer the check (BAD_REQUEST), and names {args...} for HTTP-only sources', async () => {
+    const user = unique('anne');
+    const steer = await gql(`{ document(id: "x#owner") { id } }`, user);
+    expect(steer.body.errors?.[0].extensions?.code).toBe('BAD_REQUEST');
+    const params = await gql(`{ documentByParams(id: "${unique('d')}") { id } }`, user);
+    expect(params.body.data).toBeNull();
+    expect(params.body.errors?.[0].extensions?.code).toBe('BAD_REQUEST');
+    expect(params.body.errors?.[0].message).toContain('a GraphQL resolver has no params, read its arguments with {args...}');
+  });
+
+  it('@Grant in a mutation: the pending grant is visible to the next query before any flush, and the token comes back', async () => {
+    const [user, doc] = [unique('anne'), unique('d')];
+    const before = await pending();
+    const created = await gql(`mutation { createDocument(id: "${doc}") { id } }`, user);
+    expect(created.body).toEqual({ data: { createDocument: { id: doc } } });
+    expect(created.headers['x-consistency-token']).toEqual(expect.any(String));
+    expect(await pending()).toBe(before + 1); // in the buffer, not yet in OpenFGA
+    // viewer derives from owner: answered with the pending tuple as a contextual tuple.
+    expect((await gql(`{ document(id: "${doc}") { id } }`, user)).body).toEqual({ data: { document: { id: doc } } });
+  });
+
+  it('a query sending the X-Consistency-Token back is checked at least as fresh; a malformed one is BAD_REQUEST', async () => {
+    const [user, doc] = [unique('anne'), unique('d')];
+    const created = await gql(`mutation { createDocument(id: "${doc}") { id } }`, user);
+    const token = created.headers['x-consistency-token'] as string;
+    const fresh = await request(app.getHttpServer())
+      .post('/graphql')
+      .set('x-user', user)
+      .set('x-consistency-token', token)
+      .send({ query: `{ document(id: "${doc}") { id } }` });
+    expect(fresh.body).toEqual({ data: { document: { id: doc } } });
+    const bad = await request(app.getHttpServer())
+      .post('/graphql')
+      .set('x-user', user)
+      .set('x-consistency-token', 'not-a-token')
+      .send({ query: `{ document(id: "${doc}") { id } }` });
+    expect((bad.body as GraphQlResponse).errors?.[0]).toMatchObject({
+      message: expect.stringContaining('Invalid X-Consistency-Token header'),
+      extensions: { code: 'BAD_REQUEST' },
+    });
+  });
+
+  it('@Grant / @Revoke with {args...} for the user, after a @Check on the mutation', async () => {
+    const [owner, friend, doc] = [unique('anne'), unique('bob'), unique('d')];
+    await fga.grant(`user:${owner}`, 'owner', `document:${doc}`);
+    const denied = await gql(`mutation { share(id: "${doc}", userId: "${friend}") { id } }`, friend);
+    expect(denied.body.errors?.[0].extensions?.code).toBe('FORBIDDEN');
+    expect(await fga.check(`user:${friend}`, 'viewer', `document:${doc}`)).toBe(false);
+    expect((await gql(`mutation { share(id: "${doc}", userId: "${friend}") { id } }`, owner)).body.errors).toBeUndefined();
+    expect((await gql(`{ document(id: "${doc}") { id } }`, friend)).body).toEqual({ data: { document: { id: doc } } });
+    await fga.flush();
+    expect((await gql(`mutation { unshare(id: "${doc}", userId: "${friend}") { id } }`, owner)).body.errors).toBeUndefined();
+    expect((await gql(`{ document(id: "${doc}") { id } }`, friend)).body.errors?.[0].extensions?.code).toBe('FORBIDDEN');
+  });
+
+  describe('with OpenFGA unreachable', () => {
+    let down: INestApplication;
+
+    beforeAll(async () => {
+      const apiUrl = `http://127.0.0.1:${await freePort()}`; // nothing listens there
+      down = await startGraphQlApp(testOptions(store, { apiUrl, requestTimeout: 1, checkTimeout: 2 }));
+    });
+
+    afterAll(async () => {
+      await down?.close();
+    });
+
+    it('an unanswerable check (CheckUnavailableError) is a GraphQL error, never data', async () => {
+      const res = await request(down.getHttpServer())
+        .post('/graphql')
+        .set('x-user', 'anne')
+        .send({ query: '{ document(id: "cold") { id } }' });
+      const body = res.body as GraphQlResponse;
+      expect(body.data).toBeNull();
+      expect(body.errors).toEqual([
+        expect.objectContaining({
+          message: 'Access could not be verified',
+          path: ['document'],
+          extensions: expect.objectContaining({ code: 'FORBIDDEN' }),
+        }),
+      ]);
+    });
+  });
+});
+
+let handled = 0;
+
+@Controller()
+class DocumentMessages {
+  @MessagePattern('documents.get')
+  @Check('viewer', 'document:{params.id}')
+  get(@Payload() data: { id: string }) {
+    handled++;
+    return data;
+  }
+
+  @MessagePattern('documents.create')
+  @Grant('owner', 'document:{result.id}')
+  create(@Payload() data: { id: string }) {
+    return data;
+  }
+
+  /** No decorator: the globally registered guard lets it through. */
+  @MessagePattern('documents.ping')
+  ping() {
+    return 'pong';
+  }
+}
+
+describe('decorators in a microservice handler (TCP)', () => {
+  it('OpenFgaModule refuses to start an app with a decorated message handler, naming it', async () => {
+    const store = await freshStore('rpc-startup');
+    const moduleRef = await Test.createTestingModule({
+      imports: [OpenFgaModule.forRoot(testOptions(store))],
+      controllers: [DocumentMessages],
+    }).compile();
+    const service = moduleRef.createNestMicroservice({ transport: Transport.TCP, options: { host: '127.0.0.1', port: await freePort() } });
+    service.useLogger(false);
+    await expect(service.listen()).rejects.toThrow(new UnsupportedContextError('rpc', 'DocumentMessages.get', '@Check'));
+    await service.close();
+  });
+});
+
+/*
+ * Where nothing checks at start-up (here OpenFgaTestingModule, as in an app's unit tests; likewise a WebSocket
+ * gateway or a custom transport), every call fails instead. The error is raised before any check, so the
+ * in-memory fake stands in for the real servers without changing what is tested.
+ */
+describe('decorators in a microservice handler that got past start-up (TCP)', () => {
+  let service: INestMicroservice;
+  let client: ClientProxy;
+  let fake: OpenFgaFake;
+  const errors: unknown[] = [];
+
+  beforeAll(async () => {
+    const port = await freePort();
+    const moduleRef = await Test.createTestingModule({
+      imports: [OpenFgaTestingModule.forRoot({ allow: true })],
+      controllers: [DocumentMessages],
+      providers: [{ provide: APP_GUARD, useClass: OpenFgaGuard }],
+    }).compile();
+    service = moduleRef.createNestMicroservice({ transport: Transport.TCP, options: { host: '127.0.0.1', port } });
+    service.useLogger({ log: () => undefined, warn: () => undefined, error: (message: unknown) => void errors.push(message) });
+    await service.listen();
+    client = ClientProxyFactory.create({ transport: Transport.TCP, options: { host: '127.0.0.1', port } });
+    await client.connect();
+    fake = moduleRef.get(OpenFgaFake);
+  });
+
+  afterAll(async () => {
+    await client?.close();
+    await service?.close();
+  });
+
+  it('@Check fails every call with an error naming the context type and the handler, and the handler does not run', async () => {
+    for (let i = 0; i < 2; i++) {
+      await expect(firstValueFrom(client.send('documents.get', { id: 'd1' }))).rejects.toEqual({
+        status: 'error',
+        name: 'UnsupportedContextError',
+        contextType: 'rpc',
+        handler: 'DocumentMessages.get',
+        message: expect.stringContaining('@Check on DocumentMessages.get cannot run in a "rpc" handler'),
+      });
+    }
+    expect(handled).toBe(0);
+    expect(fake.checks).toEqual([]);
+    expect(errors).toContainEqual(expect.objectContaining({ route: 'DocumentMessages.get', contextType: 'rpc' }));
+  });
+
+  it('@Grant fails the same way, and nothing is written', async () => {
+    await expect(firstValueFrom(client.send('documents.create', { id: 'd2' }))).rejects.toMatchObject({
+      name: 'UnsupportedContextError',
+      message: expect.stringContaining('@Grant/@Revoke on DocumentMessages.create cannot run in a "rpc" handler'),
+    });
+    expect(fake.operations).toEqual([]);
+  });
+
+  it('a handler without decorators passes the global guard', async () => {
+    await expect(firstValueFrom(client.send('documents.ping', {}))).resolves.toBe('pong');
+  });
+});
