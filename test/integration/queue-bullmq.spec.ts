@@ -19,6 +19,7 @@ import { getFlushQueuePrefix, OPENFGA_FLUSH_QUEUE, OpenFgaModule, OpenFgaModuleO
 import type { OpenFgaCore } from '../../src/core/openfga-core';
 import { OPENFGA_CORE } from '../../src/openfga.constants';
 import { freshStore, serverEnv, testOptions } from '../support/harness/env';
+import { startSwitchableProxy } from '../support/faults/switchable-proxy';
 import type { TestStore } from '../support/harness/store';
 import { readAllTuples, tupleId } from '../support/state/fga-state';
 import { eventually } from '../support/state/flush-queue-state';
@@ -204,6 +205,27 @@ describe('queue mode through @nestjs/bullmq', () => {
     );
     expect((await keysMatching(`${queue.opts.prefix}:authz-flush:*`)).length).toBeGreaterThan(0);
   });
+
+  it('starts while the queue Redis refuses connections (the worker BullModule built keeps reconnecting) and writes once Redis answers', async () => {
+    // A loopback proxy in front of the real standalone Redis, refusing at first.
+    const proxy = await startSwitchableProxy(serverEnv().redisUrl, 'refuse');
+    closers.push(() => proxy.close());
+    const options = queueOptions({ connection: `redis://127.0.0.1:${new URL(proxy.url).port}` });
+    const { app, fga, core } = await startApp({ imports: [OpenFgaModule.forRoot(options)] });
+    // Module init builds the worker, which fails to connect before bootstrap starts it (bootstrap waits 5 s for it, then goes on).
+    await app.init();
+    expect(proxy.connections.refuse).toBeGreaterThan(0);
+    expect(core.queue?.workerRunning).toBe(true);
+
+    proxy.mode = 'forward';
+    await fga.grant('user:z', 'viewer', 'document:z');
+    await eventually('enqueued once Redis answers', async () => ((await fga.flush()).jobs ?? 0) > 0, 30_000, 500);
+    await eventually(
+      'written by the worker once reconnected',
+      () => landed([{ user: 'user:z', relation: 'viewer', object: 'document:z' }]),
+      30_000,
+    );
+  }, 60_000);
 
   it('forRootAsync registers the queue through BullModule with bullQueue: true', async () => {
     const options = queueOptions();
