@@ -9,7 +9,7 @@
 import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ExpressAdapter } from '@bull-board/express';
-import { BullModule, InjectQueue } from '@nestjs/bullmq';
+import { BullModule, getQueueToken, InjectQueue } from '@nestjs/bullmq';
 import { INestApplication, Injectable, Module, ModuleMetadata } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import type { Queue } from 'bullmq';
@@ -226,6 +226,19 @@ describe('queue mode through @nestjs/bullmq', () => {
       30_000,
     );
   }, 60_000);
+
+  it('bullQueue: false keeps queue mode on BullMQ directly: nothing registered with BullModule, jobs still written', async () => {
+    const options = queueOptions();
+    const moduleRef = await Test.createTestingModule({ imports: [OpenFgaModule.forRoot({ ...options, bullQueue: false })] }).compile();
+    const app = moduleRef.createNestApplication({ logger: ['error'] });
+    closers.push(() => app.close());
+    await app.init();
+    expect(() => app.get(getQueueToken(OPENFGA_FLUSH_QUEUE), { strict: false })).toThrow();
+    const fga = app.get(OpenFgaService);
+    await fga.grant('user:p', 'viewer', 'document:p');
+    expect(await fga.flush()).toMatchObject({ queued: 1, jobs: 1 });
+    await eventually('written by the plain worker', () => landed([{ user: 'user:p', relation: 'viewer', object: 'document:p' }]));
+  });
 
   it('forRootAsync registers the queue through BullModule with bullQueue: true', async () => {
     const options = queueOptions();
