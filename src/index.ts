@@ -35,6 +35,7 @@ export { FLUSH_JOB_NAME } from './queue/flush-job';
 export type { FlushJobData, FlushJobResult } from './queue/flush-job';
 export type { FlushQueueCounts } from './queue/flush-queue-port';
 export { getFlushQueuePrefix } from './queue/flush-queue-prefix';
+export { OPENFGA_FLUSH_QUEUE } from './bullmq/flush-queue.constants';
 export { OpenFgaHealthIndicator, OpenFgaHealthModule, OPENFGA_HEALTH_OPTIONS, DEFAULT_HEALTH_OPTIONS } from './health';
 export type { OpenFgaHealthDetails, OpenFgaHealthIndicatorResult, OpenFgaHealthOptions } from './health';
 export type { OpenFgaChangeFeedOptions, RedisClusterConnection } from './options/openfga-options.interface';

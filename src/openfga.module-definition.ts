@@ -6,5 +6,9 @@ export const { ConfigurableModuleClass, MODULE_OPTIONS_TOKEN, OPTIONS_TYPE, ASYN
     moduleName: 'OpenFga',
   })
     .setClassMethodName('forRoot')
-    .setExtras({ isGlobal: true }, (definition, extras) => ({ ...definition, global: extras.isGlobal }))
+    // bullQueue: register the flush queue through @nestjs/bullmq (forRoot: whenever queue.enabled; forRootAsync: set it with queue mode).
+    .setExtras({ isGlobal: true, bullQueue: undefined as boolean | undefined }, (definition, extras) => ({
+      ...definition,
+      global: extras.isGlobal,
+    }))
     .build();

@@ -13,6 +13,7 @@ import { InlineDispatcher } from '../flush/inline-dispatcher';
 import { LuaScripts } from '../redis/lua-scripts';
 import type { ResolvedOpenFgaOptions } from '../options/openfga-options.interface';
 import type { FlushQueue } from '../queue/flush-queue-port';
+import type { FlushQueueDeps } from '../queue/flush-queue';
 import { loadFlushQueue } from '../queue/load-flush-queue';
 import { ChangeFeedPoller } from '../changefeed/change-feed-poller';
 import { OpenFgaEvents } from '../events/openfga-events';
@@ -47,7 +48,10 @@ export interface OpenFgaCore {
   close(): Promise<void>;
 }
 
-export function createOpenFgaCore(options: ResolvedOpenFgaOptions): OpenFgaCore {
+/** How queue mode is built: plain BullMQ by default; the Nest module passes one on the queue @nestjs/bullmq registered. */
+export type FlushQueueFactory = (deps: FlushQueueDeps) => FlushQueue;
+
+export function createOpenFgaCore(options: ResolvedOpenFgaOptions, flushQueue: FlushQueueFactory = loadFlushQueue): OpenFgaCore {
   const { redis, owned } = connectRedis(options.redis);
   // One call path for every script; the buffer, the cache and the change feed each add their own folder.
   const scripts = new LuaScripts(redis);
@@ -70,7 +74,7 @@ export function createOpenFgaCore(options: ResolvedOpenFgaOptions): OpenFgaCore 
   const chunksPerBatch = Math.ceil(options.batchSize / options.maxTuplesPerWrite);
   let queue: FlushQueue | undefined;
   try {
-    queue = options.queue.enabled ? loadFlushQueue({ options, redis, buffer, writer }) : undefined;
+    queue = options.queue.enabled ? flushQueue({ options, redis, buffer, writer }) : undefined;
   } catch (err) {
     if (owned) redis.disconnect(); // a failed start must not leave a connection keeping the process alive
     throw err;

@@ -127,7 +127,7 @@ export interface OpenFgaQueueOptions {
   enabled?: boolean;
   /** BullMQ queue name. Default `openfga-flush`. */
   name?: string;
-  /** Redis for BullMQ; the module's `redis` connection when unset. */
+  /** Redis for BullMQ; when unset, the app's `BullModule.forRoot` connection, else the module's `redis` connection. */
   connection?: RedisConnection;
   /**
    * Attempts per job. Then its remaining operations return to the buffer if

@@ -1,26 +1,29 @@
 import { coreLogger } from '../logging/core-logger';
-import { Worker } from 'bullmq';
-import type { FlushBatchProcessor } from './flush-batch.processor';
+import type { Worker } from 'bullmq';
 import type { FlushJobData, FlushJobName, FlushJobResult } from './flush-job';
-import type { QueueConnection } from './queue-connection';
-import type { QueueSettings } from './queue-settings';
 
 const READY_TIMEOUT_MS = 5000;
 
+/** The BullMQ worker of the flush queue. */
+export type FlushJobWorker = Worker<FlushJobData, FlushJobResult, FlushJobName>;
+
+/** Where a flush worker comes from: opened here (plain BullMQ), or built by @nestjs/bullmq around a `WorkerHost`. */
+export interface FlushWorkerSource {
+  /** The worker, running (or started here), with the `FlushBatchProcessor` as its processor. */
+  open(): FlushJobWorker;
+  /** Closes what the source opened for the worker (connection templates), after the worker closed. */
+  dispose(): Promise<void>;
+}
+
 /**
- * Runs the BullMQ worker of the flush queue around a `FlushBatchProcessor`,
- * the way @nestjs/bullmq hosts a `WorkerHost`: the worker is created here,
- * the processing logic lives in the processor.
+ * Runs the flush queue's worker: logs its failures, bounds the wait for its
+ * connection, and closes it (active jobs first) before the core closes Redis.
  */
 export class FlushWorker {
   private readonly logger = coreLogger('OpenFgaFlushWorker');
-  private worker?: Worker<FlushJobData, FlushJobResult, FlushJobName>;
+  private worker?: FlushJobWorker;
 
-  constructor(
-    private readonly processor: FlushBatchProcessor,
-    private readonly settings: QueueSettings,
-    private readonly connection: QueueConnection,
-  ) {}
+  constructor(private readonly source: FlushWorkerSource) {}
 
   get running(): boolean {
     return this.worker !== undefined;
@@ -28,21 +31,7 @@ export class FlushWorker {
 
   async start(): Promise<void> {
     if (this.worker) return;
-    const s = this.settings;
-    const worker = new Worker<FlushJobData, FlushJobResult, FlushJobName>(
-      s.name,
-      (job, token, signal) => this.processor.process(job, token, signal),
-      {
-        connection: this.connection.connection,
-        prefix: s.bullPrefix,
-        concurrency: s.concurrency,
-        // Short locks and stalled checks tied to the job timeout: a worker killed mid-job
-        // is noticed and its job handed to another worker while the batch is still leased.
-        lockDuration: s.lockMs,
-        stalledInterval: s.lockMs,
-        autorun: true,
-      },
-    );
+    const worker = this.source.open();
     worker.on('error', (err) => this.logger.error(`Flush worker error: ${err.message}`));
     worker.on('failed', (job, err) => {
       if (!job) return;
@@ -76,6 +65,6 @@ export class FlushWorker {
     this.worker = undefined;
     // Waits for active jobs: each is bounded by the job timeout plus one request timeout.
     if (worker) await worker.close();
-    await this.connection.dispose();
+    await this.source.dispose();
   }
 }

@@ -15,7 +15,11 @@ const nothing = async () => undefined;
  * shares it (BullMQ leaves a client it was given open), else `queue.connection`.
  */
 export function producerConnection(moduleClient: Redis | Cluster, source: RedisConnection | undefined): QueueConnection {
-  if (source === undefined) return { connection: moduleClient, dispose: nothing };
+  return source === undefined ? { connection: moduleClient, dispose: nothing } : queueConnection(source);
+}
+
+/** A queue's own connection to `source`: a client passed in is shared (BullMQ leaves it open), options open a new one. */
+export function queueConnection(source: RedisConnection): QueueConnection {
   if (typeof source === 'string') return { connection: { url: source }, dispose: nothing };
   if (source instanceof Redis || source instanceof Cluster) return { connection: source, dispose: nothing };
   if (isClusterConnection(source)) {

@@ -1,10 +1,11 @@
 import type { ResolvedOpenFgaOptions } from '../options/openfga-options.interface';
-import { queueKeyPrefix, StoreKeys } from '../redis/redis-keys';
+import type { StoreKeys } from '../redis/redis-keys';
+import { flushQueueKeyPrefix } from './flush-queue-prefix';
 
 /** Queue-mode settings derived from the module options, in milliseconds. */
 export interface QueueSettings {
   name: string;
-  /** BullMQ key prefix: under the store's hash tag, see `queueKeyPrefix`. */
+  /** BullMQ key prefix: under the store's hash tag (and the app's BullMQ prefix, if any), see `flushQueueKeyPrefix`. */
   bullPrefix: string;
   storeId: string;
   prefix: string;
@@ -30,7 +31,8 @@ export interface QueueSettings {
   retryMaxMs: number;
 }
 
-export function queueSettings(options: ResolvedOpenFgaOptions, keys: StoreKeys): QueueSettings {
+/** `bullPrefix`: the `prefix` of the app's `BullModule.forRoot`, when the queue is registered through it. */
+export function queueSettings(options: ResolvedOpenFgaOptions, keys: StoreKeys, bullPrefix?: string): QueueSettings {
   const q = options.queue;
   const timeoutMs = q.timeout * 1000;
   const lockMs = Math.max(1000, timeoutMs);
@@ -42,7 +44,7 @@ export function queueSettings(options: ResolvedOpenFgaOptions, keys: StoreKeys):
   const leaseTtlMs = options.leaseTtl * 1000;
   return {
     name: q.name,
-    bullPrefix: queueKeyPrefix(keys),
+    bullPrefix: flushQueueKeyPrefix(keys, bullPrefix),
     storeId: options.storeId,
     prefix: options.prefix,
     attempts: q.attempts,
