@@ -1,6 +1,9 @@
 export { OpenFgaModule } from './openfga.module';
 export { OpenFgaService } from './openfga.service';
 export type { CheckConsistency, CheckOptions, ConsistencyToken, OpenFgaStatus } from './openfga.service';
+export type { BatchCheckAnswer, BatchCheckItem, BatchCheckOptions } from './openfga.service';
+export { MAX_BATCH_CHECK_ITEMS } from './check/batch-check-items';
+export { MAX_CALLER_CONTEXTUAL_TUPLES, MAX_CONTEXT_CHARS } from './check/request-context';
 export { OPENFGA_OPTIONS } from './openfga.constants';
 export type {
   OpenFgaModuleOptions,
@@ -15,6 +18,7 @@ export { OpenFgaError } from './errors/openfga.error';
 export { MissingPeerDependencyError } from './errors/missing-peer-dependency.error';
 export { InvalidOptionsError } from './options/invalid-options.error';
 export type { Tuple, TupleOperation, TupleOperationKind } from './tuple/tuple';
+export type { ConditionalTuple, TupleCondition } from './tuple/tuple';
 export { InvalidTupleError } from './tuple/invalid-tuple.error';
 export { IncompleteWriteError } from './tuple/incomplete-write.error';
 export { SAFE_EVICTION_POLICIES, UnsafeEvictionPolicyError } from './redis/eviction-policy';

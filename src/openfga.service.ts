@@ -13,7 +13,10 @@ import { FlushOptions, FlushResult } from './flush/flush-result';
 import type { Tuple, TupleOperation, TupleOperationKind } from './tuple/tuple';
 import { validateOperations, validateTuple } from './tuple/validate-tuple';
 
+import { BatchCheckAnswer, BatchCheckItem, BatchCheckOptions, validateBatchCheck } from './check/batch-check-items';
+
 export type { CheckConsistency, CheckOptions, ConsistencyToken } from './check/check-options';
+export type { BatchCheckAnswer, BatchCheckItem, BatchCheckOptions } from './check/batch-check-items';
 
 export interface OpenFgaStatus extends BufferCounts {
   /** The authorization model the read path follows, and whether cache invalidation is scoped by its relation graph. */
@@ -74,6 +77,20 @@ export class OpenFgaService implements OnApplicationBootstrap, BeforeApplication
    */
   async check(user: string, relation: string, object: string, options: CheckOptions = {}): Promise<boolean> {
     return this.core.reads.check(validateTuple({ user, relation, object }), validateCheckOptions(options));
+  }
+
+  /**
+   * Many checks at once, answered in input order: one cache read for all of
+   * them, then one OpenFGA BatchCheck for the misses (see the README's Batch
+   * checks section). Each item may carry its own `context` and
+   * `contextualTuples`. An item without a trustworthy answer has
+   * `allowed: false` and `error` (a `CheckUnavailableError`): fail closed.
+   * Invalid input rejects the whole call, naming the field (`checks[3].user`);
+   * so does an invalid consistency token.
+   */
+  async batchCheck(checks: readonly BatchCheckItem[], options?: BatchCheckOptions): Promise<BatchCheckAnswer[]> {
+    const valid = validateBatchCheck(checks, options);
+    return this.core.batchReads.batchCheck(valid.items, valid.options);
   }
 
   /**

@@ -82,11 +82,47 @@ export class CheckCache {
     this.unscopedRelationKey = keys.base + relationGen('');
   }
 
+  /**
+   * The cached answers of many checks in ONE MGET (undefined: a miss, which
+   * `lookup(..., false)` then takes the snapshot of). The same comparison as
+   * `lookup`'s warm path; shared generation keys are read once.
+   */
+  async cachedAnswers(
+    checks: readonly { t: Tuple; scope: ReadScope | undefined }[],
+    modelId: string | undefined,
+  ): Promise<(boolean | undefined)[]> {
+    if (!this.settings.enabled || checks.length === 0) return checks.map(() => undefined);
+    const k = this.keys;
+    const keys: string[] = [];
+    const at = new Map<string, number>();
+    const slot = (key: string) => {
+      let i = at.get(key);
+      if (i === undefined) at.set(key, (i = keys.push(key) - 1));
+      return i;
+    };
+    const plan = checks.map(({ t, scope }) => [
+      slot(cacheKey(k, modelId, tupleKey(t))),
+      slot(k.base + objectGen(t.object)),
+      slot(k.base + userGen(t.user)),
+      slot(scope?.relationKey ?? this.unscopedRelationKey),
+      slot(k.epoch),
+    ]);
+    const values = await this.reads.mget(keys);
+    return plan.map(([answer, o, u, x, e]) => {
+      const cached = values[answer];
+      const gens = `${values[o] ?? '0'}|${values[u] ?? '0'}|${values[x] ?? '0'}|${values[e] ?? '0'}`;
+      if (cached === null || cached.slice(2) !== gens) return undefined;
+      return cached.startsWith('y|') ? true : cached.startsWith('n|') ? false : undefined;
+    });
+  }
+
   async lookup(
     t: Tuple,
     modelId: string | undefined,
     scope: ReadScope | undefined,
     useCache = this.settings.enabled,
+    /** Without a read scope: most pending grants to list (more: an incomplete snapshot). */
+    maxGrants = MAX_CONTEXTUAL_TUPLES,
   ): Promise<LookupResult> {
     const k = this.keys;
     const objectKey = k.base + objectGen(t.object);
@@ -105,7 +141,7 @@ export class CheckCache {
       args.push('scoped', scope.graphId);
       for (const r of scope.ranges) args.push(r.pair, r.kind, r.value);
     } else {
-      args.push('all', MAX_CONTEXTUAL_TUPLES);
+      args.push('all', maxGrants);
     }
     const reply = await this.scripts.run<(number | string)[]>(
       'check',

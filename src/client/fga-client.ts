@@ -9,7 +9,7 @@ import {
 } from '@openfga/sdk';
 import { OpenFgaEvents } from '../events/openfga-events';
 import type { ResolvedOpenFgaOptions } from '../options/openfga-options.interface';
-import type { Tuple } from '../tuple/tuple';
+import type { ConditionalTuple, Tuple } from '../tuple/tuple';
 import { sdkConfiguration } from './sdk-configuration';
 
 /** A change read from OpenFGA's change feed. */
@@ -24,8 +24,20 @@ export interface FgaCheckOptions {
   modelId?: string;
   /** Ask OpenFGA to skip its own caches. */
   higherConsistency?: boolean;
-  contextualTuples?: Tuple[];
+  contextualTuples?: readonly ConditionalTuple[];
+  /** Request-time context for the model's conditions. */
+  context?: Record<string, unknown>;
 }
+
+/** One check of a BatchCheck request. */
+export interface FgaBatchItem {
+  tuple: Tuple;
+  contextualTuples: readonly ConditionalTuple[];
+  context?: Record<string, unknown>;
+}
+
+/** OpenFGA's answer to one check of a batch: allowed, or why it could not answer that one. */
+export type FgaBatchResult = { allowed: boolean; error?: undefined } | { allowed?: undefined; error: string };
 
 /**
  * The thin layer over @openfga/sdk: one Write request per call (chunking is
@@ -93,13 +105,49 @@ export class FgaClient {
         {
           tuple_key: plain(t),
           ...(o.modelId ? { authorization_model_id: o.modelId } : {}),
-          ...(o.contextualTuples?.length ? { contextual_tuples: { tuple_keys: o.contextualTuples.map(plain) } } : {}),
+          ...(o.contextualTuples?.length ? { contextual_tuples: { tuple_keys: o.contextualTuples.map(withCondition) } } : {}),
+          ...(o.context ? { context: o.context } : {}),
           consistency: o.higherConsistency ? ConsistencyPreference.HigherConsistency : ConsistencyPreference.MinimizeLatency,
         },
         this.requestOptions,
       ),
     );
     return res.allowed === true;
+  }
+
+  /**
+   * One BatchCheck request (at most OpenFGA's `max_checks_per_batch_check` items: chunking is the
+   * caller's job); results in the order of `items`, matched by correlation id.
+   */
+  async batchCheck(
+    items: readonly FgaBatchItem[],
+    o: Omit<FgaCheckOptions, 'contextualTuples' | 'context'> = {},
+  ): Promise<FgaBatchResult[]> {
+    const res = await this.timed('batchCheck', items.length, () =>
+      this.api.batchCheck(
+        this.options.storeId,
+        {
+          checks: items.map((item, i) => ({
+            tuple_key: plain(item.tuple),
+            correlation_id: String(i),
+            ...(item.contextualTuples.length ? { contextual_tuples: { tuple_keys: item.contextualTuples.map(withCondition) } } : {}),
+            ...(item.context ? { context: item.context } : {}),
+          })),
+          ...(o.modelId ? { authorization_model_id: o.modelId } : {}),
+          consistency: o.higherConsistency ? ConsistencyPreference.HigherConsistency : ConsistencyPreference.MinimizeLatency,
+        },
+        this.requestOptions,
+      ),
+    );
+    const result = res.result ?? {};
+    return items.map((_, i): FgaBatchResult => {
+      const r = result[String(i)];
+      if (!r) return { error: 'OpenFGA returned no result for this check' };
+      const e = r.error;
+      const code = [e?.input_error, e?.internal_error].find((c) => c && c !== 'no_error' && c !== 'no_internal_error');
+      if (e?.message || code) return { error: e?.message || String(code) };
+      return { allowed: r.allowed === true };
+    });
   }
 
   /**
@@ -113,7 +161,11 @@ export class FgaClient {
   }
 
   /** Reports every OpenFGA request (duration and outcome) to the event hub, for metrics and tracing. */
-  private async timed<T>(api: 'write' | 'check' | 'readChanges', tuples: number | undefined, call: () => Promise<T>): Promise<T> {
+  private async timed<T>(
+    api: 'write' | 'check' | 'batchCheck' | 'readChanges',
+    tuples: number | undefined,
+    call: () => Promise<T>,
+  ): Promise<T> {
     if (!this.events.has('request')) return call();
     const started = performance.now();
     try {
@@ -129,4 +181,10 @@ export class FgaClient {
 
 function plain(t: Tuple): TupleKey {
   return { user: t.user, relation: t.relation, object: t.object };
+}
+
+function withCondition(t: ConditionalTuple): TupleKey {
+  return t.condition
+    ? { ...plain(t), condition: { name: t.condition.name, ...(t.condition.context ? { context: t.condition.context } : {}) } }
+    : plain(t);
 }

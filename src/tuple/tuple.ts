@@ -7,6 +7,14 @@ export interface Tuple {
   object: string;
 }
 
+export interface TupleCondition {
+  name: string;
+  context?: Record<string, unknown>;
+}
+export interface ConditionalTuple extends Tuple {
+  condition?: TupleCondition;
+}
+
 /** What a buffered operation does to its tuple in OpenFGA. */
 export type TupleOperationKind = 'grant' | 'revoke';
 
