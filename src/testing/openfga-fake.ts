@@ -160,6 +160,8 @@ export class OpenFgaFake extends FakeAssertions implements OpenFgaServiceContrac
    */
   async batchCheck(checks: readonly BatchCheckItem[], options?: BatchCheckOptions): Promise<BatchCheckAnswer[]> {
     const valid = validateBatchCheck(checks, options);
+    // A bad token rejects the whole call before any item is asked (and reported), as the real one does.
+    if (this.unavailableReason === undefined) this.reads.freshnessTarget(valid.options);
     const answers: BatchCheckAnswer[] = [];
     for (const { item, tuple, extras } of valid.items) {
       const itemOptions: CheckOptions = {

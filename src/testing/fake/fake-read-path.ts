@@ -56,7 +56,8 @@ export class FakeReadPath {
     }
   }
 
-  private freshnessTarget({ consistency = 'minimize-latency', token }: CheckOptions): number | undefined {
+  /** The position a fresh level must reflect (undefined: minimize-latency); throws `InvalidConsistencyTokenError`. */
+  freshnessTarget({ consistency = 'minimize-latency', token }: CheckOptions): number | undefined {
     switch (consistency) {
       case 'minimize-latency':
         return undefined;

@@ -168,9 +168,13 @@ export function batchCheckContract(service: () => OpenFgaServiceContract): void 
       const answers = await fga.batchCheck([ANNE, BOB], { consistency: 'at-least-as-fresh', token });
       expect(answers.map((a) => a.allowed)).toEqual([true, false]);
       expect(await fga.getPendingOperations()).toEqual([]);
-      await expect(fga.batchCheck([ANNE], { consistency: 'at-least-as-fresh', token: 'nope' })).rejects.toThrow(
+      const seen: unknown[] = [];
+      fga.events.on('checked', (p) => seen.push(p));
+      await expect(fga.batchCheck([ANNE, BOB], { consistency: 'at-least-as-fresh', token: 'nope' })).rejects.toThrow(
         InvalidConsistencyTokenError,
       );
+      await expect(fga.batchCheck([ANNE], { consistency: 'eventual' as never })).rejects.toThrow(InvalidConsistencyTokenError);
+      expect(seen).toEqual([]);
     });
 
     it('rejects invalid input as a whole, naming checks[i].field, before anything is asked', async () => {
