@@ -136,6 +136,31 @@ export class CheckCache {
       }
     }
     // The cache was just read (or is bypassed): the script only takes the snapshot of a miss.
+    const { keys, args } = this.snapshotCall(t, scope, maxGrants);
+    const reply = await this.scripts.run<(number | string)[]>('check', keys, args);
+    return { source: 'miss', snapshot: parseSnapshot(reply, scope !== undefined) };
+  }
+
+  /**
+   * The snapshots of many misses in ONE script call (batchCheck), as `lookup`
+   * with the cache bypassed takes each; in the order of `checks`.
+   */
+  async snapshots(checks: readonly { t: Tuple; scope: ReadScope | undefined; maxGrants: number }[]): Promise<CacheSnapshot[]> {
+    if (checks.length === 0) return [];
+    const keys: string[] = [];
+    const args: (string | number)[] = [];
+    for (const c of checks) {
+      const call = this.snapshotCall(c.t, c.scope, c.maxGrants);
+      keys.push(...call.keys);
+      args.push(call.args.length, ...call.args);
+    }
+    const replies = await this.scripts.run<(number | string)[][]>('check-many', keys, args);
+    return replies.map((reply, i) => parseSnapshot(reply, checks[i].scope !== undefined));
+  }
+
+  /** The keys and arguments of the check script for one miss (see check-10.lua). */
+  private snapshotCall(t: Tuple, scope: ReadScope | undefined, maxGrants: number): { keys: string[]; args: (string | number)[] } {
+    const k = this.keys;
     const args: (string | number)[] = [MAX_LISTED_OPERATIONS];
     if (scope) {
       args.push('scoped', scope.graphId);
@@ -143,33 +168,19 @@ export class CheckCache {
     } else {
       args.push('all', maxGrants);
     }
-    const reply = await this.scripts.run<(number | string)[]>(
-      'check',
-      [objectKey, userKey, relationKey, k.epoch, k.count, k.revoked, k.pending, k.inflight, k.base, k.graph],
-      args,
-    );
-    const indexed = Number(reply[7]);
-    const ops: OutstandingOp[] = [];
-    for (let i = 8; i < reply.length; i += 3) {
-      const key = String(reply[i + 1]);
-      ops.push({ kind: reply[i] === 'w' ? 'grant' : 'revoke', key, tuple: parseTupleKey(key), seq: Number(reply[i + 2]) });
-    }
-    // Scoped: every indexed entry was read (each op has two or three, in different ranges or not).
-    const complete = scope ? indexed <= MAX_LISTED_OPERATIONS : indexed >= 0;
-    return {
-      source: 'miss',
-      snapshot: {
-        objectGen: String(reply[0]),
-        userGen: String(reply[1]),
-        relationGen: String(reply[2]),
-        epoch: String(reply[3]),
-        outstandingRevokes: Number(reply[4]),
-        revokedAt: Number(reply[5]),
-        storeGraph: String(reply[6]),
-        ...(scope || complete ? { ops } : {}),
-        complete,
-      },
-    };
+    const keys = [
+      k.base + objectGen(t.object),
+      k.base + userGen(t.user),
+      scope?.relationKey ?? this.unscopedRelationKey,
+      k.epoch,
+      k.count,
+      k.revoked,
+      k.pending,
+      k.inflight,
+      k.base,
+      k.graph,
+    ];
+    return { keys, args };
   }
 
   /**
@@ -202,4 +213,51 @@ export class CheckCache {
     );
     return cached === 1;
   }
+
+  /** `populate` for many answers in ONE script call (batchCheck); returns how many were cached. */
+  async populateMany(
+    answers: readonly { t: Tuple; scope: ReadScope | undefined; snapshot: CacheSnapshot; allowed: boolean }[],
+    modelId: string | undefined,
+  ): Promise<number> {
+    if (!this.settings.enabled || answers.length === 0) return 0;
+    const k = this.keys;
+    const keys: string[] = [];
+    const args: (string | number)[] = [];
+    for (const { t, scope, snapshot: s, allowed } of answers) {
+      keys.push(
+        cacheKey(k, modelId, tupleKey(t)),
+        k.base + objectGen(t.object),
+        k.base + userGen(t.user),
+        scope?.relationKey ?? this.unscopedRelationKey,
+        k.epoch,
+        k.graph,
+      );
+      const ttl = allowed ? this.settings.ttlMs : this.settings.negativeTtlMs;
+      args.push(s.objectGen, s.userGen, s.relationGen, s.epoch, allowed ? 1 : 0, ttl, scope?.graphId ?? '');
+    }
+    return this.scripts.run<number>('populate-many', keys, args);
+  }
+}
+
+/** A check script's reply as a snapshot (see check-10.lua). */
+function parseSnapshot(reply: (number | string)[], scoped: boolean): CacheSnapshot {
+  const indexed = Number(reply[7]);
+  const ops: OutstandingOp[] = [];
+  for (let i = 8; i < reply.length; i += 3) {
+    const key = String(reply[i + 1]);
+    ops.push({ kind: reply[i] === 'w' ? 'grant' : 'revoke', key, tuple: parseTupleKey(key), seq: Number(reply[i + 2]) });
+  }
+  // Scoped: every indexed entry was read (each op has two or three, in different ranges or not).
+  const complete = scoped ? indexed <= MAX_LISTED_OPERATIONS : indexed >= 0;
+  return {
+    objectGen: String(reply[0]),
+    userGen: String(reply[1]),
+    relationGen: String(reply[2]),
+    epoch: String(reply[3]),
+    outstandingRevokes: Number(reply[4]),
+    revokedAt: Number(reply[5]),
+    storeGraph: String(reply[6]),
+    ...(scoped || complete ? { ops } : {}),
+    complete,
+  };
 }

@@ -129,29 +129,20 @@ export class BatchCheckResolver {
       hits.add(e);
       e.settle(Promise.resolve({ allowed, source: 'cache' }));
     });
-    // 2. The misses' snapshots, together; each decides whether its item can be asked in the batch.
+    // 2. The misses' snapshots, in one script call; each decides whether its item can be asked in the batch.
     const misses = entries.filter((e) => !hits.has(e));
+    const room = (e: Entry) => MAX_CONTEXTUAL_TUPLES - e.extras.tuples.length;
+    const snapshots = await cache.snapshots(misses.map((e) => ({ t: e.t, scope: e.scope, maxGrants: room(e) })));
     const asked: Asked[] = [];
-    await Promise.all(
-      misses.map(async (e) => {
-        const room = MAX_CONTEXTUAL_TUPLES - e.extras.tuples.length;
-        let found;
-        try {
-          found = await cache.lookup(e.t, modelId, e.scope, false, room);
-        } catch (err) {
-          e.settle(Promise.reject(err));
-          return;
-        }
-        if (found.source !== 'miss') return e.settle(Promise.resolve(found));
-        const { snapshot } = found;
-        const ready = e.scope
-          ? owedOps(snapshot, freshAt, room).length === 0 && snapshot.complete
-          : freshAt === undefined && snapshot.complete;
-        if (!ready) return alone(e);
-        const recentRevoke = snapshot.revokedAt > 0 && Date.now() - snapshot.revokedAt < options.revokeConsistencyWindow * 1000;
-        asked.push({ entry: e, snapshot, higher: freshAt !== undefined || recentRevoke });
-      }),
-    );
+    misses.forEach((e, i) => {
+      const snapshot = snapshots[i];
+      const ready = e.scope
+        ? owedOps(snapshot, freshAt, room(e)).length === 0 && snapshot.complete
+        : freshAt === undefined && snapshot.complete;
+      if (!ready) return alone(e);
+      const recentRevoke = snapshot.revokedAt > 0 && Date.now() - snapshot.revokedAt < options.revokeConsistencyWindow * 1000;
+      asked.push({ entry: e, snapshot, higher: freshAt !== undefined || recentRevoke });
+    });
     // 3. One BatchCheck (per consistency preference, in chunks of OpenFGA's cap).
     const chunks: Asked[][] = [];
     for (const higher of [false, true]) {
@@ -180,29 +171,47 @@ export class BatchCheckResolver {
       else chunk.forEach((a) => a.entry.settle(Promise.reject(err)));
       return;
     }
-    await Promise.all(chunk.map((a, i) => this.settleAsked(a, results[i], alone)));
+    const answered = chunk.flatMap((a, i) => this.settleAsked(a, results[i], alone));
+    // Cached in one script, sent before the answers are handed out, on the connection the next cache read takes
+    // (so that read sees them); not awaited: a failure only leaves them uncached.
+    const cacheable = answered.filter((a) => a.cache);
+    if (cacheable.length > 0) {
+      const items = cacheable.map(({ asked: { entry, snapshot }, allowed }) => ({ t: entry.t, scope: entry.scope, snapshot, allowed }));
+      this.core.cache.populateMany(items, options.authorizationModelId).catch(() => undefined);
+    }
+    for (const { asked, allowed } of answered) asked.entry.settle(Promise.resolve({ allowed, source: 'openfga' }));
   }
 
-  /** The single check's rules on one batch answer: trust it, cache it, or take the item down the single path. */
-  private async settleAsked({ entry: e, snapshot }: Asked, result: FgaBatchResult, alone: (e: Entry) => void): Promise<void> {
-    const { cache, options } = this.core;
+  /**
+   * The single check's rules on one batch answer: the item goes down the
+   * single path (none returned), or its answer is trusted, and cached when
+   * `check` would cache it.
+   */
+  private settleAsked(
+    asked: Asked,
+    result: FgaBatchResult,
+    alone: (e: Entry) => void,
+  ): { asked: Asked; allowed: boolean; cache: boolean }[] {
+    const { entry: e, snapshot } = asked;
     // An item OpenFGA could not answer (e.g. an invalid pending grant): the single path handles it, or fails closed.
-    if (result.allowed === undefined) return alone(e);
+    if (result.allowed === undefined) {
+      alone(e);
+      return [];
+    }
     const allowed = result.allowed;
     const uncached = e.extras.key !== '';
     if (e.scope) {
       const revokes = (snapshot.ops ?? []).filter((op) => op.kind === 'revoke');
-      const turning = revokes.some((op) => (allowed ? e.scope!.positive : e.scope!.negative).has(pairOf(op.tuple)));
-      if (turning) return alone(e);
-      const populate =
-        revokes.length === 0 && !uncached ? cache.populate(e.t, options.authorizationModelId, e.scope, snapshot, allowed) : undefined;
-      return e.settle((populate ?? Promise.resolve()).then(() => ({ allowed, source: 'openfga' as const })));
+      if (revokes.some((op) => (allowed ? e.scope!.positive : e.scope!.negative).has(pairOf(op.tuple)))) {
+        alone(e);
+        return [];
+      }
+      return [{ asked, allowed, cache: revokes.length === 0 && !uncached }];
     }
-    if (allowed && snapshot.outstandingRevokes > 0) return alone(e);
-    const populate =
-      snapshot.outstandingRevokes === 0 && !uncached
-        ? cache.populate(e.t, options.authorizationModelId, undefined, snapshot, allowed)
-        : undefined;
-    e.settle((populate ?? Promise.resolve()).then(() => ({ allowed, source: 'openfga' as const })));
+    if (allowed && snapshot.outstandingRevokes > 0) {
+      alone(e);
+      return [];
+    }
+    return [{ asked, allowed, cache: snapshot.outstandingRevokes === 0 && !uncached }];
   }
 }
