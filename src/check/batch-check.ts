@@ -77,7 +77,8 @@ export class BatchCheckResolver {
     );
     const freshAt = this.deadlines.bound(
       this.single.freshnessTarget(options),
-      () => new CheckUnavailableError(items[0].tuple, 'no answer within checkTimeout'),
+      // A plain error: each item reports it as its own CheckUnavailableError.
+      () => new Error(`no answer within checkTimeout (${timeoutMs} ms)`),
     );
     const run = freshAt.then((at) => this.run(entries, deadline, at));
     run.catch((err: unknown) => {
