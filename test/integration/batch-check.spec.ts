@@ -6,7 +6,8 @@
  */
 import { CheckUnavailableError } from '../../src';
 import type { OpenFgaEventMap, Tuple } from '../../src';
-import { freshStore, testOptions } from '../support/harness/env';
+import { startSwitchableProxy } from '../support/faults/switchable-proxy';
+import { freshStore, serverEnv, testOptions } from '../support/harness/env';
 import { openService, OpenService } from '../support/harness/service';
 import type { TestStore } from '../support/harness/store';
 
@@ -85,6 +86,35 @@ describe('batchCheck', () => {
       ]);
     } finally {
       await down.close();
+    }
+  });
+
+  it('answers within checkTimeout when OpenFGA answers too late: cached items answered, the rest fail closed', async () => {
+    const proxy = await startSwitchableProxy(serverEnv().apiUrl);
+    // requestTimeout longer than checkTimeout: the bound is the check's, not the HTTP client's.
+    const held = openService(testOptions(store, { apiUrl: proxy.url, checkTimeout: 1, requestTimeout: 10 }));
+    try {
+      await held.ready();
+      const warm = tuple('user:w', 'viewer', 'document:w');
+      await held.service.grant(warm.user, warm.relation, warm.object);
+      await held.service.flush();
+      expect((await held.service.batchCheck([warm])).map((a) => a.allowed)).toEqual([true]); // cached now
+      proxy.responseDelayMs = 1_500; // OpenFGA's answers arrive long after checkTimeout (on kept-alive connections too)
+      const started = Date.now();
+      const answers = await held.service.batchCheck([warm, tuple('user:cold', 'viewer', 'document:w')]);
+      const took = Date.now() - started;
+      expect(answers.map((a) => [a.allowed, a.error?.constructor.name])).toEqual([
+        [true, undefined],
+        [false, 'CheckUnavailableError'],
+      ]);
+      expect(answers[1].error?.message).toMatch(/checkTimeout/);
+      expect(took).toBeLessThan(3_000);
+    } finally {
+      // Let the late answer arrive, so no request outlives the test.
+      await new Promise((resolve) => setTimeout(resolve, 1_600));
+      proxy.responseDelayMs = 0;
+      await held.close();
+      await proxy.close();
     }
   });
 });
