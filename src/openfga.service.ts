@@ -24,7 +24,10 @@ import { GrantOptions, REVOKE_TAKES_NO_CONDITION, validateGrantOptions } from '.
 
 export type { GrantOptions } from './tuple/grant-options';
 
+import { BatchCheckAnswer, BatchCheckItem, BatchCheckOptions, validateBatchCheck } from './check/batch-check-items';
+
 export type { CheckConsistency, CheckOptions, ConsistencyToken } from './check/check-options';
+export type { BatchCheckAnswer, BatchCheckItem, BatchCheckOptions } from './check/batch-check-items';
 
 export interface OpenFgaStatus extends BufferCounts {
   /** The authorization model the read path follows, and whether cache invalidation is scoped by its relation graph. */
@@ -136,6 +139,20 @@ export class OpenFgaService implements OnApplicationBootstrap, BeforeApplication
   private listReads?: ListReads;
   private get lists(): ListReads {
     return (this.listReads ??= new ListReads(this.core));
+  }
+
+  /**
+   * Many checks at once, answered in input order: one cache read for all of
+   * them, then one OpenFGA BatchCheck for the misses (see the README's Batch
+   * checks section). Each item may carry its own `context` and
+   * `contextualTuples`. An item without a trustworthy answer has
+   * `allowed: false` and `error` (a `CheckUnavailableError`): fail closed.
+   * Invalid input rejects the whole call, naming the field (`checks[3].user`);
+   * so does an invalid consistency token.
+   */
+  async batchCheck(checks: readonly BatchCheckItem[], options?: BatchCheckOptions): Promise<BatchCheckAnswer[]> {
+    const valid = validateBatchCheck(checks, options);
+    return this.core.batchReads.batchCheck(valid.items, valid.options);
   }
 
   /**

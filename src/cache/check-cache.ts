@@ -22,6 +22,14 @@ export function contextual(op: OutstandingOp): ConditionalTuple {
   return op.condition ? { ...op.tuple, condition: op.condition } : op.tuple;
 }
 
+/**
+ * Whether an answer may depend on a condition (the time, the request's context): one of its pending
+ * grants is conditional. Such an answer is never cached: a cached "allowed" would outlive its condition.
+ */
+export function conditionalIn(snapshot: CacheSnapshot): boolean {
+  return (snapshot.ops ?? []).some((op) => op.condition !== undefined);
+}
+
 /** Generations of what a cached answer depends on, read before asking OpenFGA (see redis-keys.ts). */
 export interface CacheSnapshot {
   objectGen: string;
@@ -89,11 +97,47 @@ export class CheckCache {
     this.unscopedRelationKey = keys.base + relationGen('');
   }
 
+  /**
+   * The cached answers of many checks in ONE MGET (undefined: a miss, which
+   * `lookup(..., false)` then takes the snapshot of). The same comparison as
+   * `lookup`'s warm path; shared generation keys are read once.
+   */
+  async cachedAnswers(
+    checks: readonly { t: Tuple; scope: ReadScope | undefined }[],
+    modelId: string | undefined,
+  ): Promise<(boolean | undefined)[]> {
+    if (!this.settings.enabled || checks.length === 0) return checks.map(() => undefined);
+    const k = this.keys;
+    const keys: string[] = [];
+    const at = new Map<string, number>();
+    const slot = (key: string) => {
+      let i = at.get(key);
+      if (i === undefined) at.set(key, (i = keys.push(key) - 1));
+      return i;
+    };
+    const plan = checks.map(({ t, scope }) => [
+      slot(cacheKey(k, modelId, tupleKey(t))),
+      slot(k.base + objectGen(t.object)),
+      slot(k.base + userGen(t.user)),
+      slot(scope?.relationKey ?? this.unscopedRelationKey),
+      slot(k.epoch),
+    ]);
+    const values = await this.reads.mget(keys);
+    return plan.map(([answer, o, u, x, e]) => {
+      const cached = values[answer];
+      const gens = `${values[o] ?? '0'}|${values[u] ?? '0'}|${values[x] ?? '0'}|${values[e] ?? '0'}`;
+      if (cached === null || cached.slice(2) !== gens) return undefined;
+      return cached.startsWith('y|') ? true : cached.startsWith('n|') ? false : undefined;
+    });
+  }
+
   async lookup(
     t: Tuple,
     modelId: string | undefined,
     scope: ReadScope | undefined,
     useCache = this.settings.enabled,
+    /** Without a read scope: most pending grants to list (more: an incomplete snapshot). */
+    maxGrants = MAX_CONTEXTUAL_TUPLES,
   ): Promise<LookupResult> {
     const k = this.keys;
     const objectKey = k.base + objectGen(t.object);
@@ -107,47 +151,51 @@ export class CheckCache {
       }
     }
     // The cache was just read (or is bypassed): the script only takes the snapshot of a miss.
+    const { keys, args } = this.snapshotCall(t, scope, maxGrants);
+    const reply = await this.scripts.run<(number | string)[]>('check', keys, args);
+    return { source: 'miss', snapshot: parseSnapshot(reply, scope !== undefined) };
+  }
+
+  /**
+   * The snapshots of many misses in ONE script call (batchCheck), as `lookup`
+   * with the cache bypassed takes each; in the order of `checks`.
+   */
+  async snapshots(checks: readonly { t: Tuple; scope: ReadScope | undefined; maxGrants: number }[]): Promise<CacheSnapshot[]> {
+    if (checks.length === 0) return [];
+    const keys: string[] = [];
+    const args: (string | number)[] = [];
+    for (const c of checks) {
+      const call = this.snapshotCall(c.t, c.scope, c.maxGrants);
+      keys.push(...call.keys);
+      args.push(call.args.length, ...call.args);
+    }
+    const replies = await this.scripts.run<(number | string)[][]>('check-many', keys, args);
+    return replies.map((reply, i) => parseSnapshot(reply, checks[i].scope !== undefined));
+  }
+
+  /** The keys and arguments of the check script for one miss (see check-10.lua). */
+  private snapshotCall(t: Tuple, scope: ReadScope | undefined, maxGrants: number): { keys: string[]; args: (string | number)[] } {
+    const k = this.keys;
     const args: (string | number)[] = [MAX_LISTED_OPERATIONS];
     if (scope) {
       args.push('scoped', scope.graphId);
       for (const r of scope.ranges) args.push(r.pair, r.kind, r.value);
     } else {
-      args.push('all', MAX_CONTEXTUAL_TUPLES);
+      args.push('all', maxGrants);
     }
-    const reply = await this.scripts.run<(number | string)[]>(
-      'check',
-      [objectKey, userKey, relationKey, k.epoch, k.count, k.revoked, k.pending, k.inflight, k.base, k.graph],
-      args,
-    );
-    const indexed = Number(reply[7]);
-    const ops: OutstandingOp[] = [];
-    for (let i = 8; i < reply.length; i += 4) {
-      const key = String(reply[i + 1]);
-      const condition = reply[i + 3] ? (JSON.parse(String(reply[i + 3])) as TupleCondition) : undefined;
-      ops.push({
-        kind: reply[i] === 'w' ? 'grant' : 'revoke',
-        key,
-        tuple: parseTupleKey(key),
-        seq: Number(reply[i + 2]),
-        ...(condition ? { condition } : {}),
-      });
-    }
-    // Scoped: every indexed entry was read (each op has two or three, in different ranges or not).
-    const complete = scope ? indexed <= MAX_LISTED_OPERATIONS : indexed >= 0;
-    return {
-      source: 'miss',
-      snapshot: {
-        objectGen: String(reply[0]),
-        userGen: String(reply[1]),
-        relationGen: String(reply[2]),
-        epoch: String(reply[3]),
-        outstandingRevokes: Number(reply[4]),
-        revokedAt: Number(reply[5]),
-        storeGraph: String(reply[6]),
-        ...(scope || complete ? { ops } : {}),
-        complete,
-      },
-    };
+    const keys = [
+      k.base + objectGen(t.object),
+      k.base + userGen(t.user),
+      scope?.relationKey ?? this.unscopedRelationKey,
+      k.epoch,
+      k.count,
+      k.revoked,
+      k.pending,
+      k.inflight,
+      k.base,
+      k.graph,
+    ];
+    return { keys, args };
   }
 
   /**
@@ -180,4 +228,58 @@ export class CheckCache {
     );
     return cached === 1;
   }
+
+  /** `populate` for many answers in ONE script call (batchCheck); returns how many were cached. */
+  async populateMany(
+    answers: readonly { t: Tuple; scope: ReadScope | undefined; snapshot: CacheSnapshot; allowed: boolean }[],
+    modelId: string | undefined,
+  ): Promise<number> {
+    if (!this.settings.enabled || answers.length === 0) return 0;
+    const k = this.keys;
+    const keys: string[] = [];
+    const args: (string | number)[] = [];
+    for (const { t, scope, snapshot: s, allowed } of answers) {
+      keys.push(
+        cacheKey(k, modelId, tupleKey(t)),
+        k.base + objectGen(t.object),
+        k.base + userGen(t.user),
+        scope?.relationKey ?? this.unscopedRelationKey,
+        k.epoch,
+        k.graph,
+      );
+      const ttl = allowed ? this.settings.ttlMs : this.settings.negativeTtlMs;
+      args.push(s.objectGen, s.userGen, s.relationGen, s.epoch, allowed ? 1 : 0, ttl, scope?.graphId ?? '');
+    }
+    return this.scripts.run<number>('populate-many', keys, args);
+  }
+}
+
+/** A check script's reply as a snapshot (see check-10.lua). */
+function parseSnapshot(reply: (number | string)[], scoped: boolean): CacheSnapshot {
+  const indexed = Number(reply[7]);
+  const ops: OutstandingOp[] = [];
+  for (let i = 8; i < reply.length; i += 4) {
+    const key = String(reply[i + 1]);
+    const condition = reply[i + 3] ? (JSON.parse(String(reply[i + 3])) as TupleCondition) : undefined;
+    ops.push({
+      kind: reply[i] === 'w' ? 'grant' : 'revoke',
+      key,
+      tuple: parseTupleKey(key),
+      seq: Number(reply[i + 2]),
+      ...(condition ? { condition } : {}),
+    });
+  }
+  // Scoped: every indexed entry was read (each op has two or three, in different ranges or not).
+  const complete = scoped ? indexed <= MAX_LISTED_OPERATIONS : indexed >= 0;
+  return {
+    objectGen: String(reply[0]),
+    userGen: String(reply[1]),
+    relationGen: String(reply[2]),
+    epoch: String(reply[3]),
+    outstandingRevokes: Number(reply[4]),
+    revokedAt: Number(reply[5]),
+    storeGraph: String(reply[6]),
+    ...(scoped || complete ? { ops } : {}),
+    complete,
+  };
 }

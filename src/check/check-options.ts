@@ -1,5 +1,7 @@
 /** Options of `check` (see the README's Consistency section). */
+import type { ConditionalTuple } from '../tuple/tuple';
 import { InvalidCheckOptionsError } from './invalid-check-options.error';
+import { validateContext, validateContextualTuples } from './request-context';
 
 /** An opaque string naming the buffer position of a write (see `check`'s consistency options). */
 export type ConsistencyToken = string;
@@ -17,27 +19,45 @@ export interface CheckOptions {
   consistency?: CheckConsistency;
   /** Required with `at-least-as-fresh`: a token returned by grant/revoke. */
   token?: ConsistencyToken;
+  /**
+   * Request-time context for the model's conditions (e.g. `{ ip: '10.0.0.1' }`): a plain JSON object.
+   * An answer computed with one is never cached nor served from the cache.
+   */
+  context?: Record<string, unknown>;
+  /**
+   * Tuples that hold for this check only (at most 100, OpenFGA's cap), never written.
+   * An answer computed with them is never cached nor served from the cache.
+   */
+  contextualTuples?: readonly ConditionalTuple[];
 }
 
-const CHECK_OPTIONS = new Set(['consistency', 'token']);
+const CHECK_OPTIONS = new Set(['consistency', 'token', 'context', 'contextualTuples']);
 
 /**
- * Refuses options `check` does not know, naming them: an ignored `context` or
- * `contextualTuples` would answer a different question than the one asked.
+ * Validates and copies `check`'s options, refusing options it does not know
+ * (naming them): an ignored option would answer a different question than the one asked.
  */
-export function validateCheckOptions(options: unknown): CheckOptions {
+export function validateCheckOptions(options: unknown, field = 'options'): CheckOptions {
   if (options === undefined) return {};
   if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-    throw new InvalidCheckOptionsError('options', options, 'an object { consistency?, token? }');
+    throw new InvalidCheckOptionsError(field, options, 'an object { consistency?, token?, context?, contextualTuples? }');
   }
-  for (const key of Object.keys(options)) {
+  const o = options as Record<string, unknown>;
+  for (const key of Object.keys(o)) {
     if (!CHECK_OPTIONS.has(key)) {
       throw new InvalidCheckOptionsError(
-        `options.${key}`,
-        (options as Record<string, unknown>)[key],
-        'absent: check takes only consistency and token (contexts and contextual tuples are not supported yet)',
+        `${field}.${key}`,
+        o[key],
+        'absent: check takes only consistency, token, context and contextualTuples',
       );
     }
   }
-  return options as CheckOptions;
+  return {
+    ...(o.consistency !== undefined ? { consistency: o.consistency as CheckConsistency } : {}),
+    ...(o.token !== undefined ? { token: o.token as ConsistencyToken } : {}),
+    ...(o.context !== undefined ? { context: validateContext(o.context, `${field}.context`) } : {}),
+    ...(o.contextualTuples !== undefined
+      ? { contextualTuples: validateContextualTuples(o.contextualTuples, `${field}.contextualTuples`) }
+      : {}),
+  };
 }

@@ -1,4 +1,4 @@
-import { CacheSnapshot, CheckCache, contextual, MAX_CONTEXTUAL_TUPLES, OutstandingOp } from '../cache/check-cache';
+import { CacheSnapshot, CheckCache, conditionalIn, contextual, MAX_CONTEXTUAL_TUPLES, OutstandingOp } from '../cache/check-cache';
 import type { ReadScope, RelationScope } from '../cache/relation-scope';
 import { pairOf } from '../model/relation-graph';
 import type { WriteBuffer } from '../buffer/write-buffer';
@@ -13,6 +13,7 @@ import type { ConditionalTuple, Tuple } from '../tuple/tuple';
 import { CheckDeadlines } from './check-deadlines';
 import { operationsProcessed } from '../flush/flush-result';
 import type { CheckOptions } from './check-options';
+import { NO_EXTRAS, RequestExtras, requestExtras } from './request-context';
 import { CheckUnavailableError } from './check-unavailable.error';
 
 /** What the read path reads and drives. */
@@ -28,7 +29,7 @@ export interface CheckResolverParts {
   events: OpenFgaEvents;
 }
 
-type Answer = { allowed: boolean; source: 'cache' | 'openfga' };
+export type Answer = { allowed: boolean; source: 'cache' | 'openfga' };
 
 /**
  * The relevant ops a check must see written before it asks OpenFGA: at a
@@ -36,9 +37,9 @@ type Answer = { allowed: boolean; source: 'cache' | 'openfga' };
  * relevant ops exist than were listed, or more grants than fit as contextual
  * tuples, the listed ones (the next lookup lists the rest).
  */
-function owedOps(snapshot: CacheSnapshot, freshAt: number | undefined): OutstandingOp[] {
+export function owedOps(snapshot: CacheSnapshot, freshAt: number | undefined, room = MAX_CONTEXTUAL_TUPLES): OutstandingOp[] {
   const ops = snapshot.ops ?? [];
-  if (!snapshot.complete || grantsIn(snapshot).length > MAX_CONTEXTUAL_TUPLES) return ops;
+  if (!snapshot.complete || grantsIn(snapshot).length > room) return ops;
   return freshAt === undefined ? [] : ops.filter((op) => op.seq <= freshAt);
 }
 
@@ -46,16 +47,8 @@ function owedOps(snapshot: CacheSnapshot, freshAt: number | undefined): Outstand
 const SHARED_ANSWER_GRACE_MS = 50;
 
 /** The outstanding grants a snapshot lists: what OpenFGA is asked with, as contextual tuples. */
-function grantsIn(snapshot: CacheSnapshot): OutstandingOp[] {
+export function grantsIn(snapshot: CacheSnapshot): OutstandingOp[] {
   return (snapshot.ops ?? []).filter((op) => op.kind === 'grant');
-}
-
-/**
- * Whether an answer may depend on a condition (the time, the request's context): one of its pending
- * grants is conditional. Such an answer is never cached: a cached "allowed" would outlive its condition.
- */
-function conditionalIn(snapshot: CacheSnapshot): boolean {
-  return (snapshot.ops ?? []).some((op) => op.condition !== undefined);
 }
 
 /** How long one flush step of a waiting check may claim new batches. */
@@ -87,14 +80,15 @@ export class CheckResolver {
   async check(t: Tuple, options: CheckOptions = {}): Promise<boolean> {
     const timeoutMs = this.core.options.checkTimeout * 1000;
     const consistency = options.consistency ?? 'minimize-latency';
+    const extras = requestExtras(options.context, options.contextualTuples);
     const { events } = this.core;
     const started = events.has('checked') ? performance.now() : 0;
     try {
       const deadline = Date.now() + timeoutMs;
       const answer =
         consistency === 'minimize-latency'
-          ? this.resolveCheck(t, deadline, undefined)
-          : this.freshnessTarget(options).then((freshAt) => this.resolveCheck(t, deadline, freshAt));
+          ? this.resolve(t, deadline, undefined, extras)
+          : this.freshnessTarget(options).then((freshAt) => this.resolve(t, deadline, freshAt, extras));
       const { allowed, source } = await this.deadlines.bound(
         answer,
         () => new CheckUnavailableError(t, `no answer within checkTimeout (${timeoutMs} ms)`),
@@ -110,7 +104,7 @@ export class CheckResolver {
   }
 
   /** The buffer position a check must reflect, or undefined for minimize-latency. Bad input throws before anything else. */
-  private async freshnessTarget({ consistency = 'minimize-latency', token }: CheckOptions): Promise<number | undefined> {
+  async freshnessTarget({ consistency = 'minimize-latency', token }: CheckOptions): Promise<number | undefined> {
     switch (consistency) {
       case 'minimize-latency':
         return undefined;
@@ -158,9 +152,14 @@ export class CheckResolver {
     if (operationsProcessed(result) === 0) await pause(POLL_MS);
   }
 
-  private resolveCheck(t: Tuple, deadline: number, freshAt: number | undefined): Promise<Answer> {
+  /**
+   * The whole read path of one check, unbounded (the caller bounds it). A
+   * check with a request-time context or caller contextual tuples (`extras`)
+   * neither reads nor fills the cache: its answer holds for that request only.
+   */
+  resolve(t: Tuple, deadline: number, freshAt: number | undefined, extras: RequestExtras = NO_EXTRAS): Promise<Answer> {
     const scope = this.core.scope.forRead(t);
-    return scope ? this.resolveScoped(t, scope, deadline, freshAt) : this.resolveUnscoped(t, deadline, freshAt);
+    return scope ? this.resolveScoped(t, scope, deadline, freshAt, extras) : this.resolveUnscoped(t, deadline, freshAt, extras);
   }
 
   /**
@@ -173,16 +172,25 @@ export class CheckResolver {
    * "allowed"; one on the subtracted side of a `but not`, after a "denied")
    * is written before the answer is trusted, then OpenFGA is asked again.
    */
-  private async resolveScoped(t: Tuple, scope: ReadScope, deadline: number, freshAt: number | undefined): Promise<Answer> {
+  private async resolveScoped(
+    t: Tuple,
+    scope: ReadScope,
+    deadline: number,
+    freshAt: number | undefined,
+    extras: RequestExtras,
+  ): Promise<Answer> {
     const { cache, options } = this.core;
     const modelId = options.authorizationModelId;
     const fresh = freshAt !== undefined;
-    const lookup = (useCache: boolean | undefined = fresh ? false : undefined) => cache.lookup(t, modelId, scope, useCache);
+    const uncached = fresh || extras.key !== '';
+    // Caller tuples share OpenFGA's 100 contextual tuples with the pending grants.
+    const room = MAX_CONTEXTUAL_TUPLES - extras.tuples.length;
+    const lookup = (useCache: boolean | undefined = uncached ? false : undefined) => cache.lookup(t, modelId, scope, useCache);
     let found = await lookup();
     for (let round = 0; ; round++) {
       if (found.source !== 'miss') return { allowed: found.allowed, source: found.source };
       // Bring OpenFGA up to date with what this answer needs, as far as needed.
-      const owed = owedOps(found.snapshot, freshAt);
+      const owed = owedOps(found.snapshot, freshAt, room);
       if (owed.length > 0 || !found.snapshot.complete) {
         // (An incomplete listing with no op in it read only stale index entries, which it dropped.)
         if (owed.length > 0) await this.writeFirst(t, owed, deadline);
@@ -191,7 +199,7 @@ export class CheckResolver {
         continue;
       }
       const snapshot = found.snapshot;
-      const allowed = await this.askScoped(t, scope, snapshot, fresh || round > 0, deadline);
+      const allowed = await this.askScoped(t, scope, snapshot, fresh || round > 0, deadline, extras);
       const revokes = (snapshot.ops ?? []).filter((op) => op.kind === 'revoke');
       const turning = revokes.filter((op) => (allowed ? scope.positive : scope.negative).has(pairOf(op.tuple)));
       // A second round's revokes were buffered during this check: concurrent with it, not awaited.
@@ -201,8 +209,9 @@ export class CheckResolver {
         continue;
       }
       // OpenFGA answered without the revokes (they cannot be contextual tuples), and their settle moves no generation.
-      // A relation reading conditional tuples may answer otherwise later, with nothing written: never cached.
-      if (revokes.length === 0 && !scope.conditional && !conditionalIn(snapshot))
+      // A relation reading conditional tuples may answer otherwise later, with nothing written: never cached;
+      // nor an answer under a request's own context or tuples (it holds for that request only).
+      if (revokes.length === 0 && !scope.conditional && !conditionalIn(snapshot) && extras.key === '')
         await cache.populate(t, modelId, scope, snapshot, allowed);
       return { allowed, source: 'openfga' };
     }
@@ -215,20 +224,27 @@ export class CheckResolver {
    * is left, so no pending grant (a `but not` grant may take access away) is
    * ignored; a second rejection fails closed.
    */
-  private async askScoped(t: Tuple, scope: ReadScope, snapshot: CacheSnapshot, higher: boolean, deadline: number): Promise<boolean> {
+  private async askScoped(
+    t: Tuple,
+    scope: ReadScope,
+    snapshot: CacheSnapshot,
+    higher: boolean,
+    deadline: number,
+    extras: RequestExtras,
+  ): Promise<boolean> {
     const grants = grantsIn(snapshot);
     try {
-      return await this.askOpenFga(t, snapshot, grants.map(contextual), higher);
+      return await this.askOpenFga(t, snapshot, grants.map(contextual), higher, extras);
     } catch (err) {
       if (grants.length === 0 || classifyError(err).kind !== 'permanent') throw err;
       await this.waitWritten(t, grants, deadline);
       const found = await this.core.cache.lookup(t, this.core.options.authorizationModelId, scope, false);
       const left = found.source === 'miss' ? found.snapshot : undefined;
       const leftGrants = left ? grantsIn(left) : [];
-      if (!left?.complete || leftGrants.length > MAX_CONTEXTUAL_TUPLES) {
+      if (!left?.complete || leftGrants.length > MAX_CONTEXTUAL_TUPLES - extras.tuples.length) {
         throw new CheckUnavailableError(t, `pending grants could not be sent to OpenFGA: ${String(err)}`, err);
       }
-      return this.askOpenFga(t, left, leftGrants.map(contextual), true);
+      return this.askOpenFga(t, left, leftGrants.map(contextual), true, extras);
     }
   }
 
@@ -254,12 +270,15 @@ export class CheckResolver {
   }
 
   /** The read path without a relation graph (the model could not be read): the whole store is one unit. */
-  private async resolveUnscoped(t: Tuple, deadline: number, freshAt: number | undefined): Promise<Answer> {
+  private async resolveUnscoped(t: Tuple, deadline: number, freshAt: number | undefined, extras: RequestExtras): Promise<Answer> {
     const { cache, options } = this.core;
     const modelId = options.authorizationModelId;
     const fresh = freshAt !== undefined;
+    const uncached = fresh || extras.key !== '';
     const latest = async () => (await this.core.buffer.positions()).latest;
-    const lookup = (useCache: boolean | undefined = fresh ? false : undefined) => cache.lookup(t, modelId, undefined, useCache);
+    // More pending grants than fit beside the caller's tuples make the snapshot incomplete: they are flushed first.
+    const room = MAX_CONTEXTUAL_TUPLES - extras.tuples.length;
+    const lookup = (useCache: boolean | undefined = uncached ? false : undefined) => cache.lookup(t, modelId, undefined, useCache, room);
     const grantsOf = (snapshot: CacheSnapshot) => grantsIn(snapshot).map(contextual);
     let found = await lookup();
     if (found.source !== 'miss') return { allowed: found.allowed, source: found.source };
@@ -272,7 +291,7 @@ export class CheckResolver {
     }
     const ask = async (snapshot: CacheSnapshot, higherConsistency: boolean): Promise<boolean> => {
       try {
-        return await this.askOpenFga(t, snapshot, grantsOf(snapshot), higherConsistency);
+        return await this.askOpenFga(t, snapshot, grantsOf(snapshot), higherConsistency, extras);
       } catch (err) {
         if (!snapshot.ops?.length || classifyError(err).kind !== 'permanent') throw err;
         // As in askScoped: write what is buffered (dead-lettering the bad grant), ask once more, else fail closed.
@@ -281,7 +300,7 @@ export class CheckResolver {
         if (found.source !== 'miss' || !found.snapshot.complete) {
           throw new CheckUnavailableError(t, `pending grants could not be sent to OpenFGA: ${String(err)}`, err);
         }
-        return this.askOpenFga(t, found.snapshot, grantsOf(found.snapshot), true);
+        return this.askOpenFga(t, found.snapshot, grantsOf(found.snapshot), true, extras);
       }
     };
     let allowed = await ask(found.snapshot, fresh);
@@ -297,8 +316,8 @@ export class CheckResolver {
     }
     // Without its pending grants (too many to list) the answer may miss one of them: serve it, never cache it.
     // Nor from a snapshot with a revoke outstanding: OpenFGA answered without it, and its settle moves no generation.
-    // Nor one that a pending conditional grant may have decided.
-    if (found.snapshot.complete && found.snapshot.outstandingRevokes === 0 && !conditionalIn(found.snapshot)) {
+    // Nor one that a pending conditional grant may have decided, nor one under a request's own context or tuples.
+    if (found.snapshot.complete && found.snapshot.outstandingRevokes === 0 && !conditionalIn(found.snapshot) && extras.key === '') {
       await cache.populate(t, modelId, undefined, found.snapshot, allowed);
     }
     return { allowed, source: 'openfga' };
@@ -315,13 +334,15 @@ export class CheckResolver {
    * generations, epoch and pending grants, and the same last written revoke.
    * Settling a revoke moves no generation, but it moves `revokedAt` (a new
    * value at every settle that wrote a revoke), so a check whose snapshot
-   * sees a revoke written never joins a call that may predate it.
+   * sees a revoke written never joins a call that may predate it. A
+   * request's own context and tuples are part of what is asked (`extras.key`).
    */
   private askOpenFga(
     t: Tuple,
     snapshot: CacheSnapshot,
-    contextualTuples: ConditionalTuple[],
+    pendingGrants: ConditionalTuple[],
     higherConsistency: boolean,
+    extras: RequestExtras = NO_EXTRAS,
   ): Promise<boolean> {
     const { client, options } = this.core;
     const modelId = options.authorizationModelId;
@@ -336,11 +357,18 @@ export class CheckResolver {
       snapshot.revokedAt,
       snapshot.outstandingRevokes > 0,
       higher,
-      ...contextualTuples.map((c) => (c.condition ? `${tupleKey(c)} ${JSON.stringify(c.condition)}` : tupleKey(c))).sort(),
+      ...pendingGrants.map((c) => (c.condition ? `${tupleKey(c)} ${JSON.stringify(c.condition)}` : tupleKey(c))).sort(),
+      extras.key,
     ].join('\n');
     let answer = this.inFlightChecks.get(key);
     if (!answer) {
-      answer = client.check(t, { modelId, higherConsistency: higher, contextualTuples });
+      const contextualTuples = withCallerTuples(pendingGrants, extras);
+      answer = client.check(t, {
+        modelId,
+        higherConsistency: higher,
+        contextualTuples,
+        ...(extras.context ? { context: extras.context } : {}),
+      });
       // With the cache on, kept a moment after it resolves: a miss whose snapshot was read while the answer
       // was on its way (Redis Cluster answers a burst slower) shares it, as it would have found it cached.
       // The key is the whole snapshot, so no write it depends on can have happened in between.
@@ -351,6 +379,16 @@ export class CheckResolver {
     }
     return answer;
   }
+}
+
+/**
+ * The pending grants, then the caller's tuples that do not repeat one
+ * (OpenFGA refuses a duplicate): the pending grant is what the store holds.
+ */
+export function withCallerTuples(pendingGrants: readonly ConditionalTuple[], extras: RequestExtras): ConditionalTuple[] {
+  if (extras.tuples.length === 0) return [...pendingGrants];
+  const pending = new Set(pendingGrants.map(tupleKey));
+  return [...pendingGrants, ...extras.tuples.filter((c) => !pending.has(tupleKey(c)))];
 }
 
 function pause(ms: number): Promise<void> {

@@ -24,9 +24,20 @@ export interface FgaCheckOptions {
   modelId?: string;
   /** Ask OpenFGA to skip its own caches. */
   higherConsistency?: boolean;
-  /** Pending grants, with their conditions. */
-  contextualTuples?: ConditionalTuple[];
+  contextualTuples?: readonly ConditionalTuple[];
+  /** Request-time context for the model's conditions. */
+  context?: Record<string, unknown>;
 }
+
+/** One check of a BatchCheck request. */
+export interface FgaBatchItem {
+  tuple: Tuple;
+  contextualTuples: readonly ConditionalTuple[];
+  context?: Record<string, unknown>;
+}
+
+/** OpenFGA's answer to one check of a batch: allowed, or why it could not answer that one. */
+export type FgaBatchResult = { allowed: boolean; error?: undefined } | { allowed?: undefined; error: string };
 
 /**
  * The thin layer over @openfga/sdk: one Write request per call (chunking is
@@ -100,12 +111,48 @@ export class FgaClient {
           tuple_key: plain(t),
           ...(o.modelId ? { authorization_model_id: o.modelId } : {}),
           ...(o.contextualTuples?.length ? { contextual_tuples: { tuple_keys: o.contextualTuples.map(withCondition) } } : {}),
+          ...(o.context ? { context: o.context } : {}),
           consistency: o.higherConsistency ? ConsistencyPreference.HigherConsistency : ConsistencyPreference.MinimizeLatency,
         },
         this.requestOptions,
       ),
     );
     return res.allowed === true;
+  }
+
+  /**
+   * One BatchCheck request (at most OpenFGA's `max_checks_per_batch_check` items: chunking is the
+   * caller's job); results in the order of `items`, matched by correlation id.
+   */
+  async batchCheck(
+    items: readonly FgaBatchItem[],
+    o: Omit<FgaCheckOptions, 'contextualTuples' | 'context'> = {},
+  ): Promise<FgaBatchResult[]> {
+    const res = await this.timed('batchCheck', items.length, () =>
+      this.api.batchCheck(
+        this.options.storeId,
+        {
+          checks: items.map((item, i) => ({
+            tuple_key: plain(item.tuple),
+            correlation_id: String(i),
+            ...(item.contextualTuples.length ? { contextual_tuples: { tuple_keys: item.contextualTuples.map(withCondition) } } : {}),
+            ...(item.context ? { context: item.context } : {}),
+          })),
+          ...(o.modelId ? { authorization_model_id: o.modelId } : {}),
+          consistency: o.higherConsistency ? ConsistencyPreference.HigherConsistency : ConsistencyPreference.MinimizeLatency,
+        },
+        this.requestOptions,
+      ),
+    );
+    const result = res.result ?? {};
+    return items.map((_, i): FgaBatchResult => {
+      const r = result[String(i)];
+      if (!r) return { error: 'OpenFGA returned no result for this check' };
+      const e = r.error;
+      const code = [e?.input_error, e?.internal_error].find((c) => c && c !== 'no_error' && c !== 'no_internal_error');
+      if (e?.message || code) return { error: e?.message || String(code) };
+      return { allowed: r.allowed === true };
+    });
   }
 
   /**
@@ -119,7 +166,11 @@ export class FgaClient {
   }
 
   /** Reports every OpenFGA request (duration and outcome) to the event hub, for metrics and tracing. */
-  private async timed<T>(api: 'write' | 'check' | 'readChanges', tuples: number | undefined, call: () => Promise<T>): Promise<T> {
+  private async timed<T>(
+    api: 'write' | 'check' | 'batchCheck' | 'readChanges',
+    tuples: number | undefined,
+    call: () => Promise<T>,
+  ): Promise<T> {
     if (!this.events.has('request')) return call();
     const started = performance.now();
     try {

@@ -4,6 +4,7 @@ import { CheckCache } from '../cache/check-cache';
 import { ModelWatch } from '../cache/model-watch';
 import { RelationScope } from '../cache/relation-scope';
 import { CheckResolver } from '../check/check-resolver';
+import { BatchCheckResolver } from '../check/batch-check';
 import { FgaClient } from '../client/fga-client';
 import { TupleWriter } from '../client/tuple-writer';
 import { ConsistencyTokens } from '../consistency/consistency-token';
@@ -31,6 +32,8 @@ export interface OpenFgaCore {
   cache: CheckCache;
   /** The read path: answers checks (the service is a facade over it). */
   reads: CheckResolver;
+  /** `batchCheck`: one cache read and one OpenFGA BatchCheck for many checks. */
+  batchReads: BatchCheckResolver;
   client: FgaClient;
   writer: TupleWriter;
   flusher: Flusher;
@@ -97,7 +100,9 @@ export function createOpenFgaCore(options: ResolvedOpenFgaOptions, flushQueue: F
     pageSize: options.changeFeed.pageSize,
   });
   const tokens = new ConsistencyTokens(options.prefix, options.storeId);
-  const reads = new CheckResolver({ options, cache, scope, buffer, flusher, client, tokens, events });
+  const readParts = { options, cache, scope, buffer, flusher, client, tokens, events };
+  const reads = new CheckResolver(readParts);
+  const batchReads = new BatchCheckResolver(readParts, reads);
   const model = new ModelWatch(
     client,
     scripts,
@@ -115,6 +120,7 @@ export function createOpenFgaCore(options: ResolvedOpenFgaOptions, flushQueue: F
     buffer,
     cache,
     reads,
+    batchReads,
     client,
     writer,
     flusher,

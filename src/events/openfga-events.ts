@@ -22,7 +22,7 @@ export interface OpenFgaEventMap {
   /** A check was answered (or not: `error`). */
   checked: { source: 'cache' | 'openfga' | 'error'; allowed: boolean; durationMs: number; consistency: string };
   /** One request to OpenFGA. */
-  request: { api: 'write' | 'check' | 'readChanges'; durationMs: number; outcome: 'ok' | 'error'; tuples?: number };
+  request: { api: 'write' | 'check' | 'batchCheck' | 'readChanges'; durationMs: number; outcome: 'ok' | 'error'; tuples?: number };
   /** The change feed applied changes. */
   changeFeedApplied: { count: number; newestChangeAt: number };
 }

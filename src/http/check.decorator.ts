@@ -5,6 +5,7 @@ import { prepareTemplate, RequestTemplate, TemplateSource } from './object-templ
 import { OpenFgaGuard } from './openfga.guard';
 import { CHECKS_METADATA } from './openfga-http.constants';
 import type { CheckRequirement } from './requirements';
+import { CheckContextTemplate, ContextualTuplesTemplate, prepareCheckExtras } from './check-extras-template';
 
 /** Sources a `@Check` template may read (`args`: a GraphQL resolver's): the handler has not run, so there is no `result`. */
 export const CHECK_TEMPLATE_SOURCES: readonly TemplateSource[] = ['params', 'query', 'body', 'headers', 'user', 'args'];
@@ -13,6 +14,13 @@ export const CHECK_TEMPLATE_SOURCES: readonly TemplateSource[] = ['params', 'que
 export interface CheckDecoratorOptions {
   /** The user to check instead of the request's user (the `resolveUser` option), e.g. `'group:{params.team}#member'`. */
   user?: RequestTemplate;
+  /**
+   * Request-time context for the model's conditions, filled from the request (see the README's
+   * "Request context and contextual tuples"). The answer is never cached.
+   */
+  context?: CheckContextTemplate;
+  /** Tuples that hold for this check only, filled from the request. The answer is never cached. */
+  contextualTuples?: ContextualTuplesTemplate;
 }
 
 /**
@@ -37,5 +45,7 @@ export function Check(relation: string, object: RequestTemplate, options: CheckD
     object: prepareTemplate(object, 'object', CHECK_TEMPLATE_SOURCES),
     ...(options.user !== undefined ? { user: prepareTemplate(options.user, 'user', CHECK_TEMPLATE_SOURCES) } : {}),
   };
+  const extras = prepareCheckExtras(options.context, options.contextualTuples, CHECK_TEMPLATE_SOURCES);
+  if (extras) requirement.extras = extras;
   return applyDecorators(prependMetadata(CHECKS_METADATA, requirement), useGuardOnce(OpenFgaGuard));
 }

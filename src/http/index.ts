@@ -1,6 +1,7 @@
 // The HTTP layer's public surface (re-exported by the package's index).
 export { Check } from './check.decorator';
 export type { CheckDecoratorOptions } from './check.decorator';
+export type { CheckContextTemplate, ContextualTupleTemplate, ContextualTuplesTemplate, PreparedCheckExtras } from './check-extras-template';
 export { CheckMode } from './check-mode.decorator';
 export { Grant } from './grant.decorator';
 export { Revoke } from './revoke.decorator';

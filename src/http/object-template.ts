@@ -73,7 +73,7 @@ const SOURCES: readonly TemplateSource[] = ['params', 'query', 'body', 'headers'
 /** Parts of an HTTP request a GraphQL resolver does not have: its input is `args`. */
 const NOT_IN_GRAPHQL: readonly TemplateSource[] = ['params', 'query', 'body'];
 const EXPRESSION = /^([a-z]+)((?:\.[A-Za-z0-9_$-]+)*)$/;
-const PLACEHOLDER = /\{([^{}]*)\}/g;
+export const PLACEHOLDER = /\{([^{}]*)\}/g;
 /*
  * A value that fills part of a template (`document:{params.id}`) must not
  * carry tuple syntax: ":" or "#" would let a caller steer the check to another
@@ -82,7 +82,7 @@ const PLACEHOLDER = /\{([^{}]*)\}/g;
  */
 const UNSAFE_IN_SEGMENT = /[\s\p{Cc}:#*]/u;
 
-interface Placeholder {
+export interface Placeholder {
   expression: string;
   source: TemplateSource;
   path: readonly string[];
@@ -162,7 +162,7 @@ function functionTemplate(template: TemplateFunction, field: TemplateField, afte
   };
 }
 
-function parsePlaceholder(text: string, expression: string, allowed: readonly TemplateSource[]): Placeholder {
+export function parsePlaceholder(text: string, expression: string, allowed: readonly TemplateSource[]): Placeholder {
   const match = EXPRESSION.exec(expression.trim());
   if (!match) throw new InvalidTemplateError(text, `{${expression}} is not of the form {source.path}, e.g. {params.id}`);
   const source = match[1] as TemplateSource;
@@ -210,7 +210,7 @@ function sourceValue(text: string, p: Placeholder, { request, result, args }: Te
 }
 
 /** Own properties only: `{body.constructor}` or `{query.__proto__}` never reach the prototype chain. */
-function own(value: unknown, key: string): unknown {
+export function own(value: unknown, key: string): unknown {
   if (typeof value !== 'object' || value === null) return undefined;
   return Object.prototype.hasOwnProperty.call(value, key) ? (value as Record<string, unknown>)[key] : undefined;
 }

@@ -11,7 +11,10 @@ import {
 import { Reflector } from '@nestjs/core';
 import { InvalidConsistencyTokenError } from '../consistency/consistency-token';
 import { OPENFGA_OPTIONS } from '../openfga.constants';
-import { CheckOptions, OpenFgaService } from '../openfga.service';
+import { BatchCheckItem, CheckOptions, OpenFgaService } from '../openfga.service';
+import { InvalidCheckOptionsError } from '../check/invalid-check-options.error';
+import { InvalidTupleError } from '../tuple/invalid-tuple.error';
+import { TemplateResolutionError } from './template-resolution.error';
 import type { OpenFgaRequest, ResolvedOpenFgaOptions } from '../options/openfga-options.interface';
 import type { Tuple } from '../tuple/tuple';
 import type { CheckMode } from './check-mode.decorator';
@@ -38,7 +41,11 @@ type Verdict = 'allow' | 'deny' | 'unknown';
  * closed: a check that throws counts as "unknown", and unknown never allows —
  * except that in `any` mode one trustworthy "yes" suffices.
  *
- * Status codes: 401 no user; 400 an object/user template cannot be filled or
+ * Several checks (class and route lists, any mode) are asked with one
+ * `batchCheck`; a lone one with `check`.
+ *
+ * Status codes: 401 no user; 400 an object/user template (or a `context` /
+ * `contextualTuples` template) cannot be filled or
  * the `X-Consistency-Token` header is malformed or foreign; 403 denied, or no
  * answer could be had, or the resolved user is not a valid OpenFGA user.
  *
@@ -134,13 +141,21 @@ export class OpenFgaGuard implements CanActivate {
     const resolved = await Promise.all(
       groups.map(async (g) => ({
         mode: g.mode,
-        tuples: await Promise.all(g.checks.map((c) => this.resolveTuple(c, identity, request, context))),
+        checks: await Promise.all(
+          g.checks.map(async (c) => {
+            const [t, extras] = await Promise.all([this.resolveTuple(c, identity, request, context), this.fillExtras(c, request, context)]);
+            return { ...t, ...extras };
+          }),
+        ),
       })),
     );
     const options = this.getCheckOptions(request, context);
-    const settled = await Promise.all(
-      resolved.map((g) => Promise.allSettled(g.tuples.map((t) => this.openfga.check(t.user, t.relation, t.object, options)))),
+    const answers = await this.ask(
+      resolved.flatMap((g) => g.checks),
+      options,
     );
+    let at = 0;
+    const settled = resolved.map((g) => answers.slice(at, (at += g.checks.length)));
     const failures = settled.flat().flatMap((s) => (s.status === 'rejected' ? [s.reason as unknown] : []));
     const badToken = failures.find((e) => e instanceof InvalidConsistencyTokenError);
     if (badToken) throw new BadRequestException(`Invalid X-Consistency-Token header: ${(badToken as Error).message}`);
@@ -152,6 +167,54 @@ export class OpenFgaGuard implements CanActivate {
       throw new ForbiddenException('Access could not be verified');
     }
     return true;
+  }
+
+  /**
+   * Asks every check of the request: one `check`, or one `batchCheck` for
+   * several (one cache read, one OpenFGA request). An item without an answer
+   * is a rejection, as a throwing `check` is; so is every item when the whole
+   * call is refused (e.g. a bad consistency token).
+   */
+  private async ask(checks: readonly BatchCheckItem[], options: CheckOptions): Promise<PromiseSettledResult<boolean>[]> {
+    const withOptions = (c: BatchCheckItem) => ({
+      ...((c.context ?? options.context) ? { context: c.context ?? options.context } : {}),
+      ...((c.contextualTuples ?? options.contextualTuples) ? { contextualTuples: c.contextualTuples ?? options.contextualTuples } : {}),
+    });
+    if (checks.length === 1) {
+      const [c] = checks;
+      return Promise.allSettled([this.openfga.check(c.user, c.relation, c.object, { ...options, ...withOptions(c) })]);
+    }
+    const batchOptions = {
+      ...(options.consistency !== undefined ? { consistency: options.consistency } : {}),
+      ...(options.token !== undefined ? { token: options.token } : {}),
+    };
+    try {
+      const answers = await this.openfga.batchCheck(
+        checks.map((c) => ({ user: c.user, relation: c.relation, object: c.object, ...withOptions(c) })),
+        batchOptions,
+      );
+      return answers.map((a) => (a.error ? { status: 'rejected', reason: a.error } : { status: 'fulfilled', value: a.allowed }));
+    } catch (err) {
+      return checks.map(() => ({ status: 'rejected', reason: err }));
+    }
+  }
+
+  /** A check's context and contextual tuples from the request: 400 when the request cannot fill them, 403 when a function crashed. */
+  private async fillExtras(check: CheckRequirement, request: OpenFgaRequest, context: ExecutionContext): Promise<Partial<BatchCheckItem>> {
+    if (!check.extras) return {};
+    try {
+      return await check.extras.resolve(request);
+    } catch (err) {
+      if (err instanceof TemplateResolutionError || err instanceof InvalidCheckOptionsError || err instanceof InvalidTupleError) {
+        throw new BadRequestException(err.message);
+      }
+      this.logger.warn({
+        message: 'Access denied: a check context could not be evaluated',
+        route: routeName(context),
+        reason: errorMessage(err),
+      });
+      throw new ForbiddenException('Access could not be verified');
+    }
   }
 
   private identify(request: OpenFgaRequest, context: ExecutionContext): Promise<string> {

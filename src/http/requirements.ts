@@ -1,5 +1,6 @@
 import type { TupleOperationKind } from '../tuple/tuple';
 import type { PreparedTemplate } from './object-template';
+import type { PreparedCheckExtras } from './check-extras-template';
 
 /** One `@Check` as the guard reads it from metadata (templates already compiled). */
 export interface CheckRequirement {
@@ -7,6 +8,8 @@ export interface CheckRequirement {
   object: PreparedTemplate;
   /** Overrides the request's user (the `resolveUser` option) for this check. */
   user?: PreparedTemplate;
+  /** The check's request-time context and contextual tuples, filled from the request. */
+  extras?: PreparedCheckExtras;
 }
 
 /** One `@Grant`/`@Revoke` as the interceptor reads it from metadata (templates already compiled). */

@@ -44,6 +44,8 @@ export const OPENFGA_SPANS = {
   write: 'openfga.api.write',
   /** One OpenFGA Check request (span kind CLIENT). */
   checkRequest: 'openfga.api.check',
+  /** One OpenFGA BatchCheck request (span kind CLIENT). */
+  batchCheckRequest: 'openfga.api.batchCheck',
   /** One OpenFGA ReadChanges request (span kind CLIENT). */
   readChanges: 'openfga.api.readChanges',
   /** Changes read from OpenFGA's change feed invalidated cached answers. */

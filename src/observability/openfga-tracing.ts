@@ -13,7 +13,12 @@ import { OPENFGA_SPAN_ATTRIBUTES as A, OPENFGA_SPANS, OpenFgaTracingOptions } fr
 type OtelApi = typeof import('@opentelemetry/api');
 
 const DEFAULT_TRACER_NAME = 'nestjs-openfga';
-const REQUEST_SPANS = { write: OPENFGA_SPANS.write, check: OPENFGA_SPANS.checkRequest, readChanges: OPENFGA_SPANS.readChanges } as const;
+const REQUEST_SPANS = {
+  write: OPENFGA_SPANS.write,
+  check: OPENFGA_SPANS.checkRequest,
+  batchCheck: OPENFGA_SPANS.batchCheckRequest,
+  readChanges: OPENFGA_SPANS.readChanges,
+} as const;
 
 /**
  * OpenTelemetry spans for grant/revoke, check, flush and every OpenFGA

@@ -2,7 +2,15 @@ import type { BufferedOperation, DeadLetter, DeadLetterRetry } from '../buffer/b
 import { CheckUnavailableError } from '../check/check-unavailable.error';
 import { ConsistencyTokens } from '../consistency/consistency-token';
 import type { FlushOptions, FlushResult } from '../flush/flush-result';
-import type { CheckOptions, ConsistencyToken, OpenFgaStatus } from '../openfga.service';
+import type {
+  BatchCheckAnswer,
+  BatchCheckItem,
+  BatchCheckOptions,
+  CheckOptions,
+  ConsistencyToken,
+  OpenFgaStatus,
+} from '../openfga.service';
+import { validateBatchCheck } from '../check/batch-check-items';
 import { validateCheckOptions } from '../check/check-options';
 import { OpenFgaEvents } from '../events/openfga-events';
 import { tupleKey } from '../redis/redis-keys';
@@ -166,8 +174,36 @@ export class OpenFgaFake extends FakeAssertions implements OpenFgaServiceContrac
    * `simulateUnavailable()` is on.
    */
   async check(user: string, relation: string, object: string, options: CheckOptions = {}): Promise<boolean> {
-    const t = validateTuple({ user, relation, object });
-    validateCheckOptions(options);
+    return this.checkValid(validateTuple({ user, relation, object }), validateCheckOptions(options));
+  }
+
+  /**
+   * Each item as `check` answers it, in input order; an item without an
+   * answer has `allowed: false` and its `CheckUnavailableError` (as the real
+   * one). Invalid input or a bad token rejects the whole call.
+   */
+  async batchCheck(checks: readonly BatchCheckItem[], options?: BatchCheckOptions): Promise<BatchCheckAnswer[]> {
+    const valid = validateBatchCheck(checks, options);
+    // A bad token rejects the whole call before any item is asked (and reported), as the real one does.
+    if (this.unavailableReason === undefined) this.reads.freshnessTarget(valid.options);
+    const answers: BatchCheckAnswer[] = [];
+    for (const { item, tuple, extras } of valid.items) {
+      const itemOptions: CheckOptions = {
+        ...valid.options,
+        ...(extras.context ? { context: extras.context } : {}),
+        ...(extras.tuples.length ? { contextualTuples: extras.tuples } : {}),
+      };
+      try {
+        answers.push({ ...item, allowed: await this.checkValid(tuple, itemOptions) });
+      } catch (err) {
+        if (!(err instanceof CheckUnavailableError)) throw err;
+        answers.push({ ...item, allowed: false, error: err });
+      }
+    }
+    return answers;
+  }
+
+  private async checkValid(t: Tuple, options: CheckOptions): Promise<boolean> {
     const entry: RecordedCheck = { ...t, options: { ...options }, allowed: undefined };
     if (this.unavailableReason !== undefined) {
       this.recordedChecks.push(entry);

@@ -13,6 +13,7 @@ import { BAD_OBJECTS, BAD_RELATIONS, BAD_USERS } from '../support/inputs/malform
 import { listContract } from './cases/list.contract';
 import { typedServiceContract } from './cases/typed.contract';
 import { conditionsContract } from './cases/conditions.contract';
+import { batchCheckContract } from './cases/batch-check.contract';
 
 /** One service under contract, fresh (empty buffer, empty store) for each test. */
 export interface ContractSubject {
@@ -203,10 +204,10 @@ export function openFgaServiceContract(factory: ContractFactory): void {
     });
 
     it('refuses a check option it does not know, naming it, instead of answering another question', async () => {
-      const context = { options: { context: { ip: '10.0.0.1' } } };
       for (const [options, field] of [
-        [context.options, 'options.context'],
-        [{ contextualTuples: [BOB] }, 'options.contextualTuples'],
+        [{ context: 'ip=10.0.0.1' }, 'options.context'],
+        [{ contextualTuples: BOB }, 'options.contextualTuples'],
+        [{ contexts: {} }, 'options.contexts'],
         ['strong', 'options'],
       ] as const) {
         const err = await fga.check(...args(ANNE), options as never).catch((e: unknown) => e);
@@ -574,4 +575,6 @@ export function openFgaServiceContract(factory: ContractFactory): void {
       ]);
     });
   });
+
+  batchCheckContract(() => fga);
 }

@@ -121,16 +121,63 @@ describe.each(PLATFORMS)('HTTP decorators on %s', (platform) => {
       const [user, doc, folder] = [unique('anne'), unique('d'), unique('f')];
       await fga.grant(`user:${user}`, 'editor', `document:${doc}`);
       await fga.grant(`user:${user}`, 'viewer', `folder:${folder}`);
-      const spy = jest.spyOn(fga, 'check'); // calls through to the real service
+      const check = jest.spyOn(fga, 'check'); // calls through to the real service
+      const batch = jest.spyOn(fga, 'batchCheck');
       try {
         await http().get(`/folders/${folder}/documents/${doc}`).set('x-user', user).expect(200);
-        expect(spy.mock.calls).toEqual([
-          [`user:${user}`, 'viewer', `folder:${folder}`, {}],
-          [`user:${user}`, 'editor', `document:${doc}`, {}],
+        // The class's and the route's checks: one batchCheck, no single checks.
+        expect(batch.mock.calls).toEqual([
+          [
+            [
+              { user: `user:${user}`, relation: 'viewer', object: `folder:${folder}` },
+              { user: `user:${user}`, relation: 'editor', object: `document:${doc}` },
+            ],
+            {},
+          ],
         ]);
+        expect(check).not.toHaveBeenCalled();
       } finally {
-        spy.mockRestore();
+        check.mockRestore();
+        batch.mockRestore();
       }
+    });
+
+    it('fills context and contextual tuples from the request; their answers are never cached', async () => {
+      const [user, doc, folder] = [unique('anne'), unique('d'), unique('f')];
+      await fga.grant(`user:${user}`, 'viewer', `folder:${folder}`);
+      const read = jest.spyOn(fga, 'check');
+      try {
+        await http().get(`/documents/${doc}/via-folder?folder=${folder}`).set('x-user', user).set('x-region', 'eu').expect(200);
+        expect(read.mock.calls[0][3]).toEqual({
+          context: { region: 'eu', source: 'http' },
+          contextualTuples: [{ user: `folder:${folder}`, relation: 'parent', object: `document:${doc}` }],
+        });
+      } finally {
+        read.mockRestore();
+      }
+      // Not cached for the plain route, and another folder grants nothing.
+      await http().get(`/documents/${doc}`).set('x-user', user).expect(403);
+      await http()
+        .get(`/documents/${doc}/via-folder?folder=${unique('f')}`)
+        .set('x-user', user)
+        .set('x-region', 'eu')
+        .expect(403);
+      // A value the request lacks, or an id that would steer the tuple: 400.
+      await http().get(`/documents/${doc}/via-folder?folder=${folder}`).set('x-user', user).expect(400);
+      await http().get(`/documents/${doc}/via-folder?folder=a%23b`).set('x-user', user).set('x-region', 'eu').expect(400);
+      // Function forms, evaluated with @CheckMode('any') in one batchCheck.
+      const batch = jest.spyOn(fga, 'batchCheck');
+      try {
+        await http().get(`/documents/${doc}/via-function?folder=${folder}`).set('x-user', user).expect(200);
+        expect(batch).toHaveBeenCalledTimes(1);
+      } finally {
+        batch.mockRestore();
+      }
+      await http()
+        .get(`/documents/${doc}/via-function?folder=${unique('f')}`)
+        .set('x-user', user)
+        .expect(403);
+      await http().get(`/documents/${doc}/via-function?folder=${folder}&bad=1`).set('x-user', user).expect(400);
     });
 
     it('requires the class-level check on top of the route, also in any mode', async () => {

@@ -16,7 +16,8 @@
  */
 import fc from 'fast-check';
 import type { Redis } from 'ioredis';
-import { InvalidTupleError } from '../../src';
+import { InvalidCheckOptionsError, InvalidTupleError } from '../../src';
+import { BAD_BATCH_CHECKS, BAD_CONTEXTS, BAD_CONTEXTUAL_TUPLES } from '../support/inputs/malformed-check-inputs';
 import { freshStore, testOptions } from '../support/harness/env';
 import { BAD_OBJECTS, BAD_RELATIONS, BAD_TYPES, BAD_USER_FILTERS, BAD_USERS } from '../support/inputs/malformed-inputs';
 import { craftedMalformed, FUZZ_ALPHABET } from '../support/reliability/malformed-inputs';
@@ -294,6 +295,56 @@ describe('R9: malformed input never enters the buffer', () => {
       const [pending] = await open.service.getPendingOperations();
       expect(pending.condition).toEqual(odd);
       expect(await open.service.check(VALID.user, VALID.relation, VALID.object)).toBe(false);
+    } finally {
+      await open.close();
+    }
+  });
+
+  it('malformed contexts, contextual tuples and batchCheck items are rejected whole, naming the field; nothing is asked or written', async () => {
+    const store = await freshStore('r9-check-inputs');
+    const options = testOptions(store, { changeFeed: { enabled: false } });
+    const open = openService(options);
+    try {
+      await open.ready();
+      const atStart = new Set(await keysOf(open, options.prefix!));
+      const asked: string[] = [];
+      open.service.events.on('request', (r) => asked.push(r.api));
+      open.service.events.on('checked', () => asked.push('checked'));
+      const calls: [string, string, () => Promise<unknown>][] = [
+        ...BAD_CONTEXTS.map(([context, at]): [string, string, () => Promise<unknown>] => [
+          `check context ${show(context).slice(0, 60)}`,
+          `options.context${at}`,
+          () => open.service.check(VALID.user, VALID.relation, VALID.object, { context: context as never }),
+        ]),
+        ...BAD_CONTEXTUAL_TUPLES.map(([tuples, at]): [string, string, () => Promise<unknown>] => [
+          `check contextualTuples ${show(tuples).slice(0, 60)}`,
+          `options.contextualTuples${at}`,
+          () => open.service.check(VALID.user, VALID.relation, VALID.object, { contextualTuples: tuples as never }),
+        ]),
+        ...BAD_BATCH_CHECKS.map(([checks, field]): [string, string, () => Promise<unknown>] => [
+          `batchCheck ${show(checks).slice(0, 60)}`,
+          field,
+          () => open.service.batchCheck(checks as never),
+        ]),
+      ];
+      const failures: string[] = [];
+      for (const [name, field, call] of calls) {
+        const err = await rejection(call);
+        if (!(err instanceof InvalidCheckOptionsError || err instanceof InvalidTupleError)) {
+          failures.push(`${name}: ${err === undefined ? 'accepted' : String(err)}`);
+        } else if (err.field !== field || !/expected /.test(err.message)) failures.push(`${name}: named ${err.field}, expected ${field}`);
+      }
+      const keys = (await keysOf(open, options.prefix!)).filter((k) => !atStart.has(k));
+      reportFigures(
+        'R9-check-inputs',
+        `${calls.length} malformed contexts, contextual tuples and batch items: ${failures.length} not rejected with the field named; ` +
+          `${asked.length} checks or OpenFGA requests made; ${keys.length} Redis keys written`,
+        { calls: calls.length, failures: failures.length, asked: asked.length, redisKeys: keys.length },
+      );
+      expect(calls.length).toBeGreaterThanOrEqual(600);
+      expect(failures.slice(0, 20)).toEqual([]);
+      expect(asked).toEqual([]);
+      expect(keys).toEqual([]);
     } finally {
       await open.close();
     }

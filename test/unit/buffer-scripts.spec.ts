@@ -36,7 +36,9 @@ describe('LuaScripts', () => {
       'claim',
       'settle',
       'check',
+      'check-many',
       'populate',
+      'populate-many',
       'status',
       'clear',
       'retry-dead',
@@ -59,12 +61,18 @@ describe('LuaScripts', () => {
     expect(scripts.get('claim')?.numberOfKeys).toBe(11);
     expect(scripts.get('claim_tuples')?.numberOfKeys).toBe(11);
     expect(scripts.get('check')?.numberOfKeys).toBe(10);
+    // batchCheck's: ten (check) or six (populate) keys per check.
+    expect(scripts.get('check_many')?.numberOfKeys).toBeUndefined();
+    expect(scripts.get('populate_many')?.numberOfKeys).toBeUndefined();
     expect(scripts.get('settle')?.numberOfKeys).toBe(17);
   });
 
   it('prepends the includes a script names, those they name, each once, before the body', () => {
-    expect(helpers(scripts.get('check')!.lua)).toEqual(['latestOp']); // its own, no include
-    expect(helpers(scripts.get('populate')!.lua)).toEqual([]);
+    // One check's snapshot and one answer's caching are includes, so batchCheck's scripts run them per check.
+    expect(helpers(scripts.get('check')!.lua)).toEqual(['checkSnapshot']);
+    expect(helpers(scripts.get('check_many')!.lua)).toEqual(['checkSnapshot']);
+    expect(helpers(scripts.get('populate')!.lua)).toEqual(['cacheAnswer']);
+    expect(helpers(scripts.get('populate_many')!.lua)).toEqual(['cacheAnswer']);
     expect(helpers(scripts.get('enqueue')!.lua)).toEqual(['modelIndex', 'callSliced', 'indexEntries', 'indexOutstanding', 'appendOps']);
     expect(helpers(scripts.get('settle')!.lua)).toEqual([
       'parseRecord',

@@ -3,7 +3,8 @@ import type { CheckOptions } from '../../check/check-options';
 import { ConsistencyTokens, InvalidConsistencyTokenError } from '../../consistency/consistency-token';
 import type { OpenFgaEvents } from '../../events/openfga-events';
 import { tupleKey } from '../../redis/redis-keys';
-import type { Tuple } from '../../tuple/tuple';
+import type { ConditionalTuple, Tuple } from '../../tuple/tuple';
+import { requestExtras, RequestExtras } from '../../check/request-context';
 import type { FakeBuffer } from './fake-buffer';
 import type { FakeCache } from './fake-cache';
 import type { FakeFlusher } from './fake-flusher';
@@ -45,7 +46,8 @@ export class FakeReadPath {
   async check(t: Tuple, options: CheckOptions): Promise<boolean> {
     const consistency = options.consistency ?? 'minimize-latency';
     try {
-      const { allowed, source } = await this.resolve(t, this.freshnessTarget(options));
+      const extras = requestExtras(options.context, options.contextualTuples);
+      const { allowed, source } = await this.resolve(t, this.freshnessTarget(options), extras);
       this.events.emit('checked', { source, allowed, durationMs: 0, consistency });
       return allowed;
     } catch (err) {
@@ -54,7 +56,8 @@ export class FakeReadPath {
     }
   }
 
-  private freshnessTarget({ consistency = 'minimize-latency', token }: CheckOptions): number | undefined {
+  /** The position a fresh level must reflect (undefined: minimize-latency); throws `InvalidConsistencyTokenError`. */
+  freshnessTarget({ consistency = 'minimize-latency', token }: CheckOptions): number | undefined {
     switch (consistency) {
       case 'minimize-latency':
         return undefined;
@@ -67,14 +70,20 @@ export class FakeReadPath {
     }
   }
 
-  private async resolve(t: Tuple, freshAt: number | undefined): Promise<{ allowed: boolean; source: 'cache' | 'openfga' }> {
+  private async resolve(
+    t: Tuple,
+    freshAt: number | undefined,
+    extras: RequestExtras,
+  ): Promise<{ allowed: boolean; source: 'cache' | 'openfga' }> {
     // With a model, only the operations the checked relation depends on matter (as the real read scope).
     const deps = this.graph?.dependencies(typeOf(t.object), t.relation);
     const relevant = () => this.buffer.list().filter((op) => !deps || mayChange(deps, t, op));
     const write = (ops: readonly BufferedOperation[]) =>
       deps ? this.flusher.flushOnly(new Set(ops.map((op) => op.key))) : this.flusher.flush();
+    // A request's own context or tuples: its answer is neither served from nor kept in the cache.
+    const uncached = extras.key !== '';
     if (freshAt === undefined) {
-      const cached = this.cache.lookup(t);
+      const cached = uncached ? undefined : this.cache.lookup(t);
       if (cached !== undefined) return { allowed: cached, source: 'cache' };
     } else {
       // A position beyond the latest one handed out counts as the latest.
@@ -82,45 +91,61 @@ export class FakeReadPath {
       const owed = relevant().filter((op) => op.seq <= target);
       if (owed.length > 0) await write(owed);
     }
-    let allowed = await this.ask(t, relevant);
+    let allowed = await this.ask(t, relevant, extras.tuples);
     // A pending revoke that could turn the answer is written first, then OpenFGA is asked again.
     const turning = relevant().filter(
       (op) => op.kind === 'revoke' && (deps ? (allowed ? deps.positive : deps.negative).has(pairOf(op)) : allowed),
     );
     if (turning.length > 0) {
       await write(turning);
-      allowed = await this.ask(t, relevant);
+      allowed = await this.ask(t, relevant, extras.tuples);
     }
-    this.cache.store(t, allowed);
+    if (!uncached) this.cache.store(t, allowed);
     return { allowed, source: 'openfga' };
   }
 
   /** OpenFGA rejects the whole check when a contextual tuple (a pending grant) is invalid: flush (dead-lettering it), then ask once more. */
-  private async ask(t: Tuple, relevant: () => BufferedOperation[]): Promise<boolean> {
+  private async ask(t: Tuple, relevant: () => BufferedOperation[], callerTuples: readonly ConditionalTuple[]): Promise<boolean> {
     const grants = () => relevant().filter((op) => op.kind === 'grant');
     const refused = () => this.model?.rejectCheck(t);
     if (grants().some((g) => this.decisions.rejects(g) !== undefined) || (refused() !== undefined && grants().length > 0)) {
       if (this.graph) await this.flusher.flushOnly(new Set(grants().map((op) => op.key)));
       else await this.flusher.flush();
     }
-    const reason = refused();
+    const reason = refused() ?? this.refusedCallerTuple(callerTuples);
     if (reason !== undefined) throw new CheckUnavailableError(t, reason);
-    return this.model ? this.modelAnswer(t) : this.ruleAnswer(t);
+    return this.model ? this.modelAnswer(t, callerTuples) : this.ruleAnswer(t, callerTuples);
+  }
+
+  /**
+   * OpenFGA refuses a check whose contextual tuple the model would not accept;
+   * the fake evaluates no conditions, so it refuses a conditional one as OpenFGA
+   * does for a condition the model does not define. A request-time context is ignored.
+   */
+  private refusedCallerTuple(callerTuples: readonly ConditionalTuple[]): string | undefined {
+    for (const c of callerTuples) {
+      if (c.condition)
+        return `Invalid tuple '${c.object}#${c.relation}@${c.user}'. Reason: condition '${c.condition.name}' is undefined (the fake evaluates no conditions)`;
+      const why = this.model?.rejectWrite(c);
+      if (why !== undefined) return why;
+    }
+    return undefined;
   }
 
   /** Seeds decide their exact tuple unless an operation on it is pending; else the model, over the written tuples and the pending grants. */
-  private modelAnswer(t: Tuple): boolean {
+  private modelAnswer(t: Tuple, callerTuples: readonly Tuple[]): boolean {
     const seeded = this.buffer.get(tupleKey(t)) ? undefined : this.decisions.seeded(t);
     if (seeded !== undefined) return seeded;
     const pendingGrants = this.buffer.list().filter((op) => op.kind === 'grant');
     const written = this.tuples.all();
     return this.model!.check(t, (object, relation) =>
-      [...written, ...pendingGrants].filter((x) => x.object === object && x.relation === relation),
+      [...written, ...pendingGrants, ...callerTuples].filter((x) => x.object === object && x.relation === relation),
     );
   }
 
   /** Without a model: a pending operation on the exact tuple, then seeds, then written tuples, then the `allow` option. */
-  private ruleAnswer(t: Tuple): boolean {
+  private ruleAnswer(t: Tuple, callerTuples: readonly Tuple[]): boolean {
+    if (callerTuples.some((c) => tupleKey(c) === tupleKey(t))) return true;
     const op = this.buffer.get(tupleKey(t));
     if (op) return op.kind === 'grant';
     const seeded = this.decisions.seeded(t);

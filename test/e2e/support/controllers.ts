@@ -31,6 +31,30 @@ export class DocumentsController {
     return { id };
   }
 
+  /** Access through the folder the request names, for this check only (a contextual tuple, never written). */
+  @Get(':id/via-folder')
+  @Check('viewer', 'document:{params.id}', {
+    contextualTuples: [{ user: 'folder:{query.folder}', relation: 'parent', object: 'document:{params.id}' }],
+    context: { region: '{headers.x-region}', source: 'http' },
+  })
+  readViaFolder(@Param('id') id: string) {
+    return { id };
+  }
+
+  /** The same with function forms; both checks are asked in one batchCheck. */
+  @Get(':id/via-function')
+  @CheckMode('any')
+  @Check('owner', 'document:{params.id}')
+  @Check('viewer', 'document:{params.id}', {
+    contextualTuples: (request) => [
+      { user: `folder:${String(request.query?.folder)}`, relation: 'parent', object: `document:${String(request.params?.id)}` },
+    ],
+    context: (request) => (request.query?.bad ? { at: new Date(0) } : { region: 'eu' }),
+  })
+  readViaFunction(@Param('id') id: string) {
+    return { id };
+  }
+
   @Get(':id/crashing-function')
   @Check('viewer', (request) => `document:${(request.body as { missing: { id: string } }).missing.id}`)
   readCrashing() {

@@ -20,6 +20,7 @@ const AFTER_START = new Set<string | symbol>([
   'grantMany',
   'revokeMany',
   'check',
+  'batchCheck',
   'status',
   'flush',
   'clear',

@@ -1,0 +1,142 @@
+/** `@Check`'s `context` and `contextualTuples`: declared once, filled per request like object templates. */
+import { validateContext, validateContextualTuples } from '../check/request-context';
+import type { OpenFgaRequest } from '../options/openfga-options.interface';
+import type { ConditionalTuple, TupleCondition } from '../tuple/tuple';
+import { declaredRelation } from './declared-relation';
+import { InvalidTemplateError } from './invalid-template.error';
+import { own, parsePlaceholder, Placeholder, PLACEHOLDER, prepareTemplate, RequestTemplate, TemplateSource } from './object-template';
+import { TemplateResolutionError } from './template-resolution.error';
+
+/**
+ * A request-time context for `@Check`: each value a template (`'{headers.x-region}'`;
+ * a lone placeholder gives the value as it is, e.g. a number from the body; with
+ * text around it, a string), or a function of the request returning the whole context.
+ *
+ * @example
+ * @Check('viewer', 'document:{params.id}', { context: { region: '{headers.x-region}' } })
+ * @Check('viewer', 'document:{params.id}', { context: (req) => ({ ip: req.ip }) })
+ */
+export type CheckContextTemplate =
+  | Readonly<Record<string, string>>
+  | ((request: OpenFgaRequest) => Record<string, unknown> | undefined | Promise<Record<string, unknown> | undefined>);
+
+/** One contextual tuple for `@Check`: user and object are templates, as `@Check`'s own. */
+export interface ContextualTupleTemplate {
+  user: RequestTemplate;
+  relation: string;
+  object: RequestTemplate;
+  condition?: TupleCondition;
+}
+
+/**
+ * Contextual tuples for `@Check` (hold for that check only, never written):
+ * templates, or a function of the request returning the tuples.
+ *
+ * @example
+ * @Check('viewer', 'document:{params.id}', {
+ *   contextualTuples: [{ user: 'user:{user.id}', relation: 'member', object: 'group:{headers.x-team}' }],
+ * })
+ */
+export type ContextualTuplesTemplate =
+  | readonly ContextualTupleTemplate[]
+  | ((request: OpenFgaRequest) => readonly ConditionalTuple[] | undefined | Promise<readonly ConditionalTuple[] | undefined>);
+
+/** What a `@Check` carries beyond its tuple, filled from a request. */
+export interface PreparedCheckExtras {
+  /**
+   * Throws `TemplateResolutionError`, `InvalidCheckOptionsError` or `InvalidTupleError` when the request
+   * cannot fill them (400); anything else is a function that crashed.
+   */
+  resolve(request: OpenFgaRequest): Promise<{ context?: Record<string, unknown>; contextualTuples?: ConditionalTuple[] }>;
+}
+
+/** Compiles `@Check`'s `context` and `contextualTuples` at decoration time (bad templates throw `InvalidTemplateError`). */
+export function prepareCheckExtras(
+  context: CheckContextTemplate | undefined,
+  tuples: ContextualTuplesTemplate | undefined,
+  sources: readonly TemplateSource[],
+): PreparedCheckExtras | undefined {
+  if (context === undefined && tuples === undefined) return undefined;
+  const fillContext = context === undefined ? undefined : prepareContext(context, sources);
+  const fillTuples = tuples === undefined ? undefined : prepareTuples(tuples, sources);
+  return {
+    async resolve(request) {
+      const [ctx, list] = await Promise.all([fillContext?.(request), fillTuples?.(request)]);
+      return {
+        ...(ctx !== undefined ? { context: validateContext(ctx, 'context') } : {}),
+        ...(list !== undefined ? { contextualTuples: validateContextualTuples(list, 'contextualTuples') } : {}),
+      };
+    },
+  };
+}
+
+type Fill<T> = (request: OpenFgaRequest) => Promise<T | undefined>;
+
+function prepareContext(template: CheckContextTemplate, sources: readonly TemplateSource[]): Fill<unknown> {
+  if (typeof template === 'function') return async (request) => template(request);
+  if (typeof template !== 'object' || template === null || Array.isArray(template)) {
+    throw new InvalidTemplateError(String(template), 'context: expected an object of templates or a function of the request');
+  }
+  const entries = Object.entries(template).map(([key, text]) => [key, prepareValue(text, `context.${key}`, sources)] as const);
+  return (request) => {
+    const out: Record<string, unknown> = {};
+    for (const [key, fill] of entries) out[key] = fill(request);
+    return Promise.resolve(out);
+  };
+}
+
+function prepareTuples(template: ContextualTuplesTemplate, sources: readonly TemplateSource[]): Fill<readonly unknown[]> {
+  if (typeof template === 'function') return async (request) => template(request);
+  if (!Array.isArray(template))
+    throw new InvalidTemplateError(String(template), 'contextualTuples: expected an array of tuple templates or a function');
+  const prepared = (template as readonly ContextualTupleTemplate[]).map((t) => ({
+    user: prepareTemplate(t.user, 'user', sources),
+    relation: declaredRelation('@Check contextualTuples', t.relation),
+    object: prepareTemplate(t.object, 'object', sources),
+    condition: t.condition,
+  }));
+  return (request) =>
+    Promise.all(
+      prepared.map(async (t) => ({
+        user: await t.user.resolve({ request }),
+        relation: t.relation,
+        object: await t.object.resolve({ request }),
+        ...(t.condition ? { condition: t.condition } : {}),
+      })),
+    );
+}
+
+/** A context value template: a lone placeholder gives its value as is; text with placeholders gives a string. */
+function prepareValue(text: unknown, field: string, sources: readonly TemplateSource[]): (request: OpenFgaRequest) => unknown {
+  if (typeof text !== 'string') throw new InvalidTemplateError(String(text), `${field}: expected a string template`);
+  const literals: string[] = [];
+  const placeholders: Placeholder[] = [];
+  let last = 0;
+  for (const match of text.matchAll(PLACEHOLDER)) {
+    literals.push(text.slice(last, match.index));
+    placeholders.push(parsePlaceholder(text, match[1], sources));
+    last = match.index + match[0].length;
+  }
+  literals.push(text.slice(last));
+  if (literals.some((l) => l.includes('{') || l.includes('}'))) throw new InvalidTemplateError(text, 'unbalanced "{" or "}"');
+  const read = (p: Placeholder, request: OpenFgaRequest): unknown => {
+    let value: unknown = request[p.source as keyof OpenFgaRequest];
+    for (const key of p.path) value = own(value, key);
+    if (value === undefined || value === null || value === '')
+      throw new TemplateResolutionError(text, p.expression, 'missing', 'has no value');
+    return value;
+  };
+  if (placeholders.length === 0) return () => text;
+  if (placeholders.length === 1 && literals[0] === '' && literals[1] === '') return (request) => read(placeholders[0], request);
+  return (request) => {
+    let out = literals[0];
+    placeholders.forEach((p, i) => {
+      const value = read(p, request);
+      if (typeof value !== 'string' && typeof value !== 'number') {
+        throw new TemplateResolutionError(text, p.expression, 'invalid', 'is not a string or number');
+      }
+      out += String(value) + literals[i + 1];
+    });
+    return out;
+  };
+}
