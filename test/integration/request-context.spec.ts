@@ -56,10 +56,11 @@ describe('check with a request-time context and caller contextual tuples', () =>
   });
 
   it('caller contextual tuples grant access that is not cached for the next plain check', async () => {
-    const bob = { user: 'user:bob', relation: 'viewer', object: 'document:2' };
+    // `reader` reads no conditional tuple, so its plain answers are cached (a `viewer` answer never is).
+    const bob = { user: 'user:bob', relation: 'reader', object: 'document:2' };
     const via = [
       { user: 'user:bob', relation: 'member', object: 'group:g' },
-      { user: 'group:g#member', relation: 'viewer', object: 'document:2' },
+      { user: 'group:g#member', relation: 'reader', object: 'document:2' },
     ];
     expect(await open.service.check(bob.user, bob.relation, bob.object, { contextualTuples: via })).toBe(true);
     expect(await cached(bob)).toBe('miss');
@@ -67,9 +68,17 @@ describe('check with a request-time context and caller contextual tuples', () =>
     expect(await cached(bob)).toBe('cache'); // the plain answer is cached as usual...
     expect(await open.service.check(bob.user, bob.relation, bob.object, { contextualTuples: via })).toBe(true); // ...and never served here
     // A conditional caller tuple is evaluated with the request's context.
-    const conditional = [{ ...bob, condition: { name: 'same_region', context: { home: 'us' } } }];
-    expect(await open.service.check(bob.user, bob.relation, bob.object, { contextualTuples: conditional, context: US })).toBe(true);
-    expect(await open.service.check(bob.user, bob.relation, bob.object, { contextualTuples: conditional, context: EU })).toBe(false);
+    const viewer = { ...bob, relation: 'viewer' };
+    const conditional = [{ ...viewer, condition: { name: 'same_region', context: { home: 'us' } } }];
+    expect(await open.service.check(viewer.user, viewer.relation, viewer.object, { contextualTuples: conditional, context: US })).toBe(
+      true,
+    );
+    expect(await open.service.check(viewer.user, viewer.relation, viewer.object, { contextualTuples: conditional, context: EU })).toBe(
+      false,
+    );
+    // `viewer` reads conditional tuples: even its plain answer is never cached.
+    expect(await open.service.check(viewer.user, viewer.relation, viewer.object)).toBe(false);
+    expect(await cached(viewer)).toBe('miss');
   });
 
   it('pending grants travel beside caller tuples; when both exceed 100 the relevant pending ones are written first', async () => {
