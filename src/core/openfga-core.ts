@@ -14,7 +14,7 @@ import { InlineDispatcher } from '../flush/inline-dispatcher';
 import { LuaScripts } from '../redis/lua-scripts';
 import type { ResolvedOpenFgaOptions } from '../options/openfga-options.interface';
 import type { FlushQueue } from '../queue/flush-queue-port';
-import type { FlushQueueDeps } from '../queue/flush-queue';
+import type { FlushQueueDeps } from '../queue/flush-queue-port';
 import { loadFlushQueue } from '../queue/load-flush-queue';
 import { ChangeFeedPoller } from '../changefeed/change-feed-poller';
 import { OpenFgaEvents } from '../events/openfga-events';

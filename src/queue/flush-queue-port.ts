@@ -1,4 +1,8 @@
+import type { Cluster, Redis } from 'ioredis';
+import type { WriteBuffer } from '../buffer/write-buffer';
+import type { TupleWriter } from '../client/tuple-writer';
 import type { BatchDispatcher } from '../flush/batch-dispatcher';
+import type { ResolvedOpenFgaOptions } from '../options/openfga-options.interface';
 
 /** Jobs on the flush queue, by state. */
 export interface FlushQueueCounts {
@@ -23,4 +27,13 @@ export interface FlushQueue {
   counts(): Promise<FlushQueueCounts>;
   /** Closes the worker (its active jobs finish first), then the queue and the connections opened for them. */
   close(): Promise<void>;
+}
+
+/** What queue mode is built from (in this file so the core's types name no BullMQ module). */
+export interface FlushQueueDeps {
+  options: ResolvedOpenFgaOptions;
+  /** The module's Redis client; the producer shares it unless `queue.connection` is set. */
+  redis: Redis | Cluster;
+  buffer: WriteBuffer;
+  writer: TupleWriter;
 }

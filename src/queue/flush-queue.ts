@@ -1,24 +1,14 @@
 import { Queue } from 'bullmq';
-import type { Cluster, Redis } from 'ioredis';
 import type { WriteBuffer } from '../buffer/write-buffer';
 import type { TupleWriter } from '../client/tuple-writer';
-import type { ResolvedOpenFgaOptions } from '../options/openfga-options.interface';
 import { FlushBatchProcessor } from './flush-batch.processor';
 import type { FlushJobData, FlushJobName, FlushJobResult } from './flush-job';
-import type { FlushQueue, FlushQueueCounts } from './flush-queue-port';
+import type { FlushQueue, FlushQueueCounts, FlushQueueDeps } from './flush-queue-port';
 import { FlushJobQueue, FlushQueueProducer } from './flush-queue.producer';
 import { FlushWorker, FlushWorkerSource } from './flush-worker';
 import { plainWorkerSource } from './plain-worker-source';
 import { producerConnection, workerConnection } from './queue-connection';
 import { queueSettings, QueueSettings } from './queue-settings';
-
-export interface FlushQueueDeps {
-  options: ResolvedOpenFgaOptions;
-  /** The module's Redis client; the producer shares it unless `queue.connection` is set. */
-  redis: Redis | Cluster;
-  buffer: WriteBuffer;
-  writer: TupleWriter;
-}
 
 /**
  * A worker that someone else creates around the processor: @nestjs/bullmq's

@@ -1,5 +1,5 @@
 import type { FlushQueue } from './flush-queue-port';
-import type { FlushQueueDeps } from './flush-queue';
+import type { FlushQueueDeps } from './flush-queue-port';
 import { MissingPeerDependencyError } from '../errors/missing-peer-dependency.error';
 
 /** The BullMQ adapter of queue mode, loaded on first use: apps that never enable the queue do not need `bullmq` installed. */
