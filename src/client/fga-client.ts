@@ -4,10 +4,11 @@ import {
   OpenFgaApi,
   TupleKey,
   TupleOperation,
+  User,
   WriteRequestDeletesOnMissing,
   WriteRequestWritesOnDuplicate,
 } from '@openfga/sdk';
-import { OpenFgaEvents } from '../events/openfga-events';
+import { OpenFgaEvents, type OpenFgaRequestApi } from '../events/openfga-events';
 import type { ResolvedOpenFgaOptions } from '../options/openfga-options.interface';
 import type { ConditionalTuple, Tuple } from '../tuple/tuple';
 import { sdkConfiguration } from './sdk-configuration';
@@ -155,6 +156,56 @@ export class FgaClient {
     });
   }
 
+  /** One ListObjects request: the objects of `type` on which `user` has `relation` (unsorted, as OpenFGA returns them). */
+  async listObjects(user: string, relation: string, type: string, o: FgaCheckOptions = {}): Promise<string[]> {
+    const res = await this.timed('listObjects', o.contextualTuples?.length, () =>
+      this.api.listObjects(
+        this.options.storeId,
+        {
+          user,
+          relation,
+          type,
+          ...this.readOptions(o),
+          ...(o.contextualTuples?.length ? { contextual_tuples: { tuple_keys: o.contextualTuples.map(withCondition) } } : {}),
+        },
+        this.requestOptions,
+      ),
+    );
+    return res.objects;
+  }
+
+  /** One ListUsers request (OpenFGA takes one user filter per request): `type:id`, `type:id#relation` or `type:*`. */
+  async listUsers(
+    object: string,
+    relation: string,
+    filter: { type: string; relation?: string },
+    o: FgaCheckOptions = {},
+  ): Promise<string[]> {
+    const colon = object.indexOf(':');
+    const res = await this.timed('listUsers', o.contextualTuples?.length, () =>
+      this.api.listUsers(
+        this.options.storeId,
+        {
+          object: { type: object.slice(0, colon), id: object.slice(colon + 1) },
+          relation,
+          user_filters: [filter.relation ? { type: filter.type, relation: filter.relation } : { type: filter.type }],
+          ...this.readOptions(o),
+          ...(o.contextualTuples?.length ? { contextual_tuples: o.contextualTuples.map(withCondition) } : {}),
+        },
+        this.requestOptions,
+      ),
+    );
+    return res.users.map(userString).filter((u): u is string => u !== undefined);
+  }
+
+  private readOptions(o: FgaCheckOptions) {
+    return {
+      ...(o.modelId ? { authorization_model_id: o.modelId } : {}),
+      ...(o.context ? { context: o.context } : {}),
+      consistency: o.higherConsistency ? ConsistencyPreference.HigherConsistency : ConsistencyPreference.MinimizeLatency,
+    };
+  }
+
   /**
    * The authorization model `id`, or the store's latest one (undefined: the store has none), as OpenFGA's
    * JSON document (what the relation graph is compiled from).
@@ -166,11 +217,7 @@ export class FgaClient {
   }
 
   /** Reports every OpenFGA request (duration and outcome) to the event hub, for metrics and tracing. */
-  private async timed<T>(
-    api: 'write' | 'check' | 'batchCheck' | 'readChanges',
-    tuples: number | undefined,
-    call: () => Promise<T>,
-  ): Promise<T> {
+  private async timed<T>(api: OpenFgaRequestApi, tuples: number | undefined, call: () => Promise<T>): Promise<T> {
     if (!this.events.has('request')) return call();
     const started = performance.now();
     try {
@@ -192,4 +239,12 @@ function withCondition(t: ConditionalTuple): TupleKey {
   if (!t.condition) return plain(t);
   const { name, context } = t.condition;
   return { ...plain(t), condition: context ? { name, context } : { name } };
+}
+
+/** A ListUsers answer as a string: `type:id`, `type:id#relation` or `type:*`. */
+function userString(u: User): string | undefined {
+  if (u.object) return `${u.object.type}:${u.object.id}`;
+  if (u.userset) return `${u.userset.type}:${u.userset.id}#${u.userset.relation}`;
+  if (u.wildcard) return `${u.wildcard.type}:*`;
+  return undefined;
 }

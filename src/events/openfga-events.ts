@@ -3,6 +3,9 @@ import type { FlushResult } from '../flush/flush-result';
 import type { TupleOperation } from '../tuple/tuple';
 
 /** What the core reports as it works. Metrics, tracing and @nestjs/event-emitter subscribe here; the core knows none of them. */
+/** The OpenFGA APIs the module calls (the `request` event's `api`). */
+export type OpenFgaRequestApi = 'write' | 'check' | 'batchCheck' | 'listObjects' | 'listUsers' | 'readChanges';
+
 export interface OpenFgaEventMap {
   /** Operations became durable in the buffer. */
   enqueued: { operations: readonly TupleOperation[]; seq: number; durationMs: number };
@@ -22,7 +25,7 @@ export interface OpenFgaEventMap {
   /** A check was answered (or not: `error`). */
   checked: { source: 'cache' | 'openfga' | 'error'; allowed: boolean; durationMs: number; consistency: string };
   /** One request to OpenFGA. */
-  request: { api: 'write' | 'check' | 'batchCheck' | 'readChanges'; durationMs: number; outcome: 'ok' | 'error'; tuples?: number };
+  request: { api: OpenFgaRequestApi; durationMs: number; outcome: 'ok' | 'error'; tuples?: number };
   /** The change feed applied changes. */
   changeFeedApplied: { count: number; newestChangeAt: number };
 }

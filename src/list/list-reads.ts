@@ -1,6 +1,7 @@
 import type { OpenFgaClient } from '@openfga/sdk';
 import type { WriteBuffer } from '../buffer/write-buffer';
 import type { CheckCache } from '../cache/check-cache';
+import type { FgaClient } from '../client/fga-client';
 import { createSdkClient } from '../client/sdk-client';
 import type { ConsistencyTokens } from '../consistency/consistency-token';
 import type { Flusher } from '../flush/flusher';
@@ -15,6 +16,7 @@ export interface ListReadParts {
   buffer: WriteBuffer;
   flusher: Flusher;
   tokens: ConsistencyTokens;
+  client: FgaClient;
 }
 
 /** The SDK client on the configured store and model, and the list read path over it (built on first use). */
@@ -22,9 +24,9 @@ export class ListReads {
   readonly sdk: OpenFgaClient;
   readonly resolver: ListResolver;
 
-  constructor({ options, cache, buffer, flusher, tokens }: ListReadParts) {
+  constructor({ options, cache, buffer, flusher, tokens, client }: ListReadParts) {
     this.sdk = createSdkClient(options);
-    const fga = new FgaLists(this.sdk, options.storeId, Math.round(options.requestTimeout * 1000));
+    const fga = new FgaLists(client);
     this.resolver = new ListResolver({ options, cache, scope: buffer.scope, keys: buffer.keys, buffer, flusher, tokens, fga });
   }
 }

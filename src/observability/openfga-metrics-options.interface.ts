@@ -115,7 +115,7 @@ export const OPENFGA_METRICS = {
   flushDuration: 'flush_duration_seconds',
   /** Histogram, label `source`: check latency as the caller saw it. */
   checkDuration: 'check_duration_seconds',
-  /** Histogram, labels `api` (write|check|batchCheck|readChanges) and `outcome` (ok|error): requests to OpenFGA. */
+  /** Histogram, labels `api` (write|check|batchCheck|listObjects|listUsers|readChanges) and `outcome` (ok|error): requests to OpenFGA. */
   requestDuration: 'request_duration_seconds',
 } as const;
 

@@ -171,7 +171,7 @@ export class OpenFgaMetrics implements OnModuleInit, OnApplicationShutdown {
     const checkDuration = histogram('checkDuration', 'Check latency in seconds, by source.', this.buckets.check, ['source']);
     const requestDuration = histogram(
       'requestDuration',
-      'Requests to OpenFGA in seconds, by api (write|check|batchCheck|readChanges) and outcome (ok|error).',
+      'Requests to OpenFGA in seconds, by api (write|check|batchCheck|listObjects|listUsers|readChanges) and outcome (ok|error).',
       this.buckets.request,
       ['api', 'outcome'],
     );

@@ -46,6 +46,10 @@ export const OPENFGA_SPANS = {
   checkRequest: 'openfga.api.check',
   /** One OpenFGA BatchCheck request (span kind CLIENT). */
   batchCheckRequest: 'openfga.api.batchCheck',
+  /** One OpenFGA ListObjects request (span kind CLIENT). */
+  listObjectsRequest: 'openfga.api.listObjects',
+  /** One OpenFGA ListUsers request, one per user filter (span kind CLIENT). */
+  listUsersRequest: 'openfga.api.listUsers',
   /** One OpenFGA ReadChanges request (span kind CLIENT). */
   readChanges: 'openfga.api.readChanges',
   /** Changes read from OpenFGA's change feed invalidated cached answers. */
@@ -61,7 +65,7 @@ export const OPENFGA_SPANS = {
 export const OPENFGA_SPAN_ATTRIBUTES = {
   /** The OpenFGA store id. Every span. */
   storeId: 'openfga.store_id',
-  /** `grant`, `revoke`, `check`, `flush`, `write`, `readChanges`, `change_feed`. Every span. */
+  /** `grant`, `revoke`, `check`, `flush`, `write`, `listObjects`, `listUsers`, `readChanges`, `change_feed`. Every span. */
   operation: 'openfga.operation',
   /** Tuples involved: enqueued, written by a flush, sent in a request (contextual tuples for checks), changes applied. */
   count: 'openfga.tuple_count',

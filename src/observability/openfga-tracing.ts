@@ -17,6 +17,8 @@ const REQUEST_SPANS = {
   write: OPENFGA_SPANS.write,
   check: OPENFGA_SPANS.checkRequest,
   batchCheck: OPENFGA_SPANS.batchCheckRequest,
+  listObjects: OPENFGA_SPANS.listObjectsRequest,
+  listUsers: OPENFGA_SPANS.listUsersRequest,
   readChanges: OPENFGA_SPANS.readChanges,
 } as const;
 

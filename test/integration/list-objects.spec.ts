@@ -213,6 +213,20 @@ describe('listObjects and listUsers', () => {
     }
   });
 
+  it('reports each list request to OpenFGA as a `request` event (metrics and tracing see them): one per listObjects, one per user filter', async () => {
+    const s = await open(testOptions(await freshStore('list-events')));
+    await s.service.grant('user:anne', 'viewer', 'document:1');
+    const seen: { api: string; outcome: string; tuples?: number }[] = [];
+    s.service.events.on('request', ({ api, outcome, tuples }) => seen.push({ api, outcome, tuples }));
+    expect(await s.service.listObjects('user:anne', 'viewer', 'document')).toEqual(['document:1']);
+    expect(await s.service.listUsers('document:1', 'viewer', ['user', 'group#member'])).toEqual(['user:anne']);
+    expect(seen).toEqual([
+      { api: 'listObjects', outcome: 'ok', tuples: 1 },
+      { api: 'listUsers', outcome: 'ok', tuples: 1 },
+      { api: 'listUsers', outcome: 'ok', tuples: 1 },
+    ]);
+  });
+
   it('fails closed when OpenFGA cannot answer: ListUnavailableError, never a partial list', async () => {
     const store = await freshStore('list-down');
     const proxy = await startSwitchableProxy(serverEnv().apiUrl, 'forward');
@@ -220,18 +234,24 @@ describe('listObjects and listUsers', () => {
       const s = await open(testOptions(store, { apiUrl: proxy.url, requestTimeout: 1, checkTimeout: 2 }));
       await s.service.grant('user:anne', 'viewer', 'document:1');
       proxy.mode = 'refuse';
+      proxy.cut();
       await expect(s.service.listObjects('user:anne', 'viewer', 'document')).rejects.toBeInstanceOf(ListUnavailableError);
       // A pending revoke that cannot be written: no list either (it would still show the document).
       proxy.mode = 'forward';
       await s.service.flush();
       await s.service.revoke('user:anne', 'viewer', 'document:1');
       proxy.mode = 'refuse';
+      proxy.cut();
       const err = await s.service.listUsers('document:1', 'viewer', ['user']).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(ListUnavailableError);
       expect((err as Error).message).toMatch(/^listUsers document:1 viewer \[user\] could not be answered/);
       proxy.mode = 'hold';
+      proxy.cut();
       await expect(s.service.listObjects('user:anne', 'viewer', 'document')).rejects.toThrow(/could not be answered/);
       proxy.mode = 'forward';
+      proxy.cut();
+      // The revoke's failed writes wait out their backoff; a flush with nothing else to claim probes the waiting batch.
+      await s.service.flush();
       expect(await s.service.listObjects('user:anne', 'viewer', 'document')).toEqual([]);
       // OpenFGA refusing the query itself (a relation the model lacks) is no list either.
       await expect(s.service.listObjects('user:anne', 'no_such', 'document')).rejects.toBeInstanceOf(ListUnavailableError);

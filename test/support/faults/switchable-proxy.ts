@@ -21,6 +21,8 @@ export interface SwitchableProxy {
   readonly connections: Record<ProxyMode, number>;
   /** Calls `listener` with the mode of each new connection (after it was counted). */
   onConnection(listener: (mode: ProxyMode) => void): void;
+  /** Closes every open connection (kept-alive ones would go on forwarding): the next request meets the current mode. */
+  cut(): void;
   close(): Promise<void>;
 }
 
@@ -41,6 +43,7 @@ export async function startSwitchableProxy(targetUrl: string, mode: ProxyMode = 
     responseDelayMs: 0,
     connections,
     onConnection: (listener) => void listeners.push(listener),
+    cut: () => sockets.forEach((s) => s.destroy()),
     close: () =>
       new Promise<void>((resolve) => {
         sockets.forEach((s) => s.destroy());
