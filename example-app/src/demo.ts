@@ -136,7 +136,7 @@ async function runScenario(report: DemoReport, http: DemoHttp, fga: OpenFgaClien
   const mine = access.body[d];
   const none = access.body[unknown];
   report.step(
-    'carol asks her rights on it and on an unknown id (batchCheck)',
+    'carol asks her rights on it and an unknown id (batchCheck)',
     `POST /documents/access → ${access.status}, viewer ${mine?.viewer}, editor ${mine?.editor}, owner ${mine?.owner}; unknown: ${none && !none.viewer && !none.editor && !none.owner ? 'nothing' : 'something!'}`,
     access.status === 200 &&
       mine?.viewer === true &&
