@@ -26,5 +26,5 @@ it('npm run demo: every step of the scripted scenario matches', async () => {
   });
   const mismatched = run.out.split('\n').filter((line) => line.startsWith('✘'));
   expect({ code: run.code, mismatched }).toEqual({ code: 0, mismatched: [] });
-  expect(run.out).toMatch(/All 20 steps matched/);
+  expect(run.out).toMatch(/All 25 steps matched/);
 }, 120_000);

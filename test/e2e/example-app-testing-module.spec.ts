@@ -88,6 +88,61 @@ describe('example app with OpenFgaTestingModule in place of OpenFgaModule', () =
     await http().get(`/documents/${doc}`).set('authorization', bob).expect(200);
   });
 
+  it('lists my documents and batch-checks access; a time-limited share is recorded but fails closed (the fake ignores the request time)', async () => {
+    const anne = await login('anne');
+    const erin = await login('erin');
+    const folder = ((await http().post('/folders').set('authorization', anne).send({ name: 'P' }).expect(201)).body as { id: string }).id;
+    const create = async () =>
+      (
+        (await http().post(`/folders/${folder}/documents`).set('authorization', anne).send({ title: 'Roadmap' }).expect(201)).body as {
+          id: string;
+        }
+      ).id;
+    const [shared, temporary] = [await create(), await create()];
+
+    await http().put(`/documents/${shared}/viewers/erin`).set('authorization', anne).expect(200);
+    expect((await http().get('/documents').set('authorization', erin).expect(200)).body).toEqual([{ id: shared, title: 'Roadmap' }]);
+    const access = await http()
+      .post('/documents/access')
+      .set('authorization', anne)
+      .send({ ids: [shared, temporary] })
+      .expect(200);
+    expect(access.body).toEqual({
+      [shared]: { viewer: true, editor: true, owner: true },
+      [temporary]: { viewer: true, editor: true, owner: true },
+    });
+
+    // The share is validated against the model's condition and recorded with it...
+    await http().put(`/documents/${temporary}/viewers/erin/temporary`).set('authorization', anne).send({ seconds: 3600 }).expect(200);
+    expect(fake.operations.at(-1)).toMatchObject({
+      kind: 'grant',
+      user: 'user:erin',
+      relation: 'viewer',
+      object: `document:${temporary}`,
+      condition: { name: 'non_expired_grant', context: { grant_duration: '3600s' } },
+    });
+    await http().put(`/documents/${temporary}/viewers/erin/temporary`).set('authorization', anne).send({ seconds: 0 }).expect(400);
+    // ...but the fake evaluates conditions without the check's request-time context (current_time is
+    // missing), so whatever reaches the conditional tuple fails closed: 403, false, 503. Test expiry on OpenFGA.
+    await http().get(`/documents/${temporary}`).set('authorization', erin).expect(403);
+    const erinAccess = await http()
+      .post('/documents/access')
+      .set('authorization', erin)
+      .send({ ids: [shared, temporary] })
+      .expect(200);
+    expect(erinAccess.body).toEqual({
+      [shared]: { viewer: true, editor: false, owner: false },
+      [temporary]: { viewer: false, editor: false, owner: false },
+    });
+    await http().get('/documents').set('authorization', erin).expect(503);
+    // The fake evaluates every viewer tuple of the document, not only the checked user's: anne's viewer check
+    // fails closed too. Relations that read no conditional tuple are answered as usual.
+    await http().get(`/documents/${temporary}`).set('authorization', anne).expect(403);
+    await http().patch(`/documents/${temporary}`).set('authorization', anne).send({ content: 'v2' }).expect(200);
+    await http().delete(`/documents/${temporary}/viewers/erin`).set('authorization', anne).expect(200);
+    await http().get(`/documents/${temporary}`).set('authorization', anne).expect(200);
+  });
+
   it('seeds answers directly, and fails closed (403) when the fake simulates an outage', async () => {
     const carol = await login('carol');
     fake.allow('user:carol', 'viewer', 'folder:seeded');

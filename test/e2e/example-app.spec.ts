@@ -13,6 +13,7 @@ import { AppModule } from '../../example-app/src/app.module';
 import { DEMO_USERS } from '../../example-app/src/auth/demo-users';
 import { exampleConfig as appConfig, EXAMPLE_MODEL_FILE, ExampleAppConfig } from '../../example-app/src/config';
 import { runExampleCli } from '../../example-app/src/demo/run-example-cli';
+import { OpenFgaService } from '../../src';
 import type { BufferedOperation, FlushResult, OpenFgaStatus } from '../../src';
 import { serverEnv } from '../support/harness/env';
 import { directCheck, readAllTuples, tupleId } from '../support/state/fga-state';
@@ -314,6 +315,122 @@ describe('example app over HTTP (queue mode, real Redis + OpenFGA)', () => {
     const expired = await jwt.signAsync({ sub: 'anne' }, { expiresIn: -60 });
     await http().get(`/folders/${folder}`).set('authorization', `Bearer ${expired}`).expect(401);
     await http().get(`/folders/${folder}`).set('authorization', `Bearer ${token}`).expect(200);
+  });
+
+  it('lists my documents: a share of a moment ago (still buffered) is in, one revoked a moment ago is not', async () => {
+    const folder = await createFolder('anne');
+    const roadmap = await createDocument('anne', folder);
+    const { id: budget } = await createDocument('anne', folder);
+    await flushAndSettle();
+    // Other tests share documents with bob in this app too: only this test's two documents are looked at.
+    const mine = async (user: string) =>
+      ((await http().get('/documents').set(auth(user)).expect(200)).body as { id: string; title: string }[]).filter(
+        (d) => d.id === roadmap.id || d.id === budget,
+      );
+    expect(await mine('bob')).toEqual([]);
+    expect(await mine('anne')).toHaveLength(2);
+
+    await http().put(`/documents/${roadmap.id}/viewers/bob`).set(auth('anne')).expect(200);
+    expect(await mine('bob')).toEqual([{ id: roadmap.id, title: 'Roadmap' }]);
+    expect(await inOpenFga('user:bob', 'viewer', `document:${roadmap.id}`)).toBe(false); // listed from the buffer
+
+    // A folder share reaches both documents (viewer from parent), also before any flush.
+    await http().put(`/folders/${folder}/viewers/bob`).set(auth('anne')).expect(200);
+    expect((await mine('bob')).map((d) => d.id).sort()).toEqual([roadmap.id, budget].sort());
+    await flushAndSettle();
+
+    await http().delete(`/documents/${roadmap.id}/viewers/bob`).set(auth('anne')).expect(200);
+    await http().delete(`/folders/${folder}/viewers/bob`).set(auth('anne')).expect(200);
+    expect(await mine('bob')).toEqual([]);
+    expect(await inOpenFga('user:bob', 'viewer', `document:${roadmap.id}`)).toBe(false);
+    await http().get('/documents').expect(401);
+  });
+
+  it('shares a document for a limited time (OpenFGA condition): allowed at once, also once written, denied once expired', async () => {
+    const folder = await createFolder('anne');
+    const { id } = await createDocument('anne', folder);
+    await flushAndSettle();
+
+    const hour = await http().put(`/documents/${id}/viewers/bob/temporary`).set(auth('anne')).send({ seconds: 3600 }).expect(200);
+    expect(hour.body).toMatchObject({ document: id, viewer: 'bob', shared: true, expiresAt: expect.any(String) });
+    expect(hour.headers[TOKEN]).toMatch(/^v1\./);
+    expect((await pendingOps()).map((o) => [o.kind, o.user, o.relation, o.object, o.condition?.name])).toEqual([
+      ['grant', 'user:bob', 'viewer', `document:${id}`, 'non_expired_grant'],
+    ]);
+    await http().get(`/documents/${id}`).set(auth('bob')).expect(200); // pending: a contextual tuple with its condition
+    await flushAndSettle();
+    // Written with its condition: OpenFGA evaluates it against the request's current_time.
+    const stored = await app.get(OpenFgaService).read({ user: 'user:bob', relation: 'viewer', object: `document:${id}` });
+    expect(stored.tuples.map((t) => t.condition?.name)).toEqual(['non_expired_grant']);
+    await http().get(`/documents/${id}`).set(auth('bob')).expect(200);
+    expect((await http().get('/documents').set(auth('bob')).expect(200)).body).toContainEqual({ id, title: 'Roadmap' });
+
+    const short = await http().put(`/documents/${id}/viewers/carol/temporary`).set(auth('anne')).send({ seconds: 2 }).expect(200);
+    await http().get(`/documents/${id}`).set(auth('carol')).expect(200);
+    const expiresAt = Date.parse((short.body as { expiresAt: string }).expiresAt);
+    await new Promise((r) => setTimeout(r, Math.max(0, expiresAt - Date.now()) + 500));
+    await http().get(`/documents/${id}`).set(auth('carol')).expect(403); // still pending: the contextual tuple's condition no longer holds
+    expect((await http().get('/documents').set(auth('carol')).expect(200)).body).not.toContainEqual(expect.objectContaining({ id }));
+    await flushAndSettle();
+    await http().get(`/documents/${id}`).set(auth('carol')).expect(403); // written: OpenFGA's own evaluation
+    await http().get(`/documents/${id}`).set(auth('bob')).expect(200);
+
+    // Owner-only, and the duration is validated: nothing recorded either way.
+    const before = await pendingOps();
+    await http().put(`/documents/${id}/viewers/dave/temporary`).set(auth('bob')).send({ seconds: 60 }).expect(403);
+    for (const body of [{}, { seconds: 0 }, { seconds: 1.5 }, { seconds: '60' }, { seconds: 86_401 }]) {
+      const res = await http().put(`/documents/${id}/viewers/dave/temporary`).set(auth('anne')).send(body).expect(400);
+      expect((res.body as { message: string }).message).toMatch(/"seconds" must be an integer from 1 to 86400/);
+    }
+    await http().put(`/documents/${id}/viewers/da%23ve/temporary`).set(auth('anne')).send({ seconds: 60 }).expect(400);
+    expect(await pendingOps()).toEqual(before);
+  });
+
+  it('answers viewer/editor/owner for many documents in one batch check; an unknown one reads all false', async () => {
+    const folder = await createFolder('anne');
+    const { id: shared } = await createDocument('anne', folder);
+    const { id: edited } = await createDocument('anne', folder);
+    await flushAndSettle();
+    await http().put(`/documents/${shared}/viewers/bob/temporary`).set(auth('anne')).send({ seconds: 600 }).expect(200);
+    await http().put(`/documents/${edited}/editors/bob`).set(auth('anne')).expect(200);
+    const unknown = randomUUID();
+
+    const res = await http()
+      .post('/documents/access')
+      .set(auth('bob'))
+      .send({ ids: [shared, edited, unknown, shared] })
+      .expect(200);
+    expect(res.body).toEqual({
+      [shared]: { viewer: true, editor: false, owner: false },
+      [edited]: { viewer: true, editor: true, owner: false },
+      [unknown]: { viewer: false, editor: false, owner: false },
+    });
+    expect(
+      (
+        await http()
+          .post('/documents/access')
+          .set(auth('anne'))
+          .send({ ids: [shared] })
+          .expect(200)
+      ).body,
+    ).toEqual({
+      [shared]: { viewer: true, editor: true, owner: true },
+    });
+
+    for (const body of [{}, { ids: [] }, { ids: 'x' }, { ids: Array.from({ length: 51 }, () => randomUUID()) }]) {
+      const bad = await http().post('/documents/access').set(auth('bob')).send(body).expect(400);
+      expect((bad.body as { message: string }).message).toMatch(/"ids" must be an array of 1 to 50 ids/);
+    }
+    const bad = await http()
+      .post('/documents/access')
+      .set(auth('bob'))
+      .send({ ids: [shared, 'a:b'] })
+      .expect(400);
+    expect((bad.body as { message: string }).message).toMatch(/"ids\[1\]" must be an id/);
+    await http()
+      .post('/documents/access')
+      .send({ ids: [shared] })
+      .expect(401);
   });
 
   it('reports health through terminus', async () => {

@@ -1,16 +1,101 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Put, UseGuards } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  Param,
+  Patch,
+  Post,
+  Put,
+  Res,
+  ServiceUnavailableException,
+  UseGuards,
+} from '@nestjs/common';
+import type { Response } from 'express';
+import { CurrentUser } from '../auth/current-user.decorator';
 import { JwtAuthGuard } from '../auth/jwt-auth.guard';
-import { Check, Grant, Revoke } from '../nestjs-openfga';
-import { LibraryDocument, LibraryStore, textField } from './library.store';
+import {
+  Check,
+  CheckUnavailableError,
+  CONSISTENCY_TOKEN_HEADER,
+  Grant,
+  ListUnavailableError,
+  OpenFgaService,
+  Revoke,
+} from '../nestjs-openfga';
+import { idField, idListField, integerField, LibraryDocument, LibraryStore, textField } from './library.store';
+import { requestTime, TEMPORARY_SHARE_CONDITION, withRequestTime } from './request-time';
+
+/** At most this many documents per `POST /documents/access` (three checks each, one BatchCheck). */
+export const MAX_ACCESS_IDS = 50;
+/** A time-limited share lasts at most a day. */
+export const MAX_TEMPORARY_SECONDS = 86_400;
+
+const ACCESS_RELATIONS = ['viewer', 'editor', 'owner'] as const;
+type Access = Record<(typeof ACCESS_RELATIONS)[number], boolean>;
 
 @Controller('documents')
 @UseGuards(JwtAuthGuard) // class-level: runs before the OpenFgaGuard of each route's @Check
 export class DocumentsController {
-  constructor(private readonly library: LibraryStore) {}
+  constructor(
+    private readonly library: LibraryStore,
+    private readonly openfga: OpenFgaService,
+  ) {}
 
-  /** Viewers: direct, editors and owners, and viewers of the parent folder (derived in OpenFGA). */
+  /**
+   * "List my documents": every document the caller may view, a share granted a
+   * moment ago (still buffered) included and one revoked a moment ago not.
+   * No complete list → 503, never a partial one.
+   */
+  @Get()
+  async listMine(@CurrentUser() userId: string): Promise<Pick<LibraryDocument, 'id' | 'title'>[]> {
+    let objects: string[];
+    try {
+      objects = await this.openfga.listObjects(`user:${userId}`, 'viewer', 'document', { context: requestTime() });
+    } catch (err) {
+      if (err instanceof ListUnavailableError || err instanceof CheckUnavailableError) {
+        throw new ServiceUnavailableException('Your documents could not be listed');
+      }
+      throw err;
+    }
+    return objects.flatMap((object) => {
+      const document = this.library.findDocument(object.slice('document:'.length));
+      return document ? [{ id: document.id, title: document.title }] : [];
+    });
+  }
+
+  /**
+   * What the caller may do with each of `ids` (1 to 50), in one batchCheck:
+   * `{ [id]: { viewer, editor, owner } }`. An item that could not be answered reads as false.
+   */
+  @Post('access')
+  @HttpCode(200)
+  async access(@Body() body: unknown, @CurrentUser() userId: string): Promise<Record<string, Access>> {
+    const ids = idListField(body, 'ids', MAX_ACCESS_IDS);
+    const context = requestTime();
+    const answers = await this.openfga.batchCheck(
+      ids.flatMap((id) =>
+        ACCESS_RELATIONS.map((relation) => ({
+          user: `user:${userId}`,
+          relation,
+          object: `document:${id}`,
+          // Only viewer reads time-limited tuples; editor and owner stay cacheable without a context.
+          ...(relation === 'viewer' ? { context } : {}),
+        })),
+      ),
+    );
+    const result: Record<string, Access> = {};
+    ids.forEach((id, i) => {
+      const [viewer, editor, owner] = answers.slice(i * 3, i * 3 + 3).map((a) => a.allowed && !a.error);
+      result[id] = { viewer, editor, owner };
+    });
+    return result;
+  }
+
+  /** Viewers: direct (also time-limited), editors and owners, and viewers of the parent folder (derived in OpenFGA). */
   @Get(':id')
-  @Check('viewer', 'document:{params.id}')
+  @Check('viewer', 'document:{params.id}', withRequestTime)
   read(@Param('id') id: string): LibraryDocument {
     return this.library.getDocument(id);
   }
@@ -32,6 +117,31 @@ export class DocumentsController {
   shareWithViewer(@Param('id') id: string, @Param('userId') userId: string) {
     this.library.getDocument(id);
     return { document: id, viewer: userId, shared: true };
+  }
+
+  /**
+   * A share for `seconds` (1 to 86,400): a viewer tuple with the `non_expired_grant`
+   * condition, evaluated by OpenFGA at each check against the request's time.
+   * It replaces a permanent share of the same user (last operation wins); the
+   * revoke route ends either.
+   */
+  @Put(':id/viewers/:userId/temporary')
+  @Check('owner', 'document:{params.id}')
+  async shareTemporarily(
+    @Param('id') id: string,
+    @Param('userId') userId: string,
+    @Body() body: unknown,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    idField(userId, 'userId');
+    const seconds = integerField(body, 'seconds', 1, MAX_TEMPORARY_SECONDS);
+    this.library.getDocument(id);
+    const grantTime = new Date();
+    const token = await this.openfga.grant(`user:${userId}`, 'viewer', `document:${id}`, {
+      condition: { name: TEMPORARY_SHARE_CONDITION, context: { grant_time: grantTime.toISOString(), grant_duration: `${seconds}s` } },
+    });
+    res.setHeader(CONSISTENCY_TOKEN_HEADER, token);
+    return { document: id, viewer: userId, shared: true, expiresAt: new Date(grantTime.getTime() + seconds * 1000).toISOString() };
   }
 
   @Delete(':id/viewers/:userId')
