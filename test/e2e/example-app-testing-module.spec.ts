@@ -88,7 +88,7 @@ describe('example app with OpenFgaTestingModule in place of OpenFgaModule', () =
     await http().get(`/documents/${doc}`).set('authorization', bob).expect(200);
   });
 
-  it('lists my documents and batch-checks access; a time-limited share is recorded but fails closed (the fake ignores the request time)', async () => {
+  it('lists my documents and batch-checks access; a time-limited share holds for its duration (the fake evaluates the condition with the request time)', async () => {
     const anne = await login('anne');
     const erin = await login('erin');
     const folder = ((await http().post('/folders').set('authorization', anne).send({ name: 'P' }).expect(201)).body as { id: string }).id;
@@ -122,9 +122,8 @@ describe('example app with OpenFgaTestingModule in place of OpenFgaModule', () =
       condition: { name: 'non_expired_grant', context: { grant_duration: '3600s' } },
     });
     await http().put(`/documents/${temporary}/viewers/erin/temporary`).set('authorization', anne).send({ seconds: 0 }).expect(400);
-    // ...but the fake evaluates conditions without the check's request-time context (current_time is
-    // missing), so whatever reaches the conditional tuple fails closed: 403, false, 503. Test expiry on OpenFGA.
-    await http().get(`/documents/${temporary}`).set('authorization', erin).expect(403);
+    // The fake evaluates the condition with the check's request time, as OpenFGA does: erin may view it for the hour.
+    await http().get(`/documents/${temporary}`).set('authorization', erin).expect(200);
     const erinAccess = await http()
       .post('/documents/access')
       .set('authorization', erin)
@@ -132,15 +131,20 @@ describe('example app with OpenFgaTestingModule in place of OpenFgaModule', () =
       .expect(200);
     expect(erinAccess.body).toEqual({
       [shared]: { viewer: true, editor: false, owner: false },
-      [temporary]: { viewer: false, editor: false, owner: false },
+      [temporary]: { viewer: true, editor: false, owner: false },
     });
-    await http().get('/documents').set('authorization', erin).expect(503);
-    // The fake evaluates every viewer tuple of the document, not only the checked user's: anne's viewer check
-    // fails closed too. Relations that read no conditional tuple are answered as usual.
-    await http().get(`/documents/${temporary}`).set('authorization', anne).expect(403);
-    await http().patch(`/documents/${temporary}`).set('authorization', anne).send({ content: 'v2' }).expect(200);
-    await http().delete(`/documents/${temporary}/viewers/erin`).set('authorization', anne).expect(200);
+    const listed = (await http().get('/documents').set('authorization', erin).expect(200)).body as { id: string }[];
+    expect(listed.map((d) => d.id).sort()).toEqual([shared, temporary].sort());
+    // Another user's conditional share is not evaluated for anne's check (OpenFGA never reaches it either).
     await http().get(`/documents/${temporary}`).set('authorization', anne).expect(200);
+    // A share of one second has expired a moment later.
+    const carol = await login('carol');
+    await http().put(`/documents/${temporary}/viewers/carol/temporary`).set('authorization', anne).send({ seconds: 1 }).expect(200);
+    await http().get(`/documents/${temporary}`).set('authorization', carol).expect(200);
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    await http().get(`/documents/${temporary}`).set('authorization', carol).expect(403);
+    await http().delete(`/documents/${temporary}/viewers/erin`).set('authorization', anne).expect(200);
+    await http().get(`/documents/${temporary}`).set('authorization', erin).expect(403);
   });
 
   it('seeds answers directly, and fails closed (403) when the fake simulates an outage', async () => {

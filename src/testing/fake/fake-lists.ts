@@ -45,7 +45,8 @@ export class FakeLists {
       if (why !== undefined) throw fail(why);
     }
     const own = options.contextualTuples ?? [];
-    if (own.some((t) => t.condition)) throw fail('conditions are not supported by the fake');
+    const refusedOwn = own.map((t) => model.rejectWrite(t)).find((why) => why !== undefined);
+    if (refusedOwn !== undefined) throw fail(refusedOwn);
     const deps = this.graph.dependencies(type, q.relation)!;
     const relevant = () => this.buffer.list().filter((op) => listMayChange(deps, q, op));
     const write = (ops: readonly BufferedOperation[]) => this.flusher.flushOnly(new Set(ops.map((op) => op.key)));
@@ -61,11 +62,14 @@ export class FakeLists {
       known.filter((x) => x.object === object && x.relation === relation && (withWildcards || !x.user.endsWith(':*')));
     if (q.kind === 'objects') {
       const candidates = namesOfType(known, q.type, false);
-      return candidates.filter((object) => model.check({ user: q.user, relation: q.relation, object }, source(true))).sort();
+      return candidates
+        .filter((object) => model.check({ user: q.user, relation: q.relation, object }, source(true), options.context))
+        .sort();
     }
     const users = q.userFilters.flatMap((f) => usersOf(known, f));
     // As OpenFGA: a wildcard is listed as `type:*`, not expanded into the users it covers.
-    const has = (user: string) => model.check({ user, relation: q.relation, object: q.object }, source(user.endsWith(':*')));
+    const has = (user: string) =>
+      model.check({ user, relation: q.relation, object: q.object }, source(user.endsWith(':*')), options.context);
     return [...new Set(users.filter(has))].sort();
   }
 

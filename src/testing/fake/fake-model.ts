@@ -81,6 +81,9 @@ export class FakeModel {
     const holding: TupleSource = (object, relation) =>
       [...source(object, relation)].filter((x) => {
         if (!x.condition) return true;
+        // As OpenFGA, a condition is evaluated only on a tuple the check reaches: another user of the checked user's type
+        // can only grant that user, so its tuple is left out unevaluated (a share with carol never fails anne's check).
+        if (x.user !== t.user && isPlainUserOfType(x.user, typeOf(t.user))) return false;
         const declared = this.model.conditions?.[x.condition.name];
         try {
           if (!declared?.expression) throw new ConditionNotEvaluable('the model has no expression for it');
@@ -167,4 +170,9 @@ export class FakeModel {
 
 function typeOf(objectOrUser: string): string {
   return objectOrUser.slice(0, objectOrUser.indexOf(':'));
+}
+
+/** `type:id` of the given type (not a userset, not a wildcard). */
+function isPlainUserOfType(user: string, type: string): boolean {
+  return typeOf(user) === type && !user.includes('#') && !user.endsWith(':*');
 }

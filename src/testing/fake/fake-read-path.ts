@@ -81,7 +81,8 @@ export class FakeReadPath {
     const write = (ops: readonly BufferedOperation[]) =>
       deps ? this.flusher.flushOnly(new Set(ops.map((op) => op.key))) : this.flusher.flush();
     // A request's own context or tuples: its answer is neither served from nor kept in the cache.
-    const uncached = extras.key !== '';
+    // Nor, as the real read path, one a condition may decide: a relation reading conditional tuples, a pending conditional grant.
+    const uncached = extras.key !== '' || deps?.conditional === true || relevant().some((op) => op.kind === 'grant' && op.condition);
     if (freshAt === undefined) {
       const cached = uncached ? undefined : this.cache.lookup(t);
       if (cached !== undefined) return { allowed: cached, source: 'cache' };
@@ -91,21 +92,22 @@ export class FakeReadPath {
       const owed = relevant().filter((op) => op.seq <= target);
       if (owed.length > 0) await write(owed);
     }
-    let allowed = await this.ask(t, relevant, extras.tuples);
+    let allowed = await this.ask(t, relevant, extras);
     // A pending revoke that could turn the answer is written first, then OpenFGA is asked again.
     const turning = relevant().filter(
       (op) => op.kind === 'revoke' && (deps ? (allowed ? deps.positive : deps.negative).has(pairOf(op)) : allowed),
     );
     if (turning.length > 0) {
       await write(turning);
-      allowed = await this.ask(t, relevant, extras.tuples);
+      allowed = await this.ask(t, relevant, extras);
     }
     if (!uncached) this.cache.store(t, allowed);
     return { allowed, source: 'openfga' };
   }
 
   /** OpenFGA rejects the whole check when a contextual tuple (a pending grant) is invalid: flush (dead-lettering it), then ask once more. */
-  private async ask(t: Tuple, relevant: () => BufferedOperation[], callerTuples: readonly ConditionalTuple[]): Promise<boolean> {
+  private async ask(t: Tuple, relevant: () => BufferedOperation[], extras: RequestExtras): Promise<boolean> {
+    const callerTuples = extras.tuples;
     const grants = () => relevant().filter((op) => op.kind === 'grant');
     const refused = () => this.model?.rejectCheck(t);
     if (grants().some((g) => this.decisions.rejects(g) !== undefined) || (refused() !== undefined && grants().length > 0)) {
@@ -114,18 +116,18 @@ export class FakeReadPath {
     }
     const reason = refused() ?? this.refusedCallerTuple(callerTuples);
     if (reason !== undefined) throw new CheckUnavailableError(t, reason);
-    return this.model ? this.modelAnswer(t, callerTuples) : this.ruleAnswer(t, callerTuples);
+    return this.model ? this.modelAnswer(t, callerTuples, extras.context) : this.ruleAnswer(t, callerTuples);
   }
 
   /**
-   * OpenFGA refuses a check whose contextual tuple the model would not accept;
-   * the fake evaluates no conditions, so it refuses a conditional one as OpenFGA
-   * does for a condition the model does not define. A request-time context is ignored.
+   * OpenFGA refuses a check whose contextual tuple the model would not accept
+   * (a condition it does not define included). Without a model the fake
+   * evaluates no conditions, so it refuses a conditional one.
    */
   private refusedCallerTuple(callerTuples: readonly ConditionalTuple[]): string | undefined {
     for (const c of callerTuples) {
-      if (c.condition)
-        return `Invalid tuple '${c.object}#${c.relation}@${c.user}'. Reason: condition '${c.condition.name}' is undefined (the fake evaluates no conditions)`;
+      if (c.condition && !this.model)
+        return `Invalid tuple '${c.object}#${c.relation}@${c.user}'. Reason: condition '${c.condition.name}' is undefined (the fake evaluates conditions only with a model)`;
       const why = this.model?.rejectWrite(c);
       if (why !== undefined) return why;
     }
@@ -133,13 +135,15 @@ export class FakeReadPath {
   }
 
   /** Seeds decide their exact tuple unless an operation on it is pending; else the model, over the written tuples and the pending grants. */
-  private modelAnswer(t: Tuple, callerTuples: readonly Tuple[]): boolean {
+  private modelAnswer(t: Tuple, callerTuples: readonly ConditionalTuple[], context?: Record<string, unknown>): boolean {
     const seeded = this.buffer.get(tupleKey(t)) ? undefined : this.decisions.seeded(t);
     if (seeded !== undefined) return seeded;
     const pendingGrants = this.buffer.list().filter((op) => op.kind === 'grant');
     const written = this.tuples.all();
-    return this.model!.check(t, (object, relation) =>
-      [...written, ...pendingGrants, ...callerTuples].filter((x) => x.object === object && x.relation === relation),
+    return this.model!.check(
+      t,
+      (object, relation) => [...written, ...pendingGrants, ...callerTuples].filter((x) => x.object === object && x.relation === relation),
+      context,
     );
   }
 

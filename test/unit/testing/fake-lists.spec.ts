@@ -26,10 +26,10 @@ describe('OpenFgaFake lists', () => {
     await expect(fake.listObjects('user:anne', 'viewer', 'document')).rejects.toThrow(/only with its `model` option/);
   });
 
-  it('refuse conditional contextual tuples (the fake evaluates no conditions)', async () => {
+  it('refuses a contextual tuple with a condition the model does not define, as OpenFGA', async () => {
     const fake = new OpenFgaFake({ model });
     const contextualTuples = [{ user: 'user:anne', relation: 'viewer', object: 'document:1', condition: { name: 'c' } }];
-    await expect(fake.listObjects('user:anne', 'viewer', 'document', { contextualTuples })).rejects.toThrow(/conditions are not supported/);
+    await expect(fake.listObjects('user:anne', 'viewer', 'document', { contextualTuples })).rejects.toThrow(/undefined condition/);
   });
 
   it('expand and sdkClient are not supported: a clear error, after the same validation as the real service', async () => {
