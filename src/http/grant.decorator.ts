@@ -1,4 +1,4 @@
-import { recordTuple, RecordDecoratorOptions } from './tuple-record.decorator';
+import { GrantDecoratorOptions, recordTuple } from './tuple-record.decorator';
 import type { ResultTemplate } from './object-template';
 
 /**
@@ -12,11 +12,18 @@ import type { ResultTemplate } from './object-template';
  * @Post()
  * @Grant('owner', 'document:{result.id}')
  * create(@Body() dto: CreateDocumentDto) { return this.documents.create(dto); }
+ *
+ * @example
+ * // A share that ends after an hour (the model's `non_expired_grant` condition).
+ * @Grant('viewer', 'document:{params.id}', {
+ *   user: 'user:{params.userId}',
+ *   condition: () => ({ name: 'non_expired_grant', context: { grant_time: new Date().toISOString(), grant_duration: '3600s' } }),
+ * })
  */
 export function Grant<TResult = unknown>(
   relation: string,
   object: ResultTemplate<TResult>,
-  options: RecordDecoratorOptions<TResult> = {},
+  options: GrantDecoratorOptions<TResult> = {},
 ): ClassDecorator & MethodDecorator {
   return recordTuple('grant', relation, object, options);
 }

@@ -5,7 +5,7 @@ export type { CheckContextTemplate, ContextualTupleTemplate, ContextualTuplesTem
 export { CheckMode } from './check-mode.decorator';
 export { Grant } from './grant.decorator';
 export { Revoke } from './revoke.decorator';
-export type { RecordDecoratorOptions } from './tuple-record.decorator';
+export type { GrantCondition, GrantDecoratorOptions, RecordDecoratorOptions } from './tuple-record.decorator';
 export { OpenFgaGuard } from './openfga.guard';
 export type { CheckGroup } from './openfga.guard';
 export { RecordTuplesInterceptor } from './record-tuples.interceptor';

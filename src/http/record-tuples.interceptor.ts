@@ -14,7 +14,7 @@ import { concatMap, Observable } from 'rxjs';
 import { OPENFGA_OPTIONS } from '../openfga.constants';
 import { ConsistencyToken, OpenFgaService } from '../openfga.service';
 import type { OpenFgaRequest, ResolvedOpenFgaOptions } from '../options/openfga-options.interface';
-import type { Tuple, TupleOperationKind } from '../tuple/tuple';
+import type { ConditionalTuple, TupleCondition, TupleOperationKind } from '../tuple/tuple';
 import { HandlerRuns } from './handler-runs';
 import { PreparedTemplate, validateTemplateValue } from './object-template';
 import { CONSISTENCY_TOKEN_HEADER, RECORDS_METADATA } from './openfga-http.constants';
@@ -173,6 +173,7 @@ export class RecordTuplesInterceptor implements NestInterceptor {
             user: user ?? (await this.fillAfter(requirement.user, request, result, context)),
             relation: requirement.relation,
             object: object ?? (await this.fillAfter(requirement.object, request, result, context)),
+            ...(await conditionOf(requirement, request, result, context)),
           },
         })),
       );
@@ -203,8 +204,23 @@ export class RecordTuplesInterceptor implements NestInterceptor {
   }
 }
 
-function runsOfSameKind(ops: { kind: TupleOperationKind; tuple: Tuple }[]): { kind: TupleOperationKind; tuples: Tuple[] }[] {
-  const runs: { kind: TupleOperationKind; tuples: Tuple[] }[] = [];
+/** A `@Grant`'s condition, filled after the handler: `{ condition }`, or nothing. */
+async function conditionOf(
+  requirement: TupleRecordRequirement,
+  request: OpenFgaRequest,
+  result: unknown,
+  context: ExecutionContext,
+): Promise<{ condition?: TupleCondition }> {
+  const c = requirement.condition;
+  if (c === undefined) return {};
+  const condition = typeof c === 'function' ? await c(request, result, templateContextOf(context, request, result).args) : c;
+  return condition === undefined ? {} : { condition };
+}
+
+function runsOfSameKind(
+  ops: { kind: TupleOperationKind; tuple: ConditionalTuple }[],
+): { kind: TupleOperationKind; tuples: ConditionalTuple[] }[] {
+  const runs: { kind: TupleOperationKind; tuples: ConditionalTuple[] }[] = [];
   for (const op of ops) {
     const last = runs[runs.length - 1];
     if (last?.kind === op.kind) last.tuples.push(op.tuple);

@@ -1,6 +1,7 @@
 import type { TupleOperationKind } from '../tuple/tuple';
 import type { PreparedTemplate } from './object-template';
 import type { PreparedCheckExtras } from './check-extras-template';
+import type { GrantCondition } from './tuple-record.decorator';
 
 /** One `@Check` as the guard reads it from metadata (templates already compiled). */
 export interface CheckRequirement {
@@ -19,4 +20,6 @@ export interface TupleRecordRequirement {
   object: PreparedTemplate;
   /** Overrides the request's user (the `resolveUser` option) for this tuple. */
   user?: PreparedTemplate;
+  /** `@Grant` only: the condition the tuple is written with. */
+  condition?: GrantCondition;
 }

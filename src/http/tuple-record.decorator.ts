@@ -1,8 +1,9 @@
 import { applyDecorators } from '@nestjs/common';
-import type { TupleOperationKind } from '../tuple/tuple';
+import type { TupleCondition, TupleOperationKind } from '../tuple/tuple';
 import { prependMetadata, useInterceptorOnce } from './append-metadata.decorator';
 import { declaredRelation } from './declared-relation';
-import { prepareTemplate, ResultTemplate, TemplateSource } from './object-template';
+import { prepareTemplate, ResolverArgs, ResultTemplate, TemplateSource } from './object-template';
+import type { OpenFgaRequest } from '../options/openfga-options.interface';
 import { RECORDS_METADATA } from './openfga-http.constants';
 import type { TupleRecordRequirement } from './requirements';
 import { RecordTuplesInterceptor } from './record-tuples.interceptor';
@@ -16,19 +17,38 @@ export interface RecordDecoratorOptions<TResult = unknown> {
   user?: ResultTemplate<TResult>;
 }
 
+/**
+ * The condition a `@Grant` writes its tuple with: fixed, or computed after the handler from the request and its
+ * result (`undefined`: no condition). Checked like `grant`'s `condition` option: a bad one fails the request (500)
+ * and nothing is recorded.
+ */
+export type GrantCondition<TResult = unknown> =
+  | TupleCondition
+  | ((request: OpenFgaRequest, result: TResult, args?: ResolverArgs) => TupleCondition | undefined | Promise<TupleCondition | undefined>);
+
+/** Options of one `@Grant`. */
+export interface GrantDecoratorOptions<TResult = unknown> extends RecordDecoratorOptions<TResult> {
+  /** A condition of the model the tuple is subject to (ABAC), e.g. a time-limited share. */
+  condition?: GrantCondition<TResult>;
+}
+
 /** Shared by `@Grant` and `@Revoke`: validates the declaration once and attaches the interceptor. */
 export function recordTuple<TResult>(
   kind: TupleOperationKind,
   relation: string,
   object: ResultTemplate<TResult>,
-  options: RecordDecoratorOptions<TResult>,
+  options: GrantDecoratorOptions<TResult>,
 ): ClassDecorator & MethodDecorator {
   const name = kind === 'grant' ? '@Grant' : '@Revoke';
+  // JavaScript callers bypass the types: a revoke deletes whatever condition the tuple has.
+  if (kind === 'revoke' && options.condition !== undefined)
+    throw new TypeError('@Revoke takes no condition: a revoke deletes the tuple whatever its condition');
   const requirement: TupleRecordRequirement = {
     kind,
     relation: declaredRelation(name, relation),
     object: prepareTemplate(object as ResultTemplate, 'object', RECORD_TEMPLATE_SOURCES),
     ...(options.user !== undefined ? { user: prepareTemplate(options.user as ResultTemplate, 'user', RECORD_TEMPLATE_SOURCES) } : {}),
+    ...(options.condition !== undefined ? { condition: options.condition as GrantCondition } : {}),
   };
   return applyDecorators(prependMetadata(RECORDS_METADATA, requirement), useInterceptorOnce(RecordTuplesInterceptor));
 }

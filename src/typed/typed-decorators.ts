@@ -2,7 +2,7 @@ import { Check, CheckDecoratorOptions } from '../http/check.decorator';
 import { Grant } from '../http/grant.decorator';
 import type { RequestTemplate, ResultTemplate } from '../http/object-template';
 import { Revoke } from '../http/revoke.decorator';
-import type { RecordDecoratorOptions } from '../http/tuple-record.decorator';
+import type { GrantDecoratorOptions, RecordDecoratorOptions } from '../http/tuple-record.decorator';
 import type { ModelObject, ModelObjectType, ModelRelation } from './model-types';
 
 /** A whole-value placeholder (`{body.object}`): its type is known only at run time. */
@@ -28,7 +28,7 @@ export interface TypedDecorators<M> {
   Grant<T extends ModelObjectType<M>, TResult = unknown>(
     relation: ModelRelation<M, T>,
     object: TypedObjectTemplate<T, Exclude<ResultTemplate<TResult>, string>>,
-    options?: Omit<RecordDecoratorOptions<TResult>, 'user'> & { user?: TypedUserTemplate<M, Exclude<ResultTemplate<TResult>, string>> },
+    options?: Omit<GrantDecoratorOptions<TResult>, 'user'> & { user?: TypedUserTemplate<M, Exclude<ResultTemplate<TResult>, string>> },
   ): ClassDecorator & MethodDecorator;
   Revoke<T extends ModelObjectType<M>, TResult = unknown>(
     relation: ModelRelation<M, T>,

@@ -1,31 +1,19 @@
-import {
-  Body,
-  Controller,
-  Delete,
-  Get,
-  HttpCode,
-  Param,
-  Patch,
-  Post,
-  Put,
-  Res,
-  ServiceUnavailableException,
-  UseGuards,
-} from '@nestjs/common';
-import type { Response } from 'express';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Put, ServiceUnavailableException, UseGuards } from '@nestjs/common';
 import { CurrentUser } from '../auth/current-user.decorator';
 import { JwtAuthGuard } from '../auth/jwt-auth.guard';
-import {
-  Check,
-  CheckUnavailableError,
-  CONSISTENCY_TOKEN_HEADER,
-  Grant,
-  ListUnavailableError,
-  OpenFgaService,
-  Revoke,
-} from '../nestjs-openfga';
+import { Check, CheckUnavailableError, Grant, ListUnavailableError, OpenFgaService, Revoke } from '../nestjs-openfga';
 import { idField, idListField, integerField, LibraryDocument, LibraryStore, textField } from './library.store';
 import { requestTime, TEMPORARY_SHARE_CONDITION, withRequestTime } from './request-time';
+
+/** What the time-limited share route answers; its `@Grant` condition is computed from it. */
+interface TemporaryShare {
+  document: string;
+  viewer: string;
+  shared: true;
+  seconds: number;
+  grantedAt: string;
+  expiresAt: string;
+}
 
 /** At most this many documents per `POST /documents/access` (three checks each, one BatchCheck). */
 export const MAX_ACCESS_IDS = 50;
@@ -127,21 +115,27 @@ export class DocumentsController {
    */
   @Put(':id/viewers/:userId/temporary')
   @Check('owner', 'document:{params.id}')
-  async shareTemporarily(
-    @Param('id') id: string,
-    @Param('userId') userId: string,
-    @Body() body: unknown,
-    @Res({ passthrough: true }) res: Response,
-  ) {
+  @Grant<TemporaryShare>('viewer', 'document:{params.id}', {
+    user: 'user:{params.userId}',
+    // Recorded after the handler validated the input and returned (nothing is recorded when it throws).
+    condition: (_req, share) => ({
+      name: TEMPORARY_SHARE_CONDITION,
+      context: { grant_time: share.grantedAt, grant_duration: `${share.seconds}s` },
+    }),
+  })
+  shareTemporarily(@Param('id') id: string, @Param('userId') userId: string, @Body() body: unknown): TemporaryShare {
     idField(userId, 'userId');
     const seconds = integerField(body, 'seconds', 1, MAX_TEMPORARY_SECONDS);
     this.library.getDocument(id);
-    const grantTime = new Date();
-    const token = await this.openfga.grant(`user:${userId}`, 'viewer', `document:${id}`, {
-      condition: { name: TEMPORARY_SHARE_CONDITION, context: { grant_time: grantTime.toISOString(), grant_duration: `${seconds}s` } },
-    });
-    res.setHeader(CONSISTENCY_TOKEN_HEADER, token);
-    return { document: id, viewer: userId, shared: true, expiresAt: new Date(grantTime.getTime() + seconds * 1000).toISOString() };
+    const grantedAt = new Date();
+    return {
+      document: id,
+      viewer: userId,
+      shared: true,
+      seconds,
+      grantedAt: grantedAt.toISOString(),
+      expiresAt: new Date(grantedAt.getTime() + seconds * 1000).toISOString(),
+    };
   }
 
   @Delete(':id/viewers/:userId')
