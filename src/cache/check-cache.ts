@@ -212,21 +212,30 @@ export class CheckCache {
     allowed: boolean,
   ): Promise<boolean> {
     if (!this.settings.enabled) return false;
-    const k = this.keys;
     const ttl = allowed ? this.settings.ttlMs : this.settings.negativeTtlMs;
-    const cached = await this.scripts.run<number>(
-      'populate',
-      [
-        cacheKey(k, modelId, tupleKey(t)),
-        k.base + objectGen(t.object),
-        k.base + userGen(t.user),
-        scope?.relationKey ?? this.unscopedRelationKey,
-        k.epoch,
-        k.graph,
-      ],
-      [snapshot.objectGen, snapshot.userGen, snapshot.relationGen, snapshot.epoch, allowed ? 1 : 0, ttl, scope?.graphId ?? ''],
-    );
+    const cached = await this.scripts.run<number>('populate', this.answerKeys(t, scope, modelId), [
+      snapshot.objectGen,
+      snapshot.userGen,
+      snapshot.relationGen,
+      snapshot.epoch,
+      allowed ? 1 : 0,
+      ttl,
+      scope?.graphId ?? '',
+    ]);
     return cached === 1;
+  }
+
+  /** The keys `populate` writes an answer under: the answer, its object's and user's buckets, its relation, the epoch, the graph. */
+  private answerKeys(t: Tuple, scope: ReadScope | undefined, modelId: string | undefined): string[] {
+    const k = this.keys;
+    return [
+      cacheKey(k, modelId, tupleKey(t)),
+      k.base + objectGen(t.object),
+      k.base + userGen(t.user),
+      scope?.relationKey ?? this.unscopedRelationKey,
+      k.epoch,
+      k.graph,
+    ];
   }
 
   /** `populate` for many answers in ONE script call (batchCheck); returns how many were cached. */
@@ -235,18 +244,10 @@ export class CheckCache {
     modelId: string | undefined,
   ): Promise<number> {
     if (!this.settings.enabled || answers.length === 0) return 0;
-    const k = this.keys;
     const keys: string[] = [];
     const args: (string | number)[] = [];
     for (const { t, scope, snapshot: s, allowed } of answers) {
-      keys.push(
-        cacheKey(k, modelId, tupleKey(t)),
-        k.base + objectGen(t.object),
-        k.base + userGen(t.user),
-        scope?.relationKey ?? this.unscopedRelationKey,
-        k.epoch,
-        k.graph,
-      );
+      keys.push(...this.answerKeys(t, scope, modelId));
       const ttl = allowed ? this.settings.ttlMs : this.settings.negativeTtlMs;
       args.push(s.objectGen, s.userGen, s.relationGen, s.epoch, allowed ? 1 : 0, ttl, scope?.graphId ?? '');
     }

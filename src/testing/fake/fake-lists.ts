@@ -1,6 +1,6 @@
 import type { BufferedOperation } from '../../buffer/buffered-operation';
 import { MAX_CONTEXTUAL_TUPLES } from '../../cache/check-cache';
-import { ConsistencyTokens, InvalidConsistencyTokenError } from '../../consistency/consistency-token';
+import type { ConsistencyTokens } from '../../consistency/consistency-token';
 import { ListUnavailableError } from '../../list/list-errors';
 import type { ListOptions } from '../../list/list-options';
 import { describeQuery, type ListQuery, type UserFilter } from '../../list/list-query';
@@ -8,6 +8,7 @@ import type { ReadFilter, ReadOptions, ReadPage } from '../../list/passthrough';
 import { isPlainUser, pairOf, type RelationDependencies, type RelationGraph, typeOf } from '../../model/relation-graph';
 import type { Tuple } from '../../tuple/tuple';
 import type { FakeBuffer } from './fake-buffer';
+import { fakeFreshnessTarget } from './fake-freshness';
 import type { FakeFlusher } from './fake-flusher';
 import type { FakeModel } from './fake-model';
 import type { FakeTuples } from './fake-tuples';
@@ -89,17 +90,8 @@ export class FakeLists {
     return { tuples: page, ...(from + size < matching.length ? { continuationToken: String(from + size) } : {}) };
   }
 
-  private freshnessTarget({ consistency = 'minimize-latency', token }: ListOptions): number | undefined {
-    switch (consistency) {
-      case 'minimize-latency':
-        return undefined;
-      case 'at-least-as-fresh':
-        return this.tokens.decode(token);
-      case 'strong':
-        return this.buffer.latest;
-      default:
-        throw new InvalidConsistencyTokenError(consistency, 'consistency must be "minimize-latency", "at-least-as-fresh" or "strong"');
-    }
+  private freshnessTarget(options: ListOptions): number | undefined {
+    return fakeFreshnessTarget(options, this.tokens, this.buffer);
   }
 }
 

@@ -1,11 +1,12 @@
 import { CheckUnavailableError } from '../../check/check-unavailable.error';
 import type { CheckOptions } from '../../check/check-options';
-import { ConsistencyTokens, InvalidConsistencyTokenError } from '../../consistency/consistency-token';
+import type { ConsistencyTokens } from '../../consistency/consistency-token';
 import type { OpenFgaEvents } from '../../events/openfga-events';
 import { tupleKey } from '../../redis/redis-keys';
 import type { ConditionalTuple, Tuple } from '../../tuple/tuple';
 import { requestExtras, RequestExtras } from '../../check/request-context';
 import type { FakeBuffer } from './fake-buffer';
+import { fakeFreshnessTarget } from './fake-freshness';
 import type { FakeCache } from './fake-cache';
 import type { FakeFlusher } from './fake-flusher';
 import type { FakeModel } from './fake-model';
@@ -56,18 +57,8 @@ export class FakeReadPath {
     }
   }
 
-  /** The position a fresh level must reflect (undefined: minimize-latency); throws `InvalidConsistencyTokenError`. */
-  freshnessTarget({ consistency = 'minimize-latency', token }: CheckOptions): number | undefined {
-    switch (consistency) {
-      case 'minimize-latency':
-        return undefined;
-      case 'at-least-as-fresh':
-        return this.tokens.decode(token);
-      case 'strong':
-        return this.buffer.latest;
-      default:
-        throw new InvalidConsistencyTokenError(consistency, 'consistency must be "minimize-latency", "at-least-as-fresh" or "strong"');
-    }
+  freshnessTarget(options: CheckOptions): number | undefined {
+    return fakeFreshnessTarget(options, this.tokens, this.buffer);
   }
 
   private async resolve(
