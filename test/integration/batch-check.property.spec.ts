@@ -12,6 +12,7 @@ import { OpenFgaClient } from '@openfga/sdk';
 import type { Tuple } from '../../src';
 import { freshStore, serverEnv, testOptions } from '../support/harness/env';
 import { openService } from '../support/harness/service';
+import { recordAndMirror } from '../support/state/mirror-store';
 
 const USERS = ['user:a', 'user:b'];
 const tupleArb: fc.Arbitrary<Tuple> = fc.oneof(
@@ -63,11 +64,7 @@ describe('batchCheck answers as OpenFGA would once flushed (property)', () => {
               );
               answered += answers.length;
             } else {
-              const { user, relation, object } = step.tuple;
-              await service[step.kind](user, relation, object);
-              const conflict = { conflict: { onDuplicateWrites: 'ignore', onMissingDeletes: 'ignore' } } as never;
-              if (step.kind === 'grant') await mirror.writeTuples([step.tuple], conflict);
-              else await mirror.deleteTuples([step.tuple], conflict);
+              await recordAndMirror(service, mirror, step.kind, step.tuple);
             }
           }
         } finally {

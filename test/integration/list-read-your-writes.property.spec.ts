@@ -18,6 +18,7 @@ import { freshStore, serverEnv, testOptions } from '../support/harness/env';
 import { PROJECT_ROOT } from '../support/harness/servers';
 import { createStore } from '../support/harness/store';
 import { openService } from '../support/harness/service';
+import { recordAndMirror } from '../support/state/mirror-store';
 
 const USERS = ['user:a', 'user:b'];
 const DOCS = ['document:1', 'document:2'];
@@ -109,11 +110,7 @@ describe('lists read your writes (property)', () => {
               expect({ step, listed }).toEqual({ step, listed: truth });
               lists++;
             } else {
-              const { user, relation, object } = step.tuple;
-              await service[step.kind](user, relation, object);
-              const conflict = { conflict: { onDuplicateWrites: 'ignore', onMissingDeletes: 'ignore' } } as never;
-              if (step.kind === 'grant') await mirror.writeTuples([step.tuple], conflict);
-              else await mirror.deleteTuples([step.tuple], conflict);
+              await recordAndMirror(service, mirror, step.kind, step.tuple);
             }
           }
         } finally {
@@ -171,10 +168,7 @@ describe('lists read your writes (property)', () => {
               expect({ step, listed }).toEqual({ step, listed: truth });
               lists++;
             } else {
-              await service[step.kind](step.tuple.user, step.tuple.relation, step.tuple.object);
-              const conflict = { conflict: { onDuplicateWrites: 'ignore', onMissingDeletes: 'ignore' } } as never;
-              if (step.kind === 'grant') await mirror.writeTuples([step.tuple], conflict);
-              else await mirror.deleteTuples([step.tuple], conflict);
+              await recordAndMirror(service, mirror, step.kind, step.tuple);
             }
           }
         } finally {

@@ -13,6 +13,7 @@ import { OpenFgaClient } from '@openfga/sdk';
 import type { Tuple } from '../../src';
 import { freshStore, serverEnv, testOptions } from '../support/harness/env';
 import { openService } from '../support/harness/service';
+import { recordAndMirror } from '../support/state/mirror-store';
 
 const USERS = ['user:a', 'user:b'];
 // Only tuples the fixture model accepts.
@@ -63,11 +64,7 @@ describe('no stale allow with derived relations (property)', () => {
               if (answer && !truth) throw new Error(`stale allow: ${user} ${relation} ${object}`);
               if (!answer && truth) staleDenies++;
             } else {
-              const { user, relation, object } = step.tuple;
-              await service[step.kind](user, relation, object);
-              const conflict = { conflict: { onDuplicateWrites: 'ignore', onMissingDeletes: 'ignore' } } as never;
-              if (step.kind === 'grant') await mirror.writeTuples([step.tuple], conflict);
-              else await mirror.deleteTuples([step.tuple], conflict);
+              await recordAndMirror(service, mirror, step.kind, step.tuple);
             }
           }
         } finally {

@@ -18,6 +18,7 @@ import { openService } from '../support/harness/service';
 import { createStore } from '../support/harness/store';
 import { modelUniverse } from '../support/inputs/model-universe';
 import type { AuthorizationModelDocument } from '../../src/model';
+import { recordAndMirror } from '../support/state/mirror-store';
 
 const MODELS = ['model.fga', 'exclusion.fga', 'role-assignments.fga', 'intersection.fga'];
 const key = (t: Tuple) => `${t.user} ${t.relation} ${t.object}`;
@@ -94,10 +95,7 @@ describe('no stale answer, allowed or denied, on derived relations (property aga
                 continue;
               }
               const t = tuples[s.t];
-              await writer.service[s.kind](t.user, t.relation, t.object);
-              const conflict = { conflict: { onDuplicateWrites: 'ignore', onMissingDeletes: 'ignore' } } as never;
-              if (s.kind === 'grant') await mirror.writeTuples([t], conflict);
-              else await mirror.deleteTuples([t], conflict);
+              await recordAndMirror(writer.service, mirror, s.kind, t);
               await compare(`after ${s.kind} ${key(t)}`);
             }
             await writer.service.flush();

@@ -30,6 +30,7 @@ import { PROJECT_ROOT } from '../support/harness/servers';
 import { openService, OpenService } from '../support/harness/service';
 import { createStore, DEFAULT_MODEL } from '../support/harness/store';
 import { tupleId } from '../support/state/fga-state';
+import { recordAndMirror } from '../support/state/mirror-store';
 
 const fixture = (name: string) => join(PROJECT_ROOT, 'test', 'fixtures', name);
 
@@ -144,7 +145,6 @@ describe('no stale answers, allowed or denied, on models with wildcards, groups,
     const counts = { checks: 0, staleAllows: 0, staleDenies: 0, unavailable: 0, staleDeniesAfterFlush: 0 };
     const byModel: Record<string, { checks: number; staleAllows: number; staleDenies: number }> = {};
     const examples: Mismatch[] = [];
-    const conflict = { conflict: { onDuplicateWrites: 'ignore', onMissingDeletes: 'ignore' } } as never;
 
     for (const [index, m] of MODELS.entries()) {
       const tally = (byModel[m.name] = { checks: 0, staleAllows: 0, staleDenies: 0 });
@@ -202,10 +202,7 @@ describe('no stale answers, allowed or denied, on models with wildcards, groups,
               // Warm: these answers are cached now, so the write below can make them stale.
               await Promise.all(sample.map(async (q) => compare('warm', q, await ask(reader, q), await truth(q))));
 
-              const { user, relation, object } = step.tuple;
-              await writer[step.kind](user, relation, object); // acknowledged: the mirror gets it now
-              if (step.kind === 'grant') await mirror.writeTuples([step.tuple], conflict);
-              else await mirror.deleteTuples([step.tuple], conflict);
+              await recordAndMirror(writer, mirror, step.kind, step.tuple); // acknowledged: the mirror gets it now
               history.push(`${step.kind} ${tupleId(step.tuple)}`);
 
               await compareAll(sample, ['cached', 'cached-again', 'uncached']);
