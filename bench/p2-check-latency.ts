@@ -24,7 +24,7 @@ export const p2: Benchmark = {
     const flushed = await service.flush();
     if (flushed.writes !== 1) throw new Error(`setup: flush wrote ${flushed.writes} tuples, expected 1`);
     if (!(await service.check(t.user, t.relation, t.object))) throw new Error('setup: check denied a granted tuple');
-    const warm = await core.cache.lookup(t, store.modelId, core.buffer.scope.forRead(t));
+    const warm = await core.read.lookup(t, core.read.scope.forRead(t));
     if (warm.source !== 'cache') throw new Error(`setup: the check is answered by "${warm.source}", not by the cache`);
 
     // The GET baseline gets its own connection, as the service has its own.

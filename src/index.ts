@@ -41,9 +41,9 @@ export { getFlushQueuePrefix } from './queue/flush-queue-prefix';
 export { OPENFGA_FLUSH_QUEUE } from './bullmq/flush-queue.constants';
 export { OpenFgaHealthIndicator, OpenFgaHealthModule, OPENFGA_HEALTH_OPTIONS, DEFAULT_HEALTH_OPTIONS } from './health';
 export type { OpenFgaHealthDetails, OpenFgaHealthIndicatorResult, OpenFgaHealthOptions } from './health';
-export type { OpenFgaChangeFeedOptions, RedisClusterConnection } from './options/openfga-options.interface';
+export type { OpenFgaChangeFeedOptions, OpenFgaReadLimits, RedisClusterConnection } from './options/openfga-options.interface';
 export type { ChangeFeedStatus } from './changefeed/change-feed-poller';
-export type { ModelGraphStatus } from './cache/model-watch';
+export type { ModelGraphStatus } from './scope/model-watch';
 export { OpenFgaEvents } from './events/openfga-events';
 export type { OpenFgaEventMap, OpenFgaEventName } from './events/openfga-events';
 export {

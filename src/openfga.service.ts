@@ -3,7 +3,7 @@ import type { BufferedOperation, DeadLetter, DeadLetterRetry } from './buffer/bu
 import { BufferCounts } from './buffer/write-buffer';
 import { CheckOptions, ConsistencyToken, validateCheckOptions } from './check/check-options';
 import type { ChangeFeedStatus } from './changefeed/change-feed-poller';
-import type { ModelGraphStatus } from './cache/model-watch';
+import type { ModelGraphStatus } from './scope/model-watch';
 import type { FlushQueueCounts } from './queue/flush-queue-port';
 import type { OpenFgaEvents } from './events/openfga-events';
 import { writeThrough } from './client/write-through';
@@ -13,7 +13,6 @@ import { FlushOptions, FlushResult } from './flush/flush-result';
 import type { ConditionalTuple, Tuple, TupleOperation, TupleOperationKind } from './tuple/tuple';
 import { validateOperations, validateTuple } from './tuple/validate-tuple';
 import type { ExpandResponse, OpenFgaClient } from '@openfga/sdk';
-import { ListReads } from './list/list-reads';
 import { ListOptions, validateListOptions } from './list/list-options';
 import { listObjectsQuery, listUsersQuery } from './list/list-query';
 import { expandStored, ReadFilter, ReadOptions, ReadPage, readStored, validateReadFilter, validateReadOptions } from './list/passthrough';
@@ -136,9 +135,8 @@ export class OpenFgaService implements OnApplicationBootstrap, BeforeApplication
     return this.lists.sdk;
   }
 
-  private listReads?: ListReads;
-  private get lists(): ListReads {
-    return (this.listReads ??= new ListReads(this.core));
+  private get lists(): OpenFgaCore['lists'] {
+    return this.core.lists;
   }
 
   /**

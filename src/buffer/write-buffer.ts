@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
 import { batchKey, objectGen, parseTupleKey, StoreKeys, userGen } from '../redis/redis-keys';
-import { RelationScope } from '../cache/relation-scope';
+import { RelationScope } from '../scope/relation-scope';
 import { inLastOpSteps } from '../client/last-op-steps';
 import type { TupleCondition, TupleOperation } from '../tuple/tuple';
 import { OpenFgaEvents } from '../events/openfga-events';

@@ -1,75 +1,17 @@
 import type { Cluster, Redis } from 'ioredis';
 import { join } from 'node:path';
+import type { ReadSnapshot } from '../buffer/outstanding-ops';
 import type { LuaScripts } from '../redis/lua-scripts';
-import { cacheKey, objectGen, parseTupleKey, relationGen, StoreKeys, tupleKey, userGen } from '../redis/redis-keys';
+import { cacheKey, objectGen, relationGen, StoreKeys, tupleKey, userGen } from '../redis/redis-keys';
+import type { ReadScope } from '../scope/relation-scope';
+import type { Tuple } from '../tuple/tuple';
 import { CoalescedMget } from './coalesced-mget';
-import type { ReadScope } from './relation-scope';
-import type { ConditionalTuple, Tuple, TupleCondition } from '../tuple/tuple';
-
-/** An outstanding op (pending or in flight) a check may depend on. */
-export interface OutstandingOp {
-  kind: 'grant' | 'revoke';
-  key: string;
-  tuple: Tuple;
-  /** Its buffer position. */
-  seq: number;
-  /** A grant's condition: sent with it as a contextual tuple; OpenFGA evaluates it. */
-  condition?: TupleCondition;
-}
-
-/** A pending grant as a contextual tuple: with its condition, which OpenFGA evaluates as it would the written tuple's. */
-export function contextual(op: OutstandingOp): ConditionalTuple {
-  return op.condition ? { ...op.tuple, condition: op.condition } : op.tuple;
-}
 
 /**
- * Whether an answer may depend on a condition (the time, the request's context): one of its pending
- * grants is conditional. Such an answer is never cached: a cached "allowed" would outlive its condition.
- */
-export function conditionalIn(snapshot: CacheSnapshot): boolean {
-  return (snapshot.ops ?? []).some((op) => op.condition !== undefined);
-}
-
-/** Generations of what a cached answer depends on, read before asking OpenFGA (see redis-keys.ts). */
-export interface CacheSnapshot {
-  objectGen: string;
-  userGen: string;
-  relationGen: string;
-  epoch: string;
-  /** Revokes pending or in flight in the whole store when the snapshot was taken. */
-  outstandingRevokes: number;
-  /** When a revoke was last written to OpenFGA by any process (ms since the epoch; 0: never). */
-  revokedAt: number;
-  /** The graph the store's cache follows ('' none). */
-  storeGraph: string;
-  /**
-   * With a read scope: the outstanding ops the answer may depend on (both kinds), complete when
-   * `complete`. Without one: the store's outstanding grants when they could be listed, else undefined.
-   */
-  ops?: OutstandingOp[];
-  /** Whether `ops` lists every op the answer may depend on. */
-  complete: boolean;
-}
-
-/** OpenFGA accepts at most 100 contextual tuples per check. */
-export const MAX_CONTEXTUAL_TUPLES = 100;
-
-/**
- * Most outstanding operations a cache miss reads. Without a read scope, a
- * larger buffer is flushed before OpenFGA is asked; with one, the listed
- * relevant ops are written first (a priority claim) until the rest fit.
- */
-export const MAX_LISTED_OPERATIONS = 256;
-
-export type LookupResult = { source: 'cache'; allowed: boolean } | { source: 'miss'; snapshot: CacheSnapshot };
-
-/**
- * The read side. A warm check is one MGET of the cached answer, its object's,
- * user's and relation's generations and the epoch, compared here: no script.
- * Anything else (no answer, a stale one, or the cache bypassed) runs the
- * check script, which returns a snapshot for asking OpenFGA: the outstanding
- * ops the answer may depend on (read from the index ranges of its read
- * scope; without one, the store's pending grants), and the generations.
+ * The cached answers. A warm check is one MGET of the cached answer, its
+ * object's, user's and relation's generations and the epoch, compared here:
+ * no script. A miss is the read engine's business (it takes a snapshot of
+ * the buffer, see buffer/outstanding-ops.ts, and asks OpenFGA).
  *
  * An answer is cached (populate: compare and set) only if no generation it
  * records moved since the snapshot it was computed from, and the store
@@ -80,6 +22,11 @@ export type LookupResult = { source: 'cache'; allowed: boolean } | { source: 'mi
  * recorded generations are all current was computed after every write that
  * may change it. Invalidation is by generations, never by scanning; objects
  * or users sharing a bucket only cost extra misses.
+ *
+ * A reader without a graph compares against a relation key no write bumps,
+ * so it trusts a cached answer only while the store follows no graph either
+ * (then every write bumps the epoch); an answer a graph reader cached may
+ * depend on a relation generation it cannot see.
  */
 export class CheckCache {
   private readonly reads: CoalescedMget;
@@ -97,10 +44,19 @@ export class CheckCache {
     this.unscopedRelationKey = keys.base + relationGen('');
   }
 
+  get enabled(): boolean {
+    return this.settings.enabled;
+  }
+
+  /** The cached answer of one check (undefined: a miss). */
+  async cached(t: Tuple, modelId: string | undefined, scope: ReadScope | undefined): Promise<boolean | undefined> {
+    if (!this.settings.enabled) return undefined;
+    return (await this.cachedAnswers([{ t, scope }], modelId))[0];
+  }
+
   /**
-   * The cached answers of many checks in ONE MGET (undefined: a miss, which
-   * `lookup(..., false)` then takes the snapshot of). The same comparison as
-   * `lookup`'s warm path; shared generation keys are read once.
+   * The cached answers of many checks in ONE MGET (undefined: a miss). Shared
+   * generation keys are read once.
    */
   async cachedAnswers(
     checks: readonly { t: Tuple; scope: ReadScope | undefined }[],
@@ -121,108 +77,52 @@ export class CheckCache {
       slot(k.base + userGen(t.user)),
       slot(scope?.relationKey ?? this.unscopedRelationKey),
       slot(k.epoch),
+      scope ? -1 : slot(k.graph),
     ]);
     const values = await this.reads.mget(keys);
-    return plan.map(([answer, o, u, x, e]) => {
+    return plan.map(([answer, o, u, x, e, g]) => {
       const cached = values[answer];
       const gens = `${values[o] ?? '0'}|${values[u] ?? '0'}|${values[x] ?? '0'}|${values[e] ?? '0'}`;
       if (cached === null || cached.slice(2) !== gens) return undefined;
+      // Without a graph: only while the store follows none (see the class comment).
+      if (g >= 0 && (values[g] ?? '') !== '') return undefined;
       return cached.startsWith('y|') ? true : cached.startsWith('n|') ? false : undefined;
     });
   }
 
-  async lookup(
-    t: Tuple,
-    modelId: string | undefined,
-    scope: ReadScope | undefined,
-    useCache = this.settings.enabled,
-    /** Without a read scope: most pending grants to list (more: an incomplete snapshot). */
-    maxGrants = MAX_CONTEXTUAL_TUPLES,
-  ): Promise<LookupResult> {
-    const k = this.keys;
-    const objectKey = k.base + objectGen(t.object);
-    const userKey = k.base + userGen(t.user);
-    const relationKey = scope?.relationKey ?? this.unscopedRelationKey;
-    if (useCache) {
-      const [answer, o, u, x, e] = await this.reads.mget([cacheKey(k, modelId, tupleKey(t)), objectKey, userKey, relationKey, k.epoch]);
-      if (answer !== null && answer.slice(2) === `${o ?? '0'}|${u ?? '0'}|${x ?? '0'}|${e ?? '0'}`) {
-        if (answer.startsWith('y|')) return { source: 'cache', allowed: true };
-        if (answer.startsWith('n|')) return { source: 'cache', allowed: false };
-      }
-    }
-    // The cache was just read (or is bypassed): the script only takes the snapshot of a miss.
-    const { keys, args } = this.snapshotCall(t, scope, maxGrants);
-    const reply = await this.scripts.run<(number | string)[]>('check', keys, args);
-    return { source: 'miss', snapshot: parseSnapshot(reply, scope !== undefined) };
-  }
-
-  /**
-   * The snapshots of many misses in ONE script call (batchCheck), as `lookup`
-   * with the cache bypassed takes each; in the order of `checks`.
-   */
-  async snapshots(checks: readonly { t: Tuple; scope: ReadScope | undefined; maxGrants: number }[]): Promise<CacheSnapshot[]> {
-    if (checks.length === 0) return [];
-    const keys: string[] = [];
-    const args: (string | number)[] = [];
-    for (const c of checks) {
-      const call = this.snapshotCall(c.t, c.scope, c.maxGrants);
-      keys.push(...call.keys);
-      args.push(call.args.length, ...call.args);
-    }
-    const replies = await this.scripts.run<(number | string)[][]>('check-many', keys, args);
-    return replies.map((reply, i) => parseSnapshot(reply, checks[i].scope !== undefined));
-  }
-
-  /** The keys and arguments of the check script for one miss (see check-10.lua). */
-  private snapshotCall(t: Tuple, scope: ReadScope | undefined, maxGrants: number): { keys: string[]; args: (string | number)[] } {
-    const k = this.keys;
-    const args: (string | number)[] = [MAX_LISTED_OPERATIONS];
-    if (scope) {
-      args.push('scoped', scope.graphId);
-      for (const r of scope.ranges) args.push(r.pair, r.kind, r.value);
-    } else {
-      args.push('all', maxGrants);
-    }
-    const keys = [
-      k.base + objectGen(t.object),
-      k.base + userGen(t.user),
-      scope?.relationKey ?? this.unscopedRelationKey,
-      k.epoch,
-      k.count,
-      k.revoked,
-      k.pending,
-      k.inflight,
-      k.base,
-      k.graph,
-    ];
-    return { keys, args };
-  }
-
   /**
    * Caches an OpenFGA answer if nothing it depends on changed since `snapshot` and the store follows the
-   * reader's graph (`graphId`, '' none); returns whether it was cached. The caller never caches an answer
-   * computed while a revoke it depends on was outstanding: OpenFGA answered without it (revokes cannot be
-   * sent as contextual tuples), and its settle moves no generation.
+   * reader's graph (`graphId`, '' none); returns whether it was cached. The read engine decides whether
+   * an answer may be cached at all (see ReadEngine.cacheable).
    */
   async populate(
     t: Tuple,
     modelId: string | undefined,
     scope: ReadScope | undefined,
-    snapshot: CacheSnapshot,
+    snapshot: ReadSnapshot,
     allowed: boolean,
   ): Promise<boolean> {
     if (!this.settings.enabled) return false;
-    const ttl = allowed ? this.settings.ttlMs : this.settings.negativeTtlMs;
-    const cached = await this.scripts.run<number>('populate', this.answerKeys(t, scope, modelId), [
-      snapshot.objectGen,
-      snapshot.userGen,
-      snapshot.relationGen,
-      snapshot.epoch,
-      allowed ? 1 : 0,
-      ttl,
-      scope?.graphId ?? '',
-    ]);
-    return cached === 1;
+    return (await this.populateMany([{ t, scope, snapshot, allowed }], modelId)) === 1;
+  }
+
+  /** `populate` for many answers in ONE script call (batchCheck); returns how many were cached. */
+  async populateMany(
+    answers: readonly { t: Tuple; scope: ReadScope | undefined; snapshot: ReadSnapshot; allowed: boolean }[],
+    modelId: string | undefined,
+  ): Promise<number> {
+    if (!this.settings.enabled || answers.length === 0) return 0;
+    if (answers.length === 1) {
+      const [{ t, scope, snapshot: s, allowed }] = answers;
+      return this.scripts.run<number>('populate', this.answerKeys(t, scope, modelId), this.answerArgs(scope, s, allowed));
+    }
+    const keys: string[] = [];
+    const args: (string | number)[] = [];
+    for (const { t, scope, snapshot, allowed } of answers) {
+      keys.push(...this.answerKeys(t, scope, modelId));
+      args.push(...this.answerArgs(scope, snapshot, allowed));
+    }
+    return this.scripts.run<number>('populate-many', keys, args);
   }
 
   /** The keys `populate` writes an answer under: the answer, its object's and user's buckets, its relation, the epoch, the graph. */
@@ -238,49 +138,8 @@ export class CheckCache {
     ];
   }
 
-  /** `populate` for many answers in ONE script call (batchCheck); returns how many were cached. */
-  async populateMany(
-    answers: readonly { t: Tuple; scope: ReadScope | undefined; snapshot: CacheSnapshot; allowed: boolean }[],
-    modelId: string | undefined,
-  ): Promise<number> {
-    if (!this.settings.enabled || answers.length === 0) return 0;
-    const keys: string[] = [];
-    const args: (string | number)[] = [];
-    for (const { t, scope, snapshot: s, allowed } of answers) {
-      keys.push(...this.answerKeys(t, scope, modelId));
-      const ttl = allowed ? this.settings.ttlMs : this.settings.negativeTtlMs;
-      args.push(s.objectGen, s.userGen, s.relationGen, s.epoch, allowed ? 1 : 0, ttl, scope?.graphId ?? '');
-    }
-    return this.scripts.run<number>('populate-many', keys, args);
+  private answerArgs(scope: ReadScope | undefined, s: ReadSnapshot, allowed: boolean): (string | number)[] {
+    const ttl = allowed ? this.settings.ttlMs : this.settings.negativeTtlMs;
+    return [s.objectGen, s.userGen, s.relationGen, s.epoch, allowed ? 1 : 0, ttl, scope?.graphId ?? ''];
   }
-}
-
-/** A check script's reply as a snapshot (see check-10.lua). */
-function parseSnapshot(reply: (number | string)[], scoped: boolean): CacheSnapshot {
-  const indexed = Number(reply[7]);
-  const ops: OutstandingOp[] = [];
-  for (let i = 8; i < reply.length; i += 4) {
-    const key = String(reply[i + 1]);
-    const condition = reply[i + 3] ? (JSON.parse(String(reply[i + 3])) as TupleCondition) : undefined;
-    ops.push({
-      kind: reply[i] === 'w' ? 'grant' : 'revoke',
-      key,
-      tuple: parseTupleKey(key),
-      seq: Number(reply[i + 2]),
-      ...(condition ? { condition } : {}),
-    });
-  }
-  // Scoped: every indexed entry was read (each op has two or three, in different ranges or not).
-  const complete = scoped ? indexed <= MAX_LISTED_OPERATIONS : indexed >= 0;
-  return {
-    objectGen: String(reply[0]),
-    userGen: String(reply[1]),
-    relationGen: String(reply[2]),
-    epoch: String(reply[3]),
-    outstandingRevokes: Number(reply[4]),
-    revokedAt: Number(reply[5]),
-    storeGraph: String(reply[6]),
-    ...(scoped || complete ? { ops } : {}),
-    complete,
-  };
 }

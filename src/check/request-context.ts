@@ -1,5 +1,5 @@
 /** A check's request-time context and caller contextual tuples: validation and the identity used to keep them apart. */
-import { MAX_CONTEXTUAL_TUPLES } from '../cache/check-cache';
+import { MAX_CONTEXTUAL_TUPLES } from '../read/read-engine';
 import { tupleKey } from '../redis/redis-keys';
 import { InvalidTupleError } from '../tuple/invalid-tuple.error';
 import type { ConditionalTuple, TupleCondition } from '../tuple/tuple';

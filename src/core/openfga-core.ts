@@ -1,10 +1,13 @@
 import type { Cluster, Redis } from 'ioredis';
 import { WriteBuffer } from '../buffer/write-buffer';
+import { OutstandingOps } from '../buffer/outstanding-ops';
 import { CheckCache } from '../cache/check-cache';
-import { ModelWatch } from '../cache/model-watch';
-import { RelationScope } from '../cache/relation-scope';
+import { ModelWatch } from '../scope/model-watch';
+import { RelationScope } from '../scope/relation-scope';
 import { CheckResolver } from '../check/check-resolver';
 import { BatchCheckResolver } from '../check/batch-check';
+import { ListReads } from '../list/list-reads';
+import { ReadEngine } from '../read/read-engine';
 import { FgaClient } from '../client/fga-client';
 import { TupleWriter } from '../client/tuple-writer';
 import { ConsistencyTokens } from '../consistency/consistency-token';
@@ -30,10 +33,14 @@ export interface OpenFgaCore {
   redis: Redis | Cluster;
   buffer: WriteBuffer;
   cache: CheckCache;
-  /** The read path: answers checks (the service is a facade over it). */
+  /** The one read algorithm under checks, batch checks and lists (docs/design.md §4). */
+  read: ReadEngine;
+  /** Answers checks (the service is a facade over it). */
   reads: CheckResolver;
   /** `batchCheck`: one cache read and one OpenFGA BatchCheck for many checks. */
   batchReads: BatchCheckResolver;
+  /** listObjects and listUsers, and the SDK client of read and expand. */
+  lists: ListReads;
   client: FgaClient;
   writer: TupleWriter;
   flusher: Flusher;
@@ -100,9 +107,12 @@ export function createOpenFgaCore(options: ResolvedOpenFgaOptions, flushQueue: F
     pageSize: options.changeFeed.pageSize,
   });
   const tokens = new ConsistencyTokens(options.prefix, options.storeId);
-  const readParts = { options, cache, scope, buffer, flusher, client, tokens, events };
-  const reads = new CheckResolver(readParts);
-  const batchReads = new BatchCheckResolver(readParts, reads);
+  const outstanding = new OutstandingOps(scripts, keys);
+  const read = new ReadEngine({ options, cache, outstanding, scope, buffer, flusher, tokens });
+  const checkParts = { options, engine: read, cache, client, events };
+  const reads = new CheckResolver(checkParts);
+  const batchReads = new BatchCheckResolver(checkParts, reads);
+  const lists = new ListReads(options, read, client);
   const model = new ModelWatch(
     client,
     scripts,
@@ -119,8 +129,10 @@ export function createOpenFgaCore(options: ResolvedOpenFgaOptions, flushQueue: F
     redis,
     buffer,
     cache,
+    read,
     reads,
     batchReads,
+    lists,
     client,
     writer,
     flusher,

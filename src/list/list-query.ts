@@ -1,3 +1,6 @@
+import { typeOf } from '../model/relation-graph';
+import type { ListedRelation } from '../scope/relation-scope';
+import type { Tuple } from '../tuple/tuple';
 import { InvalidTupleError } from '../tuple/invalid-tuple.error';
 import { validateObject, validateRelation, validateUser } from '../tuple/validate-tuple';
 
@@ -64,4 +67,18 @@ export function describeQuery(q: ListQuery): string {
 
 export function filterString(f: UserFilter): string {
   return f.relation ? `${f.type}#${f.relation}` : f.type;
+}
+
+/** The relation a list query reads, with the side it fixes (see RelationScope.forList). */
+export function listedRelation(q: ListQuery): ListedRelation {
+  return q.kind === 'objects'
+    ? { type: q.type, relation: q.relation, user: q.user }
+    : { type: typeOf(q.object), relation: q.relation, object: q.object };
+}
+
+/** The tuple whose generations a list's snapshot reads (unused: nothing is cached). */
+export function probeTuple(q: ListQuery): Tuple {
+  return q.kind === 'objects'
+    ? { user: q.user, relation: q.relation, object: `${q.type}:` }
+    : { user: `${typeOf(q.object)}:`, relation: q.relation, object: q.object };
 }

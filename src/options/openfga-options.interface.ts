@@ -92,8 +92,24 @@ export interface OpenFgaModuleOptions {
   queue?: OpenFgaQueueOptions;
   /** Invalidate cached answers from OpenFGA's change feed (writes made outside this module). */
   changeFeed?: OpenFgaChangeFeedOptions;
+  /**
+   * How much one read carries before it writes the ops it depends on first. Leave the defaults in
+   * production; tests set them small to reach the write-first paths with a few ops.
+   */
+  readLimits?: OpenFgaReadLimits;
   /** How `@Check`/`@Grant`/`@Revoke` find the user of a request. Default: `user:<req.user.id>`. */
   resolveUser?: (request: OpenFgaRequest) => string | undefined | Promise<string | undefined>;
+}
+
+/** See `OpenFgaModuleOptions.readLimits`. */
+export interface OpenFgaReadLimits {
+  /**
+   * Most relevant pending grants a read sends to OpenFGA as contextual tuples (beside the caller's own,
+   * within OpenFGA's cap of 100); more are written first. Default 100.
+   */
+  contextualTuples?: number;
+  /** Most outstanding-op index entries one snapshot lists; a read with more writes the listed ops first. Default 256. */
+  listedOperations?: number;
 }
 
 /** The request as the HTTP layer sees it (Express or Fastify). */
@@ -145,8 +161,9 @@ export interface OpenFgaQueueOptions {
 }
 
 /** Options after defaults are applied and validated. */
-export type ResolvedOpenFgaOptions = Required<Omit<OpenFgaModuleOptions, OptionalKeys | 'queue' | 'changeFeed'>> & {
+export type ResolvedOpenFgaOptions = Required<Omit<OpenFgaModuleOptions, OptionalKeys | 'queue' | 'changeFeed' | 'readLimits'>> & {
   changeFeed: Required<OpenFgaChangeFeedOptions>;
+  readLimits: Required<OpenFgaReadLimits>;
 } & Pick<OpenFgaModuleOptions, OptionalKeys> & {
     queue: Required<Omit<OpenFgaQueueOptions, 'connection'>> & Pick<OpenFgaQueueOptions, 'connection'>;
   };

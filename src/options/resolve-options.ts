@@ -50,6 +50,7 @@ export function resolveOptions(input: OpenFgaModuleOptions): ResolvedOpenFgaOpti
     'queue',
     'resolveUser',
     'changeFeed',
+    'readLimits',
   ]);
   for (const key of Object.keys(input)) {
     if (!known.has(key)) throw new InvalidOptionsError(key, `one of the known options (${[...known].join(', ')})`, 'an unknown option');
@@ -57,6 +58,7 @@ export function resolveOptions(input: OpenFgaModuleOptions): ResolvedOpenFgaOpti
   const options = { ...DEFAULT_OPTIONS, ...stripUndefined(input) } as ResolvedOpenFgaOptions;
   options.queue = resolveQueue(input.queue);
   options.changeFeed = resolveChangeFeed(input.changeFeed);
+  options.readLimits = resolveReadLimits(input.readLimits);
 
   if (typeof options.apiUrl !== 'string' || !/^https?:\/\/[^\s]+$/.test(options.apiUrl)) {
     throw new InvalidOptionsError('apiUrl', 'an http(s) URL such as "http://127.0.0.1:8080"', options.apiUrl);
@@ -157,6 +159,36 @@ function resolveChangeFeed(input: OpenFgaModuleOptions['changeFeed']): ResolvedO
     throw new InvalidOptionsError('changeFeed.types', 'an array of OpenFGA type names', feed.types);
   }
   return { ...feed, types: [...feed.types] };
+}
+
+/** OpenFGA's cap on contextual tuples per check, and the default index page of one snapshot. */
+const DEFAULT_READ_LIMITS = { contextualTuples: 100, listedOperations: 256 };
+
+function resolveReadLimits(input: OpenFgaModuleOptions['readLimits']): ResolvedOpenFgaOptions['readLimits'] {
+  if (input === undefined) return { ...DEFAULT_READ_LIMITS };
+  if (typeof input !== 'object' || input === null)
+    throw new InvalidOptionsError('readLimits', 'an object { contextualTuples, listedOperations }', input);
+  for (const key of Object.keys(input)) {
+    if (!(key in DEFAULT_READ_LIMITS)) {
+      throw new InvalidOptionsError(
+        `readLimits.${key}`,
+        'one of the read limits (contextualTuples, listedOperations)',
+        'an unknown option',
+      );
+    }
+  }
+  const limits = { ...DEFAULT_READ_LIMITS, ...stripUndefined(input) };
+  if (!Number.isInteger(limits.contextualTuples) || limits.contextualTuples < 0 || limits.contextualTuples > 100) {
+    throw new InvalidOptionsError(
+      'readLimits.contextualTuples',
+      'an integer from 0 to 100 (OpenFGA takes at most 100)',
+      limits.contextualTuples,
+    );
+  }
+  if (!Number.isInteger(limits.listedOperations) || limits.listedOperations < 1 || limits.listedOperations > 10_000) {
+    throw new InvalidOptionsError('readLimits.listedOperations', 'an integer from 1 to 10000', limits.listedOperations);
+  }
+  return limits;
 }
 
 function stripUndefined<T extends object>(value: T): Partial<T> {

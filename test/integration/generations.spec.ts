@@ -51,7 +51,7 @@ describe('generation buckets', () => {
     await sdk().writeTuples([{ user: 'user:x', relation: 'viewer', object: a }]);
     expect(await reader.service.check('user:x', 'viewer', a)).toBe(true);
     expect(await reader.service.check('user:x', 'viewer', b)).toBe(false);
-    const lookup = (object: string) => reader.core.cache.lookup(...scoped(reader, { user: 'user:x', relation: 'viewer', object }));
+    const lookup = (object: string) => reader.core.read.lookup(...scoped(reader, { user: 'user:x', relation: 'viewer', object }));
     expect(await lookup(b)).toEqual({ source: 'cache', allowed: false });
 
     // Changed behind the module's back (no change feed here): the cached answer stays...
@@ -82,7 +82,7 @@ describe('generation buckets', () => {
     expect(await reader.service.check('user:x', 'viewer', a)).toBe(false); // cached denied
     expect(await reader.service.check('user:x', 'viewer', b)).toBe(false);
     await writer.service.grant('user:x', 'viewer', a);
-    const lookup = (object: string) => reader.core.cache.lookup(...scoped(reader, { user: 'user:x', relation: 'viewer', object }));
+    const lookup = (object: string) => reader.core.read.lookup(...scoped(reader, { user: 'user:x', relation: 'viewer', object }));
     expect((await lookup(a)).source).toBe('miss'); // the cached "denied" is not served
     expect(await reader.service.check('user:x', 'viewer', a)).toBe(true); // OpenFGA, with the pending grant as a contextual tuple
     expect(await reader.service.check('user:x', 'viewer', b)).toBe(false);
@@ -238,9 +238,7 @@ describe('compact buffer layout', () => {
     expect((await open.service.getPendingOperations()).map((o) => `${o.kind} ${o.user}`)).toEqual(['grant user:a', 'revoke user:b']);
     expect(await open.service.status()).toMatchObject({ pending: { writes: 1, deletes: 1, total: 2 } });
     // The model says neither op can change an answer on folder:f for user:z: the cached "allowed" stays.
-    expect((await open.core.cache.lookup(...scoped(open, { user: 'user:z', relation: 'viewer', object: 'folder:f' }))).source).toBe(
-      'cache',
-    );
+    expect((await open.core.read.lookup(...scoped(open, { user: 'user:z', relation: 'viewer', object: 'folder:f' }))).source).toBe('cache');
   });
 
   it('keeps the pending counts exact when many ops replace pending ones of the same or the other kind', async () => {
@@ -263,7 +261,7 @@ describe('compact buffer layout', () => {
     const { core, service } = open;
     await service.grant('user:a', 'owner', 'document:1');
     expect(await service.check('user:a', 'viewer', 'document:1')).toBe(true); // OpenFGA, the grant as a contextual tuple
-    const lookup = () => core.cache.lookup(...scoped(open, { user: 'user:a', relation: 'viewer', object: 'document:1' }));
+    const lookup = () => core.read.lookup(...scoped(open, { user: 'user:a', relation: 'viewer', object: 'document:1' }));
     expect(await lookup()).toEqual({ source: 'cache', allowed: true });
     // The grant never lands (a queue job that gave up, a model changed under it): it is dead-lettered.
     const batch = await core.buffer.claim(10, 10_000);

@@ -140,13 +140,13 @@ describe('model-aware reads', () => {
     expect((await s.service.status()).model).toEqual({ modelId: v1, pinned: false, invalidation: 'scoped' });
     await fga.writeTuples([t('user:a', 'owner', 'doc:1')]);
     expect(await s.service.check('user:a', 'viewer', 'doc:1')).toBe(false);
-    expect(await s.core.cache.lookup(...scoped(s, t('user:a', 'viewer', 'doc:1')))).toEqual({ source: 'cache', allowed: false });
+    expect(await s.core.read.lookup(...scoped(s, t('user:a', 'viewer', 'doc:1')))).toEqual({ source: 'cache', allowed: false });
     const v2 = await writeModel(
       'model\n  schema 1.1\ntype user\ntype doc\n  relations\n    define owner: [user]\n    define viewer: [user] or owner\n',
     );
     await s.core.model.refresh();
     expect((await s.service.status()).model).toEqual({ modelId: v2, pinned: false, invalidation: 'scoped' });
-    expect((await s.core.cache.lookup(...scoped(s, t('user:a', 'viewer', 'doc:1')))).source).toBe('miss');
+    expect((await s.core.read.lookup(...scoped(s, t('user:a', 'viewer', 'doc:1')))).source).toBe('miss');
     expect(await s.service.check('user:a', 'viewer', 'doc:1')).toBe(true);
     // The new graph scopes writes: an owner grant now reaches viewer answers on its document.
     expect(await s.service.check('user:b', 'viewer', 'doc:2')).toBe(false);
@@ -171,12 +171,12 @@ describe('model-aware reads', () => {
     expect((await current.service.status()).model).toMatchObject({ modelId: newer, invalidation: 'scoped' });
     // The current process caches; a write by the older one (whose graph the store does not follow) drops it.
     expect(await current.service.check('user:z', 'viewer', 'folder:far')).toBe(false);
-    expect((await current.core.cache.lookup(...scoped(current, t('user:z', 'viewer', 'folder:far')))).source).toBe('cache');
+    expect((await current.core.read.lookup(...scoped(current, t('user:z', 'viewer', 'folder:far')))).source).toBe('cache');
     await older.service.grant('user:y', 'owner', 'document:elsewhere');
-    expect((await current.core.cache.lookup(...scoped(current, t('user:z', 'viewer', 'folder:far')))).source).toBe('miss');
+    expect((await current.core.read.lookup(...scoped(current, t('user:z', 'viewer', 'folder:far')))).source).toBe('miss');
     // The older one answers, but caches nothing.
     expect(await older.service.check('user:y', 'viewer', 'document:elsewhere')).toBe(true);
-    expect((await older.core.cache.lookup(...scoped(older, t('user:y', 'viewer', 'document:elsewhere')))).source).toBe('miss');
+    expect((await older.core.read.lookup(...scoped(older, t('user:y', 'viewer', 'document:elsewhere')))).source).toBe('miss');
   });
 
   it('without the model (OpenFGA down at start): store-wide, shown in status, then scoped once it is read', async () => {

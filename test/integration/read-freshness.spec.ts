@@ -63,7 +63,7 @@ describe('read freshness', () => {
     const { cache } = s.core;
     await s.ready();
     await s.service.revoke(bob.user, bob.relation, bob.object);
-    const found = await cache.lookup(...scoped(s, bob));
+    const found = await s.core.read.lookup(...scoped(s, bob));
     if (found.source !== 'miss') throw new Error('expected a miss');
     expect(found.snapshot.ops).toEqual([expect.objectContaining({ kind: 'revoke', key: `${bob.user} ${bob.relation} ${bob.object}` })]);
     // The check that took this snapshot gets "allowed" from OpenFGA (the revoke is not written yet): it must

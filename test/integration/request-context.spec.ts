@@ -33,7 +33,7 @@ describe('check with a request-time context and caller contextual tuples', () =>
   afterEach(() => open.close());
   const check = (t: Tuple, context?: Record<string, unknown>) =>
     open.service.check(t.user, t.relation, t.object, context ? { context } : {});
-  const cached = async (t: Tuple) => (await open.core.cache.lookup(...scoped(open, t))).source;
+  const cached = async (t: Tuple) => (await open.core.read.lookup(...scoped(open, t))).source;
 
   it('same tuple: context A allowed, context B denied, in any order, never a cached cross-context answer', async () => {
     const sequence = [EU, US, US, EU, EU, US, EU, US, US, US, EU];

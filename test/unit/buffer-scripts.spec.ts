@@ -35,8 +35,8 @@ describe('LuaScripts', () => {
       'enqueue',
       'claim',
       'settle',
-      'check',
-      'check-many',
+      'snapshot',
+      'snapshot-many',
       'populate',
       'populate-many',
       'status',
@@ -60,17 +60,19 @@ describe('LuaScripts', () => {
     expect(scripts.get('enqueue')?.numberOfKeys).toBeUndefined();
     expect(scripts.get('claim')?.numberOfKeys).toBe(11);
     expect(scripts.get('claim_tuples')?.numberOfKeys).toBe(11);
-    expect(scripts.get('check')?.numberOfKeys).toBe(10);
-    // batchCheck's: ten (check) or six (populate) keys per check.
-    expect(scripts.get('check_many')?.numberOfKeys).toBeUndefined();
+    expect(scripts.get('snapshot')?.numberOfKeys).toBe(10);
+    // batchCheck's: ten (snapshot) or six (populate) keys per check.
+    expect(scripts.get('snapshot_many')?.numberOfKeys).toBeUndefined();
     expect(scripts.get('populate_many')?.numberOfKeys).toBeUndefined();
     expect(scripts.get('settle')?.numberOfKeys).toBe(17);
   });
 
   it('prepends the includes a script names, those they name, each once, before the body', () => {
-    // One check's snapshot and one answer's caching are includes, so batchCheck's scripts run them per check.
-    expect(helpers(scripts.get('check')!.lua)).toEqual(['checkSnapshot']);
-    expect(helpers(scripts.get('check_many')!.lua)).toEqual(['checkSnapshot']);
+    // One read's snapshot and one answer's caching are includes, so batchCheck's scripts run them per check;
+    // the snapshot parses records and index members with the buffer's own helpers.
+    const snapshotHelpers = ['parseRecord', 'indexedTupleKey', 'readSnapshot'];
+    expect(helpers(scripts.get('snapshot')!.lua)).toEqual(snapshotHelpers);
+    expect(helpers(scripts.get('snapshot_many')!.lua)).toEqual(snapshotHelpers);
     expect(helpers(scripts.get('populate')!.lua)).toEqual(['cacheAnswer']);
     expect(helpers(scripts.get('populate_many')!.lua)).toEqual(['cacheAnswer']);
     expect(helpers(scripts.get('enqueue')!.lua)).toEqual(['modelIndex', 'callSliced', 'indexEntries', 'indexOutstanding', 'appendOps']);
@@ -107,7 +109,7 @@ describe('LuaScripts', () => {
   it('runs only the scripts of the folders added, and refuses a name defined by two folders', () => {
     const client = { defineCommand: () => undefined } as unknown as Redis;
     const scripts = new LuaScripts(client).use(BUFFER_LUA_DIR);
-    expect(() => scripts.run('check', ['a', 'b', 'c', 'd'], [])).toThrow(/"check" is not loaded/);
+    expect(() => scripts.run('populate', ['a', 'b', 'c', 'd'], [])).toThrow(/"populate" is not loaded/);
     expect(() => scripts.run('due', ['a'], [])).toThrow(/takes 4 keys, got 1/);
     const copy = folder({ 'due-4.lua': 'return 0\n' });
     try {

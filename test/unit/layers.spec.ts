@@ -19,6 +19,7 @@ const LAYERS: Record<string, number> = {
   logging: 0,
   model: 0,
   redis: 1,
+  scope: 1,
   client: 1,
   consistency: 1,
   buffer: 2,
@@ -26,9 +27,10 @@ const LAYERS: Record<string, number> = {
   flush: 3,
   queue: 3,
   changefeed: 3,
-  check: 4,
-  list: 4,
-  core: 5,
+  read: 4,
+  check: 5,
+  list: 5,
+  core: 6,
 };
 
 function files(dir: string): string[] {

@@ -1,14 +1,13 @@
 /**
- * The read scope of a list query (src/list/list-scope.ts) and the validation
+ * The read scope of a list query (RelationScope.forList) and the validation
  * of list queries and options. The graph is a fake with hand-set
  * dependencies; the integration suites (list-objects, the list property)
  * hold the whole read path to OpenFGA.
  */
-import { RelationScope } from '../../src/cache/relation-scope';
+import { RelationScope } from '../../src/scope/relation-scope';
 import { InvalidListOptionsError } from '../../src/list/list-errors';
 import { validateListOptions } from '../../src/list/list-options';
-import { listObjectsQuery, listUsersQuery } from '../../src/list/list-query';
-import { listScope } from '../../src/list/list-scope';
+import { listedRelation, listObjectsQuery, listUsersQuery, type ListQuery } from '../../src/list/list-query';
 import type { RelationDependencies, RelationGraph } from '../../src/model/relation-graph';
 import { relationGen, storeKeys } from '../../src/redis/redis-keys';
 import { InvalidTupleError } from '../../src/tuple/invalid-tuple.error';
@@ -30,15 +29,17 @@ const graph = {
   dependencies: (type: string, relation: string) => (type === 'doc' && relation === 'viewer' ? viewer : undefined),
 } as unknown as RelationGraph;
 
+const listScope = (scope: RelationScope, q: ListQuery) => scope.forList(listedRelation(q));
+
 function scoped(): RelationScope {
   const scope = new RelationScope(keys);
   scope.graph = graph;
   return scope;
 }
 
-describe('listScope', () => {
+describe('RelationScope.forList', () => {
   it('listObjects reads the by-object relations whole and the by-user ones for its user (and wildcards, usersets)', () => {
-    const s = listScope(scoped(), keys, listObjectsQuery('user:a', 'viewer', 'doc'))!;
+    const s = listScope(scoped(), listObjectsQuery('user:a', 'viewer', 'doc'))!;
     expect(s.graphId).toBe(graph.modelId);
     expect(s.relationKey).toBe(keys.base + relationGen('doc#viewer'));
     expect(s.ranges).toEqual([
@@ -56,7 +57,7 @@ describe('listScope', () => {
   });
 
   it('listUsers reads the by-object relations for its object and the by-user ones whole', () => {
-    const s = listScope(scoped(), keys, listUsersQuery('doc:1', 'viewer', ['user']))!;
+    const s = listScope(scoped(), listUsersQuery('doc:1', 'viewer', ['user']))!;
     expect(s.ranges).toEqual([
       { pair: 'folder#parent', kind: 'a', value: '' },
       { pair: 'group#member', kind: 'a', value: '' },
@@ -68,8 +69,8 @@ describe('listScope', () => {
   });
 
   it('has none without a graph or for a relation the model lacks (the store-wide fallback)', () => {
-    expect(listScope(new RelationScope(keys), keys, listObjectsQuery('user:a', 'viewer', 'doc'))).toBeUndefined();
-    expect(listScope(scoped(), keys, listObjectsQuery('user:a', 'editor', 'doc'))).toBeUndefined();
+    expect(listScope(new RelationScope(keys), listObjectsQuery('user:a', 'viewer', 'doc'))).toBeUndefined();
+    expect(listScope(scoped(), listObjectsQuery('user:a', 'editor', 'doc'))).toBeUndefined();
   });
 });
 

@@ -4,7 +4,7 @@
  * with hand-set dependencies; test/unit/relation-graph.spec.ts and the
  * integration suites hold the real graph to OpenFGA.
  */
-import { RelationScope } from '../../src/cache/relation-scope';
+import { RelationScope } from '../../src/scope/relation-scope';
 import type { RelationDependencies, RelationGraph } from '../../src/model/relation-graph';
 import { objectGen, storeKeys, userGen } from '../../src/redis/redis-keys';
 

@@ -1,6 +1,8 @@
+import type { Tuple } from '../../src/tuple/tuple';
+import type { ReadSnapshot } from '../../src/buffer/outstanding-ops';
+import { ReadEngine, type ReadEngineParts } from '../../src/read/read-engine';
 import { validateBatchCheck } from '../../src/check/batch-check-items';
 import { validateCheckOptions } from '../../src/check/check-options';
-import { withCallerTuples } from '../../src/check/check-resolver';
 import { MAX_CONTEXT_CHARS, NO_EXTRAS, requestExtras, validateContext, validateContextualTuples } from '../../src/check/request-context';
 import { InvalidCheckOptionsError, InvalidTupleError } from '../../src';
 
@@ -90,9 +92,12 @@ describe('request context and caller contextual tuples', () => {
     expect(a.key).not.toBe('');
   });
 
-  it('sends a caller tuple repeating a pending grant once', () => {
-    expect(withCallerTuples([ANNE], requestExtras(undefined, [ANNE, BOB]))).toEqual([ANNE, BOB]);
-    expect(withCallerTuples([ANNE], NO_EXTRAS)).toEqual([ANNE]);
+  it('sends a caller tuple repeating a pending grant once, the pending grant first', () => {
+    const engine = new ReadEngine({ options: { checkTimeout: 1 } } as unknown as ReadEngineParts);
+    const pending = (t: Tuple) => ({ kind: 'grant' as const, key: `${t.user} ${t.relation} ${t.object}`, tuple: t, seq: 1 });
+    const snapshot = { ops: [pending(ANNE)] } as unknown as ReadSnapshot;
+    expect(engine.contextualTuples(snapshot, requestExtras(undefined, [ANNE, BOB]).tuples)).toEqual([ANNE, BOB]);
+    expect(engine.contextualTuples(snapshot, NO_EXTRAS.tuples)).toEqual([ANNE]);
   });
 
   it('batch input: items copied with their extras; every bad field named checks[i].field', () => {

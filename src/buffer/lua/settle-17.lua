@@ -89,7 +89,8 @@ for j, tk in ipairs(tks) do
     if not reasons[j] then
       ackedTks[#ackedTks + 1] = tk
       acks[#acks + 1] = cond ~= '' and (op .. '|' .. seq .. '|' .. model .. '|' .. cond) or (op .. '|' .. seq .. '|' .. model)
-      if op == 'd' then revoked = true end
+      -- A grant that sets a condition narrows a stored tuple, as a revoke does.
+      if op == 'd' or cond ~= '' then revoked = true end
     end
     if reasons[j] then
       deadSeen[#taken] = true

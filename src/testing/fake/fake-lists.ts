@@ -1,5 +1,5 @@
 import type { BufferedOperation } from '../../buffer/buffered-operation';
-import { MAX_CONTEXTUAL_TUPLES } from '../../cache/check-cache';
+import { MAX_CONTEXTUAL_TUPLES } from '../../read/read-engine';
 import type { ConsistencyTokens } from '../../consistency/consistency-token';
 import { ListUnavailableError } from '../../list/list-errors';
 import type { ListOptions } from '../../list/list-options';

@@ -1,6 +1,6 @@
 /** Builds the real service on the real servers without a Nest app, for tests that need several "processes" in one. */
 import type { OpenFgaModuleOptions, Tuple } from '../../../src';
-import type { ReadScope } from '../../../src/cache/relation-scope';
+import type { ReadScope } from '../../../src/scope/relation-scope';
 import { createOpenFgaCore, OpenFgaCore } from '../../../src/core/openfga-core';
 import { OpenFgaService } from '../../../src/openfga.service';
 import { resolveOptions } from '../../../src/options/resolve-options';
@@ -48,7 +48,7 @@ export function openService(options: OpenFgaModuleOptions): OpenService {
   return { core, service, ready: () => started, close: () => core.close() };
 }
 
-/** The arguments of `core.cache.lookup` for a tuple, as the read path passes them (model id, read scope). */
-export function scoped(open: OpenService, t: Tuple): [Tuple, string | undefined, ReadScope | undefined] {
-  return [t, open.core.options.authorizationModelId, open.core.buffer.scope.forRead(t)];
+/** The arguments of `core.read.lookup` for a tuple, as a check passes them (its read scope). */
+export function scoped(open: OpenService, t: Tuple): [Tuple, ReadScope | undefined] {
+  return [t, open.core.read.scope.forRead(t)];
 }

@@ -1,5 +1,5 @@
 --[[
-  The snapshot of a check the cache could not answer, for asking OpenFGA:
+  The snapshot of a read the cache could not answer, for asking OpenFGA:
   the generations the answer will be cached under, and the outstanding ops
   (pending or in flight) its relation depends on.
 
@@ -25,5 +25,5 @@
   All: n is the number of outstanding grants, -1 when too many or too costly
   to list; only grants are listed.
 ]]
---- @include "checkSnapshot"
-return checkSnapshot(KEYS, ARGV)
+--- @include "readSnapshot"
+return readSnapshot(KEYS, ARGV)

@@ -1,4 +1,4 @@
-import { isPlainUser, pairOf, type RelationGraph, typeOf } from '../model/relation-graph';
+import { isPlainUser, pairOf, type RelationDependencies, type RelationGraph, typeOf } from '../model/relation-graph';
 import { objectGen, relationGen, StoreKeys, userGen } from '../redis/redis-keys';
 import type { Tuple } from '../tuple/tuple';
 
@@ -73,26 +73,61 @@ export class RelationScope {
     return { graphId: graph?.modelId ?? NO_GRAPH, keys, storeWide };
   }
 
-  /** Undefined without a graph, or for a relation the model lacks (OpenFGA will say what is wrong). */
+  /** The scope of a check of `t`. Undefined without a graph, or for a relation the model lacks (OpenFGA will say what is wrong). */
   forRead(t: Tuple): ReadScope | undefined {
+    return this.build(typeOf(t.object), t.relation, (deps) => {
+      const ranges: IndexRange[] = [];
+      for (const pair of deps.spread) ranges.push({ pair, kind: 'a', value: '' });
+      for (const pair of deps.local) if (!deps.spread.has(pair)) ranges.push({ pair, kind: 'o', value: t.object });
+      for (const pair of deps.byUser) {
+        if (deps.spread.has(pair)) continue;
+        ranges.push({ pair, kind: 'u', value: t.user }, { pair, kind: 'n', value: '' });
+      }
+      return ranges;
+    });
+  }
+
+  /**
+   * The scope of a list query: every outstanding op on the pairs the queried
+   * `type#relation` depends on, narrowed where the query fixes a side.
+   * listObjects fixes the user, so the pairs read by user need only that
+   * user's ops (and the wildcard/userset ones), as a check's do; every
+   * object varies, so the pairs read by object are read whole. listUsers
+   * fixes the object: its pairs read by object need only that object's ops;
+   * users vary, so the by-user pairs are read whole.
+   */
+  forList(q: ListedRelation): ReadScope | undefined {
+    return this.build(q.type, q.relation, (deps) => {
+      const ranges: IndexRange[] = [];
+      if (q.user !== undefined) {
+        for (const pair of new Set([...deps.spread, ...deps.local])) ranges.push({ pair, kind: 'a', value: '' });
+        for (const pair of deps.byUser) {
+          if (deps.spread.has(pair) || deps.local.has(pair)) continue;
+          ranges.push({ pair, kind: 'u', value: q.user }, { pair, kind: 'n', value: '' });
+        }
+      } else {
+        for (const pair of new Set([...deps.spread, ...deps.byUser])) ranges.push({ pair, kind: 'a', value: '' });
+        for (const pair of deps.local)
+          if (!deps.spread.has(pair) && !deps.byUser.has(pair)) ranges.push({ pair, kind: 'o', value: q.object ?? '' });
+      }
+      return ranges;
+    });
+  }
+
+  private build(type: string, relation: string, ranges: (deps: RelationDependencies) => IndexRange[]): ReadScope | undefined {
     const graph = this.current;
-    const type = typeOf(t.object);
-    const deps = graph?.dependencies(type, t.relation);
+    const deps = graph?.dependencies(type, relation);
     if (!graph || !deps) return undefined;
-    const ranges: IndexRange[] = [];
-    for (const pair of deps.spread) ranges.push({ pair, kind: 'a', value: '' });
-    for (const pair of deps.local) if (!deps.spread.has(pair)) ranges.push({ pair, kind: 'o', value: t.object });
-    for (const pair of deps.byUser) {
-      if (deps.spread.has(pair)) continue;
-      ranges.push({ pair, kind: 'u', value: t.user }, { pair, kind: 'n', value: '' });
-    }
     return {
       graphId: graph.modelId,
-      relationKey: this.keys.base + relationGen(`${type}#${t.relation}`),
-      ranges,
+      relationKey: this.keys.base + relationGen(`${type}#${relation}`),
+      ranges: ranges(deps),
       positive: deps.positive,
       negative: deps.negative,
       conditional: deps.conditional,
     };
   }
 }
+
+/** What a list query reads: a `type#relation`, with its user fixed (listObjects) or its object (listUsers). */
+export type ListedRelation = { type: string; relation: string } & ({ user: string; object?: never } | { object: string; user?: never });

@@ -1,5 +1,7 @@
--- The snapshot of one check (see check-10.lua for KEYS and ARGV): a function, so check-many runs it per check.
-local function checkSnapshot(KEYS, ARGV)
+-- The snapshot of one read (see snapshot-10.lua for KEYS and ARGV): a function, so snapshot-many runs it per read.
+--- @include "parseRecord"
+--- @include "indexedTupleKey"
+local function readSnapshot(KEYS, ARGV)
   local g = rcall('MGET', KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[6], KEYS[10])
   local c = rcall('HMGET', KEYS[5], 'w', 'd', 'fw', 'fd')
   local w, d, fw, fd = tonumber(c[1]) or 0, tonumber(c[2]) or 0, tonumber(c[3]) or 0, tonumber(c[4]) or 0
@@ -15,7 +17,8 @@ local function checkSnapshot(KEYS, ARGV)
       rec = batchId and rcall('HGET', storePrefix .. 'b:' .. batchId, tk)
     end
     if rec then
-      return string.match(rec, '^(%a)|(%d+)|%d+|%d+|[^|]*|?(.*)$')
+      local op, seq, _, _, _, cond = parseRecord(rec)
+      return op, seq, cond
     end
   end
 
@@ -41,7 +44,7 @@ local function checkSnapshot(KEYS, ARGV)
     end
     local grants = 0
     for tk, rec in pairs(latest) do
-      local op, seq, cond = string.match(rec, '^(%a)|(%d+)|%d+|%d+|[^|]*|?(.*)$')
+      local op, seq, _, _, _, cond = parseRecord(rec)
       if op == 'w' then
         grants = grants + 1
         reply[#reply + 1] = op
@@ -87,7 +90,7 @@ local function checkSnapshot(KEYS, ARGV)
     local n = from and rcall('ZLEXCOUNT', key, from, to) or 0
     if n > 0 then
       total = total + n
-      ranges[#ranges + 1] = { key, from, to, string.match(pair, '#([^#]*)$'), kind == 'o' or kind == 'a' }
+      ranges[#ranges + 1] = { key, from, to, string.match(pair, '#([^#]*)$') }
     end
   end
   reply[8] = total
@@ -98,9 +101,7 @@ local function checkSnapshot(KEYS, ARGV)
     end
     for _, member in ipairs(rcall('ZRANGEBYLEX', r[1], r[2], r[3], 'LIMIT', 0, maxListed - listed)) do
       listed = listed + 1
-      local _, a, b = string.match(member, '^(%a) (%S+) (%S+)$')
-      -- 'o <object> <user>', else '<u|n> <user> <object>'
-      local tk = r[5] and (b .. ' ' .. r[4] .. ' ' .. a) or (a .. ' ' .. r[4] .. ' ' .. b)
+      local tk = indexedTupleKey(member, r[4])
       if not seen[tk] then
         seen[tk] = true
         local op, seq, cond = latestOp(tk)

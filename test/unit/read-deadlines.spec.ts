@@ -1,16 +1,16 @@
-import { CheckDeadlines } from '../../src/check/check-deadlines';
+import { ReadDeadlines } from '../../src/read/read-deadlines';
 
-describe('CheckDeadlines', () => {
+describe('ReadDeadlines', () => {
   const never = () => new Promise<never>(() => undefined);
 
   it('passes answers and errors through', async () => {
-    const deadlines = new CheckDeadlines(1000);
+    const deadlines = new ReadDeadlines(1000);
     await expect(deadlines.bound(Promise.resolve(42), () => new Error('late'))).resolves.toBe(42);
     await expect(deadlines.bound(Promise.reject(new Error('boom')), () => new Error('late'))).rejects.toThrow('boom');
   });
 
   it('fails a check that gets no answer within the timeout, never later', async () => {
-    const deadlines = new CheckDeadlines(200);
+    const deadlines = new ReadDeadlines(200);
     const started = performance.now();
     await expect(deadlines.bound(never(), () => new Error('late'))).rejects.toThrow('late');
     const took = performance.now() - started;
@@ -19,7 +19,7 @@ describe('CheckDeadlines', () => {
   });
 
   it('bounds many concurrent checks, each from its own start, and keeps answering after the sweep stopped', async () => {
-    const deadlines = new CheckDeadlines(300);
+    const deadlines = new ReadDeadlines(300);
     const first = deadlines.bound(never(), () => new Error('first'));
     await new Promise((r) => setTimeout(r, 100));
     const second = deadlines.bound(never(), () => new Error('second'));
