@@ -19,8 +19,9 @@
   next attempt takes it again, see renew), and its lease score is retryAt
   minus the grace claim allows a live writer, so it returns at retryAt.
   Acknowledged ops are recorded for watched batches (see recordAcks), and an
-  acknowledged revoke sets `revoked` to now (the read path asks
-  OpenFGA with higher consistency for a while after one).
+  acknowledged revoke, or grant that sets a condition (it may narrow a stored
+  tuple), sets `revoked` to now (the read path asks OpenFGA with higher
+  consistency for a while after one).
 
   KEYS[1] pending   KEYS[2] queue   KEYS[3] inflight   KEYS[4] leases   KEYS[5] count
   KEYS[6] flight    KEYS[7] owners  KEYS[8] watch      KEYS[9] watchexp KEYS[10] held
