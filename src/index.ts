@@ -23,6 +23,7 @@ export { MAX_CONDITION_CONTEXT_BYTES } from './tuple/validate-condition';
 export { InvalidTupleError } from './tuple/invalid-tuple.error';
 export { IncompleteWriteError } from './tuple/incomplete-write.error';
 export { SAFE_EVICTION_POLICIES, UnsafeEvictionPolicyError } from './redis/eviction-policy';
+export { ReplicationUnconfirmedError } from './redis/replication-unconfirmed.error';
 export type { BufferedOperation, DeadLetter, DeadLetterRetry } from './buffer/buffered-operation';
 export type { FlushOptions, FlushResult } from './flush/flush-result';
 export { CheckUnavailableError } from './check/check-unavailable.error';
@@ -41,7 +42,12 @@ export { getFlushQueuePrefix } from './queue/flush-queue-prefix';
 export { OPENFGA_FLUSH_QUEUE } from './bullmq/flush-queue.constants';
 export { OpenFgaHealthIndicator, OpenFgaHealthModule, OPENFGA_HEALTH_OPTIONS, DEFAULT_HEALTH_OPTIONS } from './health';
 export type { OpenFgaHealthDetails, OpenFgaHealthIndicatorResult, OpenFgaHealthOptions } from './health';
-export type { OpenFgaChangeFeedOptions, OpenFgaReadLimits, RedisClusterConnection } from './options/openfga-options.interface';
+export type {
+  OpenFgaAcknowledgeOptions,
+  OpenFgaChangeFeedOptions,
+  OpenFgaReadLimits,
+  RedisClusterConnection,
+} from './options/openfga-options.interface';
 export type { ChangeFeedStatus } from './changefeed/change-feed-poller';
 export type { ModelGraphStatus } from './scope/model-watch';
 export { OpenFgaEvents } from './events/openfga-events';

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
 import { batchKey, objectGen, parseTupleKey, StoreKeys, userGen } from '../redis/redis-keys';
+import type { ReplicaAcknowledgement } from '../redis/replica-acknowledgement';
 import { RelationScope } from '../scope/relation-scope';
 import { inLastOpSteps } from '../client/last-op-steps';
 import type { TupleCondition, TupleOperation } from '../tuple/tuple';
@@ -100,11 +101,14 @@ export interface WriteBufferSettings {
   enqueueChunk?: number;
   /** Which cached answers a write invalidates, by the model's relation graph (none: every write is store-wide). */
   scope?: RelationScope;
+  /** Replicated acknowledgement: enqueue and clear resolve once the replicas it asks for have the write. */
+  acknowledgement?: ReplicaAcknowledgement;
 }
 
 export class WriteBuffer {
   readonly graceMs: number;
   readonly scope: RelationScope;
+  private readonly acknowledgement?: ReplicaAcknowledgement;
   private readonly enqueueChunk: number;
   /** Model ids by their index in the store's `models` hash (an index never changes its model). */
   private readonly models = new Map<string, string>();
@@ -120,6 +124,7 @@ export class WriteBuffer {
     this.graceMs = settings.graceMs ?? 0;
     this.enqueueChunk = settings.enqueueChunk ?? ENQUEUE_CHUNK;
     this.scope = settings.scope ?? new RelationScope(keys);
+    this.acknowledgement = settings.acknowledgement;
   }
 
   /**
@@ -135,6 +140,7 @@ export class WriteBuffer {
       seq: 0,
       queued: 0,
     };
+    await this.acknowledgement?.confirm();
     if (started) this.events.emit('enqueued', { operations: ops, seq: result.seq, durationMs: performance.now() - started });
     return result;
   }
@@ -367,6 +373,7 @@ export class WriteBuffer {
   async clear(): Promise<number> {
     const k = this.keys;
     const count = await this.scripts.run<number>('clear', [k.pending, k.queue, k.count, k.seq, k.epoch, k.inflight, k.base], []);
+    await this.acknowledgement?.confirm();
     this.events.emit('cleared', { count });
     return count;
   }

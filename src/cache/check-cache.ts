@@ -2,6 +2,7 @@ import type { Cluster, Redis } from 'ioredis';
 import { join } from 'node:path';
 import type { ReadSnapshot } from '../buffer/outstanding-ops';
 import type { LuaScripts } from '../redis/lua-scripts';
+import type { PrimaryWatch } from '../redis/primary-watch';
 import { cacheKey, objectGen, relationGen, StoreKeys, tupleKey, userGen } from '../redis/redis-keys';
 import type { ReadScope } from '../scope/relation-scope';
 import type { Tuple } from '../tuple/tuple';
@@ -38,6 +39,8 @@ export class CheckCache {
     private readonly scripts: LuaScripts,
     private readonly keys: StoreKeys,
     private readonly settings: { enabled: boolean; ttlMs: number; negativeTtlMs: number },
+    /** Drops cached answers on a new Redis primary; reads wait until it verified the current one. */
+    private readonly primary?: PrimaryWatch,
   ) {
     scripts.use(join(__dirname, 'lua'));
     this.reads = new CoalescedMget(redis);
@@ -63,6 +66,8 @@ export class CheckCache {
     modelId: string | undefined,
   ): Promise<(boolean | undefined)[]> {
     if (!this.settings.enabled || checks.length === 0) return checks.map(() => undefined);
+    const verifying = this.primary?.verified;
+    if (verifying) await verifying;
     const k = this.keys;
     const keys: string[] = [];
     const at = new Map<string, number>();

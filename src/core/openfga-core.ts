@@ -15,6 +15,8 @@ import { Flusher } from '../flush/flusher';
 import { FlushTriggers } from '../flush/flush-triggers';
 import { InlineDispatcher } from '../flush/inline-dispatcher';
 import { LuaScripts } from '../redis/lua-scripts';
+import { PrimaryWatch } from '../redis/primary-watch';
+import { ReplicaAcknowledgement } from '../redis/replica-acknowledgement';
 import type { ResolvedOpenFgaOptions } from '../options/openfga-options.interface';
 import type { FlushQueue } from '../queue/flush-queue-port';
 import type { FlushQueueDeps } from '../queue/flush-queue-port';
@@ -70,15 +72,22 @@ export function createOpenFgaCore(options: ResolvedOpenFgaOptions, flushQueue: F
   // A lease is taken back only once a request its writer may have sent just before stopping has ended (see BatchLease).
   // Which cached answers a write invalidates, by the model's relation graph (filled in by `model`).
   const scope = new RelationScope(keys);
+  const acknowledgement = new ReplicaAcknowledgement(redis, keys.seq, {
+    replicas: options.acknowledge.replicas,
+    timeoutMs: options.acknowledge.timeout * 1000,
+  });
   const buffer = new WriteBuffer(redis, scripts, keys, events, {
     graceMs: options.requestTimeout * 1000 + LEASE_GRACE_MARGIN_MS,
     scope,
+    acknowledgement,
   });
-  const cache = new CheckCache(redis, scripts, keys, {
-    enabled: options.cache,
-    ttlMs: options.ttl * 1000,
-    negativeTtlMs: options.negativeTtl * 1000,
-  });
+  const cache = new CheckCache(
+    redis,
+    scripts,
+    keys,
+    { enabled: options.cache, ttlMs: options.ttl * 1000, negativeTtlMs: options.negativeTtl * 1000 },
+    options.cache ? new PrimaryWatch(redis, keys) : undefined,
+  );
   const client = new FgaClient(options, events);
   const writer = new TupleWriter(client, options.maxTuplesPerWrite, options.maxParallelRequests);
   const chunksPerBatch = Math.ceil(options.batchSize / options.maxTuplesPerWrite);

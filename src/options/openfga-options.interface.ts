@@ -97,8 +97,23 @@ export interface OpenFgaModuleOptions {
    * production; tests set them small to reach the write-first paths with a few ops.
    */
   readLimits?: OpenFgaReadLimits;
+  /**
+   * Replicated acknowledgement: `grant`, `revoke`, `grantMany`, `revokeMany` and `clear` resolve only
+   * once this many replicas have the write (Redis `WAIT`), so a failover cannot lose it; fewer within
+   * `timeout` throws `ReplicationUnconfirmedError` (outcome unknown). Default `{ replicas: 'auto', timeout: 1 }`:
+   * one replica whenever the primary has one, none on a lone primary.
+   */
+  acknowledge?: OpenFgaAcknowledgeOptions;
   /** How `@Check`/`@Grant`/`@Revoke` find the user of a request. Default: `user:<req.user.id>`. */
   resolveUser?: (request: OpenFgaRequest) => string | undefined | Promise<string | undefined>;
+}
+
+/** See `OpenFgaModuleOptions.acknowledge`. */
+export interface OpenFgaAcknowledgeOptions {
+  /** Replicas that must confirm each write: a number (0: none), or `auto` (1 when the primary has a replica). Default `auto`. */
+  replicas?: number | 'auto';
+  /** How long a write waits for them (seconds). Default 1. */
+  timeout?: number;
 }
 
 /** See `OpenFgaModuleOptions.readLimits`. */
@@ -161,8 +176,11 @@ export interface OpenFgaQueueOptions {
 }
 
 /** Options after defaults are applied and validated. */
-export type ResolvedOpenFgaOptions = Required<Omit<OpenFgaModuleOptions, OptionalKeys | 'queue' | 'changeFeed' | 'readLimits'>> & {
+export type ResolvedOpenFgaOptions = Required<
+  Omit<OpenFgaModuleOptions, OptionalKeys | 'queue' | 'changeFeed' | 'readLimits' | 'acknowledge'>
+> & {
   changeFeed: Required<OpenFgaChangeFeedOptions>;
+  acknowledge: Required<OpenFgaAcknowledgeOptions>;
   readLimits: Required<OpenFgaReadLimits>;
 } & Pick<OpenFgaModuleOptions, OptionalKeys> & {
     queue: Required<Omit<OpenFgaQueueOptions, 'connection'>> & Pick<OpenFgaQueueOptions, 'connection'>;

@@ -51,6 +51,7 @@ export function resolveOptions(input: OpenFgaModuleOptions): ResolvedOpenFgaOpti
     'resolveUser',
     'changeFeed',
     'readLimits',
+    'acknowledge',
   ]);
   for (const key of Object.keys(input)) {
     if (!known.has(key)) throw new InvalidOptionsError(key, `one of the known options (${[...known].join(', ')})`, 'an unknown option');
@@ -59,6 +60,7 @@ export function resolveOptions(input: OpenFgaModuleOptions): ResolvedOpenFgaOpti
   options.queue = resolveQueue(input.queue);
   options.changeFeed = resolveChangeFeed(input.changeFeed);
   options.readLimits = resolveReadLimits(input.readLimits);
+  options.acknowledge = resolveAcknowledge(input.acknowledge);
 
   if (typeof options.apiUrl !== 'string' || !/^https?:\/\/[^\s]+$/.test(options.apiUrl)) {
     throw new InvalidOptionsError('apiUrl', 'an http(s) URL such as "http://127.0.0.1:8080"', options.apiUrl);
@@ -189,6 +191,23 @@ function resolveReadLimits(input: OpenFgaModuleOptions['readLimits']): ResolvedO
     throw new InvalidOptionsError('readLimits.listedOperations', 'an integer from 1 to 10000', limits.listedOperations);
   }
   return limits;
+}
+
+function resolveAcknowledge(input: OpenFgaModuleOptions['acknowledge']): ResolvedOpenFgaOptions['acknowledge'] {
+  const defaults = { replicas: 'auto' as const, timeout: 1 };
+  if (input === undefined) return defaults;
+  if (typeof input !== 'object' || input === null) throw new InvalidOptionsError('acknowledge', 'an object { replicas, timeout }', input);
+  for (const key of Object.keys(input)) {
+    if (!(key in defaults)) throw new InvalidOptionsError(`acknowledge.${key}`, 'one of replicas, timeout', 'an unknown option');
+  }
+  const ack = { ...defaults, ...stripUndefined(input) };
+  if (ack.replicas !== 'auto' && (!Number.isInteger(ack.replicas) || ack.replicas < 0 || ack.replicas > 16)) {
+    throw new InvalidOptionsError('acknowledge.replicas', '"auto" or an integer from 0 to 16', ack.replicas);
+  }
+  if (typeof ack.timeout !== 'number' || !Number.isFinite(ack.timeout) || ack.timeout <= 0) {
+    throw new InvalidOptionsError('acknowledge.timeout', 'a positive number of seconds', ack.timeout);
+  }
+  return ack;
 }
 
 function stripUndefined<T extends object>(value: T): Partial<T> {

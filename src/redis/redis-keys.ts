@@ -41,6 +41,9 @@ import type { Tuple } from '../tuple/tuple';
  *   epoch      STRING  seq of the latest store-wide invalidation: a write the writer could not
  *                      scope by the store's relation graph, a clear, a dead-lettering, a re-assert,
  *                      a graph adopted (every cached answer records it)
+ *   primary    STRING  the replication id of the Redis primary the store's cache was last
+ *                      verified on: a process that finds another one (a failover, a restart)
+ *                      drops every cached answer (a new epoch) before it serves one
  *   graph      STRING  the model id whose relation graph the store's cache follows (see
  *                      adopt-graph), with an expiry its users refresh
  *   x:<pair>   STRING  relation generation of `type#relation`: seq of the latest write the
@@ -109,6 +112,7 @@ export interface StoreKeys {
   deadTuples: string;
   held: string;
   epoch: string;
+  primary: string;
   graph: string;
   indexed: string;
   byUser: string;
@@ -135,6 +139,7 @@ export function storeKeys(prefix: string, storeId: string): StoreKeys {
     deadTuples: `${base}deadtuples`,
     held: `${base}held`,
     epoch: `${base}epoch`,
+    primary: `${base}primary`,
     graph: `${base}graph`,
     indexed: `${base}indexed`,
     byUser: `${base}ixbyuser`,

@@ -29,6 +29,8 @@ export interface RunningRedis extends RunningServer {
   dir: string;
   /** Stops with SIGKILL (or SHUTDOWN NOSAVE semantics) and starts again on the same port and dir. */
   restart(): Promise<void>;
+  /** Sends a signal to the server process: SIGSTOP/SIGCONT to stall it, SIGKILL to crash it (not restarted). */
+  signal(signal: NodeJS.Signals): void;
 }
 
 export interface RunningOpenFga extends RunningServer {
@@ -54,7 +56,7 @@ export function freePort(): Promise<number> {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function waitUntil(what: string, probe: () => Promise<boolean>, timeoutMs: number, child?: ChildProcess) {
+export async function waitUntil(what: string, probe: () => Promise<boolean>, timeoutMs: number, child?: ChildProcess) {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (child && child.exitCode !== null) throw new Error(`${what} exited with code ${child.exitCode} while starting`);
@@ -64,7 +66,7 @@ async function waitUntil(what: string, probe: () => Promise<boolean>, timeoutMs:
   throw new Error(`${what} did not become ready within ${timeoutMs} ms`);
 }
 
-function stopChild(child: ChildProcess | undefined, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+export function stopChild(child: ChildProcess | undefined, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
   if (!child || child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((res) => {
     const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
@@ -79,7 +81,7 @@ function stopChild(child: ChildProcess | undefined, signal: NodeJS.Signals = 'SI
 /** Children are killed when this process exits, also on a crash, so no server outlives a run. */
 const liveChildren = new Set<ChildProcess>();
 process.once('exit', () => liveChildren.forEach((c) => c.kill('SIGKILL')));
-function track(child: ChildProcess): ChildProcess {
+export function track(child: ChildProcess): ChildProcess {
   liveChildren.add(child);
   // A missing binary surfaces as a clear error instead of an unhandled 'error' event.
   child.on('error', (err) =>
@@ -89,7 +91,7 @@ function track(child: ChildProcess): ChildProcess {
   return child;
 }
 
-async function redisPing(port: number): Promise<boolean> {
+export async function redisPing(port: number): Promise<boolean> {
   const out = spawnSync('redis-cli', ['-h', '127.0.0.1', '-p', String(port), 'PING'], { encoding: 'utf8' });
   return out.stdout.trim() === 'PONG';
 }
@@ -124,7 +126,11 @@ export async function startRedis(options: RedisOptions = {}): Promise<RunningRed
       await stopChild(child, 'SIGKILL');
       await launch();
     },
+    signal(signal) {
+      child?.kill(signal);
+    },
     async stop() {
+      child?.kill('SIGCONT');
       await stopChild(child);
       rmSync(dir, { recursive: true, force: true });
     },
@@ -231,6 +237,9 @@ export async function startWithTestcontainers(): Promise<{ redis: RunningRedis; 
       dir: '',
       restart: async () => {
         await redisC.restart();
+      },
+      signal: () => {
+        throw new Error('signals to the Redis process are not supported with testcontainers');
       },
       stop: async () => {
         await redisC.stop();
