@@ -57,7 +57,9 @@ export async function main(args: readonly string[] = process.argv.slice(2)): Pro
     const message = err instanceof Error ? err.message : String(err);
     const where = config.cluster
       ? `Redis Cluster ${config.cluster.map((n) => `${n.host}:${n.port}`).join(',')}`
-      : `Redis ${redactUrl(config.redisUrl)}`;
+      : config.sentinel
+        ? `Redis Sentinel ${config.sentinel.name} at ${config.sentinel.sentinels.map((n) => `${n.host}:${n.port}`).join(',')}`
+        : `Redis ${redactUrl(config.redisUrl)}`;
     process.stderr.write(`nestjs-openfga: could not start (${where}): ${message}\n`);
     return OpenFgaCliExitCode.Failed;
   } finally {
@@ -102,13 +104,18 @@ function handleServiceError(err: Error): void {
  */
 function connectRedis(config: OpenFgaCliEnvConfig): Redis | Cluster {
   const fast: RedisOptions = { maxRetriesPerRequest: 1, connectTimeout: 5000 };
-  if (!config.cluster) return new Redis(config.redisUrl, { ...fast, lazyConnect: true });
+  if (!config.cluster && !config.sentinel) return new Redis(config.redisUrl, { ...fast, lazyConnect: true });
   const seed = new URL(config.redisUrl);
   const redisOptions: RedisOptions = { ...fast };
   if (seed.username) redisOptions.username = decodeURIComponent(seed.username);
   if (seed.password) redisOptions.password = decodeURIComponent(seed.password);
   if (seed.protocol === 'rediss:') redisOptions.tls = {};
-  return new Cluster(config.cluster, { lazyConnect: true, redisOptions, clusterRetryStrategy: () => null });
+  if (config.sentinel) {
+    const db = Number(seed.pathname.slice(1));
+    if (Number.isInteger(db) && db > 0) redisOptions.db = db;
+    return new Redis({ ...redisOptions, ...config.sentinel, lazyConnect: true, sentinelRetryStrategy: () => null });
+  }
+  return new Cluster(config.cluster!, { lazyConnect: true, redisOptions, clusterRetryStrategy: () => null });
 }
 
 if (require.main === module) {

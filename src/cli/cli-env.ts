@@ -17,6 +17,13 @@ export const OPENFGA_CLI_ENV = [
     required: false,
     description: 'instead of OPENFGA_REDIS_URL: Redis Cluster seed nodes, comma-separated redis:// URLs or host:port',
   },
+  {
+    name: 'OPENFGA_REDIS_SENTINELS',
+    required: false,
+    description:
+      'instead of OPENFGA_REDIS_URL (or with it, for the password, database and TLS): Redis Sentinels, comma-separated host:port',
+  },
+  { name: 'OPENFGA_REDIS_SENTINEL_NAME', required: false, description: 'with OPENFGA_REDIS_SENTINELS: the monitored primary\'s name' },
   { name: 'OPENFGA_PREFIX', required: false, description: 'Redis key prefix, as in the app (default "openfga")' },
   { name: 'OPENFGA_MODEL_ID', required: false, description: 'authorization model id (ULID), as in the app' },
   { name: 'OPENFGA_API_TOKEN', required: false, description: 'API token (preshared key) for OpenFGA' },
@@ -49,6 +56,8 @@ export interface OpenFgaCliEnvConfig {
   redisUrl: string;
   /** Seed nodes of a Redis Cluster (OPENFGA_REDIS_CLUSTER_NODES); unset for a single Redis. */
   cluster?: { host: string; port: number }[];
+  /** Sentinels and the primary's name (OPENFGA_REDIS_SENTINELS, OPENFGA_REDIS_SENTINEL_NAME); `redisUrl` then gives credentials only. */
+  sentinel?: { sentinels: { host: string; port: number }[]; name: string };
 }
 
 /** Option names of `OpenFgaModuleOptions` and the variable each comes from, to name the variable in errors. */
@@ -85,8 +94,16 @@ export function readCliEnv(env: NodeJS.ProcessEnv = process.env): OpenFgaCliEnvC
   if (seeds !== undefined && get('OPENFGA_REDIS_URL') !== undefined) {
     throw new OpenFgaCliConfigError('OPENFGA_REDIS_CLUSTER_NODES', 'cannot be combined with OPENFGA_REDIS_URL: set one of them');
   }
-  const cluster = seeds === undefined ? undefined : readClusterNodes(seeds);
-  const redisUrl = cluster ? cluster.urls[0] : required('OPENFGA_REDIS_URL');
+  const cluster = seeds === undefined ? undefined : readNodes('OPENFGA_REDIS_CLUSTER_NODES', seeds);
+  const sentinelList = get('OPENFGA_REDIS_SENTINELS');
+  if (sentinelList !== undefined && cluster) {
+    throw new OpenFgaCliConfigError('OPENFGA_REDIS_SENTINELS', 'cannot be combined with OPENFGA_REDIS_CLUSTER_NODES: set one of them');
+  }
+  const sentinel =
+    sentinelList === undefined
+      ? undefined
+      : { sentinels: readNodes('OPENFGA_REDIS_SENTINELS', sentinelList).nodes, name: required('OPENFGA_REDIS_SENTINEL_NAME') };
+  const redisUrl = cluster ? cluster.urls[0] : sentinel ? (get('OPENFGA_REDIS_URL') ?? 'redis://localhost') : required('OPENFGA_REDIS_URL');
   if (!cluster && !isRedisUrl(redisUrl)) {
     throw new OpenFgaCliConfigError('OPENFGA_REDIS_URL', `must be a redis:// or rediss:// URL (received "${redactUrl(redisUrl)}")`);
   }
@@ -103,18 +120,22 @@ export function readCliEnv(env: NodeJS.ProcessEnv = process.env): OpenFgaCliEnvC
   }
 
   try {
-    resolveOptions({ ...options, redis: cluster ? { cluster: cluster.nodes } : redisUrl });
+    resolveOptions({ ...options, redis: cluster ? { cluster: cluster.nodes } : sentinel ? { ...sentinel } : redisUrl });
   } catch (err) {
     const variable = err instanceof InvalidOptionsError ? VARIABLE_OF[err.option] : undefined;
     if (!variable || !(err instanceof InvalidOptionsError)) throw err;
     const received = variable === 'OPENFGA_REDIS_URL' ? redactUrl(redisUrl) : String(env[variable] ?? '').trim();
     throw new OpenFgaCliConfigError(variable, `must be ${err.expected} (received "${received}")`);
   }
-  return cluster ? { options, redisUrl, cluster: cluster.nodes } : { options, redisUrl };
+  if (cluster) return { options, redisUrl, cluster: cluster.nodes };
+  return sentinel ? { options, redisUrl, sentinel } : { options, redisUrl };
 }
 
-/** `redis://[user:password@]host:port` or `host:port`, comma-separated; every seed must be valid. */
-function readClusterNodes(value: string): { urls: string[]; nodes: { host: string; port: number }[] } {
+/** `redis://[user:password@]host:port` or `host:port`, comma-separated; every node must be valid. */
+function readNodes(
+  variable: 'OPENFGA_REDIS_CLUSTER_NODES' | 'OPENFGA_REDIS_SENTINELS',
+  value: string,
+): { urls: string[]; nodes: { host: string; port: number }[] } {
   const urls = value
     .split(',')
     .map((s) => s.trim())
@@ -124,13 +145,13 @@ function readClusterNodes(value: string): { urls: string[]; nodes: { host: strin
     const port = isRedisUrl(url) ? Number(new URL(url).port) : NaN;
     if (!Number.isInteger(port) || port < 1) {
       throw new OpenFgaCliConfigError(
-        'OPENFGA_REDIS_CLUSTER_NODES',
-        `must be comma-separated host:port or redis://host:port seed nodes, each with a port (received "${redactUrl(url)}")`,
+        variable,
+        `must be comma-separated host:port or redis://host:port nodes, each with a port (received "${redactUrl(url)}")`,
       );
     }
     return { host: new URL(url).hostname, port };
   });
-  if (nodes.length === 0) throw new OpenFgaCliConfigError('OPENFGA_REDIS_CLUSTER_NODES', 'must name at least one host:port seed node');
+  if (nodes.length === 0) throw new OpenFgaCliConfigError(variable, 'must name at least one host:port node');
   return { urls, nodes };
 }
 
