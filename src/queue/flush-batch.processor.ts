@@ -100,7 +100,7 @@ export class FlushBatchProcessor {
       // The lease expired under us (claim returned the batch to the buffer) or another processing took it
       // over: it is written from there, so retrying this job would only duplicate work. What we wrote may
       // have landed after a newer write: re-assert the latest ops.
-      await reassertLost(this.buffer, this.logger, batchId, outcome.written, { jobId: job.id });
+      await reassertLost(this.buffer, this.logger, batchId, outcome, { jobId: job.id });
       return gone;
     }
     const result: FlushJobResult = {

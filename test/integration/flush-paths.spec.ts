@@ -4,19 +4,28 @@
  * an acknowledged write:
  * - queue mode: a stalled first run of a job, after another run of the job
  *   settled part of its batch (leaving it with no owner), must not overwrite
- *   a newer revoke for good.
+ *   a newer revoke for good;
+ * - a condition change (delete, then write): a stalled writer's late delete
+ *   after a newer writer's grant is re-asserted.
  */
-import type { OpenFgaModuleOptions, Tuple } from '../../src';
+import { join } from 'node:path';
+import { OpenFgaClient } from '@openfga/sdk';
+import type { OpenFgaModuleOptions, Tuple, TupleCondition } from '../../src';
 import type { WriteBuffer } from '../../src/buffer/write-buffer';
 import type { FgaClient } from '../../src/client/fga-client';
 import { TupleWriter } from '../../src/client/tuple-writer';
+import { BatchLease } from '../../src/flush/batch-lease';
+import { InlineDispatcher } from '../../src/flush/inline-dispatcher';
 import { FlushBatchProcessor, type FlushJob } from '../../src/queue/flush-batch.processor';
 import { queueSettings } from '../../src/queue/queue-settings';
 import { startTupleFaultProxy, TupleFaultProxy } from '../support/faults/tuple-fault-proxy';
 import { freshStore, serverEnv, testOptions } from '../support/harness/env';
+import { PROJECT_ROOT } from '../support/harness/servers';
 import { openService, OpenService } from '../support/harness/service';
+import { createStore } from '../support/harness/store';
 import { readAllTuples, tupleId } from '../support/state/fga-state';
 
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const T1: Tuple = { user: 'user:bob', relation: 'viewer', object: 'document:1' };
 const T2: Tuple = { user: 'user:carl', relation: 'viewer', object: 'document:2' };
 
@@ -135,5 +144,53 @@ describe('flush paths never lose an acknowledged write', () => {
     expect(landed).toEqual([tupleId(T1)]); // the stale grant did land (the fault this test is about)
     expect(final).toEqual([]);
     expect(checked).toBe(false);
+  }, 30_000);
+
+  it("a condition change: a stalled writer's late delete after a newer writer's grant is re-asserted", async () => {
+    const model = join(PROJECT_ROOT, 'test', 'fixtures', 'temporal-access.fga');
+    const store = await createStore(serverEnv().apiUrl, `paths-cond-${Date.now() % 100000}`, model);
+    const app = open(testOptions(store, { requestTimeout: 0.5, changeFeed: { enabled: false } }));
+    const { core, service } = app;
+    await app.ready();
+    const eu: TupleCondition = { name: 'in_region', context: { region: 'eu', allowed: ['eu'] } };
+    const us: TupleCondition = { name: 'in_region', context: { region: 'us', allowed: ['us'] } };
+    const sdk = new OpenFgaClient({ apiUrl: serverEnv().apiUrl, storeId: store.storeId });
+    await sdk.write({ writes: [{ ...T1, condition: { name: eu.name, context: eu.context } }] });
+
+    await service.grant(T1.user, T1.relation, T1.object, { condition: us });
+    const leaseMs = 2000;
+    const stale = (await core.buffer.claim(10, leaseMs))!;
+    // The stale writer's plain write meets the old condition (409); it passes the lease check of the
+    // replacement and stalls before its delete.
+    const stall = stallingClient(core.client, (writes, deletes) => writes.length === 0 && deletes.length === 1);
+    const lease = new BatchLease(() => new Promise(() => undefined), { leaseMs, validUntil: stale.leasedUntil ?? Date.now() + leaseMs });
+    const dispatcher = new InlineDispatcher(core.buffer, new TupleWriter(stall.client, 1, 1), {
+      leaseMs,
+      retryBaseMs: 100,
+      retryMaxMs: 100,
+    });
+    const staleReport = dispatcher.dispatch(stale, lease);
+    await stall.stalled;
+
+    // Another flusher takes the batch over after the lease and its grace, and replaces the condition.
+    await sleep(leaseMs + core.buffer.graceMs + 150);
+    expect(await service.flush()).toMatchObject({ writes: 1, failed: 0 });
+    expect(await readAllTuples(store.storeId)).toEqual([T1]);
+
+    // The stale writer wakes: its delete lands after that grant; the next lease check stops its write.
+    stall.resume();
+    expect(await staleReport).toMatchObject({ writes: 0, failed: 1 });
+    lease.stop();
+    const landed = (await readAllTuples(store.storeId)).map(tupleId);
+    const pendingAfterWake = (await service.getPendingOperations()).map((o) => `${o.kind} ${o.key}`);
+
+    await service.flush();
+    const final = (await readAllTuples(store.storeId)).map(tupleId);
+    const checked = await service.check(T1.user, T1.relation, T1.object);
+    console.log(JSON.stringify({ path: 'condition-replacement', landed, pendingAfterWake, final, checkT1: checked }));
+    expect(landed).toEqual([]); // the stale delete did land (the fault this test is about)
+    expect(final).toEqual([tupleId(T1)]);
+    expect(checked).toBe(true);
+    expect(await service.status()).toMatchObject({ pending: { total: 0 }, inFlight: 0, deadLettered: 0 });
   }, 30_000);
 });
