@@ -1,12 +1,14 @@
 /**
- * Flush paths on the real servers where a stale writer (frozen between its
- * lease check and its request, as a long GC pause freezes it) must not lose
- * an acknowledged write:
+ * Three flush paths on the real servers where a stale writer (frozen
+ * between its lease check and its request, as a long GC pause freezes it)
+ * or a mixed failure must not lose an acknowledged write:
  * - queue mode: a stalled first run of a job, after another run of the job
  *   settled part of its batch (leaving it with no owner), must not overwrite
  *   a newer revoke for good;
  * - a condition change (delete, then write): a stalled writer's late delete
- *   after a newer writer's grant is re-asserted.
+ *   after a newer writer's grant is re-asserted;
+ * - queue mode, final attempt: each op's own failure decides its fate (an
+ *   outage never dead-letters; a refusal of that op does).
  */
 import { join } from 'node:path';
 import { OpenFgaClient } from '@openfga/sdk';
@@ -192,5 +194,35 @@ describe('flush paths never lose an acknowledged write', () => {
     expect(final).toEqual([tupleId(T1)]);
     expect(checked).toBe(true);
     expect(await service.status()).toMatchObject({ pending: { total: 0 }, inFlight: 0, deadLettered: 0 });
+  }, 30_000);
+
+  it('queue, final attempt: an op OpenFGA could not be reached for returns to the buffer, an op refused with 401 is dead-lettered', async () => {
+    const store = await freshStore('paths-final');
+    proxy = await startTupleFaultProxy(serverEnv().apiUrl);
+    const app = open(testOptions(store, queueOptions({ apiUrl: proxy.url, retryBaseDelay: 0.05, retryMaxDelay: 0.05 })));
+    const { core, service } = app;
+    const settings = queueSettings(core.options, core.buffer.keys);
+
+    await service.grant(T1.user, T1.relation, T1.object);
+    await service.grant(T2.user, T2.relation, T2.object);
+    const batch = (await core.buffer.claim(10, settings.leaseMs))!;
+    // T1: OpenFGA unreachable (the connection drops); T2: refused with 401 (a gateway's preshared key does not match).
+    proxy.fault = (tuples) => (tuples.includes(tupleId(T1)) ? 'cut' : { status: 401, code: 'unauthenticated', message: 'unauthenticated' });
+    const processor = new FlushBatchProcessor(core.buffer, core.writer, settings);
+    const last = await processor.process(jobFor(app, batch.id, 2), 'run-final').catch((err: unknown) => err);
+    expect(last).toBeInstanceOf(Error);
+
+    const dead = (await service.getDeadLetters()).map((d) => `${d.operation.key} (${d.reason})`);
+    const status = await service.status();
+    console.log(JSON.stringify({ path: 'final-attempt', dead, inFlight: status.inFlight, pending: status.pending.total }));
+    expect(dead).toEqual([expect.stringMatching(/^user:carl viewer document:2 \(unauthenticated/)]);
+
+    // T1 returns to the buffer after its backoff and is written once OpenFGA is reachable.
+    proxy.fault = () => 'forward';
+    await sleep(100);
+    const again = (await core.buffer.claim(10, settings.leaseMs, true))!;
+    expect(again.operations.map((o) => o.key)).toEqual([tupleId(T1)]);
+    expect(await processor.process(jobFor(app, again.id), 'run-after')).toMatchObject({ outcome: 'settled', writes: 1 });
+    expect((await readAllTuples(store.storeId)).map(tupleId)).toEqual([tupleId(T1)]);
   }, 30_000);
 });
