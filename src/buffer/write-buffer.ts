@@ -50,6 +50,9 @@ export interface Reassertion {
   unknown: number;
 }
 
+/** reassert's op code of a half-replaced grant (see reassert-10+.lua). */
+const HALF_REPLACED = 'r';
+
 /**
  * How long the tuples of a batch whose lease expired under a possibly live
  * writer stay watched (see lua/includes/watchBatch.lua): the late write of a
@@ -251,15 +254,18 @@ export class WriteBuffer {
   /**
    * After a settle found the batch no longer this writer's: what it wrote
    * may have landed after a newer write of the same tuples, so the latest op
-   * of each is queued again (see reassert-9+.lua).
+   * of each is queued again (see reassert-10+.lua). A half-replaced grant (its condition
+   * replacement's delete sent, its write unconfirmed) is queued again even when the latest op is
+   * itself: its delete may have landed after another writer wrote it.
    */
-  async reassert(written: readonly BufferedOperation[]): Promise<Reassertion> {
-    if (written.length === 0) return { queued: 0, unknown: 0 };
+  async reassert(written: readonly BufferedOperation[], halfReplaced: readonly BufferedOperation[] = []): Promise<Reassertion> {
+    if (written.length === 0 && halfReplaced.length === 0) return { queued: 0, unknown: 0 };
     const k = this.keys;
     const args: (string | number)[] = [Date.now()];
     const keys = [k.seq, k.pending, k.queue, k.count, k.epoch, k.inflight, k.watch, k.revoked, k.base, k.byUser];
-    for (const op of written) {
-      args.push(OP_CODE[op.kind], op.key, op.seq);
+    const half = new Set(halfReplaced);
+    for (const op of [...written.filter((o) => !half.has(o)), ...halfReplaced]) {
+      args.push(half.has(op) ? HALF_REPLACED : OP_CODE[op.kind], op.key, op.seq);
       keys.push(k.base + objectGen(op.object), k.base + userGen(op.user));
     }
     const [queued, unknown] = await this.scripts.run<[number, number]>('reassert', keys, args);

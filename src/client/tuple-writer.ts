@@ -15,6 +15,14 @@ export interface WriteOutcome<T extends WritableOperation = WritableOperation> {
   retry: T[];
   /** The last transient failure, if any. */
   lastError?: ClassifiedError;
+  /** Why each op in `retry` is there (its own request's failure, or what stopped it): fates are decided per op. */
+  retryReasons: Map<T, ClassifiedError>;
+  /**
+   * Ops in `retry` whose condition replacement sent its delete without a confirmed write: the tuple may be
+   * gone from OpenFGA, possibly after a newer writer wrote it. A writer that lost its lease re-asserts them
+   * as it re-asserts `written` (see reassertLost).
+   */
+  halfReplaced: T[];
 }
 
 export interface WriteOptions {
@@ -45,7 +53,7 @@ export class TupleWriter {
   ) {}
 
   async write<T extends WritableOperation>(operations: readonly T[], options: WriteOptions = {}): Promise<WriteOutcome<T>> {
-    const outcome: WriteOutcome<T> = { written: [], dead: [], retry: [] };
+    const outcome: WriteOutcome<T> = { written: [], dead: [], retry: [], retryReasons: new Map(), halfReplaced: [] };
     const chunks: T[][] = [];
     for (const group of groupByModel(operations)) {
       for (let i = 0; i < group.length; i += this.maxTuplesPerWrite) chunks.push(group.slice(i, i + this.maxTuplesPerWrite));
@@ -60,16 +68,20 @@ export class TupleWriter {
 
   /** See replaceConditions; the fence is asked before each of its two requests, as before any other. */
   private async replaceCondition<T extends WritableOperation>(op: T, outcome: WriteOutcome<T>, options: WriteOptions): Promise<void> {
+    // Once the delete may have been sent, the op is half replaced until its write is confirmed.
+    let deleteSent = false;
+    const retry = (failure: ClassifiedError) => {
+      retryLater(outcome, [op], failure);
+      if (deleteSent) outcome.halfReplaced.push(op);
+    };
     const stop = () => {
       const stopped = options.signal?.aborted ? abortMessage(options.signal) : options.fence?.();
-      if (stopped !== undefined) {
-        outcome.retry.push(op);
-        outcome.lastError = { kind: 'transient', message: stopped };
-      }
+      if (stopped !== undefined) retry({ kind: 'transient', message: stopped });
       return stopped !== undefined;
     };
     try {
       if (stop()) return;
+      deleteSent = true;
       await this.client.write([], [op], op.modelId);
       if (stop()) return;
       await this.client.write([op], [], op.modelId);
@@ -77,21 +89,18 @@ export class TupleWriter {
     } catch (err) {
       // A conflict again: another writer raced this one; the op stays and is tried again.
       const failure = isConditionConflict(err) ? { ...classifyError(err), kind: 'transient' as const } : classifyError(err);
-      if (failure.kind === 'transient') {
-        outcome.retry.push(op);
-        outcome.lastError = failure;
-      } else outcome.dead.push({ operation: op, reason: failure.message });
+      if (failure.kind === 'transient') retry(failure);
+      else {
+        outcome.dead.push({ operation: op, reason: failure.message });
+        if (deleteSent) outcome.halfReplaced.push(op);
+      }
     }
   }
 
   private async writeChunk<T extends WritableOperation>(chunk: T[], outcome: WriteOutcome<T>, options: WriteOptions): Promise<void> {
     // Checked with no await before the request: nothing can run in between.
     const stopped = options.signal?.aborted ? abortMessage(options.signal) : options.fence?.();
-    if (stopped !== undefined) {
-      outcome.retry.push(...chunk);
-      outcome.lastError = { kind: 'transient', message: stopped };
-      return;
-    }
+    if (stopped !== undefined) return retryLater(outcome, chunk, { kind: 'transient', message: stopped });
     try {
       await this.client.write(
         chunk.filter((o) => o.kind === 'grant'),
@@ -109,10 +118,8 @@ export class TupleWriter {
         return;
       }
       const failure = classifyError(err);
-      if (failure.kind === 'transient') {
-        outcome.retry.push(...chunk);
-        outcome.lastError = failure;
-      } else if (chunk.length === 1) {
+      if (failure.kind === 'transient') retryLater(outcome, chunk, failure);
+      else if (chunk.length === 1) {
         if (isAlreadyApplied(failure)) outcome.written.push(chunk[0]);
         else outcome.dead.push({ operation: chunk[0], reason: failure.message });
       } else {
@@ -133,6 +140,13 @@ export class TupleWriter {
 export async function replaceConditions(client: FgaClient, grants: WritableOperation[], modelId: string | undefined): Promise<void> {
   await client.write([], grants, modelId);
   await client.write(grants, [], modelId);
+}
+
+/** Leaves ops for a later attempt, remembering why (see `retryReasons`). */
+function retryLater<T extends WritableOperation>(outcome: WriteOutcome<T>, ops: readonly T[], failure: ClassifiedError): void {
+  outcome.retry.push(...ops);
+  for (const op of ops) outcome.retryReasons.set(op, failure);
+  outcome.lastError = failure;
 }
 
 function abortMessage(signal: AbortSignal): string {

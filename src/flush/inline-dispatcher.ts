@@ -57,7 +57,7 @@ export class InlineDispatcher implements OverlappingDispatcher {
         held: true,
       })
       .then(async (left) => {
-        if (left === -1) await reassertLost(this.buffer, this.logger, batch.id, outcome.written);
+        if (left === -1) await reassertLost(this.buffer, this.logger, batch.id, outcome);
       });
     // Awaited by the caller; this only keeps a failure from counting as unhandled meanwhile.
     settled.catch(() => undefined);

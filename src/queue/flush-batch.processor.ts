@@ -3,6 +3,7 @@ import { coreLogger } from '../logging/core-logger';
 import { Job, UnrecoverableError } from 'bullmq';
 import type { WriteBuffer } from '../buffer/write-buffer';
 import type { BufferedOperation } from '../buffer/buffered-operation';
+import type { ClassifiedError } from '../client/classify-error';
 import type { TupleWriter, WriteOutcome } from '../client/tuple-writer';
 import { retryAtFor } from '../flush/backoff';
 import { BatchLease } from '../flush/batch-lease';
@@ -10,6 +11,9 @@ import { reassertLost } from '../flush/reassert-lost';
 import type { FlushJobData, FlushJobName, FlushJobResult } from './flush-job';
 import { isOpenFgaUnreachable } from './is-openfga-unreachable';
 import type { QueueSettings } from './queue-settings';
+
+/** The reason of an op in `retry` with none recorded (none is left so): counted as unreachable, so never dead-lettered. */
+const UNKNOWN: ClassifiedError = { kind: 'transient', message: 'flush failed' };
 
 /** A flush job as the processor receives it. */
 export type FlushJob = Job<FlushJobData, FlushJobResult, FlushJobName>;
@@ -21,11 +25,12 @@ export type FlushJob = Job<FlushJobData, FlushJobResult, FlushJobName>;
  * - Permanent rejections are dead-lettered by operation; the job succeeds.
  * - A transient failure (or the job timeout) throws, so BullMQ retries the
  *   job with its exponential backoff; the rest of the batch stays leased.
- * - On the last attempt, operations OpenFGA could not take because it was
- *   unreachable (network, timeout, 5xx, 429) return to the buffer after a
- *   backoff, and a later flush enqueues them again: an outage never
- *   dead-letters (invariant 4). Any other failure (credentials, a missing
- *   store or model) dead-letters them with the last error. Either way the job fails.
+ * - On the last attempt, each operation left is decided by its own failure:
+ *   one OpenFGA could not take because it was unreachable (network,
+ *   timeout, 5xx, 429) returns to the buffer after a backoff, and a later
+ *   flush enqueues it again: an outage never dead-letters (invariant 4).
+ *   One refused for any other reason (credentials, a missing store or model)
+ *   is dead-lettered with that reason. Either way the job fails.
  * - A batch no longer leased (it was settled, or its lease expired and claim
  *   returned it to the buffer) is left alone: the job ends as `gone`.
  * - A processing owns the batch (BullMQ's lock token) until it settles: a
@@ -82,25 +87,31 @@ export class FlushBatchProcessor {
     const lastError = outcome.lastError?.message ?? 'flush failed';
     const gaveUp = `flush job gave up after ${attempt} attempt${attempt > 1 ? 's' : ''}`;
     const dead = outcome.dead.map((d) => ({ key: d.operation.key, reason: d.reason }));
-    const returning = final && outcome.retry.length > 0 && outcome.lastError !== undefined && isOpenFgaUnreachable(outcome.lastError);
-    if (final && !returning) {
-      for (const op of outcome.retry) dead.push({ key: op.key, reason: `${lastError} (${gaveUp})` });
+    // The final attempt decides each op by its own failure: one OpenFGA could not be reached for returns
+    // to the buffer, one refused for another reason (credentials, a missing model) is dead-lettered.
+    const reason = (op: BufferedOperation) => outcome.retryReasons.get(op) ?? UNKNOWN;
+    const left = final ? outcome.retry.filter((op) => isOpenFgaUnreachable(reason(op))) : outcome.retry;
+    if (final) {
+      for (const op of outcome.retry) {
+        if (!isOpenFgaUnreachable(reason(op))) dead.push({ key: op.key, reason: `${reason(op).message} (${gaveUp})` });
+      }
     }
+    const returning = final && left.length > 0;
     // Returned: claim takes the rest back once its backoff ends, and the age trigger enqueues it in a new job.
     // Otherwise whatever is left is still this job's: the lease must outlive BullMQ's retries.
-    const retryAt = returning ? retryAtFor(outcome.retry, s.retryBaseMs, s.retryMaxMs) : Date.now() + s.leaseMs;
-    const left = await this.buffer.settle(batchId, {
+    const retryAt = returning ? retryAtFor(left, s.retryBaseMs, s.retryMaxMs) : Date.now() + s.leaseMs;
+    const settled = await this.buffer.settle(batchId, {
       acked: outcome.written.map((o) => o.key),
       dead,
       retryAt,
       held: returning,
       owner,
     });
-    if (left === -1) {
+    if (settled === -1) {
       // The lease expired under us (claim returned the batch to the buffer) or another processing took it
       // over: it is written from there, so retrying this job would only duplicate work. What we wrote may
       // have landed after a newer write: re-assert the latest ops.
-      await reassertLost(this.buffer, this.logger, batchId, outcome.written, { jobId: job.id });
+      await reassertLost(this.buffer, this.logger, batchId, outcome, { jobId: job.id });
       return gone;
     }
     const result: FlushJobResult = {
@@ -109,7 +120,7 @@ export class FlushBatchProcessor {
       deletes: outcome.written.filter((o) => o.kind === 'revoke').length,
       deadLettered: dead.length,
     };
-    const failed = final && !returning ? 0 : outcome.retry.length;
+    const failed = left.length;
     await this.buffer
       .recordFlush({ ...result, failed, durationMs: Date.now() - started, jobId: job.id, attempt, ...(failed ? { error: lastError } : {}) })
       .catch(() => undefined);
@@ -134,7 +145,9 @@ export class FlushBatchProcessor {
     }
     if (outcome.retry.length) {
       // Throwing hands the job back to BullMQ: retried after its backoff, or failed after the last attempt.
-      throw new Error(returning ? `${lastError} (${gaveUp}; its operations return to the buffer)` : lastError);
+      // Returning: the error of the ops that return (BullMQ keeps one per attempt), not of those dead-lettered.
+      if (returning) throw new Error(`${reason(left[left.length - 1]).message} (${gaveUp}; its operations return to the buffer)`);
+      throw new Error(lastError);
     }
     return result;
   }

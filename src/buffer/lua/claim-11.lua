@@ -30,6 +30,15 @@ local now, limit, leaseMs, batchId = tonumber(ARGV[1]), tonumber(ARGV[2]), tonum
 local grace, retention = tonumber(ARGV[6]), tonumber(ARGV[7])
 local heldKey = KEYS[10]
 
+-- ioredis sends a command again when its connection dropped before the reply (autoResendUnfulfilledCommands):
+-- a claim Redis ran (and persisted) just before it was killed then runs twice, with the same batch id. The
+-- second run answers with the batch the first one leased; claiming anew would leave that batch unknown to
+-- any writer, its ops in flight for nothing until its lease and the grace ran out.
+local again = rcall('HGETALL', KEYS[11] .. 'b:' .. batchId)
+if #again > 0 then
+  return again
+end
+
 for _, oldId in ipairs(rcall('ZRANGEBYSCORE', KEYS[4], '-inf', now - grace, 'LIMIT', 0, 100)) do
   local resting = rcall('SREM', heldKey, oldId) == 1
   requeueBatch(KEYS, oldId, 1, now, (not resting) and retention or nil)

@@ -14,6 +14,15 @@
 --- @include "callSliced"
 --- @include "leaseBatch"
 local now, leaseMs, batchId = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3]
+
+-- ioredis sends a command again when its connection dropped before the reply (autoResendUnfulfilledCommands):
+-- a claim Redis ran (and persisted) just before it was killed then runs twice, with the same batch id. The
+-- second run answers with the batch the first one leased; claiming anew would leave that batch unknown to
+-- any writer, its ops in flight for nothing until its lease and the grace ran out.
+local again = rcall('HGETALL', KEYS[11] .. 'b:' .. batchId)
+if #again > 0 then
+  return again
+end
 local tks, seen = {}, {}
 for i = 4, #ARGV do
   if not seen[ARGV[i]] then

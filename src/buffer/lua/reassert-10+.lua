@@ -8,6 +8,10 @@
     a copy of it waits in pending (written once that op is settled);
   - otherwise the latest op acknowledged since the tuple was watched (see
     watchBatch), when newer than the one written here.
+  A half-replaced grant (code 'r': its condition replacement sent the delete,
+  its write is unconfirmed) left the tuple deleted, maybe after another
+  writer wrote this very op: the op itself counts as newer (in flight again,
+  or acknowledged since), so it is queued again too.
   Queued ops bump generations and the epoch (a rare path: store-wide), and
   enter the outstanding-op index. Watch
   entries stay until they expire: another stalled writer may share a tuple.
@@ -18,7 +22,7 @@
   ARGV[1] now (ms)
   KEYS[10] byuser (see outstandingIndex)
   KEYS[11..] per op written, in order: its object's and its user's generation keys
-  ARGV[2..] per op written: op ('w' | 'd'), tuple key, position
+  ARGV[2..] per op written: op ('w' | 'd' | 'r': a half-replaced grant), tuple key, position
 
   Returns { ops queued again, ops whose tuple had no newer op recorded }.
 ]]
@@ -32,6 +36,7 @@ local queued, unknown, revoked = 0, 0, false
 for i = 2, #ARGV, 3 do
   local gen = 11 + 2 * ((i - 2) / 3)
   local written, tk, seq, objectGen, userGen = ARGV[i], ARGV[i + 1], tonumber(ARGV[i + 2]), KEYS[gen], KEYS[gen + 1]
+  local half = written == 'r'
   if written == 'd' then revoked = true end
   if rcall('HEXISTS', KEYS[2], tk) == 0 then
     local op, model, cond
@@ -40,13 +45,13 @@ for i = 2, #ARGV, 3 do
       local rec = rcall('HGET', KEYS[9] .. 'b:' .. holder, tk)
       if rec then
         local o, s, _, _, m, c = parseRecord(rec)
-        if s ~= seq then op, model, cond = o, m, c end
+        if s ~= seq or half then op, model, cond = o, m, c end
       end
     else
       local ack = rcall('HGET', watchKey, tk)
       local o, s, m, c
       if ack then o, s, m, c = string.match(ack, '^%d+|(%a)|(%d+)|([^|]*)|?(.*)$') end
-      if o and tonumber(s) > seq then
+      if o and (tonumber(s) > seq or (half and tonumber(s) == seq)) then
         op, model, cond = o, m, c
       elseif not o then
         unknown = unknown + 1

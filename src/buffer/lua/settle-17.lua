@@ -40,7 +40,8 @@
 
   Returns the number of ops still leased in the batch, or -1 when the batch
   is no longer this writer's: its lease expired and claim returned it to the
-  buffer, or (queue mode) another job took it over. Its writer then
+  buffer, or (queue mode) this processing does not own it (another one took
+  it over, or settled it and left it with no owner). Its writer then
   re-asserts what it wrote (see reassert).
 ]]
 --- @include "parseRecord"
@@ -57,9 +58,12 @@ if rcall('EXISTS', bkey) == 0 then
   return -1
 end
 local ownersKey = KEYS[7]
+-- A job settles only while it owns the batch (its processing took ownership before writing, see renew).
+-- No owner recorded counts as lost too: another processing settled a rest meanwhile, so this one's
+-- writes may have landed after newer ones (a stalled first run after BullMQ ran the job again).
 if owner ~= '' then
   local current = rcall('HGET', ownersKey, batchId)
-  if current and string.match(current, '^(.*)|%d+$') ~= owner then
+  if not current or string.match(current, '^(.*)|%d+$') ~= owner then
     return -1
   end
 end
