@@ -23,7 +23,7 @@ export const OPENFGA_CLI_ENV = [
     description:
       'instead of OPENFGA_REDIS_URL (or with it, for the password, database and TLS): Redis Sentinels, comma-separated host:port',
   },
-  { name: 'OPENFGA_REDIS_SENTINEL_NAME', required: false, description: 'with OPENFGA_REDIS_SENTINELS: the monitored primary\'s name' },
+  { name: 'OPENFGA_REDIS_SENTINEL_NAME', required: false, description: "with OPENFGA_REDIS_SENTINELS: the monitored primary's name" },
   { name: 'OPENFGA_PREFIX', required: false, description: 'Redis key prefix, as in the app (default "openfga")' },
   { name: 'OPENFGA_MODEL_ID', required: false, description: 'authorization model id (ULID), as in the app' },
   { name: 'OPENFGA_API_TOKEN', required: false, description: 'API token (preshared key) for OpenFGA' },

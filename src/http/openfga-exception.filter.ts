@@ -8,21 +8,26 @@ import {
   Injectable,
   Logger,
   Optional,
+  ServiceUnavailableException,
 } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { throwError, type Observable } from 'rxjs';
 import { CheckUnavailableError } from '../check/check-unavailable.error';
 import { InvalidCheckOptionsError } from '../check/invalid-check-options.error';
 import { InvalidConsistencyTokenError } from '../consistency/consistency-token';
+import { ReplicationUnconfirmedError } from '../redis/replication-unconfirmed.error';
 import { InvalidTupleError } from '../tuple/invalid-tuple.error';
 
 /** The errors OpenFgaExceptionFilter answers; any other error goes on to the application's own handling. */
-export type OpenFgaFilteredError = CheckUnavailableError | InvalidTupleError | InvalidCheckOptionsError | InvalidConsistencyTokenError;
+export type OpenFgaFilteredError =
+  CheckUnavailableError | InvalidTupleError | InvalidCheckOptionsError | InvalidConsistencyTokenError | ReplicationUnconfirmedError;
 
 /** The HTTP exception an OpenFGA error stands for: the guard's answers, for checks made in handlers. */
 export function openFgaHttpException(error: OpenFgaFilteredError): HttpException {
   // Fail closed, with the guard's body: the reason (Redis or OpenFGA down) goes to the log, not to the client.
   if (error instanceof CheckUnavailableError) return new ForbiddenException('Access could not be verified');
+  // Applied but not confirmed by a replica: the client may retry (idempotent), and must not take it as done.
+  if (error instanceof ReplicationUnconfirmedError) return new ServiceUnavailableException('The change could not be confirmed; retry it');
   // Bad input names the field and the expected form; nothing was written or asked.
   return new BadRequestException(error.message);
 }
@@ -30,7 +35,8 @@ export function openFgaHttpException(error: OpenFgaFilteredError): HttpException
 /**
  * Answers `CheckUnavailableError` thrown by a direct `OpenFgaService.check()`
  * in a handler as the guard does (403 "Access could not be verified") instead
- * of a 500, and a malformed tuple, check option or consistency token as 400.
+ * of a 500, a malformed tuple, check option or consistency token as 400, and
+ * a write no Redis replica confirmed in time (`ReplicationUnconfirmedError`) as 503.
  *
  * Register it with `{ provide: APP_FILTER, useClass: OpenFgaExceptionFilter }`
  * or `app.useGlobalFilters(new OpenFgaExceptionFilter(app.get(HttpAdapterHost)))`;
@@ -38,7 +44,7 @@ export function openFgaHttpException(error: OpenFgaFilteredError): HttpException
  * Outside HTTP it hands the mapped HttpException back (GraphQL reports a
  * returned error), or as an Observable error for RPC and WebSockets.
  */
-@Catch(CheckUnavailableError, InvalidTupleError, InvalidCheckOptionsError, InvalidConsistencyTokenError)
+@Catch(CheckUnavailableError, InvalidTupleError, InvalidCheckOptionsError, InvalidConsistencyTokenError, ReplicationUnconfirmedError)
 @Injectable()
 export class OpenFgaExceptionFilter implements ExceptionFilter<OpenFgaFilteredError> {
   private readonly logger = new Logger('OpenFgaExceptionFilter');

@@ -7,6 +7,7 @@ import {
   InvalidTupleError,
   OpenFgaExceptionFilter,
   openFgaHttpException,
+  ReplicationUnconfirmedError,
 } from '../../../src';
 
 const unavailable = new CheckUnavailableError({ user: 'user:anne', relation: 'viewer', object: 'document:1' }, 'Redis down');
@@ -34,6 +35,12 @@ describe('OpenFgaExceptionFilter outside HTTP', () => {
       expect(mapped).toBeInstanceOf(BadRequestException);
       expect(mapped.getResponse()).toEqual({ statusCode: 400, message: bad.message, error: 'Bad Request' });
     }
+  });
+
+  it('a write no replica confirmed in time → 503: the client retries, and never takes it as done', () => {
+    const mapped = openFgaHttpException(new ReplicationUnconfirmedError(0, 1, 1000));
+    expect(mapped.getStatus()).toBe(503);
+    expect(mapped.message).toMatch(/could not be confirmed/);
   });
 
   it('returns the mapped exception to GraphQL, which reports a returned error', () => {
