@@ -261,20 +261,27 @@ export async function startWithTestcontainers(): Promise<{ redis: RunningRedis; 
 
 export interface RunningRedisCluster extends RunningServer {
   nodes: { host: string; port: number }[];
+  /** Every redis-server of the cluster, masters and replicas. */
+  members: RunningRedis[];
 }
 
 /** A Redis Cluster of `masters` redis-server processes (no replicas) on free loopback ports. */
-export async function startRedisCluster(masters = 3): Promise<RunningRedisCluster> {
+/** With `replicas`, each master gets that many replicas (AOF everysec on every node) and a 1 s node timeout, so a failover takes seconds. */
+export async function startRedisCluster(masters = 3, replicas = 0): Promise<RunningRedisCluster> {
   const members: RunningRedis[] = [];
+  const nodeTimeout = replicas > 0 ? '1000' : '5000';
+  const persistence = replicas > 0 ? ['--appendonly', 'yes', '--appendfsync', 'everysec'] : [];
   try {
-    for (let i = 0; i < masters; i++) {
+    for (let i = 0; i < masters * (1 + replicas); i++) {
       members.push(
-        await startRedis({ args: ['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', '5000'] }),
+        await startRedis({
+          args: ['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', nodeTimeout, ...persistence],
+        }),
       );
     }
     const created = spawnSync(
       'redis-cli',
-      ['--cluster', 'create', ...members.map((m) => `127.0.0.1:${m.port}`), '--cluster-replicas', '0', '--cluster-yes'],
+      ['--cluster', 'create', ...members.map((m) => `127.0.0.1:${m.port}`), '--cluster-replicas', String(replicas), '--cluster-yes'],
       { encoding: 'utf8', timeout: 30_000 },
     );
     if (created.status !== 0) throw new Error(`redis-cli --cluster create failed: ${created.stdout}${created.stderr}`);
@@ -285,12 +292,23 @@ export async function startRedisCluster(masters = 3): Promise<RunningRedisCluste
         spawnSync('redis-cli', ['-p', String(first), 'cluster', 'info'], { encoding: 'utf8' }).stdout.includes('cluster_state:ok'),
       30_000,
     );
+    // Replicas attach after the state is ok: wait until every one is a replica in sync.
+    await waitUntil(
+      'redis cluster replicas attached',
+      async () =>
+        members.filter((m) => {
+          const info = spawnSync('redis-cli', ['-p', String(m.port), 'info', 'replication'], { encoding: 'utf8' }).stdout;
+          return info.includes('role:slave') && info.includes('master_link_status:up');
+        }).length === masters * replicas,
+      30_000,
+    );
   } catch (err) {
     await Promise.all(members.map((m) => m.stop()));
     throw err;
   }
   return {
     nodes: members.map((m) => ({ host: '127.0.0.1', port: m.port })),
+    members,
     stop: async () => {
       await Promise.all(members.map((m) => m.stop()));
     },

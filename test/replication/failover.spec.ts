@@ -16,7 +16,8 @@
  */
 import { ReplicationUnconfirmedError, type OpenFgaAcknowledgeOptions, type Tuple } from '../../src';
 import { freshStore, testOptions } from '../support/harness/env';
-import { redisCli, RunningSentinelGroup, SENTINEL_MASTER, startSentinelGroup } from '../support/harness/sentinel';
+import { SENTINEL_MASTER, startSentinelGroup } from '../support/harness/sentinel';
+import { clusterTopology, FailoverTopology, sentinelTopology } from '../support/replication/topologies';
 import { openService, OpenService, scoped } from '../support/harness/service';
 import { readAllTuples, tupleId } from '../support/state/fga-state';
 import { eventually } from '../support/state/flush-queue-state';
@@ -37,12 +38,12 @@ interface Outcome {
   missing: number;
 }
 
-async function failover(acknowledge: OpenFgaAcknowledgeOptions): Promise<Outcome> {
-  const group: RunningSentinelGroup = await startSentinelGroup();
+async function failover(start: () => Promise<FailoverTopology>, acknowledge: OpenFgaAcknowledgeOptions): Promise<Outcome> {
+  const topology = await start();
   const opened: OpenService[] = [];
   try {
     const store = await freshStore('failover');
-    const options = testOptions(store, { redis: { sentinels: group.sentinels, name: SENTINEL_MASTER }, acknowledge });
+    const options = testOptions(store, { redis: topology.redis, acknowledge });
     const a = openService(options);
     opened.push(a);
     await a.ready();
@@ -68,21 +69,14 @@ async function failover(acknowledge: OpenFgaAcknowledgeOptions): Promise<Outcome
     // Healthy replication: acknowledged after the replica has each write.
     for (let i = 0; i < 10; i++) await record('grant', { user: 'user:bob', relation: 'viewer', object: `document:${i}` });
     // The replica stalls and its link drops (a partition): the primary keeps what follows in its backlog only.
-    group.replica.signal('SIGSTOP');
-    redisCli(group.primary.port, 'CLIENT', 'KILL', 'TYPE', 'replica');
+    topology.partitionReplica(a.core.buffer.keys.seq);
     await Promise.all([
       ...Array.from({ length: DOCS }, (_, i) => record('revoke', anne(i))),
       ...Array.from({ length: 20 }, (_, i) => record('grant', { user: 'user:carl', relation: 'viewer', object: `document:${i}` })),
     ]);
     await sleep(300);
-    group.primary.signal('SIGKILL');
-    group.replica.signal('SIGCONT');
-    const deadline = Date.now() + 60_000;
-    while ((await group.primaryPort()) !== group.replica.port) {
-      if (Date.now() > deadline) throw new Error('Sentinel did not promote the replica within 60 s');
-      await sleep(250);
-    }
-    while (!redisCli(group.replica.port, 'ROLE').startsWith('master')) await sleep(100);
+    topology.killPrimary();
+    await topology.promoted();
     // A new process on the promoted primary: checks before the flush, then the flush.
     const b = openService({ ...options });
     opened.push(b);
@@ -103,14 +97,17 @@ async function failover(acknowledge: OpenFgaAcknowledgeOptions): Promise<Outcome
     return { acknowledged: acked.length, unknown, otherErrors, staleAllows, missing };
   } finally {
     await Promise.all(opened.map((s) => Promise.race([s.close(), sleep(5000)])));
-    await group.stop();
+    await topology.stop();
   }
 }
 
-describe('Redis failover under Sentinel', () => {
+describe.each([
+  ['Sentinel', sentinelTopology],
+  ['a Redis Cluster with replicas', clusterTopology],
+])('Redis failover under %s', (name, start) => {
   it('with replicated acknowledgement (default): 0 acknowledged operations lost, 0 stale allows', async () => {
-    const outcome = await failover({ replicas: 'auto', timeout: 0.5 });
-    console.log(`failover with acknowledgement: ${JSON.stringify(outcome)}`);
+    const outcome = await failover(start, { replicas: 'auto', timeout: 0.5 });
+    console.log(`failover (${name}) with acknowledgement: ${JSON.stringify(outcome)}`);
     expect(outcome.otherErrors).toEqual([]);
     expect(outcome.acknowledged).toBeGreaterThanOrEqual(10); // before the stall
     expect(outcome.unknown).toBeGreaterThan(0); // during it: refused as unconfirmed, never a silent success
@@ -118,8 +115,8 @@ describe('Redis failover under Sentinel', () => {
   });
 
   it('without it (replicas: 0): what was acknowledged while the replica lagged is lost', async () => {
-    const outcome = await failover({ replicas: 0 });
-    console.log(`failover without acknowledgement: ${JSON.stringify(outcome)}`);
+    const outcome = await failover(start, { replicas: 0 });
+    console.log(`failover (${name}) without acknowledgement: ${JSON.stringify(outcome)}`);
     expect(outcome.otherErrors).toEqual([]);
     expect(outcome.unknown).toBe(0);
     expect(outcome.missing).toBeGreaterThan(0);
