@@ -1,11 +1,6 @@
 /**
- * Redis failover under Sentinel, on real servers (a primary, a replica and
- * three Sentinels, AOF everysec): the replica is stalled (SIGSTOP, as a slow
- * link or a long pause would) and its link is cut (a partition: the primary
- * keeps new writes in its backlog only), operations go on, the primary is killed
- * (SIGKILL) and Sentinel promotes the replica. A new process on the promoted
- * primary checks, then flushes; OpenFGA is compared with every operation
- * that was acknowledged.
+ * Redis failover on real servers, under Sentinel and in a Redis Cluster with
+ * replicas (see support/replication/failover-scenario.ts for the scenario).
  *
  * With replicated acknowledgement (the default, `acknowledge.replicas:
  * 'auto'`) no acknowledged operation is lost and no check answers "allowed"
@@ -14,11 +9,12 @@
  * success. Without it (`replicas: 0`), every operation acknowledged while
  * the replica lagged is lost: the window the README states.
  */
-import { ReplicationUnconfirmedError, type OpenFgaAcknowledgeOptions, type Tuple } from '../../src';
+import type { Tuple } from '../../src';
 import { freshStore, testOptions } from '../support/harness/env';
 import { SENTINEL_MASTER, startSentinelGroup } from '../support/harness/sentinel';
-import { clusterTopology, FailoverTopology, sentinelTopology } from '../support/replication/topologies';
-import { openService, OpenService, scoped } from '../support/harness/service';
+import { clusterTopology, sentinelTopology } from '../support/replication/topologies';
+import { openService, OpenService } from '../support/harness/service';
+import { runFailover } from '../support/replication/failover-scenario';
 import { readAllTuples, tupleId } from '../support/state/fga-state';
 import { eventually } from '../support/state/flush-queue-state';
 import { spawn } from 'node:child_process';
@@ -27,86 +23,14 @@ import { PROJECT_ROOT } from '../support/harness/servers';
 
 jest.setTimeout(120_000);
 
-const DOCS = 30;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-interface Outcome {
-  acknowledged: number;
-  unknown: number;
-  otherErrors: string[];
-  staleAllows: number;
-  missing: number;
-}
-
-async function failover(start: () => Promise<FailoverTopology>, acknowledge: OpenFgaAcknowledgeOptions): Promise<Outcome> {
-  const topology = await start();
-  const opened: OpenService[] = [];
-  try {
-    const store = await freshStore('failover');
-    const options = testOptions(store, { redis: topology.redis, acknowledge });
-    const a = openService(options);
-    opened.push(a);
-    await a.ready();
-    const anne = (i: number): Tuple => ({ user: 'user:anne', relation: 'viewer', object: `document:${i}` });
-    await a.service.grantMany(Array.from({ length: DOCS }, (_, i) => anne(i)));
-    await a.service.flush();
-    for (let i = 0; i < DOCS; i++) expect(await a.service.check('user:anne', 'viewer', `document:${i}`)).toBe(true); // cached
-    const dave = { user: 'user:dave', relation: 'viewer', object: 'document:elsewhere' };
-    expect(await a.service.check(dave.user, dave.relation, dave.object)).toBe(false);
-    expect((await a.core.read.lookup(...scoped(a, dave))).source).toBe('cache');
-    const acked: { kind: 'grant' | 'revoke'; t: Tuple }[] = [];
-    let unknown = 0;
-    const otherErrors: string[] = [];
-    const record = async (kind: 'grant' | 'revoke', t: Tuple) => {
-      try {
-        await (kind === 'grant' ? a.service.grant(t.user, t.relation, t.object) : a.service.revoke(t.user, t.relation, t.object));
-        acked.push({ kind, t });
-      } catch (err) {
-        if (err instanceof ReplicationUnconfirmedError) unknown++;
-        else otherErrors.push(String(err));
-      }
-    };
-    // Healthy replication: acknowledged after the replica has each write.
-    for (let i = 0; i < 10; i++) await record('grant', { user: 'user:bob', relation: 'viewer', object: `document:${i}` });
-    // The replica stalls and its link drops (a partition): the primary keeps what follows in its backlog only.
-    topology.partitionReplica(a.core.buffer.keys.seq);
-    await Promise.all([
-      ...Array.from({ length: DOCS }, (_, i) => record('revoke', anne(i))),
-      ...Array.from({ length: 20 }, (_, i) => record('grant', { user: 'user:carl', relation: 'viewer', object: `document:${i}` })),
-    ]);
-    await sleep(300);
-    topology.killPrimary();
-    await topology.promoted();
-    // A new process on the promoted primary: checks before the flush, then the flush.
-    const b = openService({ ...options });
-    opened.push(b);
-    await b.ready();
-    // A cached answer from before the failover (replicated with everything it depends on) is not served: a new primary drops them.
-    expect((await b.core.read.lookup(...scoped(b, dave))).source).toBe('miss');
-    let staleAllows = 0;
-    for (const { kind, t } of acked) {
-      if (kind === 'revoke' && (await b.service.check(t.user, t.relation, t.object))) staleAllows++;
-    }
-    for (let i = 0; i < 20 && (await b.service.status()).pending.total > 0; i++) await b.service.flush();
-    const stored = new Set((await readAllTuples(store.storeId)).map(tupleId));
-    // The last acknowledged op per tuple is what OpenFGA must hold.
-    const last = new Map<string, 'grant' | 'revoke'>();
-    for (const { kind, t } of acked) last.set(tupleId(t), kind);
-    let missing = 0;
-    for (const [id, kind] of last) if (stored.has(id) !== (kind === 'grant')) missing++;
-    return { acknowledged: acked.length, unknown, otherErrors, staleAllows, missing };
-  } finally {
-    await Promise.all(opened.map((s) => Promise.race([s.close(), sleep(5000)])));
-    await topology.stop();
-  }
-}
 
 describe.each([
   ['Sentinel', sentinelTopology],
   ['a Redis Cluster with replicas', clusterTopology],
 ])('Redis failover under %s', (name, start) => {
   it('with replicated acknowledgement (default): 0 acknowledged operations lost, 0 stale allows', async () => {
-    const outcome = await failover(start, { replicas: 'auto', timeout: 0.5 });
+    const outcome = await runFailover(start, { replicas: 'auto', timeout: 0.5 });
     console.log(`failover (${name}) with acknowledgement: ${JSON.stringify(outcome)}`);
     expect(outcome.otherErrors).toEqual([]);
     expect(outcome.acknowledged).toBeGreaterThanOrEqual(10); // before the stall
@@ -115,7 +39,7 @@ describe.each([
   });
 
   it('without it (replicas: 0): what was acknowledged while the replica lagged is lost', async () => {
-    const outcome = await failover(start, { replicas: 0 });
+    const outcome = await runFailover(start, { replicas: 0 });
     console.log(`failover (${name}) without acknowledgement: ${JSON.stringify(outcome)}`);
     expect(outcome.otherErrors).toEqual([]);
     expect(outcome.unknown).toBe(0);
