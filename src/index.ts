@@ -24,6 +24,7 @@ export { InvalidTupleError } from './tuple/invalid-tuple.error';
 export { IncompleteWriteError } from './tuple/incomplete-write.error';
 export { SAFE_EVICTION_POLICIES, UnsafeEvictionPolicyError } from './redis/eviction-policy';
 export { ReplicationUnconfirmedError } from './redis/replication-unconfirmed.error';
+export { RedisUnavailableError } from './redis/redis-unavailable.error';
 export type { BufferedOperation, DeadLetter, DeadLetterRetry } from './buffer/buffered-operation';
 export type { FlushOptions, FlushResult } from './flush/flush-result';
 export { CheckUnavailableError } from './check/check-unavailable.error';

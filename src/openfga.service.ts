@@ -170,12 +170,11 @@ export class OpenFgaService implements OnApplicationBootstrap, BeforeApplication
    * (queue mode) job counts.
    */
   async status(): Promise<OpenFgaStatus> {
-    const { buffer, changeFeed, options, queue, model } = this.core;
-    const [counts, feed, jobs] = await Promise.all([
-      buffer.counts(),
-      options.changeFeed.enabled ? changeFeed.status() : undefined,
-      queue?.counts(),
-    ]);
+    const { availability, buffer, changeFeed, options, queue, model } = this.core;
+    // One bound for all of it: BullMQ's counts do not go through the module's Redis calls.
+    const [counts, feed, jobs] = await availability.bound('status', () =>
+      Promise.all([buffer.counts(), options.changeFeed.enabled ? changeFeed.status() : undefined, queue?.counts()]),
+    );
     return { ...counts, model: model.status(), ...(feed ? { changeFeed: feed } : {}), ...(jobs ? { queue: jobs } : {}) };
   }
 

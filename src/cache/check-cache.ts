@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { ReadSnapshot } from '../buffer/outstanding-ops';
 import type { LuaScripts } from '../redis/lua-scripts';
 import type { PrimaryWatch } from '../redis/primary-watch';
+import type { RedisAvailability } from '../redis/redis-availability';
 import { cacheKey, objectGen, relationGen, StoreKeys, tupleKey, userGen } from '../redis/redis-keys';
 import type { ReadScope } from '../scope/relation-scope';
 import type { Tuple } from '../tuple/tuple';
@@ -41,9 +42,10 @@ export class CheckCache {
     private readonly settings: { enabled: boolean; ttlMs: number; negativeTtlMs: number },
     /** Drops cached answers on a new Redis primary; reads wait until it verified the current one. */
     private readonly primary?: PrimaryWatch,
+    availability?: RedisAvailability,
   ) {
     scripts.use(join(__dirname, 'lua'));
-    this.reads = new CoalescedMget(redis);
+    this.reads = new CoalescedMget(redis, availability);
     this.unscopedRelationKey = keys.base + relationGen('');
   }
 

@@ -1,4 +1,5 @@
 import type { Cluster, Redis } from 'ioredis';
+import type { RedisAvailability } from '../redis/redis-availability';
 
 interface Waiting {
   keys: string[];
@@ -21,9 +22,17 @@ export class CoalescedMget {
   private waiting: Waiting[] = [];
   private sending = false;
 
-  constructor(private readonly redis: Redis | Cluster) {}
+  constructor(
+    private readonly redis: Redis | Cluster,
+    private readonly availability?: RedisAvailability,
+  ) {}
 
   mget(keys: string[]): Promise<(string | null)[]> {
+    if (this.availability) return this.availability.bound('reading cached answers', () => this.coalesced(keys));
+    return this.coalesced(keys);
+  }
+
+  private coalesced(keys: string[]): Promise<(string | null)[]> {
     return new Promise((resolve, reject) => {
       this.waiting.push({ keys, resolve, reject });
       if (!this.sending) this.send();

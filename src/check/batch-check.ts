@@ -70,8 +70,9 @@ export class BatchCheckResolver {
         () => new CheckUnavailableError(tuple, `no answer within checkTimeout (${timeoutMs} ms)`),
       ),
     );
+    const down = engine.redisDown;
     const freshAt = engine.bound(
-      engine.freshnessTarget(options),
+      down ? Promise.reject(new Error(`Redis is unavailable (${down})`)) : engine.freshnessTarget(options),
       // A plain error: each item reports it as its own CheckUnavailableError.
       () => new Error(`no answer within checkTimeout (${timeoutMs} ms)`),
     );

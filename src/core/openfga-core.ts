@@ -17,6 +17,7 @@ import { InlineDispatcher } from '../flush/inline-dispatcher';
 import { LuaScripts } from '../redis/lua-scripts';
 import { PrimaryWatch } from '../redis/primary-watch';
 import { ReplicaAcknowledgement } from '../redis/replica-acknowledgement';
+import { RedisAvailability } from '../redis/redis-availability';
 import type { ResolvedOpenFgaOptions } from '../options/openfga-options.interface';
 import type { FlushQueue } from '../queue/flush-queue-port';
 import type { FlushQueueDeps } from '../queue/flush-queue-port';
@@ -56,6 +57,8 @@ export interface OpenFgaCore {
   changeFeed: ChangeFeedPoller;
   /** Queue mode (`queue.enabled`): the flusher enqueues one BullMQ job per batch; `startWorker()` processes them here. */
   queue?: FlushQueue;
+  /** Whether Redis is reachable; bounds the calls that need it (`redisTimeout`). */
+  availability: RedisAvailability;
   /** Closes what the core opened (a Redis client passed in by the user stays open). */
   close(): Promise<void>;
 }
@@ -66,8 +69,10 @@ export type FlushQueueFactory = (deps: FlushQueueDeps) => FlushQueue;
 export function createOpenFgaCore(options: ResolvedOpenFgaOptions, flushQueue: FlushQueueFactory = loadFlushQueue): OpenFgaCore {
   const { redis, owned } = connectRedis(options.redis);
   // One call path for every script; the buffer, the cache and the change feed each add their own folder.
-  const scripts = new LuaScripts(redis);
+  // Every call bounded by redisTimeout, failing at once while Redis is known down.
   const keys = storeKeys(options.prefix, options.storeId);
+  const availability = new RedisAvailability(redis, options.redisTimeout * 1000, keys.seq);
+  const scripts = new LuaScripts(redis, availability);
   const events = new OpenFgaEvents();
   // A lease is taken back only once a request its writer may have sent just before stopping has ended (see BatchLease).
   // Which cached answers a write invalidates, by the model's relation graph (filled in by `model`).
@@ -86,7 +91,8 @@ export function createOpenFgaCore(options: ResolvedOpenFgaOptions, flushQueue: F
     scripts,
     keys,
     { enabled: options.cache, ttlMs: options.ttl * 1000, negativeTtlMs: options.negativeTtl * 1000 },
-    options.cache ? new PrimaryWatch(redis, keys) : undefined,
+    options.cache ? new PrimaryWatch(redis, keys, options.redisTimeout * 1000) : undefined,
+    availability,
   );
   const client = new FgaClient(options, events);
   const writer = new TupleWriter(client, options.maxTuplesPerWrite, options.maxParallelRequests);
@@ -117,7 +123,7 @@ export function createOpenFgaCore(options: ResolvedOpenFgaOptions, flushQueue: F
   });
   const tokens = new ConsistencyTokens(options.prefix, options.storeId);
   const outstanding = new OutstandingOps(scripts, keys);
-  const read = new ReadEngine({ options, cache, outstanding, scope, buffer, flusher, tokens });
+  const read = new ReadEngine({ options, cache, outstanding, scope, buffer, flusher, tokens, availability });
   const checkParts = { options, engine: read, cache, client, events };
   const reads = new CheckResolver(checkParts);
   const batchReads = new BatchCheckResolver(checkParts, reads);
@@ -151,14 +157,21 @@ export function createOpenFgaCore(options: ResolvedOpenFgaOptions, flushQueue: F
     changeFeed,
     events,
     model,
+    availability,
     async close() {
       if (closed) return;
       closed = true;
       triggers.stop();
-      await model.stop();
-      await changeFeed.stop();
-      // The worker's active jobs still settle through `redis`: close the queue first.
-      await queue?.close().catch(() => undefined);
+      // Bounded by shutdownTimeout: with Redis down, BullMQ and the watchers could wait for it for minutes.
+      const steps = (async () => {
+        await model.stop();
+        await changeFeed.stop();
+        // The worker's active jobs still settle through `redis`: close the queue first.
+        await queue?.close().catch(() => undefined);
+      })();
+      const late = new Promise<void>((r) => setTimeout(r, options.shutdownTimeout * 1000).unref());
+      await Promise.race([steps.catch(() => undefined), late]);
+      availability.stop();
       if (owned) await closeRedis(redis);
     },
   };

@@ -1,4 +1,4 @@
-import { coreLogger } from '../logging/core-logger';
+import { rateLimitedLogger } from '../logging/rate-limited-logger';
 import type { WriteBuffer } from '../buffer/write-buffer';
 import type { Flusher } from './flusher';
 
@@ -8,7 +8,8 @@ import type { Flusher } from './flusher';
  * `flushInterval`, or a lease has expired). Flushes run outside the request path.
  */
 export class FlushTriggers {
-  private readonly logger = coreLogger('OpenFgaFlushTriggers');
+  /** Rate-limited: the age timer ticks up to 20 times a second, and Redis may be down for minutes. */
+  private readonly logger = rateLimitedLogger('OpenFgaFlushTriggers');
   private timer?: NodeJS.Timeout;
 
   constructor(
@@ -40,7 +41,7 @@ export class FlushTriggers {
     try {
       if (await this.buffer.isFlushDue(this.flushIntervalMs)) this.flusher.kick();
     } catch (err) {
-      this.logger.warn(`Age trigger could not reach Redis: ${String(err)}`);
+      this.logger.warn('Age trigger could not reach Redis', { reason: String(err) });
     }
   }
 }

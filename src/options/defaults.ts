@@ -18,6 +18,7 @@ export const DEFAULT_OPTIONS = {
   retryMaxDelay: 60,
   requestTimeout: 10,
   checkTimeout: 5,
+  redisTimeout: 2,
   revokeConsistencyWindow: 10,
   modelRefreshInterval: 30,
   autoFlush: true,

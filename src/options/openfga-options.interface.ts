@@ -65,6 +65,11 @@ export interface OpenFgaModuleOptions {
   /** How long `check` may wait for outstanding revokes to reach OpenFGA before it denies. Default 5. */
   checkTimeout?: number;
   /**
+   * How long a call waits for Redis to answer (seconds). Past it, and at once while Redis is known to be
+   * down, writes and `status()` throw `RedisUnavailableError` and checks fail closed. Default 2.
+   */
+  redisTimeout?: number;
+  /**
    * For this long after any process wrote a revoke to OpenFGA, cache misses ask OpenFGA with
    * HIGHER_CONSISTENCY, so OpenFGA's own check cache (or a lagging read replica) cannot hand back an
    * "allowed" from before the revoke. Set it to at least OpenFGA's `--check-query-cache-ttl` /

@@ -7,6 +7,7 @@ import type { Flusher } from '../flush/flusher';
 import { pairOf } from '../model/relation-graph';
 import type { ResolvedOpenFgaOptions } from '../options/openfga-options.interface';
 import { tupleKey } from '../redis/redis-keys';
+import type { RedisAvailability } from '../redis/redis-availability';
 import type { ReadScope, RelationScope } from '../scope/relation-scope';
 import type { ConditionalTuple, Tuple } from '../tuple/tuple';
 import { ReadDeadlines } from './read-deadlines';
@@ -24,6 +25,8 @@ export interface ReadEngineParts {
   buffer: WriteBuffer;
   flusher: Flusher;
   tokens: ConsistencyTokens;
+  /** Known Redis outages fail a read at once (closed), instead of at `checkTimeout`. */
+  availability?: RedisAvailability;
 }
 
 /** A read's consistency option, as check, batchCheck and the lists take it (validated here). */
@@ -105,7 +108,18 @@ export class ReadEngine {
 
   /** A read starting now (deadline: `checkTimeout` from now, unless given); a bad consistency option throws first. */
   async begin(options: ReadConsistency, fail: ReadFailure, deadline = Date.now() + this.timeoutMs): Promise<Read> {
+    const down = this.redisDown;
+    if (down) {
+      // At once, but on the next turn of the event loop: a caller checking in a loop must not starve I/O.
+      await new Promise((r) => setImmediate(r));
+      throw fail(`Redis is unavailable (${down})`);
+    }
     return new Read(this.parts.buffer, deadline, await this.freshnessTarget(options), fail);
+  }
+
+  /** Why Redis is known to be down (reads then fail closed at once), or undefined. */
+  get redisDown(): string | undefined {
+    return this.parts.availability?.down;
   }
 
   /** A read whose freshness target is known (batchCheck items share one). */

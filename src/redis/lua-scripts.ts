@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Cluster, Redis } from 'ioredis';
+import type { RedisAvailability } from './redis-availability';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const VERSION: string = (require('../../package.json') as { version: string }).version;
@@ -90,7 +91,11 @@ type CommandFn = (...args: (string | number | (string | number)[])[]) => Promise
 export class LuaScripts {
   private readonly scripts = new Map<string, ScriptSource & { dir: string }>();
 
-  constructor(private readonly redis: Redis | Cluster) {}
+  constructor(
+    private readonly redis: Redis | Cluster,
+    /** Bounds every call (fails at once while Redis is known down); none: unbounded. */
+    private readonly availability?: RedisAvailability,
+  ) {}
 
   /** Adds the scripts of a folder (idempotent) and registers them on the client; returns this. */
   use(dir: string): this {
@@ -115,6 +120,11 @@ export class LuaScripts {
   }
 
   run<T = ScriptReply>(name: string, keys: string[], args: (string | number)[]): Promise<T> {
+    if (!this.availability) return this.call<T>(name, keys, args);
+    return this.availability.bound(operationOf(name), () => this.call<T>(name, keys, args));
+  }
+
+  private call<T>(name: string, keys: string[], args: (string | number)[]): Promise<T> {
     const source = this.scripts.get(name);
     if (!source) throw new Error(`Lua script "${name}" is not loaded (its owner adds its folder with LuaScripts.use)`);
     const fn = (this.redis as unknown as Record<string, CommandFn>)[source.command];
@@ -127,4 +137,24 @@ export class LuaScripts {
     if (keys.length !== source.numberOfKeys) throw new Error(`Lua script "${name}" takes ${source.numberOfKeys} keys, got ${keys.length}`);
     return fn.call(this.redis, keys, args) as Promise<T>;
   }
+}
+
+/** What a script call does, in the words of an error message. */
+const OPERATIONS: Record<string, string> = {
+  enqueue: 'buffering the operations',
+  clear: 'clearing the buffer',
+  status: 'reading the buffer status',
+  snapshot: 'reading the pending operations a check depends on',
+  'snapshot-many': 'reading the pending operations the checks depend on',
+  populate: 'caching an answer',
+  'populate-many': 'caching answers',
+  claim: 'claiming a batch',
+  'claim-tuples': 'claiming a batch',
+  settle: 'settling a batch',
+  'retry-dead': 'retrying dead letters',
+  'purge-dead': 'purging dead letters',
+};
+
+function operationOf(script: string): string {
+  return OPERATIONS[script] ?? `the ${script} script`;
 }

@@ -18,6 +18,8 @@ export class PrimaryWatch {
   constructor(
     private readonly redis: Redis | Cluster,
     private readonly keys: StoreKeys,
+    /** A verification that gets no answer within this long gives up (the cache read then meets the outage itself). */
+    private readonly timeoutMs: number,
   ) {
     redis.on('ready', () => this.verify());
     if (redis.status === 'ready') this.verify();
@@ -29,7 +31,8 @@ export class PrimaryWatch {
   }
 
   private verify(): void {
-    const run: Promise<void> = this.check()
+    const late = new Promise<void>((r) => setTimeout(r, this.timeoutMs).unref());
+    const run: Promise<void> = Promise.race([this.check(), late])
       .catch(() => undefined) // Redis down: the cache read that waits fails on its own
       .finally(() => {
         if (this.verifying === run) this.verifying = undefined;

@@ -1,4 +1,3 @@
-import { coreLogger } from '../logging/core-logger';
 import { Cluster, Redis } from 'ioredis';
 import type { RedisConnection } from '../options/openfga-options.interface';
 
@@ -20,21 +19,11 @@ export function connectRedis(connection: RedisConnection): { redis: Redis | Clus
 
 /**
  * Without an 'error' listener ioredis prints "Unhandled error event" with a
- * stack for every reconnect attempt. One warning per outage is enough: the
- * commands that fail report themselves (and checks fail closed).
+ * stack for every reconnect attempt. The outage itself is logged once, with
+ * its first error, by RedisAvailability (which every core has).
  */
 function reportOutages(redis: Redis | Cluster): void {
-  const logger = coreLogger('OpenFgaRedis');
-  let down = false;
-  redis.on('error', (err: Error) => {
-    if (down) return;
-    down = true;
-    logger.warn({ message: 'Redis connection failed; retrying', error: err.message });
-  });
-  redis.on('ready', () => {
-    if (down) logger.log({ message: 'Redis connection restored' });
-    down = false;
-  });
+  redis.on('error', () => undefined);
 }
 
 /**

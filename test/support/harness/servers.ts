@@ -263,12 +263,15 @@ export interface RunningRedisCluster extends RunningServer {
   nodes: { host: string; port: number }[];
   /** Every redis-server of the cluster, masters and replicas. */
   members: RunningRedis[];
+  /** The master that holds `key`'s slot now, and its replica (if any). */
+  shardOf(key: string): { master: RunningRedis; replica?: RunningRedis };
 }
 
 /** A Redis Cluster of `masters` redis-server processes (no replicas) on free loopback ports. */
 /** With `replicas`, each master gets that many replicas (AOF everysec on every node) and a 1 s node timeout, so a failover takes seconds. */
 export async function startRedisCluster(masters = 3, replicas = 0): Promise<RunningRedisCluster> {
   const members: RunningRedis[] = [];
+  let first = 0;
   const nodeTimeout = replicas > 0 ? '1000' : '5000';
   const persistence = replicas > 0 ? ['--appendonly', 'yes', '--appendfsync', 'everysec'] : [];
   try {
@@ -279,13 +282,13 @@ export async function startRedisCluster(masters = 3, replicas = 0): Promise<Runn
         }),
       );
     }
+    first = members[0].port;
     const created = spawnSync(
       'redis-cli',
       ['--cluster', 'create', ...members.map((m) => `127.0.0.1:${m.port}`), '--cluster-replicas', String(replicas), '--cluster-yes'],
       { encoding: 'utf8', timeout: 30_000 },
     );
     if (created.status !== 0) throw new Error(`redis-cli --cluster create failed: ${created.stdout}${created.stderr}`);
-    const first = members[0].port;
     await waitUntil(
       'redis cluster state ok',
       async () =>
@@ -299,7 +302,8 @@ export async function startRedisCluster(masters = 3, replicas = 0): Promise<Runn
         members.filter((m) => {
           const info = spawnSync('redis-cli', ['-p', String(m.port), 'info', 'replication'], { encoding: 'utf8' }).stdout;
           return info.includes('role:slave') && info.includes('master_link_status:up');
-        }).length === masters * replicas,
+        }).length ===
+        masters * replicas,
       30_000,
     );
   } catch (err) {
@@ -309,6 +313,25 @@ export async function startRedisCluster(masters = 3, replicas = 0): Promise<Runn
   return {
     nodes: members.map((m) => ({ host: '127.0.0.1', port: m.port })),
     members,
+    shardOf(key) {
+      const cli = (...args: string[]) => spawnSync('redis-cli', ['-p', String(first), ...args], { encoding: 'utf8' }).stdout;
+      const slot = Number(cli('CLUSTER', 'KEYSLOT', key).trim());
+      const lines = cli('CLUSTER', 'NODES').trim().split('\n');
+      const owner = lines.find((l) => {
+        const fields = l.split(' ');
+        return (
+          fields[2].includes('master') &&
+          fields.slice(8).some((range) => {
+            const [from, to = from] = range.split('-').map(Number);
+            return slot >= from && slot <= to;
+          })
+        );
+      });
+      if (!owner) throw new Error(`no master holds slot ${slot}`);
+      const follower = lines.find((l) => l.split(' ')[3] === owner.split(' ')[0]);
+      const memberAt = (line: string) => members.find((m) => m.port === Number(line.split(' ')[1].split('@')[0].split(':')[1]))!;
+      return { master: memberAt(owner), ...(follower ? { replica: memberAt(follower) } : {}) };
+    },
     stop: async () => {
       await Promise.all(members.map((m) => m.stop()));
     },

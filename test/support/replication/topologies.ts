@@ -56,27 +56,13 @@ export async function clusterTopology(): Promise<FailoverTopology> {
   const cluster = await startRedisCluster(3, 1);
   let primary: RunningRedis | undefined;
   let replica: RunningRedis | undefined;
-  const byPort = (port: number) => cluster.members.find((m) => m.port === port)!;
   return {
     name: 'Redis Cluster with replicas',
     redis: { cluster: cluster.nodes },
     partitionReplica(key) {
-      const any = cluster.members[0].port;
-      const slot = Number(redisCli(any, 'CLUSTER', 'KEYSLOT', key).trim());
-      const lines = redisCli(any, 'CLUSTER', 'NODES').trim().split('\n');
-      const owner = lines.find((l) => {
-        const fields = l.split(' ');
-        if (!fields[2].includes('master')) return false;
-        return fields.slice(8).some((range) => {
-          const [from, to = from] = range.split('-').map(Number);
-          return slot >= from && slot <= to;
-        });
-      })!;
-      const ownerId = owner.split(' ')[0];
-      const follower = lines.find((l) => l.split(' ')[3] === ownerId)!;
-      const portOf = (line: string) => Number(line.split(' ')[1].split('@')[0].split(':')[1]);
-      primary = byPort(portOf(owner));
-      replica = byPort(portOf(follower));
+      const shard = cluster.shardOf(key);
+      primary = shard.master;
+      replica = shard.replica!;
       replica.signal('SIGSTOP');
       redisCli(primary.port, 'CLIENT', 'KILL', 'TYPE', 'replica');
     },
