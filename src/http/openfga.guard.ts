@@ -57,10 +57,12 @@ type Verdict = 'allow' | 'deny' | 'unknown';
  * guards to run for a request decides, and the one `@Check` adds reuses it.
  *
  * @example
+ * // Who the user is comes from your authentication (here a verified token's claims), never from a header the caller sets.
  * @Injectable()
  * export class TenantGuard extends OpenFgaGuard {
  *   protected override getUser(request: OpenFgaRequest) {
- *     return Promise.resolve(`user:${String(request.headers?.['x-user-id'])}`);
+ *     const claims = request.user as { tenant?: string; sub?: string } | undefined;
+ *     return Promise.resolve(claims?.sub && claims.tenant ? `user:${claims.tenant}-${claims.sub}` : undefined);
  *   }
  * }
  */
