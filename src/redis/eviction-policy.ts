@@ -1,5 +1,6 @@
 import { coreLogger } from '../logging/core-logger';
 import { Cluster, Redis, ReplyError } from 'ioredis';
+import { dataNodes, nodeName } from './redis-nodes';
 import { OpenFgaError } from '../errors/openfga.error';
 
 /**
@@ -91,20 +92,8 @@ interface MemoryConfig {
 }
 
 async function readPolicies(redis: Redis | Cluster): Promise<({ node: string } & MemoryConfig)[]> {
-  const nodes = redis instanceof Cluster ? await clusterMasters(redis) : [redis];
+  const nodes = await dataNodes(redis);
   return Promise.all(nodes.map(async (node) => ({ node: nodeName(node), ...(await readMemoryConfig(node)) })));
-}
-
-/** The masters, known once the slots are: connects a lazy client, waits for one connecting. */
-async function clusterMasters(cluster: Cluster): Promise<Redis[]> {
-  if (cluster.status === 'wait') await cluster.connect();
-  else if (cluster.status !== 'ready') {
-    await new Promise<void>((resolve, reject) => {
-      cluster.once('ready', resolve);
-      cluster.once('end', () => reject(new Error('Redis Cluster connection ended')));
-    });
-  }
-  return cluster.nodes('master');
 }
 
 /** CONFIG GET, else INFO memory (managed services often disable or rename CONFIG); no policy when both are refused. */
@@ -129,8 +118,4 @@ async function readMemoryConfig(node: Redis): Promise<MemoryConfig> {
 function bytes(text: string | undefined): { maxmemory?: number } {
   const n = text === undefined ? NaN : Number(text);
   return Number.isFinite(n) ? { maxmemory: n } : {};
-}
-
-function nodeName(node: Redis): string {
-  return `${node.options.host ?? 'localhost'}:${node.options.port ?? 6379}`;
 }
