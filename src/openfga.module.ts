@@ -6,6 +6,7 @@ import { createOpenFgaCore, OpenFgaCore } from './core/openfga-core';
 import { FlushLifecycle } from './flush-lifecycle';
 import { DecoratorValidator } from './http/decorator-validation/decorator-validator';
 import { UnsupportedHandlers } from './http/unsupported-handlers';
+import { FieldResolverEnhancers } from './http/field-resolver-enhancers';
 import { OPENFGA_CORE, OPENFGA_OPTIONS } from './openfga.constants';
 import { ASYNC_OPTIONS_TYPE, ConfigurableModuleClass, MODULE_OPTIONS_TOKEN, OPTIONS_TYPE } from './openfga.module-definition';
 import { OpenFgaService } from './openfga.service';
@@ -66,6 +67,8 @@ class OpenFgaOptionsModule {}
     DecoratorValidator,
     // Decorated microservice handlers refuse to start (src/http/unsupported-handlers.ts).
     UnsupportedHandlers,
+    // Decorated GraphQL field resolvers that Nest would skip refuse to start (src/http/field-resolver-enhancers.ts).
+    FieldResolverEnhancers,
   ],
   exports: [OpenFgaService, OPENFGA_CORE],
 })

@@ -17,6 +17,11 @@ export interface OpenFgaHealthOptions {
   checkOpenFga?: boolean;
   /** Seconds Redis and OpenFGA each have to answer before they count as unreachable. Default 3. */
   timeout?: number;
+  /**
+   * Unhealthy when a Redis node with a `maxmemory` limit uses more than this share of it (over 0, at most 1).
+   * Under `noeviction` a full node refuses writes, grants included. Default 0.9.
+   */
+  maxMemoryUsage?: number;
 }
 
 /**
@@ -31,6 +36,7 @@ export const DEFAULT_HEALTH_OPTIONS: Required<OpenFgaHealthOptions> = {
   maxDeadLetters: 0,
   checkOpenFga: true,
   timeout: 3,
+  maxMemoryUsage: 0.9,
 };
 
 /** Applies defaults and validates; a bad threshold fails at start-up (or at the call), never silently. */
@@ -55,6 +61,10 @@ export function resolveHealthOptions(...layers: (OpenFgaHealthOptions | undefine
   }
   if (typeof merged.timeout !== 'number' || !Number.isFinite(merged.timeout) || merged.timeout <= 0) {
     throw new RangeError(`OpenFgaHealth option "timeout" must be a positive number of seconds (received ${String(merged.timeout)})`);
+  }
+  const usage = merged.maxMemoryUsage;
+  if (typeof usage !== 'number' || !(usage > 0 && usage <= 1)) {
+    throw new RangeError(`OpenFgaHealth option "maxMemoryUsage" must be a number in (0, 1] (received ${String(usage)})`);
   }
   if (typeof merged.checkOpenFga !== 'boolean') {
     throw new TypeError(`OpenFgaHealth option "checkOpenFga" must be true or false (received ${String(merged.checkOpenFga)})`);

@@ -1,5 +1,7 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
-import { OPENFGA_OPTIONS } from '../openfga.constants';
+import type { OpenFgaCore } from '../core/openfga-core';
+import { OPENFGA_CORE, OPENFGA_OPTIONS } from '../openfga.constants';
+import { readRedisMemory, RedisMemory } from '../redis/redis-memory';
 import { OpenFgaService, OpenFgaStatus } from '../openfga.service';
 import type { ResolvedOpenFgaOptions } from '../options/openfga-options.interface';
 import { OPENFGA_HEALTH_OPTIONS } from './openfga-health.module-definition';
@@ -35,6 +37,8 @@ export type OpenFgaHealthDetails = {
   invalidation?: 'scoped' | 'store-wide';
   /** Why invalidation is store-wide. */
   invalidationReason?: string;
+  /** The fullest Redis node against its `maxmemory`; absent when no node has a limit (or with the testing fake). */
+  redisMemory?: RedisMemory;
 };
 
 /**
@@ -68,6 +72,8 @@ export class OpenFgaHealthIndicator {
     private readonly service: OpenFgaService,
     @Inject(OPENFGA_OPTIONS) private readonly fgaOptions: ResolvedOpenFgaOptions,
     @Optional() @Inject(OPENFGA_HEALTH_OPTIONS) defaults?: OpenFgaHealthOptions,
+    /** Absent under OpenFgaTestingModule: no Redis, no memory to report. */
+    @Optional() @Inject(OPENFGA_CORE) private readonly core?: OpenFgaCore,
   ) {
     this.defaults = resolveHealthOptions(defaults);
   }
@@ -82,9 +88,11 @@ export class OpenFgaHealthIndicator {
   async isHealthy<const Key extends string>(key: Key, options?: OpenFgaHealthOptions): Promise<OpenFgaHealthIndicatorResult<Key>> {
     const o = resolveHealthOptions(this.defaults, options);
     const timeoutMs = Math.round(o.timeout * 1000);
-    const [status, openfga] = await Promise.all([
+    const [status, openfga, memory] = await Promise.all([
       settle(withTimeout(this.service.status(), timeoutMs)),
       o.checkOpenFga ? settle(withTimeout(this.getProbe().reach(timeoutMs), timeoutMs)) : undefined,
+      // An unreachable Redis is reported through status(); a failed memory read adds nothing.
+      this.core ? settle(withTimeout(readRedisMemory(this.core.redis), timeoutMs)) : undefined,
     ]);
 
     const reasons: string[] = [];
@@ -113,6 +121,16 @@ export class OpenFgaHealthIndicator {
       }
       if (s.deadLettered > o.maxDeadLetters) {
         reasons.push(`${operations(s.deadLettered)} dead-lettered, over maxDeadLetters (${o.maxDeadLetters}): see getDeadLetters()`);
+      }
+    }
+    if (memory?.ok && memory.value) {
+      const m = memory.value;
+      details.redisMemory = m;
+      if (m.usedBytes > m.maxBytes * o.maxMemoryUsage) {
+        reasons.push(
+          `Redis ${m.node} uses ${Math.round((100 * m.usedBytes) / m.maxBytes)}% of maxmemory (${m.usedBytes} of ${m.maxBytes} bytes), ` +
+            `over maxMemoryUsage (${o.maxMemoryUsage}): once full, writes may fail`,
+        );
       }
     }
     const result: OpenFgaHealthDetails =

@@ -5,16 +5,23 @@ import type { ConditionalTuple, TupleCondition } from '../tuple/tuple';
 import { declaredRelation } from './declared-relation';
 import { InvalidTemplateError } from './invalid-template.error';
 import { own, parsePlaceholder, Placeholder, PLACEHOLDER, prepareTemplate, RequestTemplate, TemplateSource } from './object-template';
+import { CallerInputPolicy, callerInputPolicy, placeholdersOf } from './caller-input-policy';
 import { TemplateResolutionError } from './template-resolution.error';
 
 /**
- * A request-time context for `@Check`: each value a template (`'{headers.x-region}'`;
- * a lone placeholder gives the value as it is, e.g. a number from the body; with
- * text around it, a string), or a function of the request returning the whole context.
+ * A request-time context for `@Check`: each value a template (`'{user.region}'`;
+ * a lone placeholder gives the value as it is, e.g. a number; with text around
+ * it, a string), or a function of the request returning the whole context.
+ *
+ * The context is what the server asserts about the request: fill it from the
+ * authenticated user (`{user...}`) or from what the server itself knows (a
+ * function), never from what the caller sends. Placeholders of `params`,
+ * `query`, `body`, `headers` and `args` are refused when the class loads
+ * unless listed in the `@Check`'s `trusted` option.
  *
  * @example
- * @Check('viewer', 'document:{params.id}', { context: { region: '{headers.x-region}' } })
- * @Check('viewer', 'document:{params.id}', { context: (req) => ({ ip: req.ip }) })
+ * @Check('viewer', 'document:{params.id}', { context: { region: '{user.region}' } }) // a claim of the verified token
+ * @Check('viewer', 'document:{params.id}', { context: () => ({ current_time: new Date().toISOString() }) })
  */
 export type CheckContextTemplate =
   | Readonly<Record<string, string>>
@@ -32,9 +39,16 @@ export interface ContextualTupleTemplate {
  * Contextual tuples for `@Check` (hold for that check only, never written):
  * templates, or a function of the request returning the tuples.
  *
+ * Each tuple is an assertion the server makes ("this user is in this group"):
+ * fill it from the authenticated user (`{user...}`, e.g. a verified token
+ * claim) or from data the server loaded, never from what the caller sends, or
+ * the caller asserts its own access. Placeholders of `params`, `query`,
+ * `body`, `headers` and `args` are refused when the class loads unless listed
+ * in the `@Check`'s `trusted` option.
+ *
  * @example
  * @Check('viewer', 'document:{params.id}', {
- *   contextualTuples: [{ user: 'user:{user.id}', relation: 'member', object: 'group:{headers.x-team}' }],
+ *   contextualTuples: [{ user: 'user:{user.id}', relation: 'member', object: 'group:{user.team}' }], // team: a token claim
  * })
  */
 export type ContextualTuplesTemplate =
@@ -50,15 +64,19 @@ export interface PreparedCheckExtras {
   resolve(request: OpenFgaRequest): Promise<{ context?: Record<string, unknown>; contextualTuples?: ConditionalTuple[] }>;
 }
 
-/** Compiles `@Check`'s `context` and `contextualTuples` at decoration time (bad templates throw `InvalidTemplateError`). */
+/**
+ * Compiles `@Check`'s `context` and `contextualTuples` at decoration time: bad templates, and placeholders of the
+ * caller's input that `trust` does not list, throw `InvalidTemplateError`.
+ */
 export function prepareCheckExtras(
   context: CheckContextTemplate | undefined,
   tuples: ContextualTuplesTemplate | undefined,
   sources: readonly TemplateSource[],
+  trust: CallerInputPolicy = callerInputPolicy(undefined),
 ): PreparedCheckExtras | undefined {
   if (context === undefined && tuples === undefined) return undefined;
-  const fillContext = context === undefined ? undefined : prepareContext(context, sources);
-  const fillTuples = tuples === undefined ? undefined : prepareTuples(tuples, sources);
+  const fillContext = context === undefined ? undefined : prepareContext(context, sources, trust);
+  const fillTuples = tuples === undefined ? undefined : prepareTuples(tuples, sources, trust);
   return {
     async resolve(request) {
       const [ctx, list] = await Promise.all([fillContext?.(request), fillTuples?.(request)]);
@@ -72,12 +90,12 @@ export function prepareCheckExtras(
 
 type Fill<T> = (request: OpenFgaRequest) => Promise<T | undefined>;
 
-function prepareContext(template: CheckContextTemplate, sources: readonly TemplateSource[]): Fill<unknown> {
+function prepareContext(template: CheckContextTemplate, sources: readonly TemplateSource[], trust: CallerInputPolicy): Fill<unknown> {
   if (typeof template === 'function') return async (request) => template(request);
   if (typeof template !== 'object' || template === null || Array.isArray(template)) {
     throw new InvalidTemplateError(String(template), 'context: expected an object of templates or a function of the request');
   }
-  const entries = Object.entries(template).map(([key, text]) => [key, prepareValue(text, `context.${key}`, sources)] as const);
+  const entries = Object.entries(template).map(([key, text]) => [key, prepareValue(text, `context.${key}`, sources, trust)] as const);
   return (request) => {
     const out: Record<string, unknown> = {};
     for (const [key, fill] of entries) out[key] = fill(request);
@@ -85,16 +103,24 @@ function prepareContext(template: CheckContextTemplate, sources: readonly Templa
   };
 }
 
-function prepareTuples(template: ContextualTuplesTemplate, sources: readonly TemplateSource[]): Fill<readonly unknown[]> {
+function prepareTuples(
+  template: ContextualTuplesTemplate,
+  sources: readonly TemplateSource[],
+  trust: CallerInputPolicy,
+): Fill<readonly unknown[]> {
   if (typeof template === 'function') return async (request) => template(request);
   if (!Array.isArray(template))
     throw new InvalidTemplateError(String(template), 'contextualTuples: expected an array of tuple templates or a function');
-  const prepared = (template as readonly ContextualTupleTemplate[]).map((t) => ({
-    user: prepareTemplate(t.user, 'user', sources),
-    relation: declaredRelation('@Check contextualTuples', t.relation),
-    object: prepareTemplate(t.object, 'object', sources),
-    condition: t.condition,
-  }));
+  const prepared = (template as readonly ContextualTupleTemplate[]).map((t, i) => {
+    const [user, object] = [prepareTemplate(t.user, 'user', sources), prepareTemplate(t.object, 'object', sources)];
+    for (const [field, text] of [
+      ['user', t.user],
+      ['object', t.object],
+    ] as const) {
+      if (typeof text === 'string') trust.assertTrusted(text, `contextualTuples[${i}].${field}`, placeholdersOf(text, sources));
+    }
+    return { user, relation: declaredRelation('@Check contextualTuples', t.relation), object, condition: t.condition };
+  });
   return (request) =>
     Promise.all(
       prepared.map(async (t) => ({
@@ -107,7 +133,12 @@ function prepareTuples(template: ContextualTuplesTemplate, sources: readonly Tem
 }
 
 /** A context value template: a lone placeholder gives its value as is; text with placeholders gives a string. */
-function prepareValue(text: unknown, field: string, sources: readonly TemplateSource[]): (request: OpenFgaRequest) => unknown {
+function prepareValue(
+  text: unknown,
+  field: string,
+  sources: readonly TemplateSource[],
+  trust: CallerInputPolicy,
+): (request: OpenFgaRequest) => unknown {
   if (typeof text !== 'string') throw new InvalidTemplateError(String(text), `${field}: expected a string template`);
   const literals: string[] = [];
   const placeholders: Placeholder[] = [];
@@ -119,6 +150,7 @@ function prepareValue(text: unknown, field: string, sources: readonly TemplateSo
   }
   literals.push(text.slice(last));
   if (literals.some((l) => l.includes('{') || l.includes('}'))) throw new InvalidTemplateError(text, 'unbalanced "{" or "}"');
+  trust.assertTrusted(text, field, placeholders);
   const read = (p: Placeholder, request: OpenFgaRequest): unknown => {
     let value: unknown = request[p.source as keyof OpenFgaRequest];
     for (const key of p.path) value = own(value, key);

@@ -11,12 +11,16 @@ export type CheckMode = 'all' | 'any';
  * route's lists are always both required, so a route can narrow access but
  * never widen what its controller demands.
  *
+ * In `any` mode each check alone opens the route, so each must name the
+ * object the route serves or a fixed one: a check on an object the caller
+ * names (`folder:{query.folder}`) lets her name one of her own and pass.
+ *
  * @example
- * @Get(':id')
+ * @Put(':id')
  * @CheckMode('any')
- * @Check('viewer', 'document:{params.id}')
- * @Check('viewer', 'folder:{query.folder}')
- * read() {}
+ * @Check('editor', 'document:{params.id}')
+ * @Check('admin', 'platform:main') // platform administrators may edit any document
+ * update() {}
  */
 export function CheckMode(mode: CheckMode): ClassDecorator & MethodDecorator {
   if (mode !== 'all' && mode !== 'any') throw new TypeError(`@CheckMode expects "all" or "any", got ${JSON.stringify(mode)}`);

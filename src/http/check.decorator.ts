@@ -6,13 +6,17 @@ import { OpenFgaGuard } from './openfga.guard';
 import { CHECKS_METADATA } from './openfga-http.constants';
 import type { CheckRequirement } from './requirements';
 import { CheckContextTemplate, ContextualTuplesTemplate, prepareCheckExtras } from './check-extras-template';
+import { callerInputPolicy, placeholdersOf } from './caller-input-policy';
 
 /** Sources a `@Check` template may read (`args`: a GraphQL resolver's): the handler has not run, so there is no `result`. */
 export const CHECK_TEMPLATE_SOURCES: readonly TemplateSource[] = ['params', 'query', 'body', 'headers', 'user', 'args'];
 
 /** Options of one `@Check`. */
 export interface CheckDecoratorOptions {
-  /** The user to check instead of the request's user (the `resolveUser` option), e.g. `'group:{params.team}#member'`. */
+  /**
+   * The user to check instead of the request's user (the `resolveUser` option), e.g. `'group:{user.team}#member'`.
+   * Like `context`, it may not read the caller's input unless `trusted` lists it: the caller would choose who is checked.
+   */
   user?: RequestTemplate;
   /**
    * Request-time context for the model's conditions, filled from the request (see the README's
@@ -21,6 +25,13 @@ export interface CheckDecoratorOptions {
   context?: CheckContextTemplate;
   /** Tuples that hold for this check only, filled from the request. The answer is never cached. */
   contextualTuples?: ContextualTuplesTemplate;
+  /**
+   * Placeholders of the caller's input (`params`, `query`, `body`, `headers`, `args`) that `user`, `context` and
+   * `contextualTuples` may read, written without braces, e.g. `['headers.x-verified-team']`. Without it they are
+   * refused when the class loads: the caller could assert its own access. List only values the server vouches for
+   * (a header your gateway sets after verifying it); an entry no placeholder reads is refused too.
+   */
+  trusted?: readonly string[];
 }
 
 /**
@@ -45,7 +56,11 @@ export function Check(relation: string, object: RequestTemplate, options: CheckD
     object: prepareTemplate(object, 'object', CHECK_TEMPLATE_SOURCES),
     ...(options.user !== undefined ? { user: prepareTemplate(options.user, 'user', CHECK_TEMPLATE_SOURCES) } : {}),
   };
-  const extras = prepareCheckExtras(options.context, options.contextualTuples, CHECK_TEMPLATE_SOURCES);
+  // The object is the caller's question; who asks, and what the server asserts around it, are not the caller's to say.
+  const trust = callerInputPolicy(options.trusted);
+  if (typeof options.user === 'string') trust.assertTrusted(options.user, 'user', placeholdersOf(options.user, CHECK_TEMPLATE_SOURCES));
+  const extras = prepareCheckExtras(options.context, options.contextualTuples, CHECK_TEMPLATE_SOURCES, trust);
+  trust.assertAllRead();
   if (extras) requirement.extras = extras;
   return applyDecorators(prependMetadata(CHECKS_METADATA, requirement), useGuardOnce(OpenFgaGuard));
 }

@@ -27,3 +27,5 @@ export { InvalidTemplateError } from './invalid-template.error';
 export { TemplateResolutionError } from './template-resolution.error';
 export { InvalidDecoratorError } from './decorator-validation/invalid-decorator.error';
 export { UnsupportedContextError } from './unsupported-context.error';
+export { FieldResolverEnhancersError } from './field-resolver-enhancers.error';
+export type { FieldResolverEnhancer } from './field-resolver-enhancers.error';

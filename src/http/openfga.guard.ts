@@ -44,10 +44,11 @@ type Verdict = 'allow' | 'deny' | 'unknown';
  * Several checks (class and route lists, any mode) are asked with one
  * `batchCheck`; a lone one with `check`.
  *
- * Status codes: 401 no user; 400 an object/user template (or a `context` /
+ * Status codes: 401 no user, or one that is not one `type:id` (a wildcard, a
+ * userset); 400 an object/user template (or a `context` /
  * `contextualTuples` template) cannot be filled or
  * the `X-Consistency-Token` header is malformed or foreign; 403 denied, or no
- * answer could be had, or the resolved user is not a valid OpenFGA user.
+ * answer could be had, or finding the user failed.
  *
  * `@Check` applies it; it can also be registered globally (routes without
  * `@Check` pass). Subclass it and override the `protected` hooks to change
@@ -56,10 +57,12 @@ type Verdict = 'allow' | 'deny' | 'unknown';
  * guards to run for a request decides, and the one `@Check` adds reuses it.
  *
  * @example
+ * // Who the user is comes from your authentication (here a verified token's claims), never from a header the caller sets.
  * @Injectable()
  * export class TenantGuard extends OpenFgaGuard {
  *   protected override getUser(request: OpenFgaRequest) {
- *     return Promise.resolve(`user:${String(request.headers?.['x-user-id'])}`);
+ *     const claims = request.user as { tenant?: string; sub?: string } | undefined;
+ *     return Promise.resolve(claims?.sub && claims.tenant ? `user:${claims.tenant}-${claims.sub}` : undefined);
  *   }
  * }
  */

@@ -1,14 +1,19 @@
 import { BadRequestException, ExecutionContext, ForbiddenException, HttpException, Logger, UnauthorizedException } from '@nestjs/common';
 import { InvalidTupleError } from '../tuple/invalid-tuple.error';
-import { validateUser } from '../tuple/validate-tuple';
+import { validateOneUser } from '../tuple/validate-tuple';
 import { PreparedTemplate, validateTemplateValue } from './object-template';
 import { TemplateResolutionError } from './template-resolution.error';
 
+/** What a request whose identity is not one OpenFGA user is answered (401). */
+export const NOT_ONE_USER =
+  'The request user is not one OpenFGA user: expected "type:id" with no wildcard "*", userset "#" or ":" in the id';
+
 /**
  * The validated user of a request, for the guard and the interceptor: 401 when
- * there is none; 403 (logged) when the auth layer produced one OpenFGA cannot
- * take — the identity comes from the server's own auth layer, so a bad one is a
- * misconfiguration, not the caller's input.
+ * there is none, and when the identity is not one user (a wildcard, a userset,
+ * an id with tuple syntax: the account id may be the caller's choice, and
+ * acting as `user:*` would grant to everyone); both logged as a warning when
+ * a user was given. 403 (logged) when finding the user failed otherwise.
  */
 export async function identifyRequestUser(
   read: () => Promise<string | undefined>,
@@ -19,14 +24,16 @@ export async function identifyRequestUser(
   try {
     const user = await read();
     if (user === undefined || user === '') throw new UnauthorizedException();
-    return validateUser(user, 'user');
+    return validateOneUser(user, 'user');
   } catch (err) {
     if (err instanceof HttpException) throw err;
+    const notOneUser = err instanceof InvalidTupleError || err instanceof TemplateResolutionError;
     logger.warn({
-      message: `${refusal}: the request user is not a valid OpenFGA user`,
+      message: `${refusal}: the request user is not ${notOneUser ? 'one' : 'a valid'} OpenFGA user`,
       route: routeName(context),
       reason: errorMessage(err),
     });
+    if (notOneUser) throw new UnauthorizedException(NOT_ONE_USER);
     throw new ForbiddenException('The request user is not a valid OpenFGA user');
   }
 }

@@ -1,5 +1,6 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { ModulesContainer } from '@nestjs/core';
+import { hasItems, methods } from './handler-methods';
 import { CHECKS_METADATA, RECORDS_METADATA } from './openfga-http.constants';
 import { UnsupportedContextError } from './unsupported-context.error';
 
@@ -32,23 +33,4 @@ function refuseDecoratedMessageHandlers(controller: { name: string; prototype: o
     const decorators = [has(CHECKS_METADATA) ? '@Check' : '', has(RECORDS_METADATA) ? '@Grant/@Revoke' : ''].filter(Boolean);
     if (decorators.length > 0) throw new UnsupportedContextError('rpc', `${controller.name}.${name}`, decorators.join(' and '));
   }
-}
-
-function hasItems(value: unknown): boolean {
-  return Array.isArray(value) && value.length > 0;
-}
-
-/** The methods of a prototype chain, nearest first, without Object's. */
-function methods(prototype: object): [string, object][] {
-  const seen = new Set<string>();
-  const out: [string, object][] = [];
-  for (let p: object | null = prototype; p && p !== Object.prototype; p = Object.getPrototypeOf(p) as object | null) {
-    for (const name of Object.getOwnPropertyNames(p)) {
-      if (name === 'constructor' || seen.has(name)) continue;
-      seen.add(name);
-      const value = Object.getOwnPropertyDescriptor(p, name)?.value as unknown;
-      if (typeof value === 'function') out.push([name, value]);
-    }
-  }
-  return out;
 }

@@ -1,5 +1,6 @@
 import { coreLogger } from '../logging/core-logger';
 import { Cluster, Redis, ReplyError } from 'ioredis';
+import { dataNodes, nodeName } from './redis-nodes';
 import { OpenFgaError } from '../errors/openfga.error';
 
 /**
@@ -30,11 +31,16 @@ export class UnsafeEvictionPolicyError extends OpenFgaError {
 /** How long start-up waits for Redis to say its policy; an unreachable Redis is reported by the commands that need it. */
 const READ_TIMEOUT_MS = 5000;
 
+/** Policies that evict cached answers (which carry a TTL) before Redis refuses a write. */
+const RECOMMENDED_POLICIES = ['volatile-lru', 'volatile-lfu', 'volatile-ttl'];
+
 /**
  * Refuses a Redis that may evict the module's keys (`allkeys-*`): every node
  * that holds them, i.e. the server, or each master of a Cluster. When the
  * policy cannot be read (CONFIG and INFO both refused, or no answer in time)
- * it warns and goes on.
+ * it warns and goes on. It also warns about `noeviction` under a `maxmemory`
+ * limit: cached answers, which any signed-in caller's checks create, then
+ * hold memory until their TTL, and a full Redis refuses grants.
  */
 export async function assertSafeEvictionPolicy(redis: Redis | Cluster, logger = coreLogger('OpenFgaRedis')): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
@@ -53,7 +59,7 @@ export async function assertSafeEvictionPolicy(redis: Redis | Cluster, logger = 
       });
       return;
     }
-    for (const { node, policy } of policies) {
+    for (const { node, policy, maxmemory } of policies) {
       if (policy === undefined) {
         logger.warn({
           message: 'Could not read Redis maxmemory-policy (CONFIG and INFO refused); make sure it never evicts keys without a TTL',
@@ -62,6 +68,16 @@ export async function assertSafeEvictionPolicy(redis: Redis | Cluster, logger = 
         });
       } else if (policy.startsWith('allkeys-')) {
         throw new UnsafeEvictionPolicyError(node, policy);
+      } else if (policy === 'noeviction' && maxmemory !== undefined && maxmemory > 0) {
+        logger.warn({
+          message:
+            `Redis ${node} has maxmemory ${maxmemory} with maxmemory-policy noeviction: once full it refuses every write, ` +
+            `grants included, while cached answers hold memory until their TTL. Use ${RECOMMENDED_POLICIES.join(', ')} ` +
+            'so cached answers are evicted first',
+          node,
+          maxmemory,
+          recommended: RECOMMENDED_POLICIES,
+        });
       }
     }
   } finally {
@@ -69,39 +85,37 @@ export async function assertSafeEvictionPolicy(redis: Redis | Cluster, logger = 
   }
 }
 
-async function readPolicies(redis: Redis | Cluster): Promise<{ node: string; policy: string | undefined }[]> {
-  const nodes = redis instanceof Cluster ? await clusterMasters(redis) : [redis];
-  return Promise.all(nodes.map(async (node) => ({ node: nodeName(node), policy: await readPolicy(node) })));
+interface MemoryConfig {
+  policy: string | undefined;
+  /** Bytes; 0 is no limit; undefined when not read. */
+  maxmemory?: number;
 }
 
-/** The masters, known once the slots are: connects a lazy client, waits for one connecting. */
-async function clusterMasters(cluster: Cluster): Promise<Redis[]> {
-  if (cluster.status === 'wait') await cluster.connect();
-  else if (cluster.status !== 'ready') {
-    await new Promise<void>((resolve, reject) => {
-      cluster.once('ready', resolve);
-      cluster.once('end', () => reject(new Error('Redis Cluster connection ended')));
-    });
-  }
-  return cluster.nodes('master');
+async function readPolicies(redis: Redis | Cluster): Promise<({ node: string } & MemoryConfig)[]> {
+  const nodes = await dataNodes(redis);
+  return Promise.all(nodes.map(async (node) => ({ node: nodeName(node), ...(await readMemoryConfig(node)) })));
 }
 
-/** CONFIG GET, else INFO memory (managed services often disable or rename CONFIG); undefined when both are refused. */
-async function readPolicy(node: Redis): Promise<string | undefined> {
+/** CONFIG GET, else INFO memory (managed services often disable or rename CONFIG); no policy when both are refused. */
+async function readMemoryConfig(node: Redis): Promise<MemoryConfig> {
   try {
-    const [, policy] = (await node.config('GET', 'maxmemory-policy')) as string[];
-    if (policy) return policy;
+    const pairs = (await node.config('GET', 'maxmemory*')) as string[];
+    const value = (key: string) => pairs[pairs.indexOf(key) + 1];
+    const policy = pairs.includes('maxmemory-policy') ? value('maxmemory-policy') : undefined;
+    if (policy) return { policy, ...bytes(pairs.includes('maxmemory') ? value('maxmemory') : undefined) };
   } catch (err) {
     if (!(err instanceof ReplyError)) throw err; // not refused: unreachable
   }
   try {
-    return /^maxmemory_policy:(\S+)/m.exec(await node.info('memory'))?.[1];
+    const info = await node.info('memory');
+    return { policy: /^maxmemory_policy:(\S+)/m.exec(info)?.[1], ...bytes(/^maxmemory:(\d+)/m.exec(info)?.[1]) };
   } catch (err) {
     if (!(err instanceof ReplyError)) throw err;
-    return undefined;
+    return { policy: undefined };
   }
 }
 
-function nodeName(node: Redis): string {
-  return `${node.options.host ?? 'localhost'}:${node.options.port ?? 6379}`;
+function bytes(text: string | undefined): { maxmemory?: number } {
+  const n = text === undefined ? NaN : Number(text);
+  return Number.isFinite(n) ? { maxmemory: n } : {};
 }

@@ -1,6 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { DiscoveryModule, DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
 import { FakeDecoratorValidator } from './fake/fake-decorator-validator';
+import { FieldResolverEnhancers } from '../http/field-resolver-enhancers';
 import { OPENFGA_OPTIONS } from '../openfga.constants';
 import { OpenFgaService } from '../openfga.service';
 import type { OpenFgaModuleOptions } from '../options/openfga-options.interface';
@@ -51,6 +52,8 @@ export class OpenFgaTestingModule {
             new FakeDecoratorValidator(discovery, scanner, reflector, validateDecorators ? fakeOptions.model : undefined),
           inject: [DiscoveryService, MetadataScanner, Reflector],
         },
+        // As OpenFgaModule: a decorated field resolver Nest would skip refuses to start.
+        FieldResolverEnhancers,
         { provide: OpenFgaFake, useFactory: () => new OpenFgaFake(fakeOptions) },
         { provide: OpenFgaService, useExisting: OpenFgaFake },
         {

@@ -78,7 +78,14 @@ function jsonValue(value: unknown, field: string, depth: number): unknown {
       for (const [k, v] of Object.entries(value)) {
         if (k === '' || LONE_SURROGATE.test(k))
           throw new InvalidTupleError(`${field}`, k, 'parameter names that are non-empty well-formed strings');
-        out[k] = jsonValue(v, `${field}.${k}`, depth + 1);
+        // defineProperty: a "__proto__" key (JSON.parse makes it an own property) stays a parameter the model
+        // check sees and refuses; an assignment would set the copy's prototype and drop it unseen.
+        Object.defineProperty(out, k, {
+          value: jsonValue(v, `${field}.${k}`, depth + 1),
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        });
       }
       return out;
     }

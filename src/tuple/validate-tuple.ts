@@ -67,6 +67,18 @@ export function validateUser(value: unknown, field = 'user'): string {
   return value;
 }
 
+export const ONE_USER_FORM = '"type:id" (one user: no wildcard "*", no userset "#relation")';
+
+/**
+ * A user that names one principal: `type:id`, never `type:*` or `type:id#relation`.
+ * What the request's user must be: granting to "the request's user" must not grant to everyone or to a group.
+ */
+export function validateOneUser(value: unknown, field = 'user'): string {
+  const user = validateUser(value, field);
+  if (user.endsWith(':*') || user.includes('#')) throw new InvalidTupleError(field, value, ONE_USER_FORM);
+  return user;
+}
+
 const TUPLE_FIELDS = new Set(['user', 'relation', 'object']);
 
 /**

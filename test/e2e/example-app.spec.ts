@@ -283,9 +283,12 @@ describe('example app over HTTP (queue mode, real Redis + OpenFGA)', () => {
     await http().post('/admin/openfga/flush').expect(401);
     // An id that cannot stand in a tuple is refused, never checked.
     await http().get('/documents/a%23owner').set(auth('anne')).expect(400);
-    // A token the app signed for an id that cannot stand in a tuple: authenticated, but refused (403), never checked.
-    const odd = await app.get(JwtService).signAsync({ sub: 'a#b' });
-    await http().get(`/documents/${randomUUID()}`).set('authorization', `Bearer ${odd}`).expect(403);
+    // A token the app signed for an id that is not one OpenFGA user (a userset, a wildcard): refused (401), never checked.
+    for (const sub of ['a#b', '*']) {
+      const odd = await app.get(JwtService).signAsync({ sub });
+      await http().get(`/documents/${randomUUID()}`).set('authorization', `Bearer ${odd}`).expect(401);
+      await http().post('/folders').set('authorization', `Bearer ${odd}`).send({ name: 'everyone' }).expect(401);
+    }
   });
 
   it('logs demo users in with a JWT whose subject is the OpenFGA user, and refuses bad credentials and foreign tokens (401)', async () => {

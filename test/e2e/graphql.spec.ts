@@ -4,15 +4,15 @@
  * HTTP; and the clear error they give in a microservice (TCP) handler.
  */
 import { ApolloDriver, ApolloDriverConfig } from '@nestjs/apollo';
-import { CanActivate, Controller, ExecutionContext, INestApplication, INestMicroservice, Injectable, Module } from '@nestjs/common';
+import { CanActivate, Controller, ExecutionContext, INestApplication, INestMicroservice, Injectable, Module, Type } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
-import { Args, Field, GqlExecutionContext, GraphQLModule, ID, Mutation, ObjectType, Query, Resolver } from '@nestjs/graphql';
+import { Args, Field, GqlExecutionContext, GraphQLModule, ID, Mutation, ObjectType, Query, ResolveField, Resolver } from '@nestjs/graphql';
 import { ClientProxy, ClientProxyFactory, MessagePattern, Payload, Transport } from '@nestjs/microservices';
 import { Test } from '@nestjs/testing';
 import { firstValueFrom } from 'rxjs';
 import request from 'supertest';
 import { OpenFgaModule, OpenFgaModuleOptions, OpenFgaRequest, OpenFgaService } from '../../src';
-import { Check, CheckMode, Grant, OpenFgaGuard, Revoke, UnsupportedContextError } from '../../src/http';
+import { Check, CheckMode, FieldResolverEnhancersError, Grant, OpenFgaGuard, Revoke, UnsupportedContextError } from '../../src/http';
 import { OpenFgaFake, OpenFgaTestingModule } from '../../src/testing';
 import { freshStore, testOptions } from '../support/harness/env';
 import { freePort } from '../support/harness/servers';
@@ -90,20 +90,75 @@ class DocumentsResolver {
   }
 }
 
-async function startGraphQlApp(options: OpenFgaModuleOptions): Promise<INestApplication> {
-  @Module({ providers: [DocumentsResolver] })
+/** A field of `Library` that holds a document's secret: the check sits on the field resolver, not on a root field. */
+@ObjectType()
+class SecretDoc {
+  @Field(() => ID)
+  id!: string;
+
+  @Field()
+  secret!: string;
+}
+
+@ObjectType()
+class Library {
+  @Field()
+  name!: string;
+}
+
+@Resolver(() => Library)
+class LibraryResolver {
+  @Query(() => Library)
+  library(): Library {
+    return { name: 'main' };
+  }
+
+  @ResolveField(() => SecretDoc)
+  @Check('viewer', 'document:{args.id}')
+  document(@Args('id', { type: () => ID }) id: string): SecretDoc {
+    return { id, secret: `secret of ${id}` };
+  }
+}
+
+/** A grant on a field resolver: skipped unless the GraphQL module runs interceptors on fields. */
+@Resolver(() => Library)
+class LibraryWritesResolver {
+  @ResolveField(() => SecretDoc)
+  @Grant('owner', 'document:{result.id}')
+  created(@Args('id', { type: () => ID }) id: string): SecretDoc {
+    return { id, secret: '' };
+  }
+}
+
+type FieldResolverEnhancers = ApolloDriverConfig['fieldResolverEnhancers'];
+
+async function startGraphQlApp(
+  options: OpenFgaModuleOptions,
+  resolvers: Type<unknown>[] = [DocumentsResolver],
+  fieldResolverEnhancers?: FieldResolverEnhancers,
+): Promise<INestApplication> {
+  @Module({ providers: resolvers })
   class FeatureModule {}
 
   const moduleRef = await Test.createTestingModule({
     imports: [
       OpenFgaModule.forRoot(options),
-      GraphQLModule.forRoot<ApolloDriverConfig>({ driver: ApolloDriver, autoSchemaFile: true }),
+      GraphQLModule.forRoot<ApolloDriverConfig>({
+        driver: ApolloDriver,
+        autoSchemaFile: true,
+        ...(fieldResolverEnhancers ? { fieldResolverEnhancers } : {}),
+      }),
       FeatureModule,
     ],
     providers: [{ provide: APP_GUARD, useClass: HeaderAuthGuard }],
   }).compile();
   const app = moduleRef.createNestApplication({ logger: false });
-  await app.listen(0, '127.0.0.1');
+  try {
+    await app.listen(0, '127.0.0.1');
+  } catch (err) {
+    await app.close();
+    throw err;
+  }
   return app;
 }
 
@@ -265,6 +320,83 @@ describe('decorators in GraphQL resolvers (Apollo, Express)', () => {
         }),
       ]);
     });
+  });
+});
+
+describe('decorators on GraphQL field resolvers (@ResolveField, Apollo)', () => {
+  let store: TestStore;
+  const secretOf = (doc: string) => `{ library { document(id: "${doc}") { id secret } } }`;
+  const gql = async (app: INestApplication, query: string, user?: string) => {
+    const req = request(app.getHttpServer()).post('/graphql').send({ query });
+    return (await (user ? req.set('x-user', user) : req)).body as GraphQlResponse;
+  };
+
+  beforeAll(async () => {
+    store = await freshStore('graphql-fields');
+  });
+
+  describe("with fieldResolverEnhancers: ['guards']", () => {
+    let app: INestApplication;
+    let fga: OpenFgaService;
+
+    beforeAll(async () => {
+      app = await startGraphQlApp(testOptions(store), [LibraryResolver], ['guards']);
+      fga = app.get(OpenFgaService);
+      await fga.grant('user:anne', 'viewer', 'document:anne-plan');
+    });
+
+    afterAll(async () => {
+      await app?.close();
+    });
+
+    it("the field's @Check runs: anne reads her document, mallory and a caller with no user get an error and no secret", async () => {
+      expect(await gql(app, secretOf('anne-plan'), 'anne')).toEqual({
+        data: { library: { document: { id: 'anne-plan', secret: 'secret of anne-plan' } } },
+      });
+      const mallory = await gql(app, secretOf('anne-plan'), 'mallory');
+      expect(JSON.stringify(mallory.data)).not.toContain('secret of');
+      expect(mallory.errors).toEqual([
+        expect.objectContaining({ path: ['library', 'document'], extensions: expect.objectContaining({ code: 'FORBIDDEN' }) }),
+      ]);
+      const nobody = await gql(app, secretOf('anne-plan'));
+      expect(JSON.stringify(nobody.data)).not.toContain('secret of');
+      expect(nobody.errors).toEqual([
+        expect.objectContaining({ path: ['library', 'document'], extensions: expect.objectContaining({ code: 'UNAUTHENTICATED' }) }),
+      ]);
+    });
+  });
+
+  it('without fieldResolverEnhancers the app refuses to start, naming the resolver, the decorator and the fix', async () => {
+    const started = startGraphQlApp(testOptions(store), [LibraryResolver]);
+    await expect(started).rejects.toThrow(FieldResolverEnhancersError);
+    await expect(started).rejects.toThrow("@Check on LibraryResolver.document (a field resolver) needs 'guards'");
+    await expect(started).rejects.toThrow("Add fieldResolverEnhancers: ['guards'] (with any you already have) to GraphQLModule.forRoot()");
+  });
+
+  it('OpenFgaTestingModule refuses the same, so unit tests on the fake catch it too', async () => {
+    const compiled = Test.createTestingModule({
+      imports: [
+        OpenFgaTestingModule.forRoot({ allow: true }),
+        GraphQLModule.forRoot<ApolloDriverConfig>({ driver: ApolloDriver, autoSchemaFile: true }),
+      ],
+      providers: [LibraryResolver],
+    }).compile();
+    const app = (await compiled).createNestApplication({ logger: false });
+    await expect(app.init()).rejects.toThrow("@Check on LibraryResolver.document (a field resolver) needs 'guards'");
+    await app.close();
+  });
+
+  it("@Grant on a field resolver needs 'interceptors' as well: refused with guards alone, started with both", async () => {
+    const started = startGraphQlApp(testOptions(store), [LibraryWritesResolver, LibraryResolver], ['guards']);
+    await expect(started).rejects.toThrow("@Grant/@Revoke on LibraryWritesResolver.created (a field resolver) needs 'interceptors'");
+    const app = await startGraphQlApp(testOptions(store), [LibraryWritesResolver, LibraryResolver], ['guards', 'interceptors']);
+    try {
+      const fga = app.get(OpenFgaService);
+      expect((await gql(app, '{ library { created(id: "bob-notes") { id } } }', 'bob')).errors).toBeUndefined();
+      expect(await fga.check('user:bob', 'owner', 'document:bob-notes')).toBe(true);
+    } finally {
+      await app.close();
+    }
   });
 });
 

@@ -86,11 +86,11 @@ describe.each(PLATFORMS)('HTTP decorators on %s', (platform) => {
         .expect(400);
     });
 
-    it('denies (403) when the user id cannot stand in a tuple', async () => {
+    it('refuses (401) a user id that cannot stand in a tuple: the request has no one user to act as', async () => {
       await http()
         .get(`/documents/${unique('d')}`)
         .set('x-user', 'a#b')
-        .expect(403);
+        .expect(401);
     });
 
     it('denies (403), never 500, when a function template crashes', async () => {
@@ -304,6 +304,68 @@ describe.each(PLATFORMS)('the resolveUser option on %s', (platform) => {
     await request(app.getHttpServer()).get('/documents/r1').set('x-user', 'k1').expect(401);
     await request(app.getHttpServer()).post('/documents').set('x-api-key', 'k3').send({ id: 'r2' }).expect(201);
     expect(await fga.check('user:key-k3', 'owner', 'document:r2')).toBe(true);
+  });
+});
+
+/*
+ * The README's form, `resolveUser: (req) => \`user:${req.user.id}\``: an account id of "*" or "team#member" would make
+ * the request's user a wildcard or a userset, and every @Grant of the request's user a grant to everyone.
+ */
+const ONE_USER = 'The request user is not one OpenFGA user: expected "type:id" with no wildcard "*", userset "#" or ":" in the id';
+
+describe.each(PLATFORMS)('a request user that is not one user, on %s', (platform) => {
+  let app: INestApplication;
+  let defaults: INestApplication;
+  let fga: OpenFgaService;
+
+  beforeAll(async () => {
+    const store = await freshStore(`http-wildcard-${platform}`);
+    const resolveUser = (req: OpenFgaRequest) => {
+      const id = (req.user as { id?: string } | undefined)?.id;
+      return id === undefined ? undefined : `user:${id}`;
+    };
+    app = await startApp(platform, testOptions(store, { resolveUser }), [DocumentsController]);
+    defaults = await startApp(platform, testOptions(store), [DocumentsController]);
+    fga = app.get(OpenFgaService);
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await defaults?.close();
+  });
+
+  it.each([
+    ['a wildcard', '*'],
+    ['a userset', 'team#member'],
+  ])('%s from resolveUser is refused with 401 before anything is granted or checked', async (_what, id) => {
+    const before = (await fga.status()).pending.total;
+    const res = await request(app.getHttpServer())
+      .post('/documents')
+      .set('x-user', id)
+      .send({ id: `w-${platform}` })
+      .expect(401);
+    expect(res.body.message).toBe(ONE_USER);
+    expect((await fga.status()).pending.total).toBe(before);
+    expect(await fga.check('user:bob', 'owner', `document:w-${platform}`)).toBe(false);
+    await fga.grant('user:*', 'viewer', `document:pub-${platform}`);
+    await request(app.getHttpServer()).get(`/documents/pub-${platform}`).set('x-user', id).expect(401);
+    await request(app.getHttpServer()).get(`/documents/pub-${platform}`).set('x-user', 'anne').expect(200);
+  });
+
+  it('the default user:{user.id}, and a malformed resolveUser result, answer the same 401', async () => {
+    await request(app.getHttpServer())
+      .post('/documents')
+      .set('x-user', 'a:b')
+      .send({ id: `m-${platform}` })
+      .expect(401);
+    for (const id of ['*', 'team#member', 'a:b', 'a b']) {
+      const res = await request(defaults.getHttpServer())
+        .post('/documents')
+        .set('x-user', id)
+        .send({ id: `d-${platform}` })
+        .expect(401);
+      expect(res.body.message).toBe(ONE_USER);
+    }
   });
 });
 

@@ -198,6 +198,12 @@ describe('conditional tuples on the real OpenFGA', () => {
       'condition',
     );
     await refused(s.grant(ANNE.user, 'viewer', ANNE.object, { expires: 1 } as never), 'options.expires');
+    // A "__proto__" key (as a JSON body parses it) is a parameter the condition lacks, not a prototype to drop silently.
+    const smuggled = JSON.parse('{"region": "eu", "allowed": ["eu"], "__proto__": {"region": "us"}}') as Record<string, unknown>;
+    await refused(
+      s.grant(ANNE.user, 'viewer', ANNE.object, { condition: { name: 'in_region', context: smuggled } }),
+      'condition.context.__proto__',
+    );
     expect(await s.getPendingOperations()).toEqual([]);
   });
 

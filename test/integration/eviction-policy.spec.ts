@@ -68,6 +68,31 @@ describe('maxmemory-policy at start-up', () => {
     }
   });
 
+  it('warns, and starts, when a maxmemory limit comes with noeviction (a full Redis would refuse grants); not under volatile-*', async () => {
+    const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    const noeviction = expect.objectContaining({ message: expect.stringContaining('with maxmemory-policy noeviction') });
+    const limited = await server(['--maxmemory', '64mb', '--maxmemory-policy', 'noeviction']);
+    await expect(boot(limited.url)).resolves.toBe('started');
+    expect(warn).toHaveBeenCalledWith(
+      expect.objectContaining({
+        message: expect.stringContaining(`Redis 127.0.0.1:${limited.port} has maxmemory 67108864 with maxmemory-policy noeviction`),
+        recommended: ['volatile-lru', 'volatile-lfu', 'volatile-ttl'],
+      }),
+    );
+    warn.mockClear();
+    const viaInfo = await server(['--maxmemory', '64mb', '--maxmemory-policy', 'noeviction', '--rename-command', 'CONFIG', '']);
+    await expect(boot(viaInfo.url)).resolves.toBe('started');
+    expect(warn).toHaveBeenCalledWith(noeviction);
+    warn.mockClear();
+    for (const args of [
+      ['--maxmemory', '64mb', '--maxmemory-policy', 'volatile-lru'],
+      ['--maxmemory-policy', 'noeviction'],
+    ]) {
+      await expect(boot((await server(args)).url)).resolves.toBe('started');
+    }
+    expect(warn).not.toHaveBeenCalledWith(noeviction);
+  });
+
   it('reads INFO memory when CONFIG is renamed away (as on managed Redis)', async () => {
     const redis = await server(['--maxmemory-policy', 'allkeys-random', '--rename-command', 'CONFIG', '']);
     await expect(boot(redis.url)).rejects.toThrow('has maxmemory-policy "allkeys-random"');

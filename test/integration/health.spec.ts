@@ -9,6 +9,7 @@ import { Test } from '@nestjs/testing';
 import { spawnSync } from 'node:child_process';
 import { createServer, Server, Socket } from 'node:net';
 import { join } from 'node:path';
+import { Redis } from 'ioredis';
 import request from 'supertest';
 import { OpenFgaModule, OpenFgaModuleOptions, OpenFgaService } from '../../src';
 import { OpenFgaHealthIndicator, OpenFgaHealthModule, OpenFgaHealthOptions } from '../../src/health';
@@ -212,6 +213,41 @@ describe('OpenFgaHealthIndicator on the real servers', () => {
         await back.stop();
       }
     } finally {
+      await redis.stop();
+    }
+  });
+
+  it('reports Redis memory against maxmemory, and is unhealthy over maxMemoryUsage (a full noeviction Redis refuses grants)', async () => {
+    const redis = await startRedis({ args: ['--maxmemory-policy', 'noeviction'] });
+    const admin = new Redis(redis.url);
+    try {
+      const app = await open(testOptions(store, { redis: redis.url }));
+      const indicator = app.get(OpenFgaHealthIndicator);
+      const unlimited = (await indicator.isHealthy('openfga')).openfga;
+      expect(unlimited.status).toBe('up');
+      expect(unlimited.redisMemory).toBeUndefined();
+
+      const used = Number(/^used_memory:(\d+)/m.exec(await admin.info('memory'))?.[1]);
+      await admin.config('SET', 'maxmemory', String(used * 20));
+      const roomy = (await indicator.isHealthy('openfga')).openfga;
+      expect(roomy).toMatchObject({ status: 'up', redisMemory: { node: `127.0.0.1:${redis.port}`, maxBytes: used * 20 } });
+
+      await admin.config('SET', 'maxmemory', String(Math.round(used * 1.02)));
+      const full = (await indicator.isHealthy('openfga')).openfga;
+      expect(full.status).toBe('down');
+      expect(full.reasons).toEqual([
+        expect.stringMatching(
+          new RegExp(
+            `^Redis 127\\.0\\.0\\.1:${redis.port} uses \\d+% of maxmemory \\(\\d+ of \\d+ bytes\\), over maxMemoryUsage \\(0\\.9\\)`,
+          ),
+        ),
+      ]);
+      await expect(indicator.isHealthy('openfga', { maxMemoryUsage: 0 })).rejects.toThrow('OpenFgaHealth option "maxMemoryUsage"');
+      await admin.config('SET', 'maxmemory', '0');
+      await app.close();
+      apps.splice(apps.indexOf(app), 1);
+    } finally {
+      admin.disconnect();
       await redis.stop();
     }
   });

@@ -43,6 +43,17 @@ describe('validateCondition', () => {
     expect(validateCondition(Object.assign(Object.create(null) as object, { name: 'x' }))).toEqual({ name: 'x' });
   });
 
+  it('keeps a "__proto__" key as a parameter of the copy (as JSON.parse makes it), never as its prototype', () => {
+    const context = JSON.parse('{"__proto__": {"grant_duration": "87600h"}, "region": "eu"}') as Record<string, unknown>;
+    const copy = validateCondition({ name: 'in_region', context });
+    expect(Object.keys(copy.context ?? {})).toEqual(['__proto__', 'region']);
+    expect(Object.getPrototypeOf(copy.context)).toBe(Object.prototype);
+    expect(JSON.stringify(copy.context)).toBe('{"__proto__":{"grant_duration":"87600h"},"region":"eu"}');
+    const only = validateCondition({ name: 'c', context: JSON.parse('{"__proto__": {"a": 1}}') as object });
+    expect(only).toEqual({ name: 'c', context: JSON.parse('{"__proto__": {"a": 1}}') as object });
+    expect(Object.keys(only.context ?? {})).toEqual(['__proto__']);
+  });
+
   it('bounds the serialized context at MAX_CONDITION_CONTEXT_BYTES (UTF-8 bytes)', () => {
     const fits = 'x'.repeat(MAX_CONDITION_CONTEXT_BYTES - '{"v":""}'.length);
     expect(validateCondition({ name: 'c', context: { v: fits } }).context).toEqual({ v: fits });

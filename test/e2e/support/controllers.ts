@@ -31,11 +31,15 @@ export class DocumentsController {
     return { id };
   }
 
-  /** Access through the folder the request names, for this check only (a contextual tuple, never written). */
+  /**
+   * Access through the folder the request names, for this check only (a contextual tuple, never written). Only to
+   * exercise how templates are filled: trusting the caller's folder lets any caller name one of her own.
+   */
   @Get(':id/via-folder')
   @Check('viewer', 'document:{params.id}', {
     contextualTuples: [{ user: 'folder:{query.folder}', relation: 'parent', object: 'document:{params.id}' }],
     context: { region: '{headers.x-region}', source: 'http' },
+    trusted: ['query.folder', 'params.id', 'headers.x-region'],
   })
   readViaFolder(@Param('id') id: string) {
     return { id };

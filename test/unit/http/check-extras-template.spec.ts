@@ -1,6 +1,7 @@
 import { InvalidCheckOptionsError, InvalidTemplateError, TemplateResolutionError } from '../../../src';
 import { prepareCheckExtras } from '../../../src/http/check-extras-template';
-import { CHECK_TEMPLATE_SOURCES } from '../../../src/http/check.decorator';
+import { callerInputPolicy } from '../../../src/http/caller-input-policy';
+import { Check, CHECK_TEMPLATE_SOURCES, CheckDecoratorOptions } from '../../../src/http/check.decorator';
 
 const request = {
   params: { id: '7' },
@@ -16,6 +17,7 @@ describe('@Check context and contextual tuple templates', () => {
       { region: '{headers.x-region}', level: '{body.level}', tags: '{body.tags}', label: 'doc-{params.id}', fixed: 'web' },
       [{ user: 'folder:{query.folder}', relation: 'parent', object: 'document:{params.id}', condition: { name: 'c' } }],
       CHECK_TEMPLATE_SOURCES,
+      callerInputPolicy(['headers.x-region', 'body.level', 'body.tags', 'params.id', 'query.folder']),
     )!;
     expect(await extras.resolve(request)).toEqual({
       context: { region: 'eu', level: 4, tags: ['a'], label: 'doc-7', fixed: 'web' },
@@ -42,15 +44,80 @@ describe('@Check context and contextual tuple templates', () => {
     expect(() => prepareCheckExtras({ r: '{result.id}' }, undefined, CHECK_TEMPLATE_SOURCES)).toThrow(InvalidTemplateError);
     expect(() => prepareCheckExtras({ r: '{query.x' }, undefined, CHECK_TEMPLATE_SOURCES)).toThrow(InvalidTemplateError);
     expect(() =>
-      prepareCheckExtras(undefined, [{ user: 'user:{query.u}', relation: 'a b', object: 'document:1' }], CHECK_TEMPLATE_SOURCES),
+      prepareCheckExtras(undefined, [{ user: 'user:{user.id}', relation: 'a b', object: 'document:1' }], CHECK_TEMPLATE_SOURCES),
     ).toThrow(InvalidTemplateError);
-    const missing = prepareCheckExtras({ r: '{headers.x-missing}' }, undefined, CHECK_TEMPLATE_SOURCES)!;
+    const missing = prepareCheckExtras({ r: '{user.region}' }, undefined, CHECK_TEMPLATE_SOURCES)!;
     await expect(missing.resolve(request)).rejects.toThrow(TemplateResolutionError);
     const steering = prepareCheckExtras(
       undefined,
       [{ user: 'folder:{query.folder}', relation: 'parent', object: 'document:{params.id}' }],
       CHECK_TEMPLATE_SOURCES,
+      callerInputPolicy(['query.folder', 'params.id']),
     )!;
     await expect(steering.resolve({ ...request, query: { folder: 'a#b' } })).rejects.toThrow(TemplateResolutionError);
+  });
+
+  /*
+   * The examples the README and the JSDoc used to show: each let the caller assert its own access (mallory names her
+   * own folder as the document's parent, sends X-Team: finance or X-Region: eu). Refused by @Check when the class loads.
+   */
+  it.each<[string, CheckDecoratorOptions]>([
+    [
+      'a parent folder from the query',
+      { contextualTuples: [{ user: 'folder:{query.folder}', relation: 'parent', object: 'document:{params.id}' }] },
+    ],
+    ['a group from a header', { contextualTuples: [{ user: 'user:{user.id}', relation: 'member', object: 'group:{headers.x-team}' }] }],
+    ['a region from a header', { context: { region: '{headers.x-region}' } }],
+    ['a value from the body, inside text', { context: { label: 'level-{body.level}' } }],
+    ['a GraphQL argument', { context: { region: '{args.region}' } }],
+    [
+      'a user from the route in a contextual tuple',
+      { contextualTuples: [{ user: 'user:{params.userId}', relation: 'viewer', object: 'document:1' }] },
+    ],
+    ['a checked user from the query', { user: 'group:{query.team}#member' }],
+  ])('@Check refuses %s, naming the field, the placeholder and the way out', (_what, options) => {
+    let error: unknown;
+    try {
+      Check('viewer', 'document:{params.id}', options);
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(InvalidTemplateError);
+    expect((error as Error).message).toMatch(
+      /(user|context\.\w+|contextualTuples\[0\]\.(user|object)) reads \{\w+\.[\w-]+\}, which the caller chooses/,
+    );
+    expect((error as Error).message).toContain("in this @Check's trusted option");
+  });
+
+  it('takes placeholders of the user, and of the caller only when trusted lists them; refuses a trusted entry no placeholder reads', async () => {
+    const own = prepareCheckExtras(
+      { region: '{user.region}' },
+      [{ user: 'user:{user.id}', relation: 'member', object: 'group:{user.team}' }],
+      CHECK_TEMPLATE_SOURCES,
+    )!;
+    expect(await own.resolve({ user: { id: 'anne', team: 'finance', region: 'eu' } })).toEqual({
+      context: { region: 'eu' },
+      contextualTuples: [{ user: 'user:anne', relation: 'member', object: 'group:finance' }],
+    });
+    expect(() =>
+      Check('viewer', 'document:{params.id}', { user: 'group:{user.team}#member', context: { r: '{user.region}' } }),
+    ).not.toThrow();
+    const gateway = { contextualTuples: [{ user: 'user:{user.id}', relation: 'member', object: 'group:{headers.x-verified-team}' }] };
+    expect(() => Check('viewer', 'document:{params.id}', gateway)).toThrow(InvalidTemplateError);
+    expect(() => Check('viewer', 'document:{params.id}', { ...gateway, trusted: ['headers.x-verified-team'] })).not.toThrow();
+    expect(() => Check('viewer', 'document:{params.id}', { user: 'group:{query.team}#member', trusted: ['query.team'] })).not.toThrow();
+    // Trusting one placeholder trusts no other.
+    expect(() =>
+      Check('viewer', 'document:{params.id}', { context: { a: '{headers.x-a}', b: '{headers.x-b}' }, trusted: ['headers.x-a'] }),
+    ).toThrow('context.b reads {headers.x-b}');
+    expect(() =>
+      Check('viewer', 'document:{params.id}', { context: { a: '{headers.x-a}' }, trusted: ['headers.x-typo', 'headers.x-a'] }),
+    ).toThrow('trusted lists "headers.x-typo", which no user, context or contextualTuples placeholder of this @Check reads');
+    expect(() => Check('viewer', 'document:{params.id}', { trusted: ['params.id'] })).toThrow(InvalidTemplateError);
+    for (const bad of [['{headers.x-a}'], ['user.id'], 'headers.x-a', [1]]) {
+      expect(() => Check('viewer', 'document:{params.id}', { context: { a: '{headers.x-a}' }, trusted: bad as never })).toThrow(
+        'trusted: expected a list of placeholders without braces',
+      );
+    }
   });
 });
