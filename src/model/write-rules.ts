@@ -11,7 +11,8 @@ import { typeOf, type DirectType, type RelationGraph } from './relation-graph';
  * - the relation is directly assignable (has directly related user types),
  *   one of them admits the user (`user`, `user:*`, `group#member`), and the
  *   condition matches (`[user with cond]` needs that condition; see
- *   `checkConditionInModel` for the condition itself).
+ *   `checkConditionInModel` for the condition itself);
+ * - the tuple is not implicit (`group:a#member` as a member of `group:a`).
  * Revokes are not checked: OpenFGA (1.18.1) deletes a tuple whatever the
  * model says, so a tuple an older model admitted (a user type, a relation or
  * a type since removed) can still be revoked; a revoke of a tuple that never
@@ -74,6 +75,14 @@ function checkGrantInModel(op: TupleOperation, graph: RelationGraph, prefix: str
       undefined,
       `a condition (${names})`,
       `${pair} admits ${form(user)} only with a condition (${names}); the grant has none`,
+    );
+  }
+  if (op.user === `${op.object}#${op.relation}`) {
+    throw new InvalidTupleError(
+      `${prefix}user`,
+      op.user,
+      `a user other than ${op.user} itself`,
+      `${op.user} on ${op.object}#${op.relation} is implicit (a relation always includes its own userset): OpenFGA does not store it`,
     );
   }
   checkConditionInModel(op, graph, prefix);

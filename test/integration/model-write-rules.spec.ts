@@ -99,6 +99,11 @@ describe('writes the model forbids are refused in the call', () => {
         'user: document#viewer admits user, user:*, group#member, not group#membr',
       );
       await refused(
+        s.service.grant('group:eng#member', 'member', 'group:eng'),
+        'user',
+        'user: group:eng#member on group:eng#member is implicit (a relation always includes its own userset): OpenFGA does not store it',
+      );
+      await refused(
         s.service.grant('robot:r2', 'viewer', 'document:1'),
         'user',
         'user: document#viewer admits user, user:*, group#member, not robot',
