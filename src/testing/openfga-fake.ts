@@ -27,6 +27,7 @@ import { RelationGraph } from '../model/relation-graph';
 const FAKE_MODEL_ID = 'fake';
 import { FakeFlusher } from './fake/fake-flusher';
 import { FakeModel } from './fake/fake-model';
+import { resolveFakeModel } from './fake/fake-model-source';
 import { FakeReadPath } from './fake/fake-read-path';
 import { FakeAssertions, RecordedCheck, RecordedOperation } from './fake/fake-assertions';
 import { FakeTuples } from './fake/fake-tuples';
@@ -92,7 +93,8 @@ export class OpenFgaFake extends FakeAssertions implements OpenFgaServiceContrac
 
   constructor(options: OpenFgaFakeOptions = {}) {
     super();
-    const { allow = false, model } = options;
+    const { allow = false } = options;
+    const model = options.model === undefined ? undefined : resolveFakeModel(options.model);
     if (typeof allow === 'function') {
       this.fallback = allow;
       this.seededAllow = [];
