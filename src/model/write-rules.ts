@@ -27,29 +27,14 @@ export function checkWritesInModel(ops: readonly TupleOperation[], graph: Relati
 
 function checkGrantInModel(op: TupleOperation, graph: RelationGraph, prefix: string): void {
   const type = typeOf(op.object);
+  // Own relations only: a relation named like an Object.prototype member ("constructor") is not one of the model's.
+  const direct = graph.relationsOf(type)?.includes(op.relation) ? graph.directlyRelated(type, op.relation) : undefined;
   // In name order, as OpenFGA returns a stored model's relations (a model fresh from the DSL has them in DSL order).
-  const relations = graph.relationsOf(type)?.sort();
-  if (!relations) {
-    const types = list(graph.typeNames());
-    throw new InvalidTupleError(
-      `${prefix}object`,
-      op.object,
-      `an object of a type of the model (${types})`,
-      `type "${type}" is not in the authorization model (types: ${types})`,
-    );
-  }
-  if (!relations.includes(op.relation)) {
-    throw new InvalidTupleError(
-      `${prefix}relation`,
-      op.relation,
-      `a relation of ${type} (${list(relations)})`,
-      `${JSON.stringify(op.relation)} is not a relation of ${type} (${type} has: ${list(relations)})`,
-    );
-  }
+  const relations = () => graph.relationsOf(type)?.sort() ?? [];
+  if (!direct) unknownTypeOrRelation(op, type, relations(), graph, prefix);
   const pair = `${type}#${op.relation}`;
-  const direct = graph.directlyRelated(type, op.relation) ?? [];
   if (direct.length === 0) {
-    const writable = relations.filter((r) => (graph.directlyRelated(type, r) ?? []).length > 0);
+    const writable = relations().filter((r) => (graph.directlyRelated(type, r) ?? []).length > 0);
     throw new InvalidTupleError(
       `${prefix}relation`,
       op.relation,
@@ -59,8 +44,8 @@ function checkGrantInModel(op: TupleOperation, graph: RelationGraph, prefix: str
   }
   const user = userShape(op.user);
   const admitting = direct.filter((ref) => admitsShape(ref, user));
-  const admitted = list(direct.map(describeRef));
   if (admitting.length === 0) {
+    const admitted = list(direct.map(describeRef));
     throw new InvalidTupleError(
       `${prefix}user`,
       op.user,
@@ -86,6 +71,25 @@ function checkGrantInModel(op: TupleOperation, graph: RelationGraph, prefix: str
     );
   }
   checkConditionInModel(op, graph, prefix);
+}
+
+/** The model lacks the op's type, or the relation on it. */
+function unknownTypeOrRelation(op: TupleOperation, type: string, relations: string[], graph: RelationGraph, prefix: string): never {
+  if (!graph.relationsOf(type)) {
+    const types = list(graph.typeNames());
+    throw new InvalidTupleError(
+      `${prefix}object`,
+      op.object,
+      `an object of a type of the model (${types})`,
+      `type "${type}" is not in the authorization model (types: ${types})`,
+    );
+  }
+  throw new InvalidTupleError(
+    `${prefix}relation`,
+    op.relation,
+    `a relation of ${type} (${list(relations)})`,
+    `${JSON.stringify(op.relation)} is not a relation of ${type} (${type} has: ${list(relations)})`,
+  );
 }
 
 /** `user`, `user:*`, `group#member`, `user with non_expired`. */

@@ -59,6 +59,11 @@ describe('writes the model forbids are refused in the call', () => {
       const s = await open(store);
       const expected = '"vewer" is not a relation of document (document has: editor, owner, parent, viewer)';
       await refused(s.service.grant('user:anne', 'vewer', 'document:1'), 'relation', `relation: ${expected}`);
+      await refused(
+        s.service.grant('user:anne', 'constructor', 'document:1'),
+        'relation',
+        'relation: "constructor" is not a relation of document (document has: editor, owner, parent, viewer)',
+      );
       const good = [t('user:a', 'viewer', 'document:1'), t('user:b', 'owner', 'document:1'), t('group:g#member', 'editor', 'document:1')];
       await refused(
         s.service.grantMany([...good, t('user:anne', 'vewer', 'document:1')]),
