@@ -22,6 +22,7 @@ export type { GrantOptions } from './tuple/grant-options';
 export { MAX_CONDITION_CONTEXT_BYTES } from './tuple/validate-condition';
 export { InvalidTupleError } from './tuple/invalid-tuple.error';
 export { IncompleteWriteError } from './tuple/incomplete-write.error';
+export { InvalidModelError } from './model/invalid-model.error';
 export { SAFE_EVICTION_POLICIES, UnsafeEvictionPolicyError } from './redis/eviction-policy';
 export { ReplicationUnconfirmedError } from './redis/replication-unconfirmed.error';
 export { RedisUnavailableError } from './redis/redis-unavailable.error';

@@ -18,7 +18,7 @@ import { listObjectsQuery, listUsersQuery } from './list/list-query';
 import { expandStored, ReadFilter, ReadOptions, ReadPage, readStored, validateReadFilter, validateReadOptions } from './list/passthrough';
 import { validateObject, validateRelation } from './tuple/validate-tuple';
 import { InvalidTupleError } from './tuple/invalid-tuple.error';
-import { checkConditionsInModel } from './model/conditions-in-model';
+import { checkWritesInModel } from './model/write-rules';
 import { GrantOptions, REVOKE_TAKES_NO_CONDITION, validateGrantOptions } from './tuple/grant-options';
 
 export type { GrantOptions } from './tuple/grant-options';
@@ -60,7 +60,7 @@ export class OpenFgaService implements OnApplicationBootstrap, BeforeApplication
   async grant(user: string, relation: string, object: string, options?: GrantOptions): Promise<ConsistencyToken> {
     const { condition } = validateGrantOptions(options);
     const ops: TupleOperation[] = [{ kind: 'grant', ...validateTuple({ user, relation, object, condition }, '', true) }];
-    await this.checkConditions(ops, () => '');
+    await this.checkInModel(ops, () => '');
     return this.record('grant', ops);
   }
 
@@ -69,6 +69,7 @@ export class OpenFgaService implements OnApplicationBootstrap, BeforeApplication
     // A JavaScript caller may pass grant's options: refused, not ignored (a revoke deletes the tuple whatever its condition).
     // eslint-disable-next-line prefer-rest-params
     if (arguments.length > 3) throw new InvalidTupleError('condition', arguments[3], REVOKE_TAKES_NO_CONDITION);
+    // Not checked against the model: OpenFGA deletes a tuple whatever the model says (see model/write-rules.ts).
     return this.record('revoke', [{ kind: 'revoke', ...validateTuple({ user, relation, object }) }]);
   }
 
@@ -80,7 +81,7 @@ export class OpenFgaService implements OnApplicationBootstrap, BeforeApplication
    */
   async grantMany(tuples: readonly ConditionalTuple[]): Promise<ConsistencyToken> {
     const ops = validateOperations('grant', tuples);
-    await this.checkConditions(ops, (i) => `tuples[${i}].`);
+    await this.checkInModel(ops, (i) => `tuples[${i}].`);
     return this.record('grant', ops);
   }
 
@@ -246,21 +247,21 @@ export class OpenFgaService implements OnApplicationBootstrap, BeforeApplication
   }
 
   /**
-   * Checks conditional grants against the model the read path follows (when it could be read; else
-   * OpenFGA's rejection at flush dead-letters them). Following the latest model, a condition it lacks
-   * may be in a newer one: the model is read again once before the grant is refused.
+   * Refuses what OpenFGA's Write would refuse by the model (model/write-rules.ts), against the model the
+   * read path follows. Without one (not readable: `status().model.writesChecked` is false) writes keep
+   * their syntax checks only and OpenFGA's refusal at flush dead-letters them. Following the latest
+   * model, what it refuses may be allowed by a newer one: the model is read again once before refusing.
    */
-  private async checkConditions(ops: readonly TupleOperation[], field: (i: number) => string): Promise<void> {
-    if (!ops.some((op) => op.condition)) return;
-    const { buffer, model } = this.core;
+  private async checkInModel(ops: readonly TupleOperation[], field: (i: number) => string): Promise<void> {
+    const { model } = this.core;
     const check = () => {
-      const graph = buffer.scope.graph;
-      if (graph) checkConditionsInModel(ops, graph, field);
+      const graph = model.graph;
+      if (graph) checkWritesInModel(ops, graph, field);
     };
     try {
       check();
     } catch (err) {
-      if (model.status().pinned) throw err;
+      if (!(err instanceof InvalidTupleError) || model.status().pinned) throw err;
       await model.refresh();
       check();
     }

@@ -1,6 +1,6 @@
 import { InvalidTupleError } from '../tuple/invalid-tuple.error';
 import type { TupleOperation } from '../tuple/tuple';
-import { typeOf, type RelationGraph } from './relation-graph';
+import { typeOf, type DirectType, type RelationGraph } from './relation-graph';
 
 /** The JavaScript type a context value must have for a parameter of OpenFGA type `typeName` (undefined: any). */
 function expectedJsType(typeName: string): { test: (v: unknown) => boolean; form: string } | undefined {
@@ -30,7 +30,13 @@ function expectedJsType(typeName: string): { test: (v: unknown) => boolean; form
 }
 
 /** How a tuple's user is related: `type`, `type:*` or `type#relation`. */
-function userShape(user: string): { type: string; wildcard: boolean; relation?: string } {
+export interface UserShape {
+  type: string;
+  wildcard: boolean;
+  relation?: string;
+}
+
+export function userShape(user: string): UserShape {
   const type = typeOf(user);
   const hash = user.indexOf('#');
   if (hash >= 0) return { type, wildcard: false, relation: user.slice(hash + 1) };
@@ -42,42 +48,44 @@ function userShape(user: string): { type: string; wildcard: boolean; relation?: 
  * is buffered: the condition exists, its context names only declared
  * parameters (of the declared JSON type), and the relation accepts the
  * condition for the user's type. A relation the model lacks is left to
- * OpenFGA (as for unconditional grants: the flush dead-letters it).
+ * `checkWritesInModel` (model/write-rules.ts), which runs these checks too.
  * `field(i)` is the field prefix of op i ('' or `tuples[i].`).
  */
 export function checkConditionsInModel(ops: readonly TupleOperation[], graph: RelationGraph, field: (i: number) => string): void {
-  ops.forEach((op, i) => {
-    const condition = op.condition;
-    if (!condition) return;
-    const at = `${field(i)}condition`;
-    const declared = graph.condition(condition.name);
-    if (!declared) {
-      throw new InvalidTupleError(`${at}.name`, condition.name, `a condition declared in authorization model ${graph.modelId}`);
+  ops.forEach((op, i) => checkConditionInModel(op, graph, field(i)));
+}
+
+/** The checks of `checkConditionsInModel` on one op; `prefix` is its field prefix. */
+export function checkConditionInModel(op: TupleOperation, graph: RelationGraph, prefix: string): void {
+  const condition = op.condition;
+  if (!condition) return;
+  const at = `${prefix}condition`;
+  const declared = graph.condition(condition.name);
+  if (!declared) {
+    throw new InvalidTupleError(`${at}.name`, condition.name, `a condition declared in authorization model ${graph.modelId}`);
+  }
+  for (const [key, value] of Object.entries(condition.context ?? {})) {
+    if (!declared.parameters.has(key)) {
+      const names = [...declared.parameters.keys()].join(', ');
+      throw new InvalidTupleError(`${at}.context.${key}`, key, `a parameter of condition ${condition.name} (${names})`);
     }
-    for (const [key, value] of Object.entries(condition.context ?? {})) {
-      if (!declared.parameters.has(key)) {
-        const names = [...declared.parameters.keys()].join(', ');
-        throw new InvalidTupleError(`${at}.context.${key}`, key, `a parameter of condition ${condition.name} (${names})`);
-      }
-      const type = expectedJsType(declared.parameters.get(key)!);
-      if (type && !type.test(value)) throw new InvalidTupleError(`${at}.context.${key}`, value, type.form);
-    }
-    const accepted = graph.directlyRelated(typeOf(op.object), op.relation);
-    if (!accepted) return;
-    const user = userShape(op.user);
-    const fits = accepted.some(
-      (ref) =>
-        ref.type === user.type &&
-        (ref.relation || undefined) === user.relation &&
-        (ref.wildcard !== undefined) === user.wildcard &&
-        ref.condition === condition.name,
+    const type = expectedJsType(declared.parameters.get(key)!);
+    if (type && !type.test(value)) throw new InvalidTupleError(`${at}.context.${key}`, value, type.form);
+  }
+  const accepted = graph.directlyRelated(typeOf(op.object), op.relation);
+  if (!accepted) return;
+  const user = userShape(op.user);
+  const fits = accepted.some((ref) => admitsShape(ref, user) && ref.condition === condition.name);
+  if (!fits) {
+    throw new InvalidTupleError(
+      at,
+      condition.name,
+      `a condition ${typeOf(op.object)}#${op.relation} accepts for ${op.user} (the model has no "${condition.name}" on it for that user type)`,
     );
-    if (!fits) {
-      throw new InvalidTupleError(
-        at,
-        condition.name,
-        `a condition ${typeOf(op.object)}#${op.relation} accepts for ${op.user} (the model has no "${condition.name}" on it for that user type)`,
-      );
-    }
-  });
+  }
+}
+
+/** Whether a directly related type `ref` (conditions aside) admits a user of this shape. */
+export function admitsShape(ref: DirectType, user: UserShape): boolean {
+  return ref.type === user.type && (ref.relation || undefined) === user.relation && (ref.wildcard !== undefined) === user.wildcard;
 }

@@ -19,6 +19,12 @@ export interface ModelGraphStatus {
   invalidation: 'scoped' | 'store-wide';
   /** Why the invalidation is store-wide. */
   reason?: string;
+  /**
+   * Writes are checked against this process's model (modelId) in the call: a grant or revoke the model
+   * forbids throws InvalidTupleError. False while no model could be read: writes are checked for their
+   * form only, and one the model forbids is acknowledged, then dead-lettered by the flush.
+   */
+  writesChecked: boolean;
 }
 
 export interface ModelWatchSettings {
@@ -42,7 +48,7 @@ export class ModelWatch {
   private readonly logger = coreLogger('OpenFgaModel');
   private timer?: NodeJS.Timeout;
   private running?: Promise<void>;
-  private state: ModelGraphStatus;
+  private state: Omit<ModelGraphStatus, 'writesChecked'>;
   private warned?: string;
   private stopped = false;
   /** The first read, shared by every caller of start(). */
@@ -65,7 +71,7 @@ export class ModelWatch {
   }
 
   status(): ModelGraphStatus {
-    return { ...this.state };
+    return { ...this.state, writesChecked: this.scope.graph !== undefined };
   }
 
   /** Reads the model now and every `refreshMs` after; resolves after the first read. Never throws: a failure is logged and retried. */

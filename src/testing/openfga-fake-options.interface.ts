@@ -1,5 +1,5 @@
 import type { Tuple } from '../tuple/tuple';
-import type { FakeAuthorizationModel } from './fake/fake-model';
+import type { FakeModelSource } from './fake/fake-model-source';
 
 /**
  * Decides `check` for a tuple nothing else decided (no pending operation,
@@ -25,13 +25,17 @@ export interface OpenFgaFakeOptions {
    */
   allow?: boolean | readonly Tuple[] | CheckResolver;
   /**
-   * Your authorization model in OpenFGA's JSON form (e.g. from
-   * `fga model transform`): `check` then answers derived relations (editor ⇒
-   * viewer, groups, parent folders, `user:*`, `but not`) over the written and
-   * pending tuples as OpenFGA would, and `flush()` dead-letters grants the
-   * model rejects (unknown type or relation, a user type it does not allow)
-   * with OpenFGA's message. With a model, `allow: true` or a function is not
-   * consulted (the model decides); `allow`/`deny` seeds still decide their tuple.
+   * Your authorization model: the path of its `.fga` (or `.json`) file, its
+   * `.fga` text, or its JSON form (e.g. from `fga model transform`). DSL needs
+   * the optional peer `@openfga/syntax-transformer`. `check` then answers
+   * derived relations (editor ⇒ viewer, groups, parent folders, `user:*`,
+   * `but not`) over the written and pending tuples as OpenFGA would, and
+   * `grant` refuses what the model forbids as the real service does. With a
+   * model, `allow: true` or a function is not consulted (the model decides);
+   * `allow`/`deny` seeds still decide their tuple.
+   *
+   * @example
+   * new OpenFgaFake({ model: 'test/model.fga' })
    */
-  model?: FakeAuthorizationModel;
+  model?: FakeModelSource;
 }

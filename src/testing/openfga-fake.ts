@@ -17,7 +17,7 @@ import { tupleKey } from '../redis/redis-keys';
 import type { ConditionalTuple, Tuple, TupleOperation, TupleOperationKind } from '../tuple/tuple';
 import { GrantOptions, REVOKE_TAKES_NO_CONDITION, validateGrantOptions } from '../tuple/grant-options';
 import { InvalidTupleError } from '../tuple/invalid-tuple.error';
-import { checkConditionsInModel } from '../model/conditions-in-model';
+import { checkWritesInModel } from '../model/write-rules';
 import { validateOperations, validateTuple } from '../tuple/validate-tuple';
 import { FakeBuffer } from './fake/fake-buffer';
 import { FakeCache } from './fake/fake-cache';
@@ -27,6 +27,7 @@ import { RelationGraph } from '../model/relation-graph';
 const FAKE_MODEL_ID = 'fake';
 import { FakeFlusher } from './fake/fake-flusher';
 import { FakeModel } from './fake/fake-model';
+import { resolveFakeModel } from './fake/fake-model-source';
 import { FakeReadPath } from './fake/fake-read-path';
 import { FakeAssertions, RecordedCheck, RecordedOperation } from './fake/fake-assertions';
 import { FakeTuples } from './fake/fake-tuples';
@@ -92,7 +93,8 @@ export class OpenFgaFake extends FakeAssertions implements OpenFgaServiceContrac
 
   constructor(options: OpenFgaFakeOptions = {}) {
     super();
-    const { allow = false, model } = options;
+    const { allow = false } = options;
+    const model = options.model === undefined ? undefined : resolveFakeModel(options.model);
     if (typeof allow === 'function') {
       this.fallback = allow;
       this.seededAllow = [];
@@ -144,7 +146,7 @@ export class OpenFgaFake extends FakeAssertions implements OpenFgaServiceContrac
   async grant(user: string, relation: string, object: string, options?: GrantOptions): Promise<ConsistencyToken> {
     const { condition } = validateGrantOptions(options);
     const ops: TupleOperation[] = [{ kind: 'grant', ...validateTuple({ user, relation, object, condition }, '', true) }];
-    if (this.graph) checkConditionsInModel(ops, this.graph, () => '');
+    if (this.graph) checkWritesInModel(ops, this.graph, () => '');
     return this.record('grant', ops);
   }
 
@@ -158,7 +160,7 @@ export class OpenFgaFake extends FakeAssertions implements OpenFgaServiceContrac
   /** Records many grants; one malformed tuple rejects the call and nothing is recorded. */
   async grantMany(tuples: readonly ConditionalTuple[]): Promise<ConsistencyToken> {
     const ops = validateOperations('grant', tuples);
-    if (this.graph) checkConditionsInModel(ops, this.graph, (i) => `tuples[${i}].`);
+    if (this.graph) checkWritesInModel(ops, this.graph, (i) => `tuples[${i}].`);
     return this.record('grant', ops);
   }
 
@@ -239,8 +241,8 @@ export class OpenFgaFake extends FakeAssertions implements OpenFgaServiceContrac
       lastFlush: this.flusher.lastFlush,
       // With a model the fake answers by it (as the real service follows the latest model's graph); without one it has none.
       model: this.graph
-        ? { modelId: null, pinned: false, invalidation: 'scoped' }
-        : { modelId: null, pinned: false, invalidation: 'store-wide', reason: 'no model given to the fake' },
+        ? { modelId: null, pinned: false, invalidation: 'scoped', writesChecked: true }
+        : { modelId: null, pinned: false, invalidation: 'store-wide', reason: 'no model given to the fake', writesChecked: false },
     };
   }
 

@@ -8,6 +8,7 @@ import type { OpenFgaModuleOptions } from '../options/openfga-options.interface'
 import { resolveOptions } from '../options/resolve-options';
 import { FAKE_STORE_ID, OpenFgaFake } from './openfga-fake';
 import type { OpenFgaFakeOptions } from './openfga-fake-options.interface';
+import { resolveFakeModel } from './fake/fake-model-source';
 
 /**
  * Options of `OpenFgaTestingModule.forRoot()`.
@@ -40,7 +41,10 @@ export interface OpenFgaTestingModuleOptions extends OpenFgaFakeOptions {
 export class OpenFgaTestingModule {
   /** A fresh fake per call; see `OpenFgaTestingModuleOptions`. */
   static forRoot(options: OpenFgaTestingModuleOptions = {}): DynamicModule {
-    const { isGlobal = true, resolveUser, validateDecorators = true, ...fakeOptions } = options;
+    const { isGlobal = true, resolveUser, validateDecorators = true, model: source, ...rest } = options;
+    // Read (a .fga file or text parsed) once, for the fake and the decorator check.
+    const model = source === undefined ? undefined : resolveFakeModel(source);
+    const fakeOptions: OpenFgaFakeOptions = { ...rest, ...(model ? { model } : {}) };
     return {
       module: OpenFgaTestingModule,
       global: isGlobal,
@@ -49,7 +53,7 @@ export class OpenFgaTestingModule {
         {
           provide: FakeDecoratorValidator,
           useFactory: (discovery: DiscoveryService, scanner: MetadataScanner, reflector: Reflector) =>
-            new FakeDecoratorValidator(discovery, scanner, reflector, validateDecorators ? fakeOptions.model : undefined),
+            new FakeDecoratorValidator(discovery, scanner, reflector, validateDecorators ? model : undefined),
           inject: [DiscoveryService, MetadataScanner, Reflector],
         },
         // As OpenFgaModule: a decorated field resolver Nest would skip refuses to start.

@@ -1,8 +1,8 @@
 import { OpenFgaError } from '../errors/openfga.error';
 
 /**
- * Thrown by `grant`/`revoke`/`check` when a tuple field is malformed. Nothing
- * has been written when it is thrown.
+ * Thrown by `grant`/`revoke`/`check` when a tuple field is malformed, or names
+ * what the authorization model does not allow. Nothing has been written when it is thrown.
  */
 export class InvalidTupleError extends OpenFgaError {
   override readonly name = 'InvalidTupleError';
@@ -12,10 +12,12 @@ export class InvalidTupleError extends OpenFgaError {
     readonly field: string,
     /** The value received, truncated for display. */
     readonly value: unknown,
-    /** The form the field must have. */
+    /** The form the field must have (against the model: what the model allows there). */
     readonly expected: string,
+    /** Why the model refuses the value, in place of the generic message (`"vewer" is not a relation of document (document has: …)`). */
+    reason?: string,
   ) {
-    super(`Invalid ${field} ${describe(value)}: expected ${expected}`);
+    super(reason === undefined ? `Invalid ${field} ${describe(value)}: expected ${expected}` : `${field}: ${reason}`);
   }
 }
 

@@ -3,8 +3,8 @@
  * the real service on the real servers (real-service.contract.spec.ts) and
  * the testing fake (fake.contract.spec.ts), so a behaviour in which the fake
  * differs fails. Both sides use the fixture model (test/fixtures/model.fga):
- * OpenFGA rejects a tuple whose type or relation it does not define, so one
- * input dead-letters on both.
+ * both refuse in the call a write the model forbids, with the same message;
+ * such a tuple buffered anyway (`bufferPoison`) dead-letters on both.
  */
 import { CheckUnavailableError, InvalidCheckOptionsError, InvalidConsistencyTokenError, InvalidTupleError } from '../../src';
 import type { OpenFgaEventMap, OpenFgaEventName, Tuple } from '../../src';
@@ -18,6 +18,12 @@ import { batchCheckContract } from './cases/batch-check.contract';
 /** One service under contract, fresh (empty buffer, empty store) for each test. */
 export interface ContractSubject {
   service: OpenFgaServiceContract;
+  /**
+   * Buffers ops the service refuses in the call (the model forbids them), as a process whose model
+   * admitted them would have: a write checked against a model that changed before its flush, which
+   * OpenFGA rejects at flush. The dead-letter cases start from it.
+   */
+  bufferPoison(kind: 'grant' | 'revoke', tuples: readonly Tuple[]): Promise<unknown>;
   close(): Promise<void>;
 }
 
@@ -58,6 +64,7 @@ export function openFgaServiceContract(factory: ContractFactory): void {
   });
   afterEach(() => subject.close());
   conditionsContract(factory);
+  const poison = (...tuples: Tuple[]) => subject.bufferPoison('grant', tuples);
 
   /** Records the payloads of the named events, in order. */
   function listen<E extends OpenFgaEventName>(...names: E[]): { name: E; payload: OpenFgaEventMap[E] }[] {
@@ -71,6 +78,25 @@ export function openFgaServiceContract(factory: ContractFactory): void {
   listContract(() => fga);
 
   describe('grant, revoke, grantMany, revokeMany', () => {
+    it('refuses in the call a grant the model forbids, with the same message, and buffers nothing', async () => {
+      const refusal = async (call: Promise<unknown>) => {
+        const err = await call.catch((e: unknown) => e);
+        expect(err).toBeInstanceOf(InvalidTupleError);
+        return (err as Error).message;
+      };
+      expect(await refusal(fga.grant(...args(UNKNOWN_TYPE)))).toBe(
+        'object: type "unknown" is not in the authorization model (types: user, group, folder, document)',
+      );
+      expect(await refusal(fga.grantMany([ANNE, UNKNOWN_RELATION]))).toBe(
+        'tuples[1].relation: "reader" is not a relation of document (document has: editor, owner, parent, viewer)',
+      );
+      expect(await refusal(fga.grant(...args(WRONG_USER_TYPE)))).toBe('user: document#parent admits folder, not user');
+      expect(await refusal(fga.grant('user:*', 'editor', 'document:1'))).toBe(
+        'user: document#editor admits user, group#member, not user:*',
+      );
+      expect(await fga.getPendingOperations()).toEqual([]);
+    });
+
     it('refuses a tuple field it does not know, naming it, and buffers nothing: a condition is never dropped', async () => {
       // The fixture model declares no condition: refused against the model, never buffered without it.
       const timeLimited = { ...ANNE, condition: { name: 'before', context: { until: '2026-12-01T00:00:00Z' } } };
@@ -195,9 +221,9 @@ export function openFgaServiceContract(factory: ContractFactory): void {
     });
 
     it('dead-letters an invalid pending grant it would have sent to OpenFGA, then answers', async () => {
-      await fga.grant(...args(WRONG_USER_TYPE));
+      await poison(WRONG_USER_TYPE);
       await fga.grant(...args(ANNE));
-      await fga.grant(...args(UNKNOWN_TYPE)); // not part of the answer: never sent, stays pending
+      await poison(UNKNOWN_TYPE); // not part of the answer: never sent, stays pending
       expect(await fga.check(...args(ANNE))).toBe(true);
       expect(await pendingKeys()).toEqual([`grant ${keyOf(UNKNOWN_TYPE)}`]);
       expect((await fga.getDeadLetters()).map((d) => d.operation.key)).toEqual([keyOf(WRONG_USER_TYPE)]);
@@ -296,7 +322,8 @@ export function openFgaServiceContract(factory: ContractFactory): void {
     });
 
     it('reports the last flush and dead letters', async () => {
-      await fga.grantMany([ANNE, UNKNOWN_TYPE]);
+      await fga.grant(...args(ANNE));
+      await poison(UNKNOWN_TYPE);
       await fga.revoke(...args(CARL));
       await fga.flush();
       expect(await fga.status()).toEqual({
@@ -364,7 +391,8 @@ export function openFgaServiceContract(factory: ContractFactory): void {
     });
 
     it('dead-letters only what OpenFGA rejects, with its message, and writes the rest', async () => {
-      await fga.grantMany([ANNE, UNKNOWN_TYPE, UNKNOWN_RELATION]);
+      await fga.grant(...args(ANNE));
+      await poison(UNKNOWN_TYPE, UNKNOWN_RELATION);
       expect(await fga.flush()).toMatchObject({ writes: 1, deletes: 0, failed: 0, deadLettered: 2 });
       expect(await fga.check(...args(ANNE))).toBe(true);
       const letters = await fga.getDeadLetters();
@@ -387,7 +415,7 @@ export function openFgaServiceContract(factory: ContractFactory): void {
     });
 
     it('rejects a user type the relation does not allow, and deletes any tuple', async () => {
-      await fga.grantMany([tuple('folder:x', 'viewer', 'document:1'), tuple('user:*', 'editor', 'document:1')]);
+      await poison(tuple('folder:x', 'viewer', 'document:1'), tuple('user:*', 'editor', 'document:1'));
       await fga.revoke(...args(UNKNOWN_TYPE));
       expect(await fga.flush()).toMatchObject({ writes: 0, deletes: 1, deadLettered: 2 });
       expect((await fga.getDeadLetters()).map((d) => d.reason)).toEqual([
@@ -397,7 +425,7 @@ export function openFgaServiceContract(factory: ContractFactory): void {
     });
 
     it('takes a position when it dead-letters (the cache is invalidated through it)', async () => {
-      await fga.grant(...args(UNKNOWN_TYPE));
+      await poison(UNKNOWN_TYPE);
       await fga.flush();
       expect(position(await fga.grant(...args(ANNE)))).toBe(3);
     });
@@ -421,7 +449,7 @@ export function openFgaServiceContract(factory: ContractFactory): void {
     /** Dead-letters `kind` on the unknown-type tuple; returns its id. */
     async function deadLetter(kind: 'grant' | 'revoke', t: Tuple = UNKNOWN_TYPE): Promise<string> {
       const before = new Set((await fga.getDeadLetters()).map((d) => d.id));
-      await (kind === 'grant' ? fga.grant(...args(t)) : fga.revoke(...args(t)));
+      await subject.bufferPoison(kind, [t]);
       await fga.flush();
       const added = (await fga.getDeadLetters()).filter((d) => !before.has(d.id));
       expect(added).toHaveLength(1);
@@ -458,7 +486,7 @@ export function openFgaServiceContract(factory: ContractFactory): void {
 
     it('retry drops an older one retried alone after a newer op on its tuple was settled', async () => {
       const older = await deadLetter('grant');
-      await fga.grant(...args(UNKNOWN_RELATION));
+      await poison(UNKNOWN_RELATION);
       await fga.flush(); // dead-letters another tuple: the older one stays the newest of its own
       await fga.revoke(...args(UNKNOWN_TYPE));
       await fga.flush(); // the newer op on its tuple is written (OpenFGA deletes any tuple)
@@ -468,12 +496,12 @@ export function openFgaServiceContract(factory: ContractFactory): void {
 
     it('retry of several on one tuple requeues the newest and drops the older, naming them in position order', async () => {
       const first = await deadLetter('grant');
-      await fga.grant(...args(UNKNOWN_RELATION));
+      await poison(UNKNOWN_RELATION);
       await fga.retryDeadLetters([first]); // requeued, dead-lettered again below with the other
       await fga.flush();
       const letters = await fga.getDeadLetters();
       expect(letters.map((d) => d.operation.key)).toEqual([keyOf(UNKNOWN_RELATION), keyOf(UNKNOWN_TYPE)]);
-      await fga.grant(...args(UNKNOWN_TYPE));
+      await poison(UNKNOWN_TYPE);
       await fga.flush();
       const mine = (await fga.getDeadLetters()).filter((d) => d.operation.key === keyOf(UNKNOWN_TYPE)).map((d) => d.id);
       expect(mine).toHaveLength(2);
@@ -512,7 +540,8 @@ export function openFgaServiceContract(factory: ContractFactory): void {
     });
 
     it('a flush emits settled, deadLettered (keys and reasons) and flushed, in that order', async () => {
-      await fga.grantMany([ANNE, UNKNOWN_TYPE]);
+      await fga.grant(...args(ANNE));
+      await poison(UNKNOWN_TYPE);
       await fga.revoke(...args(CARL));
       const seen = listen('settled', 'deadLettered', 'flushed');
       await fga.flush();

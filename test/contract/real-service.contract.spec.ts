@@ -10,8 +10,10 @@ describe('OpenFgaService contract: the real service', () => {
       ? await createStore(serverEnv().apiUrl, `contract-${Date.now() % 100000}`, modelFile)
       : await freshStore('contract');
     // The latest model (no pinned id, as the fake has none) and no change feed (the fake has no OpenFGA to poll).
-    const { service, close, ready } = openService(testOptions(store, { authorizationModelId: undefined, changeFeed: { enabled: false } }));
+    const { service, core, close, ready } = openService(
+      testOptions(store, { authorizationModelId: undefined, changeFeed: { enabled: false } }),
+    );
     await ready();
-    return { service, close };
+    return { service, close, bufferPoison: (kind, tuples) => core.buffer.enqueue(tuples.map((t) => ({ kind, ...t }))) };
   });
 });

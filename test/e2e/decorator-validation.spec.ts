@@ -3,12 +3,17 @@
  * model, on the real servers: a typo fails app.init() naming the controller,
  * the handler and the name; a correct app starts; an unreadable model only warns.
  */
+import { join } from 'node:path';
 import { Controller, Get, INestApplication, LoggerService, Module, Post, Type } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { InvalidDecoratorError, OpenFgaModule, OpenFgaModuleOptions } from '../../src';
 import { Check, Grant, Revoke } from '../../src/http';
 import { freePort } from '../support/harness/servers';
-import { freshStore, testOptions } from '../support/harness/env';
+import { freshStore, serverEnv, testOptions } from '../support/harness/env';
+import { createStore } from '../support/harness/store';
+import { PROJECT_ROOT } from '../support/harness/servers';
+
+const WRITE_RULES_MODEL = join(PROJECT_ROOT, 'test', 'fixtures', 'write-rules.fga');
 import { DocumentsController, FoldersController } from './support/controllers';
 
 @Controller('documents')
@@ -24,6 +29,42 @@ class TypoFoldersController {
   @Post()
   @Grant('viewer', 'document:{result.id}', { user: 'group:{body.team}#membr' })
   @Revoke('owner', 'document:{body.id}', { user: 'folder:{body.from}' })
+  share() {}
+}
+
+/** Against test/fixtures/write-rules.fga: conditions and a relation defined only by rewrites. */
+@Controller('reviews')
+class ConditionTyposController {
+  @Post(':id')
+  @Grant('reviewer', 'document:{params.id}')
+  review() {}
+
+  @Post(':id/tag')
+  @Grant('tagger', 'document:{params.id}', { user: 'group:{body.team}#member', condition: { name: 'in_regoin' } })
+  tag() {}
+
+  @Post(':id/share')
+  @Grant('viewer', 'document:{params.id}', { condition: { name: 'in_region', context: { region: 'eu' } } })
+  share() {}
+
+  @Post(':id/view')
+  @Grant('can_view', 'document:{params.id}')
+  view() {}
+}
+
+@Controller('reviews')
+class ConditionsController {
+  @Post(':id')
+  @Grant('reviewer', 'document:{params.id}', { condition: () => ({ name: 'in_region', context: { region: 'eu' } }) })
+  review() {}
+
+  @Post(':id/tag')
+  @Grant('tagger', 'document:{params.id}', { user: 'group:{body.team}#member', condition: { name: 'in_region' } })
+  tag() {}
+
+  @Post(':id/share')
+  @Grant('viewer', 'document:{params.id}')
+  @Revoke('reviewer', 'document:{params.id}')
   share() {}
 }
 
@@ -74,6 +115,19 @@ describe('start-up validation of decorator names', () => {
       'TypoFoldersController.share: @Revoke user "folder:{body.from}" (folder) cannot be written to document#owner, which takes: user',
     ]);
     expect(failure.message).toMatch(/^3 decorators name what authorization model/);
+  });
+
+  it("checks @Grant's conditions and writable relations against the model's write rules", async () => {
+    const store = await createStore(serverEnv().apiUrl, `validate-conditions-${Date.now() % 100000}`, WRITE_RULES_MODEL);
+    const failure = (await init(testOptions(store), [ConditionTyposController]).catch((err: unknown) => err)) as InvalidDecoratorError;
+    expect(failure).toBeInstanceOf(InvalidDecoratorError);
+    expect(failure.problems).toEqual([
+      'ConditionTyposController.review: @Grant has no condition, but document#reviewer takes any user only with one (in_region)',
+      'ConditionTyposController.tag: @Grant condition "in_regoin" is not a condition of the authorization model',
+      'ConditionTyposController.share: @Grant condition "in_region" is not one document#viewer takes for any user (it takes: none)',
+      'ConditionTyposController.view: @Grant relation "can_view" of type "document" takes no direct tuples (it is computed only), so it cannot be written',
+    ]);
+    await expect(init(testOptions(store), [ConditionsController])).resolves.toBeDefined();
   });
 
   it('starts an app whose decorators all match the model', async () => {

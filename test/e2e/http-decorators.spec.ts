@@ -251,6 +251,24 @@ describe.each(PLATFORMS)('HTTP decorators on %s', (platform) => {
       expect(await pending()).toBe(before);
     });
 
+    it('answers 500 and records nothing when the filled tuple is one the model forbids', async () => {
+      const before = await pending();
+      // document#viewer admits user, user:* and group#member: a plain group is refused in the call, not dead-lettered later.
+      const res = await http()
+        .post(`/documents/${unique('d')}/grantees`)
+        .set('x-user', unique('hal'))
+        .send({ user: 'group:eng' })
+        .expect(500);
+      expect(res.headers[HEADER]).toBeUndefined();
+      expect(await pending()).toBe(before);
+      await http()
+        .post(`/documents/${unique('d')}/grantees`)
+        .set('x-user', unique('hal'))
+        .send({ user: 'group:eng#member' })
+        .expect(201);
+      expect(await pending()).toBe(before + 1);
+    });
+
     it('shares and unshares through @Check + @Grant / @Revoke with a user template', async () => {
       const [owner, friend, doc] = [unique('fay'), unique('gus'), unique('d')];
       await fga.grant(`user:${owner}`, 'owner', `document:${doc}`);

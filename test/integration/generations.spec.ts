@@ -198,8 +198,12 @@ describe('compact buffer layout', () => {
         'user:c viewer document:3',
       ]);
 
-      // Dead letters carry the model id itself, and a retry puts it back under its index.
-      await second.service.grant('user:p', 'no_such_relation', 'document:1');
+      // Dead letters carry the model id itself, and a retry puts it back under its index. (The service refuses
+      // a relation its model lacks; buffered directly, OpenFGA rejects it at flush.)
+      await second.core.buffer.enqueue(
+        [{ kind: 'grant', user: 'user:p', relation: 'no_such_relation', object: 'document:1' }],
+        secondModel,
+      );
       await second.service.flush();
       const [dead] = await open.service.getDeadLetters();
       expect(dead.operation.modelId).toBe(secondModel);

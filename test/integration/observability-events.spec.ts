@@ -21,6 +21,7 @@ import { freshStore, testOptions } from '../support/harness/env';
 import { eventually } from '../support/state/flush-queue-state';
 import { freePort } from '../support/harness/servers';
 import type { TestStore } from '../support/harness/store';
+import { fixtureModelAgain, lenientModelFirst } from '../support/harness/model-behind';
 
 type Received = { name: string; payload: object };
 
@@ -106,7 +107,9 @@ describe('OpenFgaEventEmitterModule on the real servers', () => {
 
   it('re-emits enqueued, flushed, dead-lettered and cleared with the store id; a throwing listener breaks nothing', async () => {
     const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
-    const { fga, listeners } = await open(testOptions(store, { changeFeed: { enabled: false } }));
+    // A write checked against a model that changed before its flush: acknowledged, then dead-lettered.
+    const { fga, listeners } = await open(testOptions(store, { changeFeed: { enabled: false }, ...(await lenientModelFirst(store)) }));
+    await fixtureModelAgain(store);
     const token = await fga.grant('user:anne', 'viewer', 'document:a');
     expect(token).toEqual(expect.any(String)); // the broken listener did not break the grant
     await fga.grant('user:erin', 'no_such_relation', 'document:d');

@@ -20,6 +20,7 @@ import { freshStore, serverEnv, testOptions } from '../support/harness/env';
 import { eventually } from '../support/state/flush-queue-state';
 import { freePort, startRedis } from '../support/harness/servers';
 import type { TestStore } from '../support/harness/store';
+import { fixtureModelAgain, lenientModelFirst } from '../support/harness/model-behind';
 
 interface Sample {
   name: string;
@@ -72,7 +73,9 @@ describe('OpenFgaMetricsModule on the real servers', () => {
 
   it('reports backlog, enqueues, flushes, dead letters and checks by source after a real grant/flush/check cycle', async () => {
     const registry = new Registry();
-    const { fga } = await open(testOptions(store, { changeFeed: { enabled: false } }), { registry });
+    // The poison grant below passes the model the app read; the model changes before its flush.
+    const { fga } = await open(testOptions(store, { changeFeed: { enabled: false }, ...(await lenientModelFirst(store)) }), { registry });
+    await fixtureModelAgain(store);
     const sources: string[] = []; // what the service reported for each check, to compare the counters with
     fga.events.on('checked', ({ source }) => sources.push(source));
 

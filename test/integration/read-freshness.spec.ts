@@ -110,8 +110,9 @@ describe('read freshness', () => {
     // bob is blocked; another process holds that grant in flight (claimed, not written yet).
     await s.service.grant(bob.user, 'blocked', 'document:1');
     expect(await other.core.buffer.claim(10, 30_000)).toBeDefined();
-    // A grant OpenFGA rejects (a user type `viewer` does not accept), part of the same answer, is pending too.
-    await s.service.grant('document:x', 'viewer', 'document:1');
+    // A grant OpenFGA rejects (a user type `viewer` does not accept), part of the same answer, is pending too. The
+    // service refuses it in the call; buffered directly, it stands for a grant checked against an older model.
+    await s.core.buffer.enqueue([{ kind: 'grant', user: 'document:x', relation: 'viewer', object: 'document:1' }], store.modelId);
     // The rejected grant is dead-lettered; the check must still weigh "blocked" (deny, or fail closed), never allow.
     await expect(s.service.check(bob.user, 'viewer', 'document:1')).rejects.toBeInstanceOf(CheckUnavailableError);
     expect((await s.service.getDeadLetters()).map((d) => d.operation.user)).toEqual(['document:x']);
@@ -121,7 +122,7 @@ describe('read freshness', () => {
     const store = await createStore(serverEnv().apiUrl, `exclusion-${Date.now()}`, join(PROJECT_ROOT, 'test', 'fixtures', 'exclusion.fga'));
     await sdk(store).writeTuples([{ user: 'user:*', relation: 'viewer', object: 'document:1' }]);
     const s = track(openService(testOptions(store)));
-    await s.service.grant('document:x', 'viewer', 'document:1');
+    await s.core.buffer.enqueue([{ kind: 'grant', user: 'document:x', relation: 'viewer', object: 'document:1' }], store.modelId);
     await s.service.grant(bob.user, 'blocked', 'document:1');
     expect(await s.service.check(bob.user, 'viewer', 'document:1')).toBe(false);
     expect(await s.service.check('user:anne', 'viewer', 'document:1')).toBe(true);

@@ -18,6 +18,8 @@ import { diffSets, readStore, tupleId } from '../support/reliability/ledger';
 import { quietNestLogs, RELIABILITY_SEED, reportFigures, scaled, seededRandom, until } from '../support/reliability/scale';
 import { openService, OpenService } from '../support/harness/service';
 import { DEFAULT_MODEL, TestStore } from '../support/harness/store';
+import { fixtureModelAgain, lenientModelFirst } from '../support/harness/model-behind';
+import { InvalidTupleError } from '../../src';
 
 const INLINE_ROUNDS = scaled(3, 20);
 const QUEUE_ROUNDS = scaled(1, 5);
@@ -135,11 +137,16 @@ describe('R4: poison tuples inside batches', () => {
     '%s: only the poison ops are dead-lettered, with the server message; the rest of each batch is written (%i rounds)',
     async (mode, rounds) => {
       const store = await freshStore(`r4-${mode}`);
+      // The service refuses a poison in the call by the model it read: it reads one that admits them, then
+      // the store's model changes before the flush (what still reaches OpenFGA and is refused there).
       const options: OpenFgaModuleOptions = testOptions(store, {
         changeFeed: { enabled: false },
         ...(mode === 'queue' ? { queue: { enabled: true, attempts: 3, backoff: 0.2, timeout: 5 } } : {}),
+        ...(await lenientModelFirst(store)),
       });
       const open = openService(options);
+      await open.ready();
+      await fixtureModelAgain(store);
       if (mode === 'queue') await open.core.queue!.startWorker();
       const totals = { ops: 0, poisons: 0, writeRequests: 0, batches: 0 };
       try {
@@ -164,6 +171,20 @@ describe('R4: poison tuples inside batches', () => {
     120_000,
   );
 
+  it("a process that has the store's model refuses every poison in the call, buffering nothing", async () => {
+    const store = await freshStore('r4-refused');
+    const open = openService(testOptions(store, { changeFeed: { enabled: false } }));
+    try {
+      for (const make of POISONS) {
+        const t = make('refused');
+        await expect(open.service.grant(t.user, t.relation, t.object)).rejects.toBeInstanceOf(InvalidTupleError);
+      }
+      expect(await open.service.status()).toMatchObject({ pending: { total: 0 }, inFlight: 0 });
+    } finally {
+      await open.close();
+    }
+  });
+
   describe('retrying dead letters (last op wins through the dead-letter set)', () => {
     const approverModel = () =>
       transformer.transformDSLToJSONObject(`${readFileSync(DEFAULT_MODEL, 'utf8').trimEnd()}\n    define approver: [user]\n`) as never;
@@ -171,8 +192,11 @@ describe('R4: poison tuples inside batches', () => {
     // Settle records the position of each op settled on a tuple that has dead letters; retry-dead compares.
     it('a dead letter retried after a newer op on its tuple was written does not overwrite that op', async () => {
       const store = await freshStore('r4-retry-after-newer');
-      // Unpinned: the service follows the store's latest model, so fixing the model is the operator's remedy.
-      const open = openService(testOptions(store, { authorizationModelId: undefined, changeFeed: { enabled: false } }));
+      // Unpinned: the service follows the store's latest model, so fixing the model is the operator's remedy. It read
+      // a model with "approver" (so the grant passes the call), then the store's model lost it before the flush.
+      const open = openService(testOptions(store, { changeFeed: { enabled: false }, ...(await lenientModelFirst(store)) }));
+      await open.ready();
+      await fixtureModelAgain(store);
       try {
         await open.service.grant('user:anne', 'approver', 'document:1'); // "approver" does not exist yet
         expect(await open.service.flush()).toMatchObject({ deadLettered: 1 });
@@ -193,8 +217,10 @@ describe('R4: poison tuples inside batches', () => {
     // Of several dead letters of one tuple, only the newest by position is requeued.
     it('retrying two dead letters of one tuple keeps the newer one', async () => {
       const store = await freshStore('r4-two-dead');
-      // Unpinned, as above: the grant names a relation the model gets only later.
-      const open = openService(testOptions(store, { authorizationModelId: undefined, changeFeed: { enabled: false } }));
+      // Unpinned, as above: the grant names a relation the store's model gets only later.
+      const open = openService(testOptions(store, { changeFeed: { enabled: false }, ...(await lenientModelFirst(store)) }));
+      await open.ready();
+      await fixtureModelAgain(store);
       const tuple = 'user:anne approver document:1';
       try {
         await open.service.grant('user:anne', 'approver', 'document:1');

@@ -1,4 +1,4 @@
-import { literalNames } from './declared-names';
+import { literalNames, type LiteralNames } from './declared-names';
 import type { DecoratorDeclaration } from './decorator-declaration';
 import type { ModelNames } from './model-names';
 
@@ -50,7 +50,41 @@ function problemsOf(d: DecoratorDeclaration, model: ModelNames): string[] {
       }
     }
   }
+  const condition =
+    object && model.relationsOf(object.type)?.includes(d.relation) ? conditionProblem(d, object.type, user, model) : undefined;
+  if (condition) problems.push(`${at} ${condition}`);
   return problems;
+}
+
+/**
+ * A `@Grant`'s condition against the relation's directly related types, as OpenFGA checks a written
+ * tuple's: a fixed condition the model declares and the relation takes (for the literal user type, when
+ * there is one), and none missing where the relation takes the user only with one. A condition computed
+ * per request is checked at run time.
+ */
+function conditionProblem(d: DecoratorDeclaration, type: string, user: LiteralNames | undefined, model: ModelNames): string | undefined {
+  if (d.decorator !== '@Grant' || d.condition === 'computed') return undefined;
+  const direct = model.directlyRelated(type, d.relation) ?? [];
+  if (direct.length === 0) return undefined; // reported above: computed only
+  // With a literal user, only the types that admit it; with the request's user, any.
+  const candidates = user
+    ? direct.filter(
+        (ref) => ref.type === user.type && (ref.relation || undefined) === user.relation && (ref.wildcard !== undefined) === user.wildcard,
+      )
+    : direct;
+  if (candidates.length === 0) return undefined; // reported above: the user type is not admitted
+  const pair = `${type}#${d.relation}`;
+  const whom = user ? `user "${d.user!.text}"` : 'any user';
+  if (d.condition === undefined) {
+    if (candidates.some((ref) => !ref.condition)) return undefined;
+    const names = [...new Set(candidates.map((ref) => ref.condition))].join(' or ');
+    return `has no condition, but ${pair} takes ${whom} only with one (${names})`;
+  }
+  const name = d.condition.name;
+  if (!model.condition(name)) return `condition "${name}" is not a condition of the authorization model`;
+  if (candidates.some((ref) => ref.condition === name)) return undefined;
+  const taken = [...new Set(candidates.map((ref) => ref.condition || 'none'))].join(', ');
+  return `condition "${name}" is not one ${pair} takes for ${whom} (it takes: ${taken})`;
 }
 
 function list(names: readonly string[]): string {

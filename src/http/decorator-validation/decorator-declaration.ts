@@ -9,4 +9,6 @@ export interface DecoratorDeclaration {
   object: PreparedTemplate;
   /** The user template that overrides the request's user, if any. */
   user?: PreparedTemplate;
+  /** `@Grant` only: the name of its fixed condition, or `computed` for one computed per request. */
+  condition?: { name: string } | 'computed';
 }

@@ -40,6 +40,7 @@ function declarationsOn(reflector: Reflector, target: Parameters<Reflector['get'
       relation: r.relation,
       object: r.object,
       user: r.user,
+      ...(r.condition === undefined ? {} : { condition: typeof r.condition === 'function' ? 'computed' : { name: r.condition.name } }),
     })),
   ];
 }

@@ -24,7 +24,7 @@ export class FakeDecoratorValidator implements OnModuleInit {
       this.discovery,
       this.scanner,
       this.reflector,
-      () => ({ model: RelationGraph.compile({ id: 'fake', type_definitions: model.type_definitions }) }),
+      () => ({ model: RelationGraph.compile({ id: 'fake', type_definitions: model.type_definitions, conditions: model.conditions }) }),
       new Logger('OpenFgaDecorators'),
     );
   }

@@ -78,6 +78,13 @@ export class DocumentsController {
     throw new ConflictException('document exists');
   }
 
+  /** The user comes whole from the body: only the request tells whether the model admits its type. */
+  @Post(':id/grantees')
+  @Grant('viewer', 'document:{params.id}', { user: '{body.user}' })
+  addGrantee() {
+    return { added: true };
+  }
+
   @Post('without-id')
   @Grant('owner', 'document:{result.id}')
   createWithoutId() {
