@@ -37,7 +37,12 @@ describe('module-owned Redis client during an outage', () => {
       const restarted = await startRedis({ port: redis.port });
       try {
         // Calls fail at once while Redis is down (RedisUnavailableError), and work again once it is back.
-        await eventually('the client reconnected', () => core.buffer.counts().then(() => true, () => undefined));
+        await eventually('the client reconnected', () =>
+          core.buffer.counts().then(
+            () => true,
+            () => undefined,
+          ),
+        );
         const ours = logger.lines.filter((l) => l.includes('OpenFgaRedis'));
         expect(ours).toEqual([
           expect.stringMatching(/^warn OpenFgaRedis .*"Redis connection failed: calls that need it fail at once.*ECONNREFUSED/),
