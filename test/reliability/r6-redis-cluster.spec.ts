@@ -33,6 +33,7 @@ import {
   until,
 } from '../support/reliability/scale';
 import { PROJECT_ROOT, RunningRedisCluster, startRedisCluster } from '../support/harness/servers';
+import { runBin } from '../support/processes/run-bin';
 import { openService, OpenService } from '../support/harness/service';
 import type { TestStore } from '../support/harness/store';
 
@@ -244,32 +245,11 @@ describe('R6: Redis Cluster with 3 masters', () => {
           { user: 'user:a', relation: 'viewer', object: 'document:1' },
           { user: 'user:b', relation: 'viewer', object: 'document:1' },
         ]);
-        const run = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-          const child = spawn(
-            process.execPath,
-            ['-r', 'ts-node/register/transpile-only', join(PROJECT_ROOT, 'src', 'cli', 'bin.ts'), 'openfga:cache:status', '--json'],
-            {
-              cwd: PROJECT_ROOT,
-              env: {
-                PATH: process.env.PATH,
-                TS_NODE_TRANSPILE_ONLY: '1',
-                OPENFGA_API_URL: serverEnv().apiUrl,
-                OPENFGA_STORE_ID: elsewhere.store.storeId,
-                OPENFGA_REDIS_CLUSTER_NODES: `127.0.0.1:${cluster.nodes[0].port}`,
-                OPENFGA_PREFIX: String(open.core.options.prefix),
-              },
-              stdio: ['ignore', 'pipe', 'pipe'],
-            },
-          );
-          let stdout = '';
-          let stderr = '';
-          child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-          child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-          const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-          child.once('close', (code) => {
-            clearTimeout(timer);
-            resolve({ code, stdout, stderr });
-          });
+        const run = await runBin(['openfga:cache:status', '--json'], {
+          OPENFGA_API_URL: serverEnv().apiUrl,
+          OPENFGA_STORE_ID: elsewhere.store.storeId,
+          OPENFGA_REDIS_CLUSTER_NODES: `127.0.0.1:${cluster.nodes[0].port}`,
+          OPENFGA_PREFIX: String(open.core.options.prefix),
         });
         expect({ code: run.code, stderr: run.stderr.slice(0, 300) }).toEqual({ code: 0, stderr: '' });
         expect(JSON.parse(run.stdout)).toMatchObject({ pending: { total: 2 } });

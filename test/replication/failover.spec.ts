@@ -17,9 +17,7 @@ import { openService, OpenService } from '../support/harness/service';
 import { runFailover } from '../support/replication/failover-scenario';
 import { readAllTuples, tupleId } from '../support/state/fga-state';
 import { eventually } from '../support/state/flush-queue-state';
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
-import { PROJECT_ROOT } from '../support/harness/servers';
+import { runBin } from '../support/processes/run-bin';
 
 jest.setTimeout(120_000);
 
@@ -46,27 +44,6 @@ describe.each([
     expect(outcome.missing).toBeGreaterThan(0);
   });
 });
-
-/** Runs the `nestjs-openfga` bin (from source) with only the given environment. */
-function runBin(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', join(PROJECT_ROOT, 'src', 'cli', 'bin.ts'), ...args], {
-      cwd: PROJECT_ROOT,
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, TS_NODE_TRANSPILE_ONLY: '1', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-    child.once('error', reject);
-    child.once('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
 
 it('queue mode (BullMQ) and the CLI bin reach the primary through Sentinel, before and after a failover', async () => {
   const group = await startSentinelGroup();

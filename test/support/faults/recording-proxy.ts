@@ -6,7 +6,7 @@
  * answers by itself.
  */
 import { Agent, createServer, IncomingMessage, request as httpRequest } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listenProxy } from './proxy-server';
 
 export interface RecordedWrite {
   /** When the proxy received the request / finished relaying the answer (ms, performance clock). */
@@ -86,17 +86,7 @@ export async function startRecordingProxy(targetUrl: string): Promise<RecordingP
       upstream.end(body);
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  proxy.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  proxy.close = () =>
-    new Promise<void>((resolve) => {
-      agent.destroy();
-      server.closeAllConnections();
-      server.close(() => resolve());
-    });
+  Object.assign(proxy, await listenProxy(server, agent));
   return proxy;
 }
 

@@ -7,7 +7,7 @@
  * request is forwarded unchanged.
  */
 import { Agent, createServer, IncomingMessage, request as httpRequest } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listenProxy } from './proxy-server';
 
 export type WriteFault = 'forward' | 'cut' | { status: number; code: string; message: string };
 
@@ -62,16 +62,6 @@ export async function startTupleFaultProxy(targetUrl: string): Promise<TupleFaul
       upstream.end(body);
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  proxy.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  proxy.close = () =>
-    new Promise<void>((resolve) => {
-      agent.destroy();
-      server.closeAllConnections();
-      server.close(() => resolve());
-    });
+  Object.assign(proxy, await listenProxy(server, agent));
   return proxy;
 }
