@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
 import type { OpenFgaCore } from '../../core/openfga-core';
 import { OPENFGA_CORE } from '../../openfga.constants';
+import { assertGuardOrder } from './guard-order';
 import { validateDeclarations } from './validate-declarations';
 
 /**
@@ -23,6 +24,8 @@ export class DecoratorValidator implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
+    // Not a model question: refused whatever validateDecorators says (the app would answer 401 to everyone).
+    assertGuardOrder(this.discovery, this.scanner);
     if (!this.core.options.validateDecorators) return;
     const { model } = this.core;
     validateDeclarations(
