@@ -68,6 +68,10 @@ export class RedisAvailability {
         },
         (err: unknown) => {
           clearTimeout(timer);
+          // Redis refuses a write script whole when maxmemory is reached under noeviction: say so, nothing was written.
+          if (err instanceof Error && /^OOM\b/.test(err.message)) {
+            return reject(new RedisUnavailableError(operation, 'out of memory: maxmemory reached with a noeviction policy', false, err));
+          }
           if (!isUnavailable(err)) return reject(err);
           const known = this.downSince !== undefined;
           // A Cluster master gone (the client stays connected to the others): known down until the probe answers.

@@ -1,0 +1,42 @@
+/**
+ * A Redis that is full (maxmemory reached under `noeviction`, Redis's
+ * default policy) refuses writes: `grant` then throws RedisUnavailableError
+ * saying Redis is out of memory and that nothing was written, never a raw
+ * ioredis error and never a half-written operation; checks of what was
+ * cached still answer; once memory is freed, grants work again.
+ */
+import type { Redis } from 'ioredis';
+import { RedisUnavailableError } from '../../src';
+import { freshStore, testOptions } from '../support/harness/env';
+import { startRedis, type RunningRedis } from '../support/harness/servers';
+import { openService, OpenService } from '../support/harness/service';
+
+describe('Redis out of memory', () => {
+  let redis: RunningRedis;
+  let s: OpenService;
+  beforeAll(async () => {
+    redis = await startRedis({ args: ['--maxmemory-policy', 'noeviction'] });
+    s = openService(testOptions(await freshStore('oom'), { redis: redis.url }));
+    await s.ready();
+  });
+  afterAll(async () => {
+    await s.close();
+    await redis.stop();
+  });
+
+  it('grant throws a clear error naming Redis memory, writes nothing, and works again once memory is freed', async () => {
+    await s.service.grant('user:anne', 'viewer', 'document:1');
+    expect(await s.service.check('user:anne', 'viewer', 'document:1')).toBe(true);
+    const client = s.core.redis as Redis; // the standalone server this suite started
+    const used = Number(/used_memory:(\d+)/.exec(await client.info('memory'))![1]);
+    await client.config('SET', 'maxmemory', String(used - 1024));
+    const before = (await s.service.status()).pending.total;
+    const refused = await s.service.grant('user:bob', 'viewer', 'document:2').catch((err: unknown) => err);
+    expect(refused).toBeInstanceOf(RedisUnavailableError);
+    expect(String((refused as Error).message)).toMatch(/out of memory.*nothing was written/);
+    expect((await s.service.status()).pending.total).toBe(before);
+    await client.config('SET', 'maxmemory', '0');
+    await s.service.grant('user:bob', 'viewer', 'document:2');
+    expect(await s.service.check('user:bob', 'viewer', 'document:2')).toBe(true);
+  });
+});
