@@ -133,9 +133,13 @@ export class CheckResolver {
       // With the cache on, kept a moment after it resolves: a miss whose snapshot was read while the answer
       // was on its way (Redis Cluster answers a burst slower) shares it, as it would have found it cached.
       // The key is the whole snapshot, so no write it depends on can have happened in between.
+      // A failure is forgotten at once: a check started after OpenFGA came back must not join the outage's error.
       const graceMs = options.cache ? SHARED_ANSWER_GRACE_MS : 0;
-      const forget = () => setTimeout(() => this.inFlightChecks.delete(key), graceMs).unref();
-      answer.then(forget, forget);
+      const shared = answer;
+      const forget = () => {
+        if (this.inFlightChecks.get(key) === shared) this.inFlightChecks.delete(key);
+      };
+      answer.then(() => setTimeout(forget, graceMs).unref(), forget);
       this.inFlightChecks.set(key, answer);
     }
     return answer;
