@@ -29,8 +29,8 @@ function isCommanderError(err: unknown): err is CommanderErrorLike {
 
 /** Runs the CLI with `args` (without `node` and the script); resolves with the exit code. */
 export async function main(args: readonly string[] = process.argv.slice(2)): Promise<number> {
-  // The model commands read a file: no environment, Redis or OpenFGA.
-  if (args[0] === 'model') return runModelCommands();
+  // The set-up commands need no Redis: `model types` reads a file, `model write` and `store create` OpenFGA alone.
+  if (args[0] === 'model' || args[0] === 'store') return runModelCommands();
   const wantsHelp = args.length === 0 || args.includes('--help') || args.includes('-h') || args[0] === 'help';
   let config: OpenFgaCliEnvConfig;
   try {

@@ -155,7 +155,7 @@ function readNodes(
   return { urls, nodes };
 }
 
-function readCredentials(get: (name: OpenFgaCliEnvName) => string | undefined): OpenFgaCredentials | undefined {
+export function readCredentials(get: (name: OpenFgaCliEnvName) => string | undefined): OpenFgaCredentials | undefined {
   const token = get('OPENFGA_API_TOKEN');
   const client = {
     clientId: get('OPENFGA_CLIENT_ID'),
@@ -198,4 +198,35 @@ export function redactUrl(value: string): string {
   } catch {
     return value.replace(/\/\/[^@/]*@/, '//***@');
   }
+}
+
+/** What `store create` and `model write` need: OpenFGA alone (no Redis), from the same variables as the other commands. */
+export interface OpenFgaSetupEnv {
+  apiUrl: string;
+  credentials?: OpenFgaCredentials;
+  /** OPENFGA_STORE_ID, when `needStore`. */
+  storeId?: string;
+}
+
+/** Reads OPENFGA_API_URL, the credentials and (with `needStore`) OPENFGA_STORE_ID; throws {@link OpenFgaCliConfigError} naming the variable. */
+export function readSetupEnv(env: NodeJS.ProcessEnv, needStore: boolean): OpenFgaSetupEnv {
+  const get = (name: OpenFgaCliEnvName): string | undefined => env[name]?.trim() || undefined;
+  const apiUrl = get('OPENFGA_API_URL');
+  if (apiUrl === undefined || !/^https?:\/\/[^\s]+$/.test(apiUrl)) {
+    throw new OpenFgaCliConfigError(
+      'OPENFGA_API_URL',
+      `must be the OpenFGA HTTP API URL, e.g. http://127.0.0.1:8080 (received "${apiUrl ?? ''}")`,
+    );
+  }
+  const credentials = readCredentials(get);
+  const setup: OpenFgaSetupEnv = { apiUrl, ...(credentials ? { credentials } : {}) };
+  if (!needStore) return setup;
+  const storeId = get('OPENFGA_STORE_ID');
+  if (storeId === undefined || !/^[0-9A-HJKMNP-TV-Z]{26}$/.test(storeId)) {
+    throw new OpenFgaCliConfigError(
+      'OPENFGA_STORE_ID',
+      `must be a store id (a 26-character ULID, as \`nestjs-openfga store create\` prints) (received "${storeId ?? ''}")`,
+    );
+  }
+  return { ...setup, storeId };
 }

@@ -2,6 +2,7 @@ import { Command, CommandRunner } from 'nest-commander';
 import { OpenFgaCliConsole } from './cli-console';
 import { OpenFgaCliExitCode } from './exit-codes';
 import { OpenFgaModelTypesCommand } from './model-types.command';
+import { OpenFgaModelWriteCommand } from './model-write.command';
 
 /**
  * `model <types>`: work on an authorization model file; needs neither Redis
@@ -13,8 +14,8 @@ import { OpenFgaModelTypesCommand } from './model-types.command';
  */
 @Command({
   name: 'model',
-  description: 'Work on an authorization model file (no Redis or OpenFGA needed): types',
-  subCommands: [OpenFgaModelTypesCommand],
+  description: 'Work on an authorization model file (no Redis needed): types, write',
+  subCommands: [OpenFgaModelTypesCommand, OpenFgaModelWriteCommand],
 })
 export class OpenFgaModelCommand extends CommandRunner {
   constructor(private readonly console: OpenFgaCliConsole) {
@@ -22,7 +23,7 @@ export class OpenFgaModelCommand extends CommandRunner {
   }
 
   async run(params: string[]): Promise<void> {
-    if (params.length > 0) this.console.err(`error: unknown action "${params[0]}": expected types.\n`);
+    if (params.length > 0) this.console.err(`error: unknown action "${params[0]}": expected types or write.\n`);
     this.console.err(this.command.helpInformation());
     process.exitCode = OpenFgaCliExitCode.Usage;
   }
