@@ -1,11 +1,11 @@
 /**
- * P1: latency of a buffered `grant` (one Redis round trip) against writing the
- * same kind of tuple straight to OpenFGA with @openfga/sdk. The target's
- * baseline is the in-memory OpenFGA the harness runs, the fastest OpenFGA can
- * be; two more figures put the ratio in context (not targets): the floor
- * under any grant, a bare ioredis GET round trip, and the same SDK write to
- * an OpenFGA on a durable datastore (SQLite, on this machine's disk).
- * P1PG (p1pg-grant-vs-postgres.ts) measures against OpenFGA on PostgreSQL.
+ * P1: latency of a buffered `grant` (one Redis round trip) against its floor,
+ * a bare ioredis GET round trip on the same Redis (target ≤ 1.5×). For
+ * context (not targets): the same kind of tuple written straight to the
+ * in-memory OpenFGA the harness runs (the fastest OpenFGA can be) and to an
+ * OpenFGA on a durable datastore (SQLite, on this machine's disk) with
+ * @openfga/sdk. P1PG (p1pg-grant-vs-postgres.ts) measures against OpenFGA on
+ * PostgreSQL (target ≥ 20×).
  */
 import { OpenFgaApi } from '@openfga/sdk';
 import { startOpenFga } from '../test/support/harness/servers';
@@ -13,7 +13,7 @@ import { createStore } from '../test/support/harness/store';
 import type { Benchmark } from './support/benchmark';
 import { latency } from './support/format';
 import { grantFigures, grantText, measureGrantLatency } from './support/grant-latency';
-import { atLeast } from './support/result';
+import { atMost } from './support/result';
 
 export const p1: Benchmark = {
   id: 'P1',
@@ -33,7 +33,8 @@ export const p1: Benchmark = {
         `${grantText(m)}; ` +
         `SDK write ${latency(direct)} (n=${direct.n}); context: GET ${latency(get)} (grant ${(grant.p50 / get.p50).toFixed(2)}x), ` +
         `SDK write to OpenFGA on SQLite ${latency(onDisk)} (${(onDisk.p50 / grant.p50).toFixed(1)}x the grant)`,
-      checks: [atLeast('faster than SDK write at p50', direct.p50 / grant.p50, 30)],
+      // A grant is one Redis round trip: its floor is a GET's, so the target is set against the GET (issue 26).
+      checks: [atMost('of GET at p50', grant.p50 / get.p50, 1.5)],
       figures: {
         ...grantFigures(m),
         sdkWriteUs: direct,
