@@ -1,0 +1,102 @@
+/**
+ * What the read explorer does, as fast-check values that shrink: a sequence
+ * picks a model of the pool, whether its third process can read that model,
+ * a few tuples of the model's universe, and steps over them.
+ */
+import fc from 'fast-check';
+import type { GrantForm } from './explorer-model';
+
+/** Which process acts: 0 and 1 read the model; 2 is the one that may not (see ExplorerWorld). */
+export type ProcessIndex = 0 | 1 | 2;
+
+/** `t` indexes the sequence's tuples (`Sequence.tuples`). */
+export type Step =
+  | { kind: 'grant'; t: number; form: GrantForm; by: ProcessIndex }
+  | { kind: 'revoke'; t: number; by: ProcessIndex }
+  | { kind: 'grantMany'; grants: { t: number; form: GrantForm }[]; by: ProcessIndex }
+  /** `size` grants like tuple `t` on objects outside the universe (`<type>:z<n>`): relevant ops in bulk. */
+  | { kind: 'bulk'; t: number; size: number; by: ProcessIndex }
+  | { kind: 'flush'; by: ProcessIndex }
+  /** Process 1 writes the ops of these tuples only (a priority claim beside everyone else). */
+  | { kind: 'partialFlush'; ts: number[] }
+  /**
+   * Process 1 claims the `size` oldest ops and its writer freezes during the next `steps` steps, then
+   * writes its batch late (as one that passed its lease check just before it froze) and settles it.
+   */
+  | { kind: 'stall'; size: number; steps: number }
+  /** OpenFGA becomes unreachable for every process (not for the mirror) during the next `steps` steps. */
+  | { kind: 'outage'; steps: number };
+
+export interface Sequence {
+  model: number;
+  /** Process 2 cannot read the model (it reads store-wide). */
+  noModel: boolean;
+  /** Indices into the model's universe tuples. */
+  tuples: number[];
+  steps: Step[];
+  /** Picks the extra checks and lists each comparison makes (besides the ones the step changed). */
+  sample: number;
+}
+
+export interface SequenceSizes {
+  models: number;
+  /** Universe tuples each sequence works on: few, so chains (a group in a group, a parent of a parent) form often. */
+  tuples: { min: number; max: number };
+  steps: { min: number; max: number };
+  /** Sizes of a bulk grant: small ones reach the thresholds set small; a large one the default thresholds. */
+  bulkSizes: readonly number[];
+  /** The grant forms drawn (default all: unconditional, condition false, condition true). */
+  forms?: readonly GrantForm[];
+}
+
+export function sequenceArb(universeSizes: readonly number[], sizes: SequenceSizes): fc.Arbitrary<Sequence> {
+  const by = fc.constantFrom<ProcessIndex>(0, 1, 2);
+  const form = fc.constantFrom<GrantForm>(...(sizes.forms ?? ['plain', 'false', 'true']));
+  return fc.record({ model: fc.nat(sizes.models - 1), noModel: fc.boolean(), sample: fc.nat() }).chain(({ model, noModel, sample }) =>
+    fc
+      .shuffledSubarray(universeSizes[model] === undefined ? [] : [...Array(universeSizes[model]).keys()], {
+        minLength: Math.min(sizes.tuples.min, universeSizes[model]),
+        maxLength: Math.min(sizes.tuples.max, universeSizes[model]),
+      })
+      .chain((tuples) => {
+        const t = fc.nat(tuples.length - 1);
+        const step: fc.Arbitrary<Step> = fc.oneof(
+          { weight: 8, arbitrary: fc.record({ kind: fc.constant('grant' as const), t, form, by }) },
+          { weight: 7, arbitrary: fc.record({ kind: fc.constant('revoke' as const), t, by }) },
+          {
+            weight: 2,
+            arbitrary: fc.record({
+              kind: fc.constant('grantMany' as const),
+              grants: fc.array(fc.record({ t, form }), { minLength: 2, maxLength: 4 }),
+              by,
+            }),
+          },
+          {
+            weight: 2,
+            arbitrary: fc.record({ kind: fc.constant('bulk' as const), t, size: fc.constantFrom(...sizes.bulkSizes), by }),
+          },
+          { weight: 2, arbitrary: fc.record({ kind: fc.constant('flush' as const), by }) },
+          {
+            weight: 2,
+            arbitrary: fc.record({ kind: fc.constant('partialFlush' as const), ts: fc.uniqueArray(t, { minLength: 1, maxLength: 3 }) }),
+          },
+          {
+            weight: 2,
+            arbitrary: fc.record({
+              kind: fc.constant('stall' as const),
+              size: fc.integer({ min: 1, max: 3 }),
+              steps: fc.integer({ min: 0, max: 2 }),
+            }),
+          },
+          { weight: 1, arbitrary: fc.record({ kind: fc.constant('outage' as const), steps: fc.integer({ min: 0, max: 2 }) }) },
+        );
+        return fc.record({
+          model: fc.constant(model),
+          noModel: fc.constant(noModel),
+          tuples: fc.constant(tuples),
+          steps: fc.array(step, { minLength: sizes.steps.min, maxLength: sizes.steps.max, size: 'max' }),
+          sample: fc.constant(sample),
+        });
+      }),
+  );
+}
