@@ -9,8 +9,13 @@ import type { GrantForm } from './explorer-model';
 /** Which process acts: 0 and 1 read the model; 2 is the one that may not (see ExplorerWorld). */
 export type ProcessIndex = 0 | 1 | 2;
 
-/** `t` indexes the sequence's tuples (`Sequence.tuples`). */
-export type Step =
+/**
+ * `t` indexes the sequence's tuples (`Sequence.tuples`). A `quiet` step is not followed by reads: reads
+ * write first what they depend on, so without quiet steps pending states never grow past one step.
+ */
+export type Step = StepKind & { quiet?: boolean };
+
+type StepKind =
   | { kind: 'grant'; t: number; form: GrantForm; by: ProcessIndex }
   | { kind: 'revoke'; t: number; by: ProcessIndex }
   | { kind: 'grantMany'; grants: { t: number; form: GrantForm }[]; by: ProcessIndex }
@@ -60,7 +65,7 @@ export function sequenceArb(universeSizes: readonly number[], sizes: SequenceSiz
       })
       .chain((tuples) => {
         const t = fc.nat(tuples.length - 1);
-        const step: fc.Arbitrary<Step> = fc.oneof(
+        const kind: fc.Arbitrary<StepKind> = fc.oneof(
           { weight: 8, arbitrary: fc.record({ kind: fc.constant('grant' as const), t, form, by }) },
           { weight: 7, arbitrary: fc.record({ kind: fc.constant('revoke' as const), t, by }) },
           {
@@ -90,6 +95,7 @@ export function sequenceArb(universeSizes: readonly number[], sizes: SequenceSiz
           },
           { weight: 1, arbitrary: fc.record({ kind: fc.constant('outage' as const), steps: fc.integer({ min: 0, max: 2 }) }) },
         );
+        const step: fc.Arbitrary<Step> = fc.tuple(kind, fc.nat(3)).map(([k, quiet]) => (quiet === 3 ? { ...k, quiet: true } : k));
         return fc.record({
           model: fc.constant(model),
           noModel: fc.constant(noModel),

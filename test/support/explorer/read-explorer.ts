@@ -116,6 +116,10 @@ async function runSequence(
     for (const [i, step] of sequence.steps.entries()) {
       await world.apply(step);
       counts.operations++;
+      if (step.quiet) {
+        await world.stepDone();
+        continue;
+      }
       await reads.compare(`after step ${i + 1} (${describeStep(world.model, sequence, step)})`, i + 1);
       if (reads.problems.some(isFailure)) {
         const left = sequence.steps.length - i - 1;
@@ -135,7 +139,7 @@ export function describeSequence(model: ExplorerModel, sequence: Sequence): stri
   return [
     `model #${sequence.model}${sequence.noModel ? ', process C cannot read it' : ''}:`,
     model.dsl.trimEnd(),
-    ...sequence.steps.map((s, i) => `  ${i + 1}. ${describeStep(model, sequence, s)}`),
+    ...sequence.steps.map((s, i) => `  ${i + 1}. ${describeStep(model, sequence, s)}${s.quiet ? ' (no reads after it)' : ''}`),
   ].join('\n');
 }
 
