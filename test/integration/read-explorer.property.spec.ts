@@ -27,9 +27,9 @@ describe('read explorer (short run)', () => {
         models: 2,
         tuples: { min: 4, max: 8 },
         steps: { min: 4, max: 10 },
-        // Small ones reach the read thresholds set small below; 300 the default ones (256 listed, 100 contextual).
-        bulkSizes: [3, 4, 300],
-        // readLimits: added by the read engine (passed only once the module knows the option)
+        // Both reach the read thresholds set small below (2 contextual tuples, 3 listed ops).
+        bulkSizes: [3, 4],
+        // Small, so three ops reach the write-first and incomplete-listing paths.
         readLimits: { contextualTuples: 2, listedOperations: 3 },
         timeLimitMs: TIME_LIMIT_S * 1000,
         staleOnly: process.env.EXPLORER_STALE_ONLY === '1',

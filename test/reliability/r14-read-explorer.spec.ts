@@ -26,8 +26,8 @@ describe('R14 read explorer', () => {
         models: scaled(2, 12),
         tuples: { min: 4, max: 10 },
         steps: { min: 4, max: 14 },
-        bulkSizes: [3, 4, 5, 300],
-        // readLimits: added by the read engine (passed only once the module knows the option)
+        bulkSizes: [3, 5, 40],
+        // Small, so three ops reach the write-first and incomplete-listing paths.
         readLimits: { contextualTuples: 2, listedOperations: 3 },
         // Bounded: a full run stops after 20 hours, a short one after 2 minutes (the counts say how far it got).
         timeLimitMs: scaled(120_000, 20 * 3600_000),

@@ -8,8 +8,7 @@
  */
 import { OpenFgaClient } from '@openfga/sdk';
 import type { ClaimedBatch } from '../../../src/buffer/buffered-operation';
-import type { ConditionalTuple, ConsistencyToken, OpenFgaModuleOptions } from '../../../src';
-import { DEFAULT_OPTIONS } from '../../../src';
+import type { ConditionalTuple, ConsistencyToken, OpenFgaReadLimits } from '../../../src';
 import { BatchLease } from '../../../src/flush/batch-lease';
 import { InlineDispatcher } from '../../../src/flush/inline-dispatcher';
 import { startFaultProxy, FaultProxy } from '../faults/fault-proxy';
@@ -18,15 +17,6 @@ import { openService, OpenService } from '../harness/service';
 import { mirrorWrite, recordAndMirror } from '../state/mirror-store';
 import { ExplorerModel, grantOf } from './explorer-model';
 import type { ProcessIndex, Sequence, Step } from './explorer-steps';
-
-/** The read thresholds the read engine takes (contextual tuples per read, outstanding ops one listing reads). */
-export interface ReadLimits {
-  contextualTuples?: number;
-  listedOperations?: number;
-}
-
-/** Whether the code under test knows `readLimits` yet (the option is refused as unknown before the read engine). */
-export const READ_LIMITS_SUPPORTED = 'readLimits' in DEFAULT_OPTIONS;
 
 /** How long a frozen writer's claim is leased: the batch is taken over after this plus the grace (requestTimeout + 1 s). */
 const STALL_LEASE_MS = 500;
@@ -50,7 +40,7 @@ export class ExplorerWorld {
     readonly mirror: OpenFgaClient,
   ) {}
 
-  static async open(model: ExplorerModel, sequence: Sequence, readLimits: ReadLimits): Promise<ExplorerWorld> {
+  static async open(model: ExplorerModel, sequence: Sequence, readLimits: OpenFgaReadLimits): Promise<ExplorerWorld> {
     const { apiUrl } = serverEnv();
     const [store, mirrorStore] = await Promise.all([
       createModelStore(apiUrl, model, 'explorer'),
@@ -65,8 +55,8 @@ export class ExplorerWorld {
       retryBaseDelay: 0.05,
       retryMaxDelay: 0.2,
       modelRefreshInterval: 3600,
-      ...(READ_LIMITS_SUPPORTED ? { readLimits } : {}),
-    } as Partial<OpenFgaModuleOptions>);
+      readLimits,
+    });
     const processes: OpenService[] = [];
     try {
       if (sequence.noModel) proxies[2].refuse();

@@ -11,12 +11,13 @@ import { serverEnv } from '../harness/env';
 import { ExplorerModel, modelPool } from './explorer-model';
 import { ExplorerCounts, ExplorerReads, emptyCounts, FAILED_WHILE_UP, READ_KINDS } from './explorer-reads';
 import { Sequence, sequenceArb, SequenceSizes, Step } from './explorer-steps';
-import { ExplorerWorld, keyOf, READ_LIMITS_SUPPORTED, ReadLimits } from './explorer-world';
+import type { OpenFgaReadLimits } from '../../../src';
+import { ExplorerWorld, keyOf } from './explorer-world';
 
 export interface ExplorerSettings extends SequenceSizes {
   runs: number;
   seed: number;
-  readLimits: ReadLimits;
+  readLimits: OpenFgaReadLimits;
   /** Stops exploring (and shrinking) after this long; a failure found so far is still reported. */
   timeLimitMs: number;
   /** Only stale answers fail a sequence (errors while up are still counted): to hunt them when errors would shrink first. */
@@ -87,7 +88,7 @@ export async function exploreReads(settings: ExplorerSettings): Promise<Explorer
     `${sum(counts.staleAllows)} stale allows, ${sum(counts.staleDenies)} stale denies, ${sum(counts.errorsWhileUp)} errors while up, ` +
     `${counts.errorsWhileDown} failed closed during outages, ${counts.errorsBehindFrozenWriter} behind a frozen writer, ` +
     `${counts.unsteady} unsteady mirror answers; ` +
-    `readLimits ${READ_LIMITS_SUPPORTED ? JSON.stringify(settings.readLimits) : 'not supported yet (defaults)'}; ${Math.round((Date.now() - started) / 1000)} s`;
+    `readLimits ${JSON.stringify(settings.readLimits)}; ${Math.round((Date.now() - started) / 1000)} s`;
   console.log(failure ? `${line}\nworst case it shrank to: ${failure}` : line);
   return {
     counts,
@@ -104,7 +105,7 @@ export async function exploreReads(settings: ExplorerSettings): Promise<Explorer
 async function runSequence(
   model: ExplorerModel,
   sequence: Sequence,
-  readLimits: ReadLimits,
+  readLimits: OpenFgaReadLimits,
   counts: ExplorerCounts,
   isFailure: (problem: string) => boolean,
 ): Promise<string[]> {
