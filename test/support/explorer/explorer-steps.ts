@@ -54,15 +54,28 @@ export interface SequenceSizes {
   forms?: readonly GrantForm[];
 }
 
-export function sequenceArb(universeSizes: readonly number[], sizes: SequenceSizes): fc.Arbitrary<Sequence> {
+/**
+ * A model's universe split into links (a userset or an object as the user: group nesting, parents) and
+ * leaves (a plain user or a wildcard), so each sequence holds both and chains form often.
+ */
+export interface UniverseShape {
+  links: readonly number[];
+  leaves: readonly number[];
+}
+
+export function sequenceArb(universes: readonly UniverseShape[], sizes: SequenceSizes): fc.Arbitrary<Sequence> {
   const by = fc.constantFrom<ProcessIndex>(0, 1, 2);
   const form = fc.constantFrom<GrantForm>(...(sizes.forms ?? ['plain', 'false', 'true']));
+  const half = (n: number) => Math.ceil(n / 2);
+  const some = (items: readonly number[]) =>
+    fc.shuffledSubarray([...items], {
+      minLength: Math.min(half(sizes.tuples.min), items.length),
+      maxLength: Math.min(half(sizes.tuples.max), items.length),
+    });
   return fc.record({ model: fc.nat(sizes.models - 1), noModel: fc.boolean(), sample: fc.nat() }).chain(({ model, noModel, sample }) =>
     fc
-      .shuffledSubarray(universeSizes[model] === undefined ? [] : [...Array(universeSizes[model]).keys()], {
-        minLength: Math.min(sizes.tuples.min, universeSizes[model]),
-        maxLength: Math.min(sizes.tuples.max, universeSizes[model]),
-      })
+      .tuple(some(universes[model].links), some(universes[model].leaves))
+      .map(([links, leaves]) => [...links, ...leaves])
       .chain((tuples) => {
         const t = fc.nat(tuples.length - 1);
         const kind: fc.Arbitrary<StepKind> = fc.oneof(

@@ -10,7 +10,7 @@ import fc from 'fast-check';
 import { serverEnv } from '../harness/env';
 import { ExplorerModel, modelPool } from './explorer-model';
 import { ExplorerCounts, ExplorerReads, emptyCounts, FAILED_WHILE_UP, READ_KINDS } from './explorer-reads';
-import { Sequence, sequenceArb, SequenceSizes, Step } from './explorer-steps';
+import { Sequence, sequenceArb, SequenceSizes, Step, UniverseShape } from './explorer-steps';
 import type { OpenFgaReadLimits } from '../../../src';
 import { ExplorerWorld, keyOf } from './explorer-world';
 
@@ -43,22 +43,16 @@ export async function exploreReads(settings: ExplorerSettings): Promise<Explorer
   const counts = emptyCounts();
   let timedOut = 0;
   const isFailure = (problem: string) => !settings.staleOnly || !problem.includes(FAILED_WHILE_UP);
-  const property = fc.asyncProperty(
-    sequenceArb(
-      pool.map((m) => m.tuples.length),
-      settings,
-    ),
-    async (sequence) => {
-      // Bounded without interrupting a run (an interrupted one would go on in the background): past the
-      // time limit every run passes at once, which also ends shrinking with the smallest failure so far.
-      if (Date.now() - started > settings.timeLimitMs) {
-        timedOut++;
-        return;
-      }
-      const problems = await runSequence(pool[sequence.model], sequence, settings.readLimits, counts, isFailure);
-      if (problems.some(isFailure)) throw new Error(problems.join('\n'));
-    },
-  );
+  const property = fc.asyncProperty(sequenceArb(pool.map(shapeOf), settings), async (sequence) => {
+    // Bounded without interrupting a run (an interrupted one would go on in the background): past the
+    // time limit every run passes at once, which also ends shrinking with the smallest failure so far.
+    if (Date.now() - started > settings.timeLimitMs) {
+      timedOut++;
+      return;
+    }
+    const problems = await runSequence(pool[sequence.model], sequence, settings.readLimits, counts, isFailure);
+    if (problems.some(isFailure)) throw new Error(problems.join('\n'));
+  });
   const details = await fc.check(property, {
     numRuns: settings.runs,
     seed: settings.seed,
@@ -101,6 +95,16 @@ export async function exploreReads(settings: ExplorerSettings): Promise<Explorer
   };
 }
 
+/** Which universe tuples link objects (a userset or an object as the user) and which are leaves. */
+function shapeOf(model: ExplorerModel): UniverseShape {
+  const indices = model.tuples.map((_, i) => i);
+  const isLink = (i: number) => model.tuples[i].user.includes('#') || !model.tuples[i].user.startsWith('user:');
+  return { links: indices.filter(isLink), leaves: indices.filter((i) => !isLink(i)) };
+}
+
+/** A sequence that runs longer than this hangs somewhere: it is reported as a problem (and its world closed). */
+const SEQUENCE_LIMIT_MS = 90_000;
+
 /** Runs one sequence up to the first step after which a read was wrong (or failed); returns the problems. */
 async function runSequence(
   model: ExplorerModel,
@@ -112,28 +116,42 @@ async function runSequence(
   counts.sequences++;
   const world = await ExplorerWorld.open(model, sequence, readLimits);
   const reads = new ExplorerReads(world, counts, []);
-  try {
-    await reads.compare('start', 0);
+  let at = 'start';
+  const steps = async (): Promise<string[]> => {
+    await reads.compare(at, 0);
     for (const [i, step] of sequence.steps.entries()) {
+      at = `step ${i + 1} (${describeStep(world.model, sequence, step)})`;
       await world.apply(step);
       counts.operations++;
       if (step.quiet) {
         await world.stepDone();
         continue;
       }
-      await reads.compare(`after step ${i + 1} (${describeStep(world.model, sequence, step)})`, i + 1);
+      await reads.compare(`after ${at}`, i + 1);
       if (reads.problems.some(isFailure)) {
         const left = sequence.steps.length - i - 1;
         return left > 0 ? [...reads.problems, `(the ${left} later steps were not run)`] : reads.problems;
       }
       await world.stepDone();
     }
+    at = 'the final flush';
     await world.settle();
     await reads.compare('after the final flush', sequence.steps.length + 1);
+    return reads.problems;
+  };
+  let timer: NodeJS.Timeout | undefined;
+  const hung = new Promise<string[]>((resolve) => {
+    timer = setTimeout(
+      () => resolve([...reads.problems, `the sequence hung at ${at}: not done after ${SEQUENCE_LIMIT_MS} ms`]),
+      SEQUENCE_LIMIT_MS,
+    );
+  });
+  try {
+    return await Promise.race([steps(), hung]);
   } finally {
+    clearTimeout(timer);
     await world.close();
   }
-  return reads.problems;
 }
 
 export function describeSequence(model: ExplorerModel, sequence: Sequence): string {
