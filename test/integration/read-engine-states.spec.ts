@@ -177,4 +177,28 @@ describe('read engine: no stale answer in the states the scenario tests did not 
     expect(item.error).toBeUndefined();
     expect(await s.service.listObjects('user:anne', 'viewer', 'document')).toEqual([]);
   });
+
+  it("6. after an outage, a read writes the op it needs at once instead of waiting out the batch's backoff", async () => {
+    const st = await store('backoff-claim');
+    const proxy = await startSwitchableProxy(serverEnv().apiUrl, 'forward');
+    proxies.push(proxy);
+    // A long backoff: without the early return the check would fail closed at checkTimeout.
+    const s = await open({
+      ...testOptions(st),
+      apiUrl: proxy.url,
+      requestTimeout: 1,
+      retryBaseDelay: 30,
+      retryMaxDelay: 60,
+      checkTimeout: 4,
+    });
+    await sdk(st).writeTuples([{ user: 'user:anne', relation: 'viewer', object: 'folder:f' }]);
+    await s.service.revoke('user:anne', 'viewer', 'folder:f');
+    proxy.mode = 'refuse';
+    proxy.cut();
+    expect((await s.service.flush()).failed).toBe(1); // the revoke's batch now waits out a 30 s backoff
+    proxy.mode = 'forward';
+    // OpenFGA still allows (the revoke is unwritten): the check must write it, and not wait 30 s for it.
+    expect(await s.service.check('user:anne', 'viewer', 'folder:f')).toBe(false);
+    expect((await sdk(st).check({ user: 'user:anne', relation: 'viewer', object: 'folder:f' })).allowed).toBe(false);
+  });
 });

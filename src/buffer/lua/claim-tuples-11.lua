@@ -5,6 +5,11 @@
   relevant grants than fit as contextual tuples), never the whole backlog.
   Ops on one tuple are still never in flight together.
 
+  A requested tuple whose op sits in a batch waiting out a backoff (`held`:
+  its writer is done, see settle) has that batch returned to the buffer
+  first, so a read that needs the op after an outage does not wait out the
+  backoff (up to retryMaxDelay) and fail closed while OpenFGA is up again.
+
   KEYS as claim (the first eleven KEYS of claim and settle)
   ARGV[1] now (ms)   ARGV[2] lease duration (ms)   ARGV[3] new batch id
   ARGV[4..] tuple keys
@@ -12,6 +17,7 @@
   Returns { tuple key, record, ... } (empty: none of them claimable).
 ]]
 --- @include "callSliced"
+--- @include "requeueBatch"
 --- @include "leaseBatch"
 local now, leaseMs, batchId = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3]
 
@@ -33,8 +39,20 @@ end
 if #tks == 0 then
   return {}
 end
-local recs = callSliced('HMGET', KEYS[1], tks, true)
 local busy = callSliced('HMGET', KEYS[3], tks, true)
+local returned = false
+for _, id in ipairs(busy) do
+  if id and rcall('SREM', KEYS[10], id) == 1 then
+    if rcall('ZSCORE', KEYS[4], id) then
+      requeueBatch(KEYS, id, 1)
+      returned = true
+    end
+  end
+end
+if returned then
+  busy = callSliced('HMGET', KEYS[3], tks, true)
+end
+local recs = callSliced('HMGET', KEYS[1], tks, true)
 local out, queued = {}, {}
 for j, tk in ipairs(tks) do
   if recs[j] and not busy[j] then
