@@ -10,7 +10,7 @@ import { tupleKey } from '../redis/redis-keys';
 import type { RedisAvailability } from '../redis/redis-availability';
 import type { ReadScope, RelationScope } from '../scope/relation-scope';
 import type { ConditionalTuple, Tuple } from '../tuple/tuple';
-import { ReadDeadlines } from './read-deadlines';
+import { Deadlines } from '../timing/deadlines';
 import { type ReadFailure, WriteFirst } from './write-first';
 
 /** OpenFGA accepts at most 100 contextual tuples per request. */
@@ -88,12 +88,12 @@ export class Read {
  */
 export class ReadEngine {
   readonly timeoutMs: number;
-  private readonly deadlines: ReadDeadlines;
+  private readonly deadlines: Deadlines;
   private readonly writeFirst: WriteFirst;
 
   constructor(private readonly parts: ReadEngineParts) {
     this.timeoutMs = parts.options.checkTimeout * 1000;
-    this.deadlines = new ReadDeadlines(this.timeoutMs);
+    this.deadlines = new Deadlines(this.timeoutMs);
     this.writeFirst = new WriteFirst(parts.buffer, parts.flusher);
   }
 

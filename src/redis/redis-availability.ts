@@ -1,6 +1,7 @@
 import type { Cluster, Redis } from 'ioredis';
 import { ReplyError } from 'ioredis';
 import { rateLimitedLogger } from '../logging/rate-limited-logger';
+import { Deadlines } from '../timing/deadlines';
 import { RedisUnavailableError } from './redis-unavailable.error';
 
 /** How often a Redis that stopped answering is probed (PING) until it answers again. */
@@ -23,6 +24,8 @@ export class RedisAvailability {
   private downSince?: { at: number; reason: string };
   private probing?: NodeJS.Timeout;
   private lastError?: string;
+  /** One sweep bounds every call, not a timer each (the warm check's MGET goes through here). */
+  private readonly deadlines: Deadlines;
   private announce?: NodeJS.Timeout;
   private readonly log = rateLimitedLogger('OpenFgaRedis');
 
@@ -32,6 +35,7 @@ export class RedisAvailability {
     /** A key of the store: the probe reads it, so in a Redis Cluster it asks the node that holds the store. */
     private readonly routeKey: string,
   ) {
+    this.deadlines = new Deadlines(timeoutMs);
     redis.on('ready', () => this.markUp());
     redis.on('close', () => this.markDown('connection closed'));
     redis.on('reconnecting', () => this.markDown('reconnecting'));
@@ -55,31 +59,24 @@ export class RedisAvailability {
     const down = this.downSince;
     // Rejected on the next turn of the event loop, not as a microtask: a caller retrying in a loop must not starve I/O.
     if (down) return new Promise((_, reject) => setImmediate(() => reject(new RedisUnavailableError(operation, down.reason, false))));
-    return new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(() => {
+    return this.deadlines.bound(
+      work().catch((err: unknown) => {
+        // Redis refuses a write script whole when maxmemory is reached under noeviction: say so, nothing was written.
+        if (err instanceof Error && /^OOM\b/.test(err.message)) {
+          throw new RedisUnavailableError(operation, 'out of memory: maxmemory reached with a noeviction policy', false, err);
+        }
+        if (!isUnavailable(err)) throw err;
+        const known = this.downSince !== undefined;
+        // A Cluster master gone (the client stays connected to the others): known down until the probe answers.
+        this.markDown(errorText(err), true);
+        throw new RedisUnavailableError(operation, errorText(err), !known, err);
+      }),
+      () => {
         const reason = `no answer within redisTimeout (${this.timeoutMs} ms)`;
         this.markDown(reason);
-        reject(new RedisUnavailableError(operation, reason, true));
-      }, this.timeoutMs);
-      work().then(
-        (value) => {
-          clearTimeout(timer);
-          resolve(value);
-        },
-        (err: unknown) => {
-          clearTimeout(timer);
-          // Redis refuses a write script whole when maxmemory is reached under noeviction: say so, nothing was written.
-          if (err instanceof Error && /^OOM\b/.test(err.message)) {
-            return reject(new RedisUnavailableError(operation, 'out of memory: maxmemory reached with a noeviction policy', false, err));
-          }
-          if (!isUnavailable(err)) return reject(err);
-          const known = this.downSince !== undefined;
-          // A Cluster master gone (the client stays connected to the others): known down until the probe answers.
-          this.markDown(errorText(err), true);
-          reject(new RedisUnavailableError(operation, errorText(err), !known, err));
-        },
-      );
-    });
+        return new RedisUnavailableError(operation, reason, true);
+      },
+    );
   }
 
   stop(): void {

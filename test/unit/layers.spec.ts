@@ -17,6 +17,7 @@ const LAYERS: Record<string, number> = {
   errors: 0,
   events: 0,
   logging: 0,
+  timing: 0,
   model: 0,
   redis: 1,
   scope: 1,

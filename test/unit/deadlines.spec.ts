@@ -1,16 +1,16 @@
-import { ReadDeadlines } from '../../src/read/read-deadlines';
+import { Deadlines } from '../../src/timing/deadlines';
 
-describe('ReadDeadlines', () => {
+describe('Deadlines', () => {
   const never = () => new Promise<never>(() => undefined);
 
   it('passes answers and errors through', async () => {
-    const deadlines = new ReadDeadlines(1000);
+    const deadlines = new Deadlines(1000);
     await expect(deadlines.bound(Promise.resolve(42), () => new Error('late'))).resolves.toBe(42);
     await expect(deadlines.bound(Promise.reject(new Error('boom')), () => new Error('late'))).rejects.toThrow('boom');
   });
 
   it('fails a check that gets no answer within the timeout, never later', async () => {
-    const deadlines = new ReadDeadlines(200);
+    const deadlines = new Deadlines(200);
     const started = performance.now();
     await expect(deadlines.bound(never(), () => new Error('late'))).rejects.toThrow('late');
     const took = performance.now() - started;
@@ -19,7 +19,7 @@ describe('ReadDeadlines', () => {
   });
 
   it('bounds many concurrent checks, each from its own start, and keeps answering after the sweep stopped', async () => {
-    const deadlines = new ReadDeadlines(300);
+    const deadlines = new Deadlines(300);
     const first = deadlines.bound(never(), () => new Error('first'));
     await new Promise((r) => setTimeout(r, 100));
     const second = deadlines.bound(never(), () => new Error('second'));

@@ -5,14 +5,15 @@ interface Watch {
 }
 
 /**
- * Bounds every read by `checkTimeout` without a timer per check (arming and
- * clearing one costs more than a cache hit's own work). Outstanding checks sit
- * in a Set: all share one timeout, so insertion order is deadline order. One
- * timer sweeps it while checks are outstanding and fails the expired ones; a
- * check is failed no later than `timeoutMs` after it started (its deadline is
- * one sweep period early), so the bound holds exactly as with a timer each.
+ * Bounds many calls by one timeout (reads by `checkTimeout`, Redis calls by
+ * `redisTimeout`) without a timer per call: arming and clearing one costs
+ * more than a cache hit's own work. Outstanding calls sit in a Set: all share
+ * one timeout, so insertion order is deadline order. One timer sweeps it
+ * while calls are outstanding and fails the expired ones; a call is failed no
+ * later than `timeoutMs` after it started (its deadline is one sweep period
+ * early), so the bound holds exactly as with a timer each.
  */
-export class ReadDeadlines {
+export class Deadlines {
   private readonly watches = new Set<Watch>();
   private readonly sweepMs: number;
   private timer?: NodeJS.Timeout;
