@@ -53,9 +53,7 @@ export function resolveOptions(input: OpenFgaModuleOptions): ResolvedOpenFgaOpti
     'readLimits',
     'acknowledge',
   ]);
-  for (const key of Object.keys(input)) {
-    if (!known.has(key)) throw new InvalidOptionsError(key, `one of the known options (${[...known].join(', ')})`, 'an unknown option');
-  }
+  refuseUnknown(input, known, '', `one of the known options (${[...known].join(', ')})`);
   const options = { ...DEFAULT_OPTIONS, ...stripUndefined(input) } as ResolvedOpenFgaOptions;
   options.queue = resolveQueue(input.queue);
   options.changeFeed = resolveChangeFeed(input.changeFeed);
@@ -115,10 +113,7 @@ function resolveQueue(input: OpenFgaModuleOptions['queue']): ResolvedOpenFgaOpti
   if (typeof input !== 'object' || input === null)
     throw new InvalidOptionsError('queue', 'an object { enabled, name, attempts, ... }', input);
   const known = new Set<string>([...Object.keys(DEFAULT_QUEUE_OPTIONS), 'connection']);
-  for (const key of Object.keys(input)) {
-    if (!known.has(key))
-      throw new InvalidOptionsError(`queue.${key}`, `one of the known queue options (${[...known].join(', ')})`, 'an unknown option');
-  }
+  refuseUnknown(input, known, 'queue.', `one of the known queue options (${[...known].join(', ')})`);
   const queue = { ...DEFAULT_QUEUE_OPTIONS, ...stripUndefined(input) };
   for (const flag of ['enabled', 'worker'] as const) {
     if (typeof queue[flag] !== 'boolean') throw new InvalidOptionsError(`queue.${flag}`, 'true or false', queue[flag]);
@@ -140,15 +135,8 @@ function resolveChangeFeed(input: OpenFgaModuleOptions['changeFeed']): ResolvedO
   if (input === undefined) return { ...DEFAULT_CHANGE_FEED_OPTIONS, types: [] };
   if (typeof input !== 'object' || input === null)
     throw new InvalidOptionsError('changeFeed', 'an object { enabled, interval, types, pageSize }', input);
-  for (const key of Object.keys(input)) {
-    if (!(key in DEFAULT_CHANGE_FEED_OPTIONS)) {
-      throw new InvalidOptionsError(
-        `changeFeed.${key}`,
-        `one of the known change feed options (${Object.keys(DEFAULT_CHANGE_FEED_OPTIONS).join(', ')})`,
-        'an unknown option',
-      );
-    }
-  }
+  const feedKeys = Object.keys(DEFAULT_CHANGE_FEED_OPTIONS);
+  refuseUnknown(input, feedKeys, 'changeFeed.', `one of the known change feed options (${feedKeys.join(', ')})`);
   const feed = { ...DEFAULT_CHANGE_FEED_OPTIONS, ...stripUndefined(input) };
   if (typeof feed.enabled !== 'boolean') throw new InvalidOptionsError('changeFeed.enabled', 'true or false', feed.enabled);
   if (typeof feed.interval !== 'number' || !Number.isFinite(feed.interval) || feed.interval <= 0) {
@@ -170,15 +158,7 @@ function resolveReadLimits(input: OpenFgaModuleOptions['readLimits']): ResolvedO
   if (input === undefined) return { ...DEFAULT_READ_LIMITS };
   if (typeof input !== 'object' || input === null)
     throw new InvalidOptionsError('readLimits', 'an object { contextualTuples, listedOperations }', input);
-  for (const key of Object.keys(input)) {
-    if (!(key in DEFAULT_READ_LIMITS)) {
-      throw new InvalidOptionsError(
-        `readLimits.${key}`,
-        'one of the read limits (contextualTuples, listedOperations)',
-        'an unknown option',
-      );
-    }
-  }
+  refuseUnknown(input, Object.keys(DEFAULT_READ_LIMITS), 'readLimits.', 'one of the read limits (contextualTuples, listedOperations)');
   const limits = { ...DEFAULT_READ_LIMITS, ...stripUndefined(input) };
   if (!Number.isInteger(limits.contextualTuples) || limits.contextualTuples < 0 || limits.contextualTuples > 100) {
     throw new InvalidOptionsError(
@@ -197,9 +177,7 @@ function resolveAcknowledge(input: OpenFgaModuleOptions['acknowledge']): Resolve
   const defaults = { replicas: 'auto' as const, timeout: 1 };
   if (input === undefined) return defaults;
   if (typeof input !== 'object' || input === null) throw new InvalidOptionsError('acknowledge', 'an object { replicas, timeout }', input);
-  for (const key of Object.keys(input)) {
-    if (!(key in defaults)) throw new InvalidOptionsError(`acknowledge.${key}`, 'one of replicas, timeout', 'an unknown option');
-  }
+  refuseUnknown(input, Object.keys(defaults), 'acknowledge.', 'one of replicas, timeout');
   const ack = { ...defaults, ...stripUndefined(input) };
   if (ack.replicas !== 'auto' && (!Number.isInteger(ack.replicas) || ack.replicas < 0 || ack.replicas > 16)) {
     throw new InvalidOptionsError('acknowledge.replicas', '"auto" or an integer from 0 to 16', ack.replicas);
@@ -208,6 +186,14 @@ function resolveAcknowledge(input: OpenFgaModuleOptions['acknowledge']): Resolve
     throw new InvalidOptionsError('acknowledge.timeout', 'a positive number of seconds', ack.timeout);
   }
   return ack;
+}
+
+/** Throws for the first key of `input` that is not `known`, naming it as `<prefix><key>`. */
+function refuseUnknown(input: object, known: Iterable<string>, prefix: string, expected: string): void {
+  const allowed = new Set(known);
+  for (const key of Object.keys(input)) {
+    if (!allowed.has(key)) throw new InvalidOptionsError(`${prefix}${key}`, expected, 'an unknown option');
+  }
 }
 
 function stripUndefined<T extends object>(value: T): Partial<T> {
