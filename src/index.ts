@@ -1,6 +1,7 @@
 export { OpenFgaModule } from './openfga.module';
 export { OpenFgaService } from './openfga.service';
-export type { CheckConsistency, CheckOptions, ConsistencyToken, OpenFgaStatus } from './openfga.service';
+export type { CacheStatus, CheckConsistency, CheckOptions, ConsistencyToken, OpenFgaStatus } from './openfga.service';
+export type { RedisMemory } from './redis/redis-memory';
 export type { BatchCheckAnswer, BatchCheckItem, BatchCheckOptions } from './openfga.service';
 export { MAX_BATCH_CHECK_ITEMS } from './check/batch-check-items';
 export { MAX_CALLER_CONTEXTUAL_TUPLES, MAX_CONTEXT_CHARS } from './check/request-context';

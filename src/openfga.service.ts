@@ -3,6 +3,7 @@ import type { BufferedOperation, DeadLetter, DeadLetterRetry } from './buffer/bu
 import { BufferCounts } from './buffer/write-buffer';
 import { CheckOptions, ConsistencyToken, validateCheckOptions } from './check/check-options';
 import type { ChangeFeedStatus } from './changefeed/change-feed-poller';
+import type { RedisMemory } from './redis/redis-memory';
 import type { ModelGraphStatus } from './scope/model-watch';
 import type { FlushQueueCounts } from './queue/flush-queue-port';
 import type { OpenFgaEvents } from './events/openfga-events';
@@ -35,6 +36,19 @@ export interface OpenFgaStatus extends BufferCounts {
   changeFeed?: ChangeFeedStatus;
   /** BullMQ job counts, in queue mode. */
   queue?: FlushQueueCounts;
+  /** Present when answers are cached (`cache: true`). */
+  cache?: CacheStatus;
+}
+
+/** See `OpenFgaStatus.cache`. */
+export interface CacheStatus {
+  /**
+   * No answer is being cached: a `noeviction` Redis node uses `cacheMemoryLimit` of its `maxmemory` or more
+   * (checks still answer, from OpenFGA; grants and revokes keep the room left).
+   */
+  paused: boolean;
+  /** The fullest Redis node against its `maxmemory` at the last read (once a second); absent when no node has a limit. */
+  redisMemory?: RedisMemory;
 }
 
 /**
@@ -176,7 +190,17 @@ export class OpenFgaService implements OnApplicationBootstrap, BeforeApplication
     const [counts, feed, jobs] = await availability.bound('status', () =>
       Promise.all([buffer.counts(), options.changeFeed.enabled ? changeFeed.status() : undefined, queue?.counts()]),
     );
-    return { ...counts, model: model.status(), ...(feed ? { changeFeed: feed } : {}), ...(jobs ? { queue: jobs } : {}) };
+    const admission = this.core.cache.admission;
+    const cache: CacheStatus | undefined = admission
+      ? { paused: !admission.admits, ...(admission.memory ? { redisMemory: admission.memory } : {}) }
+      : undefined;
+    return {
+      ...counts,
+      model: model.status(),
+      ...(feed ? { changeFeed: feed } : {}),
+      ...(jobs ? { queue: jobs } : {}),
+      ...(cache ? { cache } : {}),
+    };
   }
 
   /** Pending (not yet claimed) operations with their timestamps, oldest first. */

@@ -7,6 +7,7 @@ import type { RedisAvailability } from '../redis/redis-availability';
 import { cacheKey, objectGen, relationGen, StoreKeys, tupleKey, userGen } from '../redis/redis-keys';
 import type { ReadScope } from '../scope/relation-scope';
 import type { Tuple } from '../tuple/tuple';
+import type { CacheAdmission } from './cache-admission';
 import { CoalescedMget } from './coalesced-mget';
 
 /**
@@ -43,6 +44,8 @@ export class CheckCache {
     /** Drops cached answers on a new Redis primary; reads wait until it verified the current one. */
     private readonly primary?: PrimaryWatch,
     availability?: RedisAvailability,
+    /** Pauses caching while a `noeviction` node is near its `maxmemory` (see cache-admission.ts). */
+    readonly admission?: CacheAdmission,
   ) {
     scripts.use(join(__dirname, 'lua'));
     this.reads = new CoalescedMget(redis, availability);
@@ -119,14 +122,20 @@ export class CheckCache {
     modelId: string | undefined,
   ): Promise<number> {
     if (!this.settings.enabled || answers.length === 0) return 0;
+    const admission = this.admission;
+    if (admission && !admission.admits) return 0;
     if (answers.length === 1) {
       const [{ t, scope, snapshot: s, allowed }] = answers;
-      return this.scripts.run<number>('populate', this.answerKeys(t, scope, modelId), this.answerArgs(scope, s, allowed));
+      const keys = this.answerKeys(t, scope, modelId);
+      admission?.added(answerBytes(keys[0]));
+      return this.scripts.run<number>('populate', keys, this.answerArgs(scope, s, allowed));
     }
     const keys: string[] = [];
     const args: (string | number)[] = [];
     for (const { t, scope, snapshot, allowed } of answers) {
-      keys.push(...this.answerKeys(t, scope, modelId));
+      const answerKeys = this.answerKeys(t, scope, modelId);
+      admission?.added(answerBytes(answerKeys[0]));
+      keys.push(...answerKeys);
       args.push(...this.answerArgs(scope, snapshot, allowed));
     }
     return this.scripts.run<number>('populate-many', keys, args);
@@ -149,4 +158,9 @@ export class CheckCache {
     const ttl = allowed ? this.settings.ttlMs : this.settings.negativeTtlMs;
     return [s.objectGen, s.userGen, s.relationGen, s.epoch, allowed ? 1 : 0, ttl, scope?.graphId ?? ''];
   }
+}
+
+/** What one cached answer takes in Redis, roughly: its key, its value (answer and generations) and the per-key overhead with its TTL. */
+function answerBytes(key: string): number {
+  return key.length + 160;
 }

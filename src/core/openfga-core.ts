@@ -1,6 +1,7 @@
 import type { Cluster, Redis } from 'ioredis';
 import { WriteBuffer } from '../buffer/write-buffer';
 import { OutstandingOps } from '../buffer/outstanding-ops';
+import { CacheAdmission } from '../cache/cache-admission';
 import { CheckCache } from '../cache/check-cache';
 import { ModelWatch } from '../scope/model-watch';
 import { RelationScope } from '../scope/relation-scope';
@@ -93,7 +94,9 @@ export function createOpenFgaCore(options: ResolvedOpenFgaOptions, flushQueue: F
     { enabled: options.cache, ttlMs: options.ttl * 1000, negativeTtlMs: options.negativeTtl * 1000 },
     options.cache ? new PrimaryWatch(redis, keys, options.redisTimeout * 1000) : undefined,
     availability,
+    options.cache ? new CacheAdmission(redis, events, options.cacheMemoryLimit) : undefined,
   );
+  cache.admission?.start();
   const client = new FgaClient(options, events);
   const writer = new TupleWriter(client, options.maxTuplesPerWrite, options.maxParallelRequests);
   const chunksPerBatch = Math.ceil(options.batchSize / options.maxTuplesPerWrite);
@@ -162,6 +165,7 @@ export function createOpenFgaCore(options: ResolvedOpenFgaOptions, flushQueue: F
       if (closed) return;
       closed = true;
       triggers.stop();
+      cache.admission?.stop();
       // Bounded by shutdownTimeout: with Redis down, BullMQ and the watchers could wait for it for minutes.
       const steps = (async () => {
         await model.stop();

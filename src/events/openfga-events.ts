@@ -28,6 +28,16 @@ export interface OpenFgaEventMap {
   request: { api: OpenFgaRequestApi; durationMs: number; outcome: 'ok' | 'error'; tuples?: number };
   /** The change feed applied changes. */
   changeFeedApplied: { count: number; newestChangeAt: number };
+  /**
+   * Caching answers paused (a `noeviction` Redis node reached `cacheMemoryLimit` of its `maxmemory`) or
+   * resumed, with the fullest node's memory.
+   */
+  cacheFills: { paused: boolean; node?: string; usedBytes?: number; maxBytes?: number };
+  /**
+   * A handler succeeded but its `@Grant`/`@Revoke` tuples were not recorded (e.g. Redis out of memory or
+   * down): what was not written, so the app can undo the handler's effect or record them again.
+   */
+  recordFailed: { handler: string; operations: readonly TupleOperation[]; reason: string };
 }
 
 export type OpenFgaEventName = keyof OpenFgaEventMap;

@@ -8,13 +8,15 @@ import {
   Logger,
   NestInterceptor,
   Optional,
+  ServiceUnavailableException,
 } from '@nestjs/common';
 import { HttpAdapterHost, Reflector } from '@nestjs/core';
 import { concatMap, Observable } from 'rxjs';
 import { OPENFGA_OPTIONS } from '../openfga.constants';
 import { ConsistencyToken, OpenFgaService } from '../openfga.service';
 import type { OpenFgaRequest, ResolvedOpenFgaOptions } from '../options/openfga-options.interface';
-import type { ConditionalTuple, TupleCondition, TupleOperationKind } from '../tuple/tuple';
+import { RedisUnavailableError } from '../redis/redis-unavailable.error';
+import type { ConditionalTuple, TupleCondition, TupleOperation, TupleOperationKind } from '../tuple/tuple';
 import { HandlerRuns } from './handler-runs';
 import { PreparedTemplate, validateTemplateValue } from './object-template';
 import { CONSISTENCY_TOKEN_HEADER, RECORDS_METADATA } from './openfga-http.constants';
@@ -165,16 +167,15 @@ export class RecordTuplesInterceptor implements NestInterceptor {
     result: unknown,
     context: ExecutionContext,
   ): Promise<ConsistencyToken | undefined> {
+    let ops: TupleOperation[] = [];
     try {
-      const ops = await Promise.all(
+      ops = await Promise.all(
         planned.map(async ({ requirement, user, object }) => ({
           kind: requirement.kind,
-          tuple: {
-            user: user ?? (await this.fillAfter(requirement.user, request, result, context)),
-            relation: requirement.relation,
-            object: object ?? (await this.fillAfter(requirement.object, request, result, context)),
-            ...(await conditionOf(requirement, request, result, context)),
-          },
+          user: user ?? (await this.fillAfter(requirement.user, request, result, context)),
+          relation: requirement.relation,
+          object: object ?? (await this.fillAfter(requirement.object, request, result, context)),
+          ...(await conditionOf(requirement, request, result, context)),
         })),
       );
       let token: ConsistencyToken | undefined;
@@ -184,12 +185,18 @@ export class RecordTuplesInterceptor implements NestInterceptor {
       return token;
     } catch (err) {
       if (err instanceof HttpException) throw err;
+      const handler = routeName(context);
       this.logger.error({
         message: 'The handler succeeded but its @Grant/@Revoke tuples could not be recorded',
-        handler: routeName(context),
+        handler,
         reason: errorMessage(err),
       });
-      throw new InternalServerErrorException('The request was handled, but its authorization change could not be recorded');
+      // The handler's effect stands (a created folder without its owner tuple): say so to the app, with what was not written.
+      if (ops.length > 0) this.openfga.events.emit('recordFailed', { handler, operations: ops, reason: errorMessage(err) });
+      const message = 'The request was handled, but its authorization change could not be recorded';
+      // Redis refused or is down (out of memory, killed): a 503 the client may retry; the reason stays in the log.
+      if (err instanceof RedisUnavailableError) throw new ServiceUnavailableException(`${message}; retry later`);
+      throw new InternalServerErrorException(message);
     }
   }
 
@@ -217,14 +224,12 @@ async function conditionOf(
   return condition === undefined ? {} : { condition };
 }
 
-function runsOfSameKind(
-  ops: { kind: TupleOperationKind; tuple: ConditionalTuple }[],
-): { kind: TupleOperationKind; tuples: ConditionalTuple[] }[] {
+function runsOfSameKind(ops: TupleOperation[]): { kind: TupleOperationKind; tuples: ConditionalTuple[] }[] {
   const runs: { kind: TupleOperationKind; tuples: ConditionalTuple[] }[] = [];
-  for (const op of ops) {
+  for (const { kind, ...tuple } of ops) {
     const last = runs[runs.length - 1];
-    if (last?.kind === op.kind) last.tuples.push(op.tuple);
-    else runs.push({ kind: op.kind, tuples: [op.tuple] });
+    if (last?.kind === kind) last.tuples.push(tuple);
+    else runs.push({ kind, tuples: [tuple] });
   }
   return runs;
 }

@@ -19,6 +19,8 @@ export const OPENFGA_NEST_EVENTS = {
   checked: 'openfga.checked',
   request: 'openfga.request',
   changeFeedApplied: 'openfga.change-feed.applied',
+  cacheFills: 'openfga.cache.fills',
+  recordFailed: 'openfga.record.failed',
 } as const satisfies Record<OpenFgaEventName, string>;
 
 /**
@@ -39,7 +41,7 @@ export type OpenFgaNestEvent<E extends OpenFgaEventName> = OpenFgaEventMap[E] & 
  * @example
  * OpenFgaEventEmitterModule.forRoot({ events: [...DEFAULT_NEST_EVENTS, 'settled'] })
  */
-export const DEFAULT_NEST_EVENTS: readonly OpenFgaEventName[] = ['enqueued', 'flushed', 'flushFailed', 'deadLettered', 'cleared'];
+export const DEFAULT_NEST_EVENTS: readonly OpenFgaEventName[] = ['enqueued', 'flushed', 'flushFailed', 'deadLettered', 'cleared', 'cacheFills', 'recordFailed'];
 
 /**
  * Options of `OpenFgaEventEmitterModule.forRoot()`.
@@ -50,7 +52,7 @@ export const DEFAULT_NEST_EVENTS: readonly OpenFgaEventName[] = ['enqueued', 'fl
 export interface OpenFgaEventEmitterOptions {
   /**
    * Which hub events to re-emit (by hub name, e.g. `flushFailed`). Default `DEFAULT_NEST_EVENTS`:
-   * enqueued, flushed, flushFailed, deadLettered, cleared. `checked` and `request` fire on every check
+   * enqueued, flushed, flushFailed, deadLettered, cleared, cacheFills, recordFailed. `checked` and `request` fire on every check
    * and OpenFGA call: enable them only if a listener needs them.
    */
   events?: readonly OpenFgaEventName[];

@@ -93,6 +93,10 @@ export const OPENFGA_METRICS = {
   statusUp: 'status_up',
   /** Gauge (with `changeFeed.enabled`): seconds since the change feed was last read to its end; NaN before the first poll. */
   changeFeedLag: 'change_feed_lag_seconds',
+  /** Gauge (with `cache: true`): share (0-1) of `maxmemory` the fullest Redis node uses; NaN when no node has a `maxmemory`. */
+  redisMemoryUsage: 'redis_memory_usage_ratio',
+  /** Gauge (with `cache: true`): 1 while answers are not cached because a `noeviction` node reached `cacheMemoryLimit`. */
+  cachePaused: 'cache_paused',
   /** Gauge (queue mode), label `state` (waiting|active|delayed|completed|failed): BullMQ flush jobs. */
   queueJobs: 'queue_jobs',
   /** Counter, label `operation`: operations made durable in the buffer by grant/revoke. */

@@ -126,6 +126,15 @@ export class OpenFgaMetrics implements OnModuleInit, OnApplicationShutdown {
         s.changeFeed?.lagMs === null || s.changeFeed?.lagMs === undefined ? NaN : s.changeFeed.lagMs / 1000,
       );
     }
+    if (this.fgaOptions.cache) {
+      this.statusGauge('redisMemoryUsage', 'Share of maxmemory the fullest Redis node uses (NaN when no node has a maxmemory).', (s) => {
+        const m = s.cache?.redisMemory;
+        return m ? m.usedBytes / m.maxBytes : NaN;
+      });
+      this.statusGauge('cachePaused', 'Whether answers are not cached now (a noeviction Redis node reached cacheMemoryLimit).', (s) =>
+        s.cache?.paused ? 1 : 0,
+      );
+    }
     if (this.fgaOptions.queue.enabled) {
       const states = ['waiting', 'active', 'delayed', 'completed', 'failed'] as const;
       const jobs = this.track(

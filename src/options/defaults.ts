@@ -9,6 +9,7 @@ export const DEFAULT_OPTIONS = {
   ttl: 300,
   negativeTtl: 60,
   cache: true,
+  cacheMemoryLimit: 0.8,
   flushOnShutdown: true,
   shutdownTimeout: 10,
   leaseTtl: 30,

@@ -46,6 +46,13 @@ export interface OpenFgaModuleOptions {
   negativeTtl?: number;
   /** Cache check answers in Redis. Default `true`. */
   cache?: boolean;
+  /**
+   * Under `maxmemory-policy noeviction` with a `maxmemory`, stop caching answers while a Redis node uses
+   * this share of its `maxmemory` or more (over 0, at most 1), so checks any caller can make never take
+   * the room grants and revokes need. Not used under `volatile-*` policies (Redis evicts cached answers,
+   * which carry a TTL, before it refuses a write). Default 0.8.
+   */
+  cacheMemoryLimit?: number;
   /** Flush what is pending when the application shuts down. Default `true`. */
   flushOnShutdown?: boolean;
   /** How long the shutdown flush may take; the rest stays in Redis. Default 10. */

@@ -83,7 +83,11 @@ export function resolveOptions(input: OpenFgaModuleOptions): ResolvedOpenFgaOpti
     const value = options[key];
     if (typeof DEFAULT_OPTIONS[key] !== 'number') continue;
     const min = INTEGERS[key];
-    if (min !== undefined) {
+    if (key === 'cacheMemoryLimit') {
+      if (typeof value !== 'number' || !(value > 0 && value <= 1)) {
+        throw new InvalidOptionsError(key, 'a share of maxmemory over 0 and at most 1, e.g. 0.8', value);
+      }
+    } else if (min !== undefined) {
       if (!Number.isInteger(value) || (value as number) < min) throw new InvalidOptionsError(key, `an integer >= ${min}`, value);
     } else if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
       throw new InvalidOptionsError(key, 'a positive number of seconds', value);

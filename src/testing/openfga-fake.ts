@@ -243,6 +243,8 @@ export class OpenFgaFake extends FakeAssertions implements OpenFgaServiceContrac
       model: this.graph
         ? { modelId: null, pinned: false, invalidation: 'scoped', writesChecked: true }
         : { modelId: null, pinned: false, invalidation: 'store-wide', reason: 'no model given to the fake', writesChecked: false },
+      // No Redis: the fake's cache never runs out of room.
+      cache: { paused: false },
     };
   }
 

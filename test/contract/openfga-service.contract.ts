@@ -308,6 +308,7 @@ export function openFgaServiceContract(factory: ContractFactory): void {
         oldestAgeMs: null,
         lastFlush: null,
         model: expect.objectContaining({ pinned: false, invalidation: 'scoped' }),
+        cache: { paused: false },
       });
     });
 
@@ -333,6 +334,7 @@ export function openFgaServiceContract(factory: ContractFactory): void {
         oldestAgeMs: null,
         lastFlush: { writes: 1, deletes: 1, failed: 0, deadLettered: 1, durationMs: expect.any(Number), at: expect.any(String) },
         model: expect.objectContaining({ pinned: false, invalidation: 'scoped' }),
+        cache: { paused: false },
       });
     });
   });

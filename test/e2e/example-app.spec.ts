@@ -6,76 +6,18 @@
 import { randomUUID } from 'node:crypto';
 import type { INestApplication } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
-import { Test } from '@nestjs/testing';
 import request from 'supertest';
-import { configureApp } from '../../example-app/src/app.factory';
-import { AppModule } from '../../example-app/src/app.module';
-import { DEMO_USERS } from '../../example-app/src/auth/demo-users';
-import { exampleConfig as appConfig, EXAMPLE_MODEL_FILE, ExampleAppConfig } from '../../example-app/src/config';
+import type { ExampleAppConfig } from '../../example-app/src/config';
 import { runExampleCli } from '../../example-app/src/demo/run-example-cli';
 import { OpenFgaService } from '../../src';
 import type { BufferedOperation, FlushResult, OpenFgaStatus } from '../../src';
-import { serverEnv } from '../support/harness/env';
 import { directCheck, readAllTuples, tupleId } from '../support/state/fga-state';
 import { eventually } from '../support/state/flush-queue-state';
-import { createStore, TestStore } from '../support/harness/store';
+import type { TestStore } from '../support/harness/store';
+import { ADMIN_TOKEN, DEMO_PASSWORD, Entity, exampleConfig, exampleStore, loginAll, startExampleApp } from './support/example-app';
 import { tokenPosition } from './support/http-app';
 
 const TOKEN = 'x-consistency-token';
-const ADMIN_TOKEN = `admin-${randomUUID()}`;
-const DEMO_PASSWORD = `pw-${randomUUID()}`;
-
-interface Entity {
-  id: string;
-}
-
-async function exampleStore(name: string): Promise<TestStore> {
-  return createStore(serverEnv().apiUrl, `${name}-${randomUUID().slice(0, 8)}`, EXAMPLE_MODEL_FILE);
-}
-
-function exampleConfig(store: TestStore, overrides: Partial<ExampleAppConfig> = {}): ExampleAppConfig {
-  const env = serverEnv();
-  return {
-    apiUrl: env.apiUrl,
-    storeId: store.storeId,
-    authorizationModelId: store.modelId,
-    redisUrl: env.redisUrl,
-    prefix: `ex${randomUUID().slice(0, 8)}`,
-    adminToken: ADMIN_TOKEN,
-    // No cron and a long age trigger: flushes happen when a test asks for them.
-    flushInterval: 300,
-    demoPassword: DEMO_PASSWORD,
-    ...overrides,
-  };
-}
-
-/**
- * Starts the app on a loopback port (supertest reuses the listening server),
- * with its @nestjs/config configuration replaced instead of read from the environment.
- */
-async function startExampleApp(config: ExampleAppConfig): Promise<INestApplication> {
-  const moduleRef = await Test.createTestingModule({ imports: [AppModule] })
-    .overrideProvider(appConfig.KEY)
-    .useValue(config)
-    .compile();
-  const app = configureApp(moduleRef.createNestApplication({ logger: false }));
-  await app.listen(0, '127.0.0.1');
-  return app;
-}
-
-/** Logs every demo user in through `POST /auth/login`; `auth(user)` gives the `Authorization` header of its JWT. */
-async function loginAll(app: INestApplication): Promise<(user: string) => { authorization: string }> {
-  const tokens = new Map<string, string>();
-  for (const username of DEMO_USERS) {
-    const res = await request(app.getHttpServer()).post('/auth/login').send({ username, password: DEMO_PASSWORD }).expect(200);
-    tokens.set(username, (res.body as { accessToken: string }).accessToken);
-  }
-  return (user) => {
-    const token = tokens.get(user);
-    if (!token) throw new Error(`${user} is not a demo user`);
-    return { authorization: `Bearer ${token}` };
-  };
-}
 
 describe('example app over HTTP (queue mode, real Redis + OpenFGA)', () => {
   let store: TestStore;

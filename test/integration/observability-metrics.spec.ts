@@ -95,6 +95,9 @@ describe('OpenFgaMetricsModule on the real servers', () => {
     expect(value(s, 'nestjs_openfga_in_flight_operations')).toBe(0);
     expect(value(s, 'nestjs_openfga_dead_letters')).toBe(0);
     expect(value(s, 'nestjs_openfga_status_up')).toBe(1);
+    // The shared test Redis has no maxmemory: no usage share to report, and answers are cached.
+    expect(value(s, 'nestjs_openfga_redis_memory_usage_ratio')).toBeNaN();
+    expect(value(s, 'nestjs_openfga_cache_paused')).toBe(0);
     expect(value(s, 'nestjs_openfga_operations_enqueued_total', { operation: 'grant' })).toBe(4);
     expect(value(s, 'nestjs_openfga_operations_enqueued_total', { operation: 'revoke' })).toBe(1);
     expect(value(s, 'nestjs_openfga_enqueue_duration_seconds_count')).toBe(3);

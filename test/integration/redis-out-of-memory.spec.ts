@@ -3,10 +3,16 @@
  * default policy) refuses writes: `grant` then throws RedisUnavailableError
  * saying Redis is out of memory and that nothing was written, never a raw
  * ioredis error and never a half-written operation; checks of what was
- * cached still answer; once memory is freed, grants work again.
+ * cached still answer; once memory is freed, grants work again. A `@Grant`
+ * route whose handler ran answers 503 and reports the tuples it could not
+ * record (`recordFailed`), so the app can undo or record them again.
  */
+import type { INestApplication } from '@nestjs/common';
 import type { Redis } from 'ioredis';
-import { RedisUnavailableError } from '../../src';
+import request from 'supertest';
+import { OpenFgaService, RedisUnavailableError, type OpenFgaEventMap } from '../../src';
+import { DocumentsController } from '../e2e/support/controllers';
+import { startApp } from '../e2e/support/http-app';
 import { freshStore, testOptions } from '../support/harness/env';
 import { startRedis, type RunningRedis } from '../support/harness/servers';
 import { openService, OpenService } from '../support/harness/service';
@@ -38,5 +44,29 @@ describe('Redis out of memory', () => {
     await client.config('SET', 'maxmemory', '0');
     await s.service.grant('user:bob', 'viewer', 'document:2');
     expect(await s.service.check('user:bob', 'viewer', 'document:2')).toBe(true);
+  });
+
+  it('a @Grant route whose handler ran answers 503 and reports what it could not record', async () => {
+    const app: INestApplication = await startApp('express', testOptions(await freshStore('oom-http'), { redis: redis.url }), [DocumentsController]);
+    const client = s.core.redis as Redis;
+    try {
+      const failed: OpenFgaEventMap['recordFailed'][] = [];
+      app.get(OpenFgaService).events.on('recordFailed', (e) => failed.push(e));
+      const used = Number(/used_memory:(\d+)/.exec(await client.info('memory'))![1]);
+      await client.config('SET', 'maxmemory', String(Math.floor(used / 2)));
+      const res = await request(app.getHttpServer()).post('/documents').set('x-user', 'anne').send({ id: 'oom-1' });
+      expect(res.status).toBe(503);
+      expect(res.body.message).toMatch(/handled, but its authorization change could not be recorded/);
+      expect(failed).toEqual([
+        {
+          handler: expect.stringContaining('create'),
+          operations: [{ kind: 'grant', user: 'user:anne', relation: 'owner', object: 'document:oom-1' }],
+          reason: expect.stringMatching(/out of memory/),
+        },
+      ]);
+    } finally {
+      await client.config('SET', 'maxmemory', '0');
+      await app.close();
+    }
   });
 });

@@ -22,6 +22,8 @@ describe('resolveOptions', () => {
     [{ flushInterval: 0 }, 'flushInterval'],
     [{ ttl: -1 }, 'ttl'],
     [{ negativeTtl: Number.NaN }, 'negativeTtl'],
+    [{ cacheMemoryLimit: 0 }, 'cacheMemoryLimit'],
+    [{ cacheMemoryLimit: 1.5 }, 'cacheMemoryLimit'],
     [{ requestTimeout: 30, leaseTtl: 30 }, 'requestTimeout'],
     [{ retryBaseDelay: 5, retryMaxDelay: 1 }, 'retryMaxDelay'],
     [{ cron: 'often' }, 'cron'],
