@@ -1,5 +1,11 @@
 export { OpenFgaModule } from './openfga.module';
 export { OpenFgaService } from './openfga.service';
+export {
+  DEFAULT_CONNECTION,
+  getOpenFgaOptionsToken,
+  getOpenFgaServiceToken,
+  InjectOpenFga,
+} from './connection/connection-tokens';
 export type { CacheStatus, CheckConsistency, CheckOptions, ConsistencyToken, OpenFgaStatus } from './openfga.service';
 export type { RedisMemory } from './redis/redis-memory';
 export type { BatchCheckAnswer, BatchCheckItem, BatchCheckOptions } from './openfga.service';
@@ -42,7 +48,7 @@ export { FLUSH_JOB_NAME } from './queue/flush-job';
 export type { FlushJobData, FlushJobResult } from './queue/flush-job';
 export type { FlushQueueCounts } from './queue/flush-queue-port';
 export { getFlushQueuePrefix } from './queue/flush-queue-prefix';
-export { OPENFGA_FLUSH_QUEUE } from './bullmq/flush-queue.constants';
+export { getFlushQueueName, OPENFGA_FLUSH_QUEUE } from './bullmq/flush-queue.constants';
 export { OpenFgaHealthIndicator, OpenFgaHealthModule, OPENFGA_HEALTH_OPTIONS, DEFAULT_HEALTH_OPTIONS } from './health';
 export type { OpenFgaHealthDetails, OpenFgaHealthIndicatorResult, OpenFgaHealthOptions } from './health';
 export type {

@@ -7,7 +7,8 @@ export const { ConfigurableModuleClass, MODULE_OPTIONS_TOKEN, OPTIONS_TYPE, ASYN
   })
     .setClassMethodName('forRoot')
     // bullQueue: register the flush queue through @nestjs/bullmq (forRoot: whenever queue.enabled; forRootAsync: set it with queue mode).
-    .setExtras({ isGlobal: true, bullQueue: undefined as boolean | undefined }, (definition, extras) => ({
+    // name: a named connection (its own store, buffer, flusher and queue), injected with @InjectOpenFga(name).
+    .setExtras({ isGlobal: true, bullQueue: undefined as boolean | undefined, name: undefined as string | undefined }, (definition, extras) => ({
       ...definition,
       global: extras.isGlobal,
     }))

@@ -1,13 +1,19 @@
-import { DynamicModule, Module } from '@nestjs/common';
-import { DiscoveryModule } from '@nestjs/core';
+import { DynamicModule, Module, Provider } from '@nestjs/common';
+import { DiscoveryModule, DiscoveryService, MetadataScanner, ModuleRef, Reflector } from '@nestjs/core';
 import { flushQueueRegistration } from './bullmq/flush-queue-registration';
-import { OPENFGA_BULL_QUEUE, OPENFGA_FLUSH_HOST } from './bullmq/flush-queue.constants';
+import { getFlushHostToken, getBullQueueToken } from './bullmq/flush-queue.constants';
+import {
+  getOpenFgaCoreToken,
+  getOpenFgaOptionsToken,
+  getOpenFgaServiceToken,
+  isDefaultConnection,
+  validateConnectionName,
+} from './connection/connection-tokens';
 import { createOpenFgaCore, OpenFgaCore } from './core/openfga-core';
 import { FlushLifecycle } from './flush-lifecycle';
 import { DecoratorValidator } from './http/decorator-validation/decorator-validator';
 import { UnsupportedHandlers } from './http/unsupported-handlers';
 import { FieldResolverEnhancers } from './http/field-resolver-enhancers';
-import { OPENFGA_CORE, OPENFGA_OPTIONS } from './openfga.constants';
 import { ASYNC_OPTIONS_TYPE, ConfigurableModuleClass, MODULE_OPTIONS_TOKEN, OPTIONS_TYPE } from './openfga.module-definition';
 import { OpenFgaService } from './openfga.service';
 import type { OpenFgaModuleOptions, ResolvedOpenFgaOptions } from './options/openfga-options.interface';
@@ -47,59 +53,82 @@ class OpenFgaOptionsModule {}
 /**
  * Write-behind OpenFGA for Nest. Global by default (`isGlobal: false` to scope it).
  * In queue mode the flush queue is registered through @nestjs/bullmq (see `bullQueue`).
+ * Several stores: one `forRoot({ name })` per connection, each with its own
+ * buffer, flusher and queue, injected with `@InjectOpenFga(name)`.
  *
  * @example
  * OpenFgaModule.forRoot({ apiUrl: 'http://127.0.0.1:8080', storeId, redis: 'redis://127.0.0.1:6379' })
  * OpenFgaModule.forRootAsync({ inject: [ConfigService], useFactory: (c: ConfigService) => c.getOrThrow('openfga') })
+ * OpenFgaModule.forRoot({ name: 'billing', apiUrl, storeId: billingStoreId, redis })
  */
 @Module({
   // Discovery: the start-up check of @Check/@Grant/@Revoke names against the model.
   imports: [DiscoveryModule],
-  providers: [
-    {
-      provide: OPENFGA_CORE,
-      useFactory: startCore,
-      inject: [OPENFGA_OPTIONS, { token: OPENFGA_BULL_QUEUE, optional: true }, { token: OPENFGA_FLUSH_HOST, optional: true }],
-    },
-    OpenFgaService,
-    // Queue worker and cron trigger: started at bootstrap, stopped at shutdown.
-    FlushLifecycle,
-    DecoratorValidator,
-    // Decorated microservice handlers refuse to start (src/http/unsupported-handlers.ts).
-    UnsupportedHandlers,
-    // Decorated GraphQL field resolvers that Nest would skip refuse to start (src/http/field-resolver-enhancers.ts).
-    FieldResolverEnhancers,
-  ],
-  exports: [OpenFgaService, OPENFGA_CORE],
 })
 export class OpenFgaModule extends ConfigurableModuleClass {
   /** Queue mode (`queue.enabled`) registers the flush queue through @nestjs/bullmq, unless `bullQueue: false`. */
   static override forRoot(options: typeof OPTIONS_TYPE): DynamicModule {
-    return withOptions(super.forRoot(options), options.bullQueue ?? options.queue?.enabled === true);
+    const name = validateConnectionName(options.name);
+    return connectionModule(super.forRoot(options), options.bullQueue ?? options.queue?.enabled === true, name);
   }
 
   /** The factory's options are not known yet: `bullQueue: true` registers the flush queue through @nestjs/bullmq. */
   static override forRootAsync(options: typeof ASYNC_OPTIONS_TYPE): DynamicModule {
-    return withOptions(super.forRootAsync(options), options.bullQueue === true);
+    const name = validateConnectionName(options.name);
+    return connectionModule(super.forRootAsync(options), options.bullQueue === true, name);
   }
 }
 
-/** Moves the generated options providers into one options module that the queue registration can import too. */
-function withOptions(base: DynamicModule, bullQueue: boolean): DynamicModule {
+/**
+ * One connection's module: its options (in an options module the queue registration imports too), its
+ * core, service and lifecycle, under the connection's tokens (the default connection keeps the
+ * unnamed ones: `OpenFgaService`, `OPENFGA_CORE`, `OPENFGA_OPTIONS`).
+ */
+function connectionModule(base: DynamicModule, bullQueue: boolean, name: string): DynamicModule {
+  const optionsToken = getOpenFgaOptionsToken(name);
+  const coreToken = getOpenFgaCoreToken(name);
+  const serviceToken = getOpenFgaServiceToken(name);
   const optionsModule: DynamicModule = {
     module: OpenFgaOptionsModule,
     imports: base.imports ?? [],
     providers: [
       ...(base.providers ?? []),
-      { provide: OPENFGA_OPTIONS, useFactory: (raw: OpenFgaModuleOptions) => resolveOptions(raw), inject: [MODULE_OPTIONS_TOKEN] },
+      { provide: optionsToken, useFactory: (raw: OpenFgaModuleOptions) => resolveOptions(raw, name), inject: [MODULE_OPTIONS_TOKEN] },
     ],
-    exports: [OPENFGA_OPTIONS],
+    exports: [optionsToken],
   };
-  const queue = bullQueue ? flushQueueRegistration(optionsModule) : { imports: [], providers: [], exports: [] };
+  const queue = bullQueue ? flushQueueRegistration(optionsModule, name) : { imports: [], providers: [], exports: [] };
+  const providers: Provider[] = [
+    {
+      provide: coreToken,
+      useFactory: startCore,
+      inject: [optionsToken, { token: getBullQueueToken(name), optional: true }, { token: getFlushHostToken(name), optional: true }],
+    },
+    isDefaultConnection(name)
+      ? OpenFgaService
+      : { provide: serviceToken, useFactory: (core: OpenFgaCore) => new OpenFgaService(core), inject: [coreToken] },
+    // Queue worker and cron trigger: started at bootstrap, stopped at shutdown.
+    {
+      provide: `FlushLifecycle:${name}`,
+      useFactory: (core: OpenFgaCore, ref: ModuleRef) => new FlushLifecycle(core, ref),
+      inject: [coreToken, ModuleRef],
+    },
+    {
+      provide: `DecoratorValidator:${name}`,
+      useFactory: (core: OpenFgaCore, discovery: DiscoveryService, scanner: MetadataScanner, reflector: Reflector) =>
+        new DecoratorValidator(core, discovery, scanner, reflector, name),
+      inject: [coreToken, DiscoveryService, MetadataScanner, Reflector],
+    },
+    // Decorated microservice handlers refuse to start (src/http/unsupported-handlers.ts).
+    UnsupportedHandlers,
+    // Decorated GraphQL field resolvers that Nest would skip refuse to start (src/http/field-resolver-enhancers.ts).
+    FieldResolverEnhancers,
+    ...queue.providers,
+  ];
   return {
     ...base,
     imports: [optionsModule, ...queue.imports],
-    providers: queue.providers,
-    exports: [optionsModule, ...queue.exports],
+    providers,
+    exports: [optionsModule, ...queue.exports, serviceToken, coreToken],
   };
 }

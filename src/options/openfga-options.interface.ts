@@ -196,6 +196,8 @@ export type ResolvedOpenFgaOptions = Required<
   readLimits: Required<OpenFgaReadLimits>;
 } & Pick<OpenFgaModuleOptions, OptionalKeys> & {
     queue: Required<Omit<OpenFgaQueueOptions, 'connection'>> & Pick<OpenFgaQueueOptions, 'connection'>;
+    /** The connection these options belong to (`forRoot({ name })`; `default` without one). */
+    connection: string;
   };
 
 type OptionalKeys = 'authorizationModelId' | 'credentials' | 'cron' | 'resolveUser';

@@ -37,7 +37,7 @@ function validateCredentials(credentials: unknown): void {
  * Applies defaults and validates every option, so a typo fails the application
  * at start-up instead of being silently ignored.
  */
-export function resolveOptions(input: OpenFgaModuleOptions): ResolvedOpenFgaOptions {
+export function resolveOptions(input: OpenFgaModuleOptions, connection = 'default'): ResolvedOpenFgaOptions {
   if (typeof input !== 'object' || input === null) throw new InvalidOptionsError('options', 'an object', input);
   const known = new Set<string>([
     ...Object.keys(DEFAULT_OPTIONS),
@@ -55,7 +55,8 @@ export function resolveOptions(input: OpenFgaModuleOptions): ResolvedOpenFgaOpti
   ]);
   refuseUnknown(input, known, '', `one of the known options (${[...known].join(', ')})`);
   const options = { ...DEFAULT_OPTIONS, ...stripUndefined(input) } as ResolvedOpenFgaOptions;
-  options.queue = resolveQueue(input.queue);
+  options.connection = connection;
+  options.queue = resolveQueue(input.queue, connection);
   options.changeFeed = resolveChangeFeed(input.changeFeed);
   options.readLimits = resolveReadLimits(input.readLimits);
   options.acknowledge = resolveAcknowledge(input.acknowledge);
@@ -112,13 +113,18 @@ export function resolveOptions(input: OpenFgaModuleOptions): ResolvedOpenFgaOpti
   return options;
 }
 
-function resolveQueue(input: OpenFgaModuleOptions['queue']): ResolvedOpenFgaOptions['queue'] {
-  if (input === undefined) return { ...DEFAULT_QUEUE_OPTIONS };
+function resolveQueue(input: OpenFgaModuleOptions['queue'], connection: string): ResolvedOpenFgaOptions['queue'] {
+  // A named connection's jobs get their own queue (and worker) by default.
+  const defaults = {
+    ...DEFAULT_QUEUE_OPTIONS,
+    ...(connection === 'default' ? {} : { name: `${DEFAULT_QUEUE_OPTIONS.name}-${connection}` }),
+  };
+  if (input === undefined) return defaults;
   if (typeof input !== 'object' || input === null)
     throw new InvalidOptionsError('queue', 'an object { enabled, name, attempts, ... }', input);
   const known = new Set<string>([...Object.keys(DEFAULT_QUEUE_OPTIONS), 'connection']);
   refuseUnknown(input, known, 'queue.', `one of the known queue options (${[...known].join(', ')})`);
-  const queue = { ...DEFAULT_QUEUE_OPTIONS, ...stripUndefined(input) };
+  const queue = { ...defaults, ...stripUndefined(input) };
   for (const flag of ['enabled', 'worker'] as const) {
     if (typeof queue[flag] !== 'boolean') throw new InvalidOptionsError(`queue.${flag}`, 'true or false', queue[flag]);
   }

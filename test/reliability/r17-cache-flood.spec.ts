@@ -134,13 +134,17 @@ describe.each(['noeviction', 'volatile-lru'] as const)('R17: cache flood against
     expect(await directCheck(store.storeId, { user: 'user:anne', relation: 'owner', object: `folder:${folder.id}` })).toBe(true);
     expect(await directCheck(store.storeId, { user: 'user:bob', relation: 'viewer', object: `folder:${folder.id}` })).toBe(true);
 
-    reportFigures(`R17-${policy}`, `flood of ${sent} requests: peak ${peak} of ${maxmemory} bytes, grants and checks of others unaffected`, {
-      baselineBytes: baseline,
-      maxmemory,
-      peakBytes: peak,
-      floodRequests: sent,
-      markedAfterRequests: pausedAt ?? -1,
-      evictedKeys: after.evicted,
-    });
+    reportFigures(
+      `R17-${policy}`,
+      `flood of ${sent} requests: peak ${peak} of ${maxmemory} bytes, grants and checks of others unaffected`,
+      {
+        baselineBytes: baseline,
+        maxmemory,
+        peakBytes: peak,
+        floodRequests: sent,
+        markedAfterRequests: pausedAt ?? -1,
+        evictedKeys: after.evicted,
+      },
+    );
   });
 });

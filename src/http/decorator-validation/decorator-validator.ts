@@ -1,7 +1,6 @@
-import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { Logger, OnModuleInit } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
 import type { OpenFgaCore } from '../../core/openfga-core';
-import { OPENFGA_CORE } from '../../openfga.constants';
 import { assertGuardOrder } from './guard-order';
 import { validateDeclarations } from './validate-declarations';
 
@@ -12,15 +11,16 @@ import { validateDeclarations } from './validate-declarations';
  * most a few seconds for it); when it could not be read, the check is skipped
  * with a warning, never blocking start. Off with `validateDecorators: false`.
  */
-@Injectable()
 export class DecoratorValidator implements OnModuleInit {
   private readonly logger = new Logger('OpenFgaDecorators');
 
   constructor(
-    @Inject(OPENFGA_CORE) private readonly core: OpenFgaCore,
+    private readonly core: OpenFgaCore,
     private readonly discovery: DiscoveryService,
     private readonly scanner: MetadataScanner,
     private readonly reflector: Reflector,
+    /** The connection whose decorators (`{ connection }`, the default when unset) this validates. */
+    readonly connection: string,
   ) {}
 
   onModuleInit(): void {
