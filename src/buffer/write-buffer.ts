@@ -8,6 +8,7 @@ import type { TupleCondition, TupleOperation } from '../tuple/tuple';
 import { OpenFgaEvents } from '../events/openfga-events';
 import type { LuaScripts } from '../redis/lua-scripts';
 import { BUFFER_LUA_DIR } from './buffer-scripts';
+import { CoalescedEnqueue, EnqueueChunk, EnqueueResult } from './coalesced-enqueue';
 import { BufferedOperation, ClaimedBatch, DeadLetter, DeadLetterRetry, OP_CODE, OP_KIND } from './buffered-operation';
 
 export interface BufferCounts {
@@ -115,6 +116,8 @@ export class WriteBuffer {
   private readonly enqueueChunk: number;
   /** Model ids by their index in the store's `models` hash (an index never changes its model). */
   private readonly models = new Map<string, string>();
+  /** Concurrent enqueues share one script call (see coalesced-enqueue.ts). */
+  private readonly coalesced: CoalescedEnqueue;
 
   constructor(
     private readonly redis: Redis | Cluster,
@@ -128,6 +131,7 @@ export class WriteBuffer {
     this.enqueueChunk = settings.enqueueChunk ?? ENQUEUE_CHUNK;
     this.scope = settings.scope ?? new RelationScope(keys);
     this.acknowledgement = settings.acknowledgement;
+    this.coalesced = new CoalescedEnqueue((chunk, modelId) => this.enqueueOnce(chunk, modelId), this.enqueueChunk);
   }
 
   /**
@@ -139,7 +143,9 @@ export class WriteBuffer {
    */
   async enqueue(ops: readonly TupleOperation[], modelId = ''): Promise<{ seq: number; queued: number }> {
     const started = this.events.has('enqueued') ? performance.now() : 0;
-    const result = (await inLastOpSteps(ops, this.enqueueChunk, 'buffered in Redis', (chunk) => this.enqueueOnce(chunk, modelId))) ?? {
+    const result = (await inLastOpSteps(ops, this.enqueueChunk, 'buffered in Redis', (chunk) =>
+      this.coalesced.enqueue(chunk, modelId),
+    )) ?? {
       seq: 0,
       queued: 0,
     };
@@ -152,7 +158,7 @@ export class WriteBuffer {
    * One atomic enqueue script call: at most one op per tuple. It bumps the generations the relation graph
    * says the ops may change (see RelationScope), and the store's epoch when it cannot tell.
    */
-  private async enqueueOnce(chunk: readonly [string, TupleOperation][], modelId: string): Promise<{ seq: number; queued: number }> {
+  private async enqueueOnce(chunk: EnqueueChunk, modelId: string): Promise<EnqueueResult> {
     const k = this.keys;
     const scope = this.scope.forWrite(chunk.map(([, op]) => op));
     const args: (string | number)[] = [Date.now(), modelId, scope.storeWide ? 1 : 0, scope.graphId, chunk.length];
