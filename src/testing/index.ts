@@ -3,7 +3,7 @@
 export { OpenFgaFake, FAKE_STORE_ID } from './openfga-fake';
 export type { RecordedCheck, RecordedOperation } from './openfga-fake';
 export type { CheckResolver, OpenFgaFakeOptions } from './openfga-fake-options.interface';
-export type { FakeAuthorizationModel, FakeRelationReference, FakeUserset } from './fake/fake-model';
+export type { FakeAuthorizationModel, FakeConditionParameterType, FakeRelationReference, FakeUserset } from './fake/fake-model';
 export type { FakeModelSource } from './fake/fake-model-source';
 export { OpenFgaTestingModule } from './openfga-testing.module';
 export type { OpenFgaTestingModuleOptions } from './openfga-testing.module';

@@ -13,6 +13,7 @@ import { BAD_OBJECTS, BAD_RELATIONS, BAD_USERS } from '../support/inputs/malform
 import { listContract } from './cases/list.contract';
 import { typedServiceContract } from './cases/typed.contract';
 import { conditionsContract } from './cases/conditions.contract';
+import { conditionSamplesContract } from './cases/condition-samples.contract';
 import { batchCheckContract } from './cases/batch-check.contract';
 
 /** One service under contract, fresh (empty buffer, empty store) for each test. */
@@ -64,6 +65,7 @@ export function openFgaServiceContract(factory: ContractFactory): void {
   });
   afterEach(() => subject.close());
   conditionsContract(factory);
+  conditionSamplesContract(factory);
   const poison = (...tuples: Tuple[]) => subject.bufferPoison('grant', tuples);
 
   /** Records the payloads of the named events, in order. */

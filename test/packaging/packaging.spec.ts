@@ -30,6 +30,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { transformer } from '@openfga/syntax-transformer';
 import { freshStore, serverEnv } from '../support/harness/env';
 import { PROJECT_ROOT } from '../support/harness/servers';
 import type { TestStore } from '../support/harness/store';
@@ -276,6 +277,30 @@ describe('the packed tarball in a fresh Nest 11 app', () => {
     });
     expect(typo.status).not.toBe(0);
     expect(typo.stdout).toContain(`src/typed.ts(6,10): error TS2345: Argument of type '"veiwer"' is not assignable to parameter of type`);
+  });
+
+  it('evaluates conditions in OpenFgaFake once its optional peer @bufbuild/cel is installed, and says so before', () => {
+    const model = transformer.transformDSLToJSONObject(
+      readFileSync(join(PROJECT_ROOT, 'test', 'fixtures', 'condition-samples.fga'), 'utf8'),
+    );
+    writeFileSync(join(app, 'conditions.json'), JSON.stringify(model));
+    const script = [
+      "const { OpenFgaFake } = require('nestjs-openfga/testing');",
+      '(async () => {',
+      "  const fake = new OpenFgaFake({ model: 'conditions.json' });",
+      "  await fake.grant('user:anne', 'is_valid', 'datatype_test:one', { condition: { name: 'is_valid_ipaddress', context: { _ipaddress: '10.0.0.1' } } });",
+      "  await fake.grant('user:bob', 'is_valid', 'datatype_test:one', { condition: { name: 'is_valid_ipaddress', context: { _ipaddress: '192.0.0.1' } } });",
+      "  const answers = await Promise.all(['user:anne', 'user:bob'].map((u) => fake.check(u, 'is_valid', 'datatype_test:one')));",
+      '  process.stdout.write(JSON.stringify(answers));',
+      '})().catch((err) => process.stdout.write(JSON.stringify(`${err.name}: ${err.message}`)));',
+    ].join('\n');
+    const answers = () => JSON.parse(run(process.execPath, ['-e', script], app, 60_000).stdout) as unknown;
+    expect(answers()).toBe(
+      'MissingPeerDependencyError: OpenFgaFake evaluating a condition needs the "@bufbuild/cel" package: install it with `npm install @bufbuild/cel`',
+    );
+    // npm installs its peer @bufbuild/protobuf with it.
+    run(NPM, ['install', '-D', devVersion('@bufbuild/cel'), ...INSTALL_FLAGS], app, 300_000);
+    expect(answers()).toEqual([true, false]);
   });
 
   it('runs the observability modules once their optional peers are installed; the main entry still loads none of them', () => {

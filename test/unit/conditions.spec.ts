@@ -9,7 +9,6 @@ import { validateCondition } from '../../src/tuple/validate-condition';
 import { validateOperations, validateTuple } from '../../src/tuple/validate-tuple';
 import type { TupleOperation } from '../../src/tuple/tuple';
 import { BAD_CONDITIONS } from '../support/inputs/malformed-conditions';
-import { conditionHolds, ConditionNotEvaluable } from '../../src/testing/fake/fake-conditions';
 
 const graph = RelationGraph.compile({
   id: 'm',
@@ -122,37 +121,5 @@ describe('conditions in the relation graph', () => {
     [{ name: 'in_region' }, 'group:g#member', 'viewer', 'tuples[3].condition'],
   ])('refuses %p for %s on %s at %s', (condition, user, relation, field) => {
     expect(rejection(() => checkConditionsInModel(grant(condition, user, relation), graph, () => 'tuples[3].')).field).toBe(field);
-  });
-});
-
-describe("the fake's condition evaluator (a subset of CEL)", () => {
-  const params = {
-    current_time: { type_name: 'TYPE_NAME_TIMESTAMP' },
-    grant_time: { type_name: 'TYPE_NAME_TIMESTAMP' },
-    grant_duration: { type_name: 'TYPE_NAME_DURATION' },
-  };
-  const expiring = 'current_time < grant_time + grant_duration';
-  const granted = { grant_time: '2026-01-01T00:00:00Z', grant_duration: '1h30m' };
-
-  it('evaluates a time-limited grant: allowed before expiry, denied after', () => {
-    expect(conditionHolds(expiring, params, granted, { current_time: '2026-01-01T01:29:59Z' })).toBe(true);
-    expect(conditionHolds(expiring, params, granted, { current_time: '2026-01-01T01:30:00Z' })).toBe(false);
-  });
-
-  it('evaluates comparisons, lists, in, and boolean operators', () => {
-    const p = { region: { type_name: 'TYPE_NAME_STRING' }, allowed: { type_name: 'TYPE_NAME_LIST' }, n: { type_name: 'TYPE_NAME_INT' } };
-    expect(conditionHolds('region in allowed', p, { region: 'eu', allowed: ['eu', 'fr'] })).toBe(true);
-    expect(conditionHolds('region in allowed && n >= 2 || region == "us"', p, { region: 'us', allowed: [], n: 1 })).toBe(true);
-    expect(conditionHolds("!(region in ['eu']) && n != -1", p, { region: 'us', n: 3 })).toBe(true);
-  });
-
-  it('cannot evaluate a missing parameter or unsupported syntax (the fake fails such checks closed)', () => {
-    expect(() => conditionHolds(expiring, params, granted)).toThrow(ConditionNotEvaluable);
-    expect(() => conditionHolds('region.startsWith("e")', { region: { type_name: 'TYPE_NAME_STRING' } }, { region: 'eu' })).toThrow(
-      ConditionNotEvaluable,
-    );
-    expect(() => conditionHolds(expiring, params, { ...granted, grant_duration: 'forever' }, { current_time: 'now' })).toThrow(
-      ConditionNotEvaluable,
-    );
   });
 });

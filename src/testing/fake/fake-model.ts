@@ -21,15 +21,24 @@ export interface FakeRelationReference {
   condition?: string;
 }
 
+/** A condition parameter's type in OpenFGA's JSON form, e.g. `{ type_name: 'TYPE_NAME_LIST', generic_types: [{ type_name: 'TYPE_NAME_STRING' }] }`. */
+export interface FakeConditionParameterType {
+  type_name?: string;
+  generic_types?: readonly FakeConditionParameterType[] | null;
+}
+
 /**
  * An authorization model in OpenFGA's JSON form (what `fga model transform`
  * or `@openfga/syntax-transformer` produce from the DSL, and what
  * `writeAuthorizationModel` takes). Conditions are checked on writes and
- * evaluated on checks (a subset of CEL, see FakeModel).
+ * evaluated on checks (with CEL, see FakeModel).
  */
 export interface FakeAuthorizationModel {
   schema_version?: string;
-  conditions?: Record<string, { name?: string; expression?: string; parameters?: Record<string, { type_name?: string }> | null }> | null;
+  conditions?: Record<
+    string,
+    { name?: string; expression?: string; parameters?: Record<string, FakeConditionParameterType> | null }
+  > | null;
   type_definitions: readonly {
     type: string;
     relations?: Record<string, FakeUserset>;
@@ -46,11 +55,12 @@ const MAX_DEPTH = 25;
 /**
  * Evaluates checks and validates written tuples the way OpenFGA does, so the
  * fake answers derived relations (editor ⇒ viewer, groups, parent folders,
- * `user:*`, `but not`) as the real service. Conditions are evaluated for a
- * subset of CEL (comparisons, `in`, `&& || !`, timestamp + duration; see
- * fake-conditions.ts); a condition outside it, or missing a parameter, fails
- * the check closed with CheckUnavailableError, as OpenFGA does for a missing
- * parameter (treating the tuple as absent could grant access through a `but not`).
+ * `user:*`, `but not`) as the real service. Conditions are evaluated with CEL
+ * as OpenFGA evaluates them (the optional peer @bufbuild/cel, see
+ * fake-conditions.ts); a condition OpenFGA cannot evaluate (a missing
+ * parameter, a value of another type, an evaluation error) fails the check
+ * closed with CheckUnavailableError, as OpenFGA fails it (treating the tuple
+ * as absent could grant access through a `but not`).
  */
 export class FakeModel {
   constructor(private readonly model: FakeAuthorizationModel) {}

@@ -1,6 +1,7 @@
 /**
  * Importing `nestjs-openfga/testing` must not need a server: it must not load
- * the Redis client, BullMQ, terminus or the scheduler. (@openfga/sdk is loaded,
+ * the Redis client, BullMQ, terminus or the scheduler; nor the CEL evaluator
+ * (optional peers, loaded when a check first reaches a condition). (@openfga/sdk is loaded,
  * through openfga.service.ts -> client/classify-error.ts for `FgaApiError`; it is
  * a plain dependency and opens nothing on import.) Checked in a plain Node
  * process: Jest's own module registry would hide what Node really loads.
@@ -9,9 +10,9 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 
 const ROOT = join(__dirname, '..', '..', '..');
-const HEAVY = /node_modules[\\/](ioredis|bullmq|@nestjs[\\/]bullmq|@nestjs[\\/]terminus|@nestjs[\\/]schedule)[\\/]/;
+const HEAVY = /node_modules[\\/](ioredis|bullmq|@nestjs[\\/]bullmq|@nestjs[\\/]terminus|@nestjs[\\/]schedule|@bufbuild[\\/][^\\/]+)[\\/]/;
 
-it('loads without ioredis, BullMQ, terminus or schedule', () => {
+it('loads without ioredis, BullMQ, terminus, schedule or the CEL evaluator', () => {
   const script = [
     "const testing = require('./src/testing');",
     "if (typeof testing.OpenFgaFake !== 'function' || typeof testing.OpenFgaTestingModule !== 'function') throw new Error('exports missing');",
