@@ -5,18 +5,10 @@
  * each caller's token reads its own write, ops on one tuple issued in order
  * keep that order (the last wins), and everything reaches OpenFGA.
  */
-import type { Cluster, Redis } from 'ioredis';
 import { freshStore, testOptions } from '../support/harness/env';
 import { openService, OpenService } from '../support/harness/service';
+import { commandCalls } from '../support/state/command-stats';
 import { readAllTuples } from '../support/state/fga-state';
-
-/** EVALSHA calls so far on every master that may hold the store (INFO commandstats). */
-async function evalshas(redis: Redis | Cluster): Promise<number> {
-  const nodes = 'nodes' in redis && typeof redis.nodes === 'function' ? (redis as Cluster).nodes('master') : [redis as Redis];
-  let total = 0;
-  for (const node of nodes) total += Number(/cmdstat_evalsha:calls=(\d+)/.exec(await node.info('commandstats'))?.[1] ?? 0);
-  return total;
-}
 
 describe('concurrent grants share script calls', () => {
   let s: OpenService;
@@ -30,9 +22,9 @@ describe('concurrent grants share script calls', () => {
 
   it('200 grants in flight: fewer script calls than grants, each token reads its write, all flushed', async () => {
     const n = 200;
-    const before = await evalshas(s.core.redis);
+    const before = await commandCalls(s.core.redis, 'evalsha');
     const tokens = await Promise.all(Array.from({ length: n }, (_, i) => s.service.grant(`user:u${i}`, 'viewer', `document:d${i}`)));
-    const calls = (await evalshas(s.core.redis)) - before;
+    const calls = (await commandCalls(s.core.redis, 'evalsha')) - before;
     // A lone call goes at once and those meanwhile share the next: a handful of script calls, not 200.
     expect(calls).toBeLessThan(n / 4);
     expect((await s.service.status()).pending.total).toBe(n);

@@ -6,18 +6,10 @@
  * `auto` on a lone primary sends no WAIT; concurrent writers share one WAIT.
  * The failover itself is in test/replication (Sentinel).
  */
-import type { Cluster, Redis } from 'ioredis';
 import { ReplicationUnconfirmedError } from '../../src';
 import { freshStore, testOptions } from '../support/harness/env';
 import { openService, OpenService } from '../support/harness/service';
-
-/** WAIT commands run so far on every master that may hold the store (INFO commandstats). */
-async function waits(redis: Redis | Cluster): Promise<number> {
-  const nodes = 'nodes' in redis && typeof redis.nodes === 'function' ? (redis as Cluster).nodes('master') : [redis as Redis];
-  let total = 0;
-  for (const node of nodes) total += Number(/cmdstat_wait:calls=(\d+)/.exec(await node.info('commandstats'))?.[1] ?? 0);
-  return total;
-}
+import { commandCalls } from '../support/state/command-stats';
 
 describe('replicated acknowledgement (acknowledge)', () => {
   const opened: OpenService[] = [];
@@ -45,20 +37,20 @@ describe('replicated acknowledgement (acknowledge)', () => {
 
   it('concurrent writers share one WAIT (it blocks the connection it runs on)', async () => {
     const s = await open({ replicas: 1, timeout: 0.2 });
-    const before = await waits(s.core.redis);
+    const before = await commandCalls(s.core.redis, 'wait');
     const results = await Promise.allSettled(Array.from({ length: 20 }, (_, i) => s.service.grant(`user:u${i}`, 'viewer', 'document:1')));
     expect(results.every((r) => r.status === 'rejected' && r.reason instanceof ReplicationUnconfirmedError)).toBe(true);
-    const sent = (await waits(s.core.redis)) - before;
+    const sent = (await commandCalls(s.core.redis, 'wait')) - before;
     expect(sent).toBeGreaterThanOrEqual(1);
     expect(sent).toBeLessThanOrEqual(2);
   });
 
   it('auto on a primary without replicas waits for none: the call resolves and no WAIT is sent', async () => {
     const s = await open({});
-    const before = await waits(s.core.redis);
+    const before = await commandCalls(s.core.redis, 'wait');
     await s.service.grant('user:anne', 'viewer', 'document:1');
     await s.service.revokeMany([{ user: 'user:bob', relation: 'viewer', object: 'document:1' }]);
-    expect((await waits(s.core.redis)) - before).toBe(0);
+    expect((await commandCalls(s.core.redis, 'wait')) - before).toBe(0);
     expect(await s.service.check('user:anne', 'viewer', 'document:1')).toBe(true);
   });
 });
