@@ -46,7 +46,7 @@ local function appendOps(K, now, m, A, at, n, G, g, ix, storeWide)
     end
     rcall('ZADD', K[3], seq, tk)
     if not was then
-      indexOutstanding(ix, { tk }, true)
+      indexOne(ix, tk)
     end
     for i = g, #G do
       gens[#gens + 1] = G[i]
