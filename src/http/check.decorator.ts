@@ -1,5 +1,6 @@
 import { applyDecorators } from '@nestjs/common';
 import { prependMetadata, useGuardOnce } from './append-metadata.decorator';
+import { declaredConnection } from './declared-connection';
 import { declaredRelation } from './declared-relation';
 import { prepareTemplate, RequestTemplate, TemplateSource } from './object-template';
 import { OpenFgaGuard } from './openfga.guard';
@@ -32,6 +33,11 @@ export interface CheckDecoratorOptions {
    * (a header your gateway sets after verifying it); an entry no placeholder reads is refused too.
    */
   trusted?: readonly string[];
+  /**
+   * The connection to ask (`OpenFgaModule.forRoot({ name: 'billing' })`): its service, its `resolveUser`, and
+   * at start-up its model. Unset: the default connection.
+   */
+  connection?: string;
 }
 
 /**
@@ -49,8 +55,13 @@ export interface CheckDecoratorOptions {
  * @Get(':id')
  * @Check('viewer', 'document:{params.id}')
  * read(@Param('id') id: string) {}
+ *
+ * @example
+ * // Asked on the store of OpenFgaModule.forRoot({ name: 'billing', ... }).
+ * @Check('viewer', 'invoice:{params.id}', { connection: 'billing' })
  */
 export function Check(relation: string, object: RequestTemplate, options: CheckDecoratorOptions = {}): ClassDecorator & MethodDecorator {
+  const connection = declaredConnection('@Check', options.connection);
   const requirement: CheckRequirement = {
     relation: declaredRelation('@Check', relation),
     object: prepareTemplate(object, 'object', CHECK_TEMPLATE_SOURCES),
@@ -62,5 +73,6 @@ export function Check(relation: string, object: RequestTemplate, options: CheckD
   const extras = prepareCheckExtras(options.context, options.contextualTuples, CHECK_TEMPLATE_SOURCES, trust);
   trust.assertAllRead();
   if (extras) requirement.extras = extras;
+  if (connection !== undefined) requirement.connection = connection;
   return applyDecorators(prependMetadata(CHECKS_METADATA, requirement), useGuardOnce(OpenFgaGuard));
 }

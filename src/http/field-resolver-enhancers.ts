@@ -2,6 +2,7 @@ import { Injectable, OnModuleInit } from '@nestjs/common';
 import { ModulesContainer } from '@nestjs/core';
 import { FieldResolverEnhancer, FieldResolverEnhancersError } from './field-resolver-enhancers.error';
 import { hasItems, methods } from './handler-methods';
+import { firstInApp } from './once-per-app';
 import { CHECKS_METADATA, RECORDS_METADATA } from './openfga-http.constants';
 
 /*
@@ -35,6 +36,8 @@ export class FieldResolverEnhancers implements OnModuleInit {
   constructor(private readonly modules: ModulesContainer) {}
 
   onModuleInit(): void {
+    // Provided by each connection's module (and the testing module): one run per app suffices.
+    if (!firstInApp(this.modules, 'field-resolver-enhancers')) return;
     const enabled = this.enabledEnhancers();
     if (enabled === undefined) return; // no GraphQL server: resolvers never run
     const problems: string[] = [];

@@ -26,6 +26,8 @@ export type { CheckRequirement, TupleRecordRequirement } from './requirements';
 export { InvalidTemplateError } from './invalid-template.error';
 export { TemplateResolutionError } from './template-resolution.error';
 export { InvalidDecoratorError } from './decorator-validation/invalid-decorator.error';
+export { UnknownConnectionError } from './decorator-validation/unknown-connection.error';
+export { MissingConnectionError } from './missing-connection.error';
 export { GuardOrderError } from './decorator-validation/guard-order.error';
 export { UnsupportedContextError } from './unsupported-context.error';
 export { FieldResolverEnhancersError } from './field-resolver-enhancers.error';

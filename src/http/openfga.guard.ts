@@ -6,9 +6,12 @@ import {
   HttpException,
   Inject,
   Injectable,
+  InternalServerErrorException,
   Logger,
+  Optional,
 } from '@nestjs/common';
-import { Reflector } from '@nestjs/core';
+import { ModuleRef, Reflector } from '@nestjs/core';
+import { DEFAULT_CONNECTION } from '../connection/connection-tokens';
 import { InvalidConsistencyTokenError } from '../consistency/consistency-token';
 import { OPENFGA_OPTIONS } from '../openfga.constants';
 import { BatchCheckItem, CheckOptions, OpenFgaService } from '../openfga.service';
@@ -19,7 +22,10 @@ import type { OpenFgaRequest, ResolvedOpenFgaOptions } from '../options/openfga-
 import type { Tuple } from '../tuple/tuple';
 import type { CheckMode } from './check-mode.decorator';
 import { consistencyFromHeaders } from './consistency-header';
+import { connectionOf } from './declared-connection';
 import { HandlerRuns } from './handler-runs';
+import { HttpConnections } from './http-connections';
+import { MissingConnectionError } from './missing-connection.error';
 import type { PreparedTemplate } from './object-template';
 import { CHECK_MODE_METADATA, CHECKS_METADATA } from './openfga-http.constants';
 import type { CheckRequirement } from './requirements';
@@ -35,20 +41,29 @@ export interface CheckGroup {
 
 type Verdict = 'allow' | 'deny' | 'unknown';
 
+/** A check filled from the request, with the connection it is asked on. */
+type ResolvedCheck = BatchCheckItem & { connection: string };
+
 /**
  * Answers `@Check`: every group (the class's list, the route's list) must
  * pass; within a group all checks, or one with `@CheckMode('any')`. It fails
  * closed: a check that throws counts as "unknown", and unknown never allows —
  * except that in `any` mode one trustworthy "yes" suffices.
  *
- * Several checks (class and route lists, any mode) are asked with one
- * `batchCheck`; a lone one with `check`.
+ * Each check is asked on its connection (`@Check(..., { connection })`, the
+ * default one when unset), whose `OpenFgaService` and options are found at run
+ * time: the guard works in an app with only named connections, and the
+ * request's user is found with that connection's `resolveUser`. A connection's
+ * checks are asked with one `batchCheck` (a lone one with `check`); the
+ * answers of several connections combine as one list's. An
+ * `X-Consistency-Token` another connection of the app issued is ignored by
+ * this connection's checks (it names another store).
  *
  * Status codes: 401 no user, or one that is not one `type:id` (a wildcard, a
  * userset); 400 an object/user template (or a `context` /
  * `contextualTuples` template) cannot be filled or
- * the `X-Consistency-Token` header is malformed or foreign; 403 denied, or no
- * answer could be had, or finding the user failed.
+ * the `X-Consistency-Token` header is malformed or issued by no connection of the app; 403 denied, or no
+ * answer could be had, or finding the user failed; 500 a check names a connection the app did not register.
  *
  * `@Check` applies it; it can also be registered globally (routes without
  * `@Check` pass). Subclass it and override the `protected` hooks to change
@@ -78,12 +93,31 @@ export class OpenFgaGuard implements CanActivate {
    */
   private static readonly runs = new HandlerRuns();
   protected readonly logger = new Logger('OpenFgaGuard');
+  private readonly connections: HttpConnections;
 
+  /**
+   * `openfga` and `options`: the default connection's (absent in an app with only
+   * named connections). `moduleRef` finds the others: a subclass with its own
+   * constructor passes it on to `super()` to serve `@Check(..., { connection })`.
+   */
   constructor(
-    protected readonly openfga: OpenFgaService,
-    @Inject(OPENFGA_OPTIONS) protected readonly options: ResolvedOpenFgaOptions,
+    @Optional() @Inject(OpenFgaService) openfga: OpenFgaService | undefined,
+    @Optional() @Inject(OPENFGA_OPTIONS) options: ResolvedOpenFgaOptions | undefined,
     protected readonly reflector: Reflector,
-  ) {}
+    @Optional() moduleRef?: ModuleRef,
+  ) {
+    this.connections = new HttpConnections(moduleRef, { service: openfga, options });
+  }
+
+  /** The default connection's service; throws `MissingConnectionError` in an app without one. */
+  protected get openfga(): OpenFgaService {
+    return this.connections.service(DEFAULT_CONNECTION);
+  }
+
+  /** The default connection's options; throws `MissingConnectionError` in an app without one. */
+  protected get options(): ResolvedOpenFgaOptions {
+    return this.connections.optionsOf(DEFAULT_CONNECTION);
+  }
 
   canActivate(context: ExecutionContext): Promise<boolean> {
     const request = this.getRequest(context);
@@ -103,11 +137,16 @@ export class OpenFgaGuard implements CanActivate {
   }
 
   /**
-   * The user the request acts as: the module's `resolveUser` option, else
-   * `user:<req.user.id>`. Return `undefined` for "no user" (401).
+   * The user the request acts as on `connection`: that connection's `resolveUser`
+   * option, else `user:<req.user.id>`. Return `undefined` for "no user" (401).
+   * Called once per connection whose checks use the request's user.
    */
-  protected getUser(request: OpenFgaRequest, _context: ExecutionContext): Promise<string | undefined> {
-    return resolveRequestUser(this.options, request);
+  protected getUser(
+    request: OpenFgaRequest,
+    _context: ExecutionContext,
+    connection: string = DEFAULT_CONNECTION,
+  ): Promise<string | undefined> {
+    return resolveRequestUser(this.connections.optionsOf(connection), request);
   }
 
   /** Fills an object (or a `user` option) template; throw `TemplateResolutionError` (400) when it cannot be. */
@@ -115,9 +154,14 @@ export class OpenFgaGuard implements CanActivate {
     return template.resolve(templateContextOf(context, request));
   }
 
-  /** The consistency the checks ask for. Default: `at-least-as-fresh` when an `X-Consistency-Token` header is present. */
-  protected getCheckOptions(request: OpenFgaRequest, _context: ExecutionContext): CheckOptions {
-    return consistencyFromHeaders(request);
+  /**
+   * The consistency the checks on `connection` ask for. Default: `at-least-as-fresh` when an
+   * `X-Consistency-Token` header is present, unless another connection of the app issued it
+   * (the token names that connection's store, not this one's: ignored here).
+   */
+  protected getCheckOptions(request: OpenFgaRequest, _context: ExecutionContext, connection: string = DEFAULT_CONNECTION): CheckOptions {
+    const options = consistencyFromHeaders(request);
+    return options.token !== undefined && this.connections.issuedElsewhere(options.token, connection) ? {} : options;
   }
 
   /** The class's and the route's `@Check` lists, each with its mode. */
@@ -139,23 +183,31 @@ export class OpenFgaGuard implements CanActivate {
     const groups = this.getCheckGroups(context);
     if (groups.length === 0) return true;
     assertSupportedContext(context, '@Check', this.logger);
-    const identity = groups.some((g) => g.checks.some((c) => !c.user)) ? await this.identify(request, context) : undefined;
+    const all = groups.flatMap((g) => g.checks);
+    // A connection the app lacks is a wiring mistake: refused before anything is asked, whatever the other answers.
+    const services = this.servicesOf(all, context);
+    const identities = await this.identities(all, request, context);
     // Every template is filled before anything is asked, so a bad request gets its 400 whatever the answers would be.
     const resolved = await Promise.all(
       groups.map(async (g) => ({
         mode: g.mode,
         checks: await Promise.all(
-          g.checks.map(async (c) => {
-            const [t, extras] = await Promise.all([this.resolveTuple(c, identity, request, context), this.fillExtras(c, request, context)]);
-            return { ...t, ...extras };
+          g.checks.map(async (c): Promise<ResolvedCheck> => {
+            const connection = connectionOf(c);
+            const [t, extras] = await Promise.all([
+              this.resolveTuple(c, identities.get(connection), request, context),
+              this.fillExtras(c, request, context),
+            ]);
+            return { ...t, ...extras, connection };
           }),
         ),
       })),
     );
-    const options = this.getCheckOptions(request, context);
-    const answers = await this.ask(
+    const answers = await this.askEach(
       resolved.flatMap((g) => g.checks),
-      options,
+      services,
+      request,
+      context,
     );
     let at = 0;
     const settled = resolved.map((g) => answers.slice(at, (at += g.checks.length)));
@@ -172,34 +224,57 @@ export class OpenFgaGuard implements CanActivate {
     return true;
   }
 
-  /**
-   * Asks every check of the request: one `check`, or one `batchCheck` for
-   * several (one cache read, one OpenFGA request). An item without an answer
-   * is a rejection, as a throwing `check` is; so is every item when the whole
-   * call is refused (e.g. a bad consistency token).
-   */
-  private async ask(checks: readonly BatchCheckItem[], options: CheckOptions): Promise<PromiseSettledResult<boolean>[]> {
-    const withOptions = (c: BatchCheckItem) => ({
-      ...((c.context ?? options.context) ? { context: c.context ?? options.context } : {}),
-      ...((c.contextualTuples ?? options.contextualTuples) ? { contextualTuples: c.contextualTuples ?? options.contextualTuples } : {}),
-    });
-    if (checks.length === 1) {
-      const [c] = checks;
-      return Promise.allSettled([this.openfga.check(c.user, c.relation, c.object, { ...options, ...withOptions(c) })]);
+  /** The service of each connection the checks name; one the app lacks is a 500, logged with the fix. */
+  private servicesOf(checks: readonly CheckRequirement[], context: ExecutionContext): Map<string, OpenFgaService> {
+    const services = new Map<string, OpenFgaService>();
+    for (const name of new Set(checks.map(connectionOf))) {
+      try {
+        services.set(name, this.connections.service(name));
+      } catch (err) {
+        if (!(err instanceof MissingConnectionError)) throw err;
+        this.logger.error({
+          message: 'Access denied: a @Check names a connection the app lacks',
+          route: routeName(context),
+          reason: err.message,
+        });
+        throw new InternalServerErrorException(`OpenFGA connection "${name}" is not registered`);
+      }
     }
-    const batchOptions = {
-      ...(options.consistency !== undefined ? { consistency: options.consistency } : {}),
-      ...(options.token !== undefined ? { token: options.token } : {}),
-    };
-    try {
-      const answers = await this.openfga.batchCheck(
-        checks.map((c) => ({ user: c.user, relation: c.relation, object: c.object, ...withOptions(c) })),
-        batchOptions,
-      );
-      return answers.map((a) => (a.error ? { status: 'rejected', reason: a.error } : { status: 'fulfilled', value: a.allowed }));
-    } catch (err) {
-      return checks.map(() => ({ status: 'rejected', reason: err }));
-    }
+    return services;
+  }
+
+  /** The request's user on each connection that has a check without a `user` of its own. */
+  private async identities(
+    checks: readonly CheckRequirement[],
+    request: OpenFgaRequest,
+    context: ExecutionContext,
+  ): Promise<Map<string, string>> {
+    const names = [...new Set(checks.filter((c) => !c.user).map(connectionOf))];
+    const users = await Promise.all(names.map((name) => this.identify(request, context, name)));
+    return new Map(names.map((name, i) => [name, users[i]]));
+  }
+
+  /** Asks each connection its own checks, with its own consistency; the answers in the order of `checks`. */
+  private async askEach(
+    checks: readonly ResolvedCheck[],
+    services: ReadonlyMap<string, OpenFgaService>,
+    request: OpenFgaRequest,
+    context: ExecutionContext,
+  ): Promise<PromiseSettledResult<boolean>[]> {
+    const answers = new Array<PromiseSettledResult<boolean>>(checks.length);
+    await Promise.all(
+      [...services].map(async ([name, service]) => {
+        const at = checks.flatMap((c, i) => (c.connection === name ? [i] : []));
+        const options = this.getCheckOptions(request, context, name);
+        const got = await ask(
+          service,
+          at.map((i) => checks[i]),
+          options,
+        );
+        at.forEach((i, k) => (answers[i] = got[k]));
+      }),
+    );
+    return answers;
   }
 
   /** A check's context and contextual tuples from the request: 400 when the request cannot fill them, 403 when a function crashed. */
@@ -220,8 +295,8 @@ export class OpenFgaGuard implements CanActivate {
     }
   }
 
-  private identify(request: OpenFgaRequest, context: ExecutionContext): Promise<string> {
-    return identifyRequestUser(() => this.getUser(request, context), this.logger, context, 'Access denied');
+  private identify(request: OpenFgaRequest, context: ExecutionContext, connection: string): Promise<string> {
+    return identifyRequestUser(() => this.getUser(request, context, connection), this.logger, context, 'Access denied');
   }
 
   private async resolveTuple(
@@ -251,6 +326,40 @@ export class OpenFgaGuard implements CanActivate {
       });
       throw new ForbiddenException('Access could not be verified');
     }
+  }
+}
+
+/**
+ * Asks one connection's checks: one `check`, or one `batchCheck` for several
+ * (one cache read, one OpenFGA request). An item without an answer is a
+ * rejection, as a throwing `check` is; so is every item when the whole call is
+ * refused (e.g. a bad consistency token).
+ */
+async function ask(
+  service: OpenFgaService,
+  checks: readonly BatchCheckItem[],
+  options: CheckOptions,
+): Promise<PromiseSettledResult<boolean>[]> {
+  const withOptions = (c: BatchCheckItem) => ({
+    ...((c.context ?? options.context) ? { context: c.context ?? options.context } : {}),
+    ...((c.contextualTuples ?? options.contextualTuples) ? { contextualTuples: c.contextualTuples ?? options.contextualTuples } : {}),
+  });
+  if (checks.length === 1) {
+    const [c] = checks;
+    return Promise.allSettled([service.check(c.user, c.relation, c.object, { ...options, ...withOptions(c) })]);
+  }
+  const batchOptions = {
+    ...(options.consistency !== undefined ? { consistency: options.consistency } : {}),
+    ...(options.token !== undefined ? { token: options.token } : {}),
+  };
+  try {
+    const answers = await service.batchCheck(
+      checks.map((c) => ({ user: c.user, relation: c.relation, object: c.object, ...withOptions(c) })),
+      batchOptions,
+    );
+    return answers.map((a) => (a.error ? { status: 'rejected', reason: a.error } : { status: 'fulfilled', value: a.allowed }));
+  } catch (err) {
+    return checks.map(() => ({ status: 'rejected', reason: err }));
   }
 }
 

@@ -10,14 +10,18 @@ import {
   Optional,
   ServiceUnavailableException,
 } from '@nestjs/common';
-import { HttpAdapterHost, Reflector } from '@nestjs/core';
+import { HttpAdapterHost, ModuleRef, Reflector } from '@nestjs/core';
 import { concatMap, Observable } from 'rxjs';
+import { DEFAULT_CONNECTION } from '../connection/connection-tokens';
 import { OPENFGA_OPTIONS } from '../openfga.constants';
 import { ConsistencyToken, OpenFgaService } from '../openfga.service';
 import type { OpenFgaRequest, ResolvedOpenFgaOptions } from '../options/openfga-options.interface';
 import { RedisUnavailableError } from '../redis/redis-unavailable.error';
 import type { ConditionalTuple, TupleCondition, TupleOperation, TupleOperationKind } from '../tuple/tuple';
+import { connectionOf } from './declared-connection';
 import { HandlerRuns } from './handler-runs';
+import { HttpConnections } from './http-connections';
+import { MissingConnectionError } from './missing-connection.error';
 import { PreparedTemplate, validateTemplateValue } from './object-template';
 import { CONSISTENCY_TOKEN_HEADER, RECORDS_METADATA } from './openfga-http.constants';
 import type { TupleRecordRequirement } from './requirements';
@@ -25,12 +29,17 @@ import { assertSupportedContext, callKeyOf, requestOf, responseOf, templateConte
 import { resolveRequestUser } from './request-user';
 import { errorMessage, fillTemplate, identifyRequestUser, routeName } from './request-values';
 
-/** A `@Grant`/`@Revoke` with what could be filled before the handler ran. */
+/** A `@Grant`/`@Revoke` with what could be filled before the handler ran, and the service it writes to. */
 interface PlannedRecord {
   requirement: TupleRecordRequirement;
+  connection: string;
+  service: OpenFgaService;
   user?: string;
   object?: string;
 }
+
+/** A tuple to write, with its connection's service. */
+type PlannedOperation = TupleOperation & { connection: string; service: OpenFgaService };
 
 /**
  * Records `@Grant`/`@Revoke` tuples after the handler succeeded, and sends the
@@ -43,7 +52,13 @@ interface PlannedRecord {
  * `@Check`) before it has any effect. `{result...}` and function templates
  * are filled after it; if they, or the write to Redis, fail, the response is
  * a 500 (logged), because the handler's effect happened without its tuple.
- * Consecutive tuples of the same kind are written in one atomic call.
+ * Consecutive tuples of the same kind and connection are written in one atomic call.
+ *
+ * Each tuple goes to its connection (`@Grant(..., { connection })`, the default
+ * one when unset), whose service and options are found at run time; the request's
+ * user comes from that connection's `resolveUser`. The header carries the token
+ * of the last write (of whichever connection it went to). A connection the app
+ * did not register is a 500 (logged) before the handler runs.
  *
  * @example
  * @Injectable()
@@ -64,12 +79,32 @@ export class RecordTuplesInterceptor implements NestInterceptor {
   private static readonly claimed = new HandlerRuns<true>();
   protected readonly logger = new Logger('RecordTuplesInterceptor');
 
+  private readonly connections: HttpConnections;
+
+  /**
+   * `openfga` and `options`: the default connection's (absent in an app with only
+   * named connections). `moduleRef` finds the others: a subclass with its own
+   * constructor passes it on to `super()` to serve `@Grant(..., { connection })`.
+   */
   constructor(
-    protected readonly openfga: OpenFgaService,
-    @Inject(OPENFGA_OPTIONS) protected readonly options: ResolvedOpenFgaOptions,
+    @Optional() @Inject(OpenFgaService) openfga: OpenFgaService | undefined,
+    @Optional() @Inject(OPENFGA_OPTIONS) options: ResolvedOpenFgaOptions | undefined,
     protected readonly reflector: Reflector,
     @Optional() protected readonly adapterHost?: HttpAdapterHost,
-  ) {}
+    @Optional() moduleRef?: ModuleRef,
+  ) {
+    this.connections = new HttpConnections(moduleRef, { service: openfga, options });
+  }
+
+  /** The default connection's service; throws `MissingConnectionError` in an app without one. */
+  protected get openfga(): OpenFgaService {
+    return this.connections.service(DEFAULT_CONNECTION);
+  }
+
+  /** The default connection's options; throws `MissingConnectionError` in an app without one. */
+  protected get options(): ResolvedOpenFgaOptions {
+    return this.connections.optionsOf(DEFAULT_CONNECTION);
+  }
 
   async intercept(context: ExecutionContext, next: CallHandler): Promise<Observable<unknown>> {
     const records = this.getRecords(context);
@@ -80,8 +115,8 @@ export class RecordTuplesInterceptor implements NestInterceptor {
     const planned = await this.plan(records, request, context);
     return next.handle().pipe(
       concatMap(async (result: unknown) => {
-        const token = await this.record(planned, request, result, context);
-        if (token !== undefined) this.setConsistencyToken(context, token);
+        const last = await this.record(planned, request, result, context);
+        if (last !== undefined) this.setConsistencyToken(context, last.token, last.connection);
         return result;
       }),
     );
@@ -97,9 +132,16 @@ export class RecordTuplesInterceptor implements NestInterceptor {
     return requestOf(context);
   }
 
-  /** The user the request acts as: the module's `resolveUser` option, else `user:<req.user.id>`; `undefined` → 401. */
-  protected getUser(request: OpenFgaRequest, _context: ExecutionContext): Promise<string | undefined> {
-    return resolveRequestUser(this.options, request);
+  /**
+   * The user the request acts as on `connection`: that connection's `resolveUser` option, else
+   * `user:<req.user.id>`; `undefined` → 401. Called once per connection whose tuples use the request's user.
+   */
+  protected getUser(
+    request: OpenFgaRequest,
+    _context: ExecutionContext,
+    connection: string = DEFAULT_CONNECTION,
+  ): Promise<string | undefined> {
+    return resolveRequestUser(this.connections.optionsOf(connection), request);
   }
 
   /** Fills an object (or a `user` option) template; `result` is the handler's after it ran, `undefined` before. */
@@ -112,8 +154,11 @@ export class RecordTuplesInterceptor implements NestInterceptor {
     return template.resolve(templateContextOf(context, request, result));
   }
 
-  /** Sends the token back. Default: the `X-Consistency-Token` header, set through Nest's HTTP adapter. */
-  protected setConsistencyToken(context: ExecutionContext, token: ConsistencyToken): void {
+  /**
+   * Sends back the token of the last write (`connection`: where it went). Default: the
+   * `X-Consistency-Token` header, set through Nest's HTTP adapter.
+   */
+  protected setConsistencyToken(context: ExecutionContext, token: ConsistencyToken, _connection: string = DEFAULT_CONNECTION): void {
     const response = responseOf(context);
     if (response === undefined || response === null) return;
     const adapter = this.adapterHost?.httpAdapter;
@@ -137,22 +182,48 @@ export class RecordTuplesInterceptor implements NestInterceptor {
     return first;
   }
 
-  /** Before the handler: the identity (401/403) and every template that needs no result (400). */
+  /**
+   * Before the handler: each connection's service (500 when the app lacks one), the identity on each
+   * connection (401/403) and every template that needs no result (400).
+   */
   private async plan(records: TupleRecordRequirement[], request: OpenFgaRequest, context: ExecutionContext): Promise<PlannedRecord[]> {
-    const identity = records.some((r) => !r.user) ? await this.identify(request, context) : undefined;
+    const services = this.servicesOf(records, context);
+    const needUser = [...new Set(records.filter((r) => !r.user).map(connectionOf))];
+    const users = await Promise.all(needUser.map((name) => this.identify(request, context, name)));
+    const identities = new Map(needUser.map((name, i) => [name, users[i]]));
     return Promise.all(
       records.map(async (requirement) => {
+        const connection = connectionOf(requirement);
         const [user, object] = await Promise.all([
-          requirement.user ? this.fillBefore(requirement.user, request, context) : identity,
+          requirement.user ? this.fillBefore(requirement.user, request, context) : identities.get(connection),
           this.fillBefore(requirement.object, request, context),
         ]);
-        return { requirement, user, object };
+        return { requirement, connection, service: services.get(connection)!, user, object };
       }),
     );
   }
 
-  private identify(request: OpenFgaRequest, context: ExecutionContext): Promise<string> {
-    return identifyRequestUser(() => this.getUser(request, context), this.logger, context, 'Request refused');
+  /** The service of each connection the records name; one the app lacks is a 500, logged with the fix, before the handler runs. */
+  private servicesOf(records: readonly TupleRecordRequirement[], context: ExecutionContext): Map<string, OpenFgaService> {
+    const services = new Map<string, OpenFgaService>();
+    for (const name of new Set(records.map(connectionOf))) {
+      try {
+        services.set(name, this.connections.service(name));
+      } catch (err) {
+        if (!(err instanceof MissingConnectionError)) throw err;
+        this.logger.error({
+          message: 'Request refused: a @Grant/@Revoke names a connection the app lacks',
+          handler: routeName(context),
+          reason: err.message,
+        });
+        throw new InternalServerErrorException(`OpenFGA connection "${name}" is not registered`);
+      }
+    }
+    return services;
+  }
+
+  private identify(request: OpenFgaRequest, context: ExecutionContext, connection: string): Promise<string> {
+    return identifyRequestUser(() => this.getUser(request, context, connection), this.logger, context, 'Request refused');
   }
 
   private async fillBefore(template: PreparedTemplate, request: OpenFgaRequest, context: ExecutionContext): Promise<string | undefined> {
@@ -160,29 +231,32 @@ export class RecordTuplesInterceptor implements NestInterceptor {
     return fillTemplate(template, () => this.resolveObject(template, request, undefined, context));
   }
 
-  /** After the handler: fills what is left, then writes in runs of the same kind; returns the last token. */
+  /** After the handler: fills what is left, then writes in runs of the same kind and connection; returns the last token. */
   private async record(
     planned: PlannedRecord[],
     request: OpenFgaRequest,
     result: unknown,
     context: ExecutionContext,
-  ): Promise<ConsistencyToken | undefined> {
-    let ops: TupleOperation[] = [];
+  ): Promise<{ token: ConsistencyToken; connection: string } | undefined> {
+    let ops: PlannedOperation[] = [];
     try {
       ops = await Promise.all(
-        planned.map(async ({ requirement, user, object }) => ({
+        planned.map(async ({ requirement, connection, service, user, object }) => ({
           kind: requirement.kind,
           user: user ?? (await this.fillAfter(requirement.user, request, result, context)),
           relation: requirement.relation,
           object: object ?? (await this.fillAfter(requirement.object, request, result, context)),
           ...(await conditionOf(requirement, request, result, context)),
+          connection,
+          service,
         })),
       );
-      let token: ConsistencyToken | undefined;
+      let last: { token: ConsistencyToken; connection: string } | undefined;
       for (const run of runsOfSameKind(ops)) {
-        token = run.kind === 'grant' ? await this.openfga.grantMany(run.tuples) : await this.openfga.revokeMany(run.tuples);
+        const token = run.kind === 'grant' ? await run.service.grantMany(run.tuples) : await run.service.revokeMany(run.tuples);
+        last = { token, connection: run.connection };
       }
-      return token;
+      return last;
     } catch (err) {
       if (err instanceof HttpException) throw err;
       const handler = routeName(context);
@@ -191,8 +265,9 @@ export class RecordTuplesInterceptor implements NestInterceptor {
         handler,
         reason: errorMessage(err),
       });
-      // The handler's effect stands (a created folder without its owner tuple): say so to the app, with what was not written.
-      if (ops.length > 0) this.openfga.events.emit('recordFailed', { handler, operations: ops, reason: errorMessage(err) });
+      // The handler's effect stands (a created folder without its owner tuple): say so to the app, on each connection with its tuples.
+      for (const [service, operations] of byService(ops))
+        service.events.emit('recordFailed', { handler, operations, reason: errorMessage(err) });
       const message = 'The request was handled, but its authorization change could not be recorded';
       // Redis refused or is down (out of memory, killed): a 503 the client may retry; the reason stays in the log.
       if (err instanceof RedisUnavailableError) throw new ServiceUnavailableException(`${message}; retry later`);
@@ -224,12 +299,31 @@ async function conditionOf(
   return condition === undefined ? {} : { condition };
 }
 
-function runsOfSameKind(ops: TupleOperation[]): { kind: TupleOperationKind; tuples: ConditionalTuple[] }[] {
-  const runs: { kind: TupleOperationKind; tuples: ConditionalTuple[] }[] = [];
-  for (const { kind, ...tuple } of ops) {
+interface Run {
+  kind: TupleOperationKind;
+  connection: string;
+  service: OpenFgaService;
+  tuples: ConditionalTuple[];
+}
+
+/** Consecutive operations of the same kind on the same connection: one atomic write each. */
+function runsOfSameKind(ops: readonly PlannedOperation[]): Run[] {
+  const runs: Run[] = [];
+  for (const { kind, connection, service, ...tuple } of ops) {
     const last = runs[runs.length - 1];
-    if (last?.kind === kind) last.tuples.push(tuple);
-    else runs.push({ kind, tuples: [tuple] });
+    if (last?.kind === kind && last.connection === connection) last.tuples.push(tuple);
+    else runs.push({ kind, connection, service, tuples: [tuple] });
   }
   return runs;
+}
+
+/** The operations of each service, as `recordFailed` reports them (without the routing fields). */
+function byService(ops: readonly PlannedOperation[]): Map<OpenFgaService, TupleOperation[]> {
+  const out = new Map<OpenFgaService, TupleOperation[]>();
+  for (const { connection: _connection, service, ...op } of ops) {
+    const list = out.get(service);
+    if (list) list.push(op);
+    else out.set(service, [op]);
+  }
+  return out;
 }

@@ -11,6 +11,8 @@ export interface CheckRequirement {
   user?: PreparedTemplate;
   /** The check's request-time context and contextual tuples, filled from the request. */
   extras?: PreparedCheckExtras;
+  /** The connection asked (`OpenFgaModule.forRoot({ name })`); unset: the default one. */
+  connection?: string;
 }
 
 /** One `@Grant`/`@Revoke` as the interceptor reads it from metadata (templates already compiled). */
@@ -22,4 +24,6 @@ export interface TupleRecordRequirement {
   user?: PreparedTemplate;
   /** `@Grant` only: the condition the tuple is written with. */
   condition?: GrantCondition;
+  /** The connection written to (`OpenFgaModule.forRoot({ name })`); unset: the default one. */
+  connection?: string;
 }

@@ -1,6 +1,7 @@
 import { applyDecorators } from '@nestjs/common';
 import type { TupleCondition, TupleOperationKind } from '../tuple/tuple';
 import { prependMetadata, useInterceptorOnce } from './append-metadata.decorator';
+import { declaredConnection } from './declared-connection';
 import { declaredRelation } from './declared-relation';
 import { prepareTemplate, ResolverArgs, ResultTemplate, TemplateSource } from './object-template';
 import type { OpenFgaRequest } from '../options/openfga-options.interface';
@@ -15,6 +16,8 @@ export const RECORD_TEMPLATE_SOURCES: readonly TemplateSource[] = ['params', 'qu
 export interface RecordDecoratorOptions<TResult = unknown> {
   /** The user of the tuple instead of the request's user (the `resolveUser` option), e.g. `'user:{body.userId}'`. */
   user?: ResultTemplate<TResult>;
+  /** The connection to write to (`OpenFgaModule.forRoot({ name: 'billing' })`), and whose `resolveUser` finds the user. Unset: the default. */
+  connection?: string;
 }
 
 /**
@@ -40,6 +43,7 @@ export function recordTuple<TResult>(
   options: GrantDecoratorOptions<TResult>,
 ): ClassDecorator & MethodDecorator {
   const name = kind === 'grant' ? '@Grant' : '@Revoke';
+  const connection = declaredConnection(name, options.connection);
   // JavaScript callers bypass the types: a revoke deletes whatever condition the tuple has.
   if (kind === 'revoke' && options.condition !== undefined)
     throw new TypeError('@Revoke takes no condition: a revoke deletes the tuple whatever its condition');
@@ -49,6 +53,7 @@ export function recordTuple<TResult>(
     object: prepareTemplate(object as ResultTemplate, 'object', RECORD_TEMPLATE_SOURCES),
     ...(options.user !== undefined ? { user: prepareTemplate(options.user as ResultTemplate, 'user', RECORD_TEMPLATE_SOURCES) } : {}),
     ...(options.condition !== undefined ? { condition: options.condition as GrantCondition } : {}),
+    ...(connection !== undefined ? { connection } : {}),
   };
   return applyDecorators(prependMetadata(RECORDS_METADATA, requirement), useInterceptorOnce(RecordTuplesInterceptor));
 }

@@ -1,6 +1,7 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { ModulesContainer } from '@nestjs/core';
 import { hasItems, methods } from './handler-methods';
+import { firstInApp } from './once-per-app';
 import { CHECKS_METADATA, RECORDS_METADATA } from './openfga-http.constants';
 import { UnsupportedContextError } from './unsupported-context.error';
 
@@ -18,6 +19,8 @@ export class UnsupportedHandlers implements OnModuleInit {
   constructor(private readonly modules: ModulesContainer) {}
 
   onModuleInit(): void {
+    // Provided by each connection's module (and the testing module): one run per app suffices.
+    if (!firstInApp(this.modules, 'unsupported-handlers')) return;
     for (const module of this.modules.values()) {
       for (const { metatype } of module.controllers.values()) {
         if (typeof metatype === 'function') refuseDecoratedMessageHandlers(metatype as { name: string; prototype: object });

@@ -11,4 +11,6 @@ export interface DecoratorDeclaration {
   user?: PreparedTemplate;
   /** `@Grant` only: the name of its fixed condition, or `computed` for one computed per request. */
   condition?: { name: string } | 'computed';
+  /** The connection it names (`{ connection }`); unset: the default one. */
+  connection?: string;
 }

@@ -1,7 +1,9 @@
 import { Logger, OnModuleInit } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
 import type { OpenFgaCore } from '../../core/openfga-core';
+import { firstInApp } from '../once-per-app';
 import { assertGuardOrder } from './guard-order';
+import { assertKnownConnections } from './known-connections';
 import { validateDeclarations } from './validate-declarations';
 
 /**
@@ -10,6 +12,10 @@ import { validateDeclarations } from './validate-declarations';
  * every request. The model is the one the module read at start (it waits at
  * most a few seconds for it); when it could not be read, the check is skipped
  * with a warning, never blocking start. Off with `validateDecorators: false`.
+ *
+ * One per connection: each checks the decorators naming it (unset: the default
+ * one) against its own model. The first to start also checks, once for the
+ * app, the guard order and that every decorator names a registered connection.
  */
 export class DecoratorValidator implements OnModuleInit {
   private readonly logger = new Logger('OpenFgaDecorators');
@@ -24,8 +30,11 @@ export class DecoratorValidator implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
-    // Not a model question: refused whatever validateDecorators says (the app would answer 401 to everyone).
-    assertGuardOrder(this.discovery, this.scanner);
+    // Not model questions: refused whatever validateDecorators says (the app would answer 401, or 500, to everyone).
+    if (firstInApp(this.discovery, 'decorator-wiring')) {
+      assertGuardOrder(this.discovery, this.scanner);
+      assertKnownConnections(this.discovery, this.scanner, this.reflector);
+    }
     if (!this.core.options.validateDecorators) return;
     const { model } = this.core;
     validateDeclarations(
@@ -34,6 +43,7 @@ export class DecoratorValidator implements OnModuleInit {
       this.reflector,
       () => (model.graph ? { model: model.graph } : { unavailable: model.status().reason ?? 'not read yet' }),
       this.logger,
+      this.connection,
     );
   }
 }

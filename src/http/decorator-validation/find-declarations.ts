@@ -32,8 +32,16 @@ export function findDeclarations(discovery: DiscoveryService, scanner: MetadataS
 function declarationsOn(reflector: Reflector, target: Parameters<Reflector['get']>[1], where: string): DecoratorDeclaration[] {
   const checks = reflector.get<CheckRequirement[] | undefined>(CHECKS_METADATA, target) ?? [];
   const records = reflector.get<TupleRecordRequirement[] | undefined>(RECORDS_METADATA, target) ?? [];
+  const connection = (r: { connection?: string }) => (r.connection === undefined ? {} : { connection: r.connection });
   return [
-    ...checks.map((c): DecoratorDeclaration => ({ where, decorator: '@Check', relation: c.relation, object: c.object, user: c.user })),
+    ...checks.map((c): DecoratorDeclaration => ({
+      where,
+      decorator: '@Check',
+      relation: c.relation,
+      object: c.object,
+      user: c.user,
+      ...connection(c),
+    })),
     ...records.map((r): DecoratorDeclaration => ({
       where,
       decorator: r.kind === 'grant' ? '@Grant' : '@Revoke',
@@ -41,6 +49,7 @@ function declarationsOn(reflector: Reflector, target: Parameters<Reflector['get'
       object: r.object,
       user: r.user,
       ...(r.condition === undefined ? {} : { condition: typeof r.condition === 'function' ? 'computed' : { name: r.condition.name } }),
+      ...connection(r),
     })),
   ];
 }

@@ -1,3 +1,4 @@
+import { isDefaultConnection } from '../../connection/connection-tokens';
 import { OpenFgaError } from '../../errors/openfga.error';
 
 /**
@@ -12,9 +13,12 @@ export class InvalidDecoratorError extends OpenFgaError {
     /** One line per problem. */
     readonly problems: readonly string[],
     modelId: string,
+    /** The connection whose model it is; named in the message unless it is the default one. */
+    connection?: string,
   ) {
+    const model = isDefaultConnection(connection) ? modelId : `${modelId} (connection "${connection}")`;
     super(
-      `${problems.length === 1 ? 'A decorator names' : `${problems.length} decorators name`} what authorization model ${modelId} lacks:\n  ${problems.join('\n  ')}`,
+      `${problems.length === 1 ? 'A decorator names' : `${problems.length} decorators name`} what authorization model ${model} lacks:\n  ${problems.join('\n  ')}`,
     );
   }
 }

@@ -1,5 +1,5 @@
 /** Builds a small Nest app over Express or Fastify for the HTTP e2e suites, on the real servers. */
-import { CanActivate, ExecutionContext, INestApplication, Injectable, Module, Provider, Type } from '@nestjs/common';
+import { CanActivate, DynamicModule, ExecutionContext, INestApplication, Injectable, Module, Provider, Type } from '@nestjs/common';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
 import { OpenFgaModule, OpenFgaModuleOptions, OpenFgaRequest } from '../../../src';
@@ -22,16 +22,26 @@ export class HeaderAuthGuard implements CanActivate {
  * The controllers live in a feature module that does not import OpenFgaModule:
  * the guard and interceptor must resolve through the global module.
  */
-export async function startApp(
+export function startApp(
   platform: Platform,
   options: OpenFgaModuleOptions,
+  controllers: Type<unknown>[],
+  providers: Provider[] = [],
+): Promise<INestApplication> {
+  return startAppWith(platform, [OpenFgaModule.forRoot(options)], controllers, providers);
+}
+
+/** The same with the app's own modules, e.g. several `OpenFgaModule.forRoot({ name })`. */
+export async function startAppWith(
+  platform: Platform,
+  imports: DynamicModule[],
   controllers: Type<unknown>[],
   providers: Provider[] = [],
 ): Promise<INestApplication> {
   @Module({ controllers, providers })
   class FeatureModule {}
 
-  const moduleRef = await Test.createTestingModule({ imports: [OpenFgaModule.forRoot(options), FeatureModule] }).compile();
+  const moduleRef = await Test.createTestingModule({ imports: [...imports, FeatureModule] }).compile();
   const app =
     platform === 'express'
       ? moduleRef.createNestApplication({ logger: false })
