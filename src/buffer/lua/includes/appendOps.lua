@@ -24,6 +24,7 @@
 ]]
 --- @include "callSliced"
 --- @include "outstandingIndex"
+--- @include "indexOne"
 local function appendOps(K, now, m, A, at, n, G, g, ix, storeWide)
   local suffix = '|' .. now .. '|0|' .. m
   local gens = {}
