@@ -12,12 +12,15 @@ export function isDefaultConnection(name: string | undefined): boolean {
   return name === undefined || name === DEFAULT_CONNECTION;
 }
 
-/** Refuses a connection name that could not be a token, a queue name or a metric label: letters, digits, `_`, `-`. */
-export function validateConnectionName(name: unknown, field = 'name'): string {
+/**
+ * Refuses a connection name that could not be a token, a queue name or a metric label: letters, digits, `_`, `-`.
+ * `where` names what was given it in the message (default: the module option `name`).
+ */
+export function validateConnectionName(name: unknown, where = 'OpenFgaModule option "name"'): string {
   if (name === undefined) return DEFAULT_CONNECTION;
   if (typeof name !== 'string' || !NAME.test(name)) {
     throw new TypeError(
-      `OpenFgaModule option "${field}" must be a connection name: letters, digits, "_" or "-" (1-64 characters) (received ${JSON.stringify(name)})`,
+      `${where} must be a connection name: letters, digits, "_" or "-" (1-64 characters) (received ${JSON.stringify(name)})`,
     );
   }
   return name;

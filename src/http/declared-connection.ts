@@ -1,17 +1,11 @@
 import { DEFAULT_CONNECTION, isDefaultConnection, validateConnectionName } from '../connection/connection-tokens';
-import { errorMessage } from './request-values';
 
 /**
  * A decorator's `connection` is code, not input: a bad name is refused when the
  * decorated class loads. `undefined` for the default one, so its metadata stays as it was.
  */
 export function declaredConnection(decorator: string, name: unknown): string | undefined {
-  let connection: string;
-  try {
-    connection = validateConnectionName(name, 'connection');
-  } catch (err) {
-    throw new TypeError(`${decorator}: ${errorMessage(err).replace(/^OpenFgaModule option/, 'option')}`);
-  }
+  const connection = validateConnectionName(name, `${decorator}: option "connection"`);
   return isDefaultConnection(connection) ? undefined : connection;
 }
 
