@@ -143,10 +143,7 @@ function csvHeaderProblem(header: string[]): string | undefined {
 }
 
 function csvTuple(at: string, row: Record<string, string>): TupleEntry {
-  const user =
-    'user' in row
-      ? row.user
-      : `${row.user_type}:${row.user_id}${row.user_relation ? `#${row.user_relation}` : ''}`;
+  const user = 'user' in row ? row.user : `${row.user_type}:${row.user_id}${row.user_relation ? `#${row.user_relation}` : ''}`;
   const object = 'object' in row ? row.object : `${row.object_type}:${row.object_id}`;
   const value: Record<string, unknown> = { user, relation: row.relation, object };
   if (row.condition_name) {
