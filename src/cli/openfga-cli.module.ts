@@ -8,11 +8,13 @@ import { OpenFgaDeadLetterPurgeCommand } from './dead-letter-purge.command';
 import { OpenFgaDeadLetterRetryCommand } from './dead-letter-retry.command';
 import { OpenFgaDeadLetterCommand } from './dead-letter.command';
 import { OpenFgaModelCliModule } from './openfga-model-cli.module';
+import { OpenFgaTuplesImportCommand } from './tuples-import.command';
+import { OpenFgaTuplesCommand } from './tuples.command';
 
 /**
  * The OpenFGA operator commands for a host app's nest-commander CLI:
  * `openfga:cache:status`, `openfga:cache:flush`, `openfga:cache:clear` and
- * `openfga:dead-letter list|retry|purge`, and `model types` (from
+ * `openfga:dead-letter list|retry|purge`, `tuples import`, and `model types` (from
  * `OpenFgaModelCliModule`, which needs nothing else). Needs `OpenFgaModule` (global by
  * default) in the same application; give that one `autoFlush: false` and
  * `flushOnShutdown: false`, so a command never flushes behind your back.
@@ -33,6 +35,8 @@ import { OpenFgaModelCliModule } from './openfga-model-cli.module';
     OpenFgaDeadLetterListCommand,
     OpenFgaDeadLetterRetryCommand,
     OpenFgaDeadLetterPurgeCommand,
+    OpenFgaTuplesCommand,
+    OpenFgaTuplesImportCommand,
   ],
 })
 export class OpenFgaCliModule {}

@@ -1,6 +1,7 @@
 /** Runs the `nestjs-openfga` bin from source in a child process, with only the environment given. */
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { serverEnv } from '../harness/env';
 import { PROJECT_ROOT } from '../harness/servers';
 
 export interface BinRun {
@@ -28,4 +29,19 @@ export function runBin(args: string[], env: Record<string, string>, timeoutMs = 
       resolve({ code, stdout, stderr });
     });
   });
+}
+
+/** The bin's environment for a store and key prefix on the servers the suite runs on (one seed node of a Cluster). */
+export function binEnv(store: { storeId: string; modelId: string }, prefix: string): Record<string, string> {
+  const { apiUrl, redisUrl, clusterNodes } = serverEnv();
+  return {
+    OPENFGA_API_URL: apiUrl,
+    OPENFGA_STORE_ID: store.storeId,
+    OPENFGA_MODEL_ID: store.modelId,
+    // With NESTJS_OPENFGA_REDIS=cluster the bin gets one seed node and must find the store's master itself.
+    ...(clusterNodes
+      ? { OPENFGA_REDIS_CLUSTER_NODES: `${clusterNodes[0].host}:${clusterNodes[0].port}` }
+      : { OPENFGA_REDIS_URL: redisUrl }),
+    OPENFGA_PREFIX: prefix,
+  };
 }
