@@ -28,6 +28,7 @@ import { p11 } from './p11-list-objects';
 import { p12 } from './p12-batch-check-warm';
 import { p13 } from './p13-batch-check-cold';
 import { p14 } from './p14-concurrent-grants';
+import { p15 } from './p15-reads-during-hierarchy-import';
 import { p16 } from './p16-replicated-grant';
 import { p17 } from './p17-second-connection';
 import type { Benchmark } from './support/benchmark';
@@ -37,7 +38,7 @@ import { redisVersion } from './support/redis-info';
 import { BenchResult, passed } from './support/result';
 import { headerLine, resultLine } from './support/table';
 
-const BENCHMARKS: Benchmark[] = [p1, p1pg, p1c, p2, p3, p4, p5, p6, p7, p8, p9, p10, p11, p12, p13, p14, p16, p17];
+const BENCHMARKS: Benchmark[] = [p1, p1pg, p1c, p2, p3, p4, p5, p6, p7, p8, p9, p10, p11, p12, p13, p14, p15, p16, p17];
 
 const RESULTS_FILE = join(__dirname, 'results', 'latest.json');
 
