@@ -1,8 +1,13 @@
-import { DynamicModule, Module } from '@nestjs/common';
+import { DynamicModule, Module, Provider } from '@nestjs/common';
 import { DiscoveryModule, DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
 import { FakeDecoratorValidator } from './fake/fake-decorator-validator';
+import {
+  getOpenFgaOptionsToken,
+  getOpenFgaServiceToken,
+  isDefaultConnection,
+  validateConnectionName,
+} from '../connection/connection-tokens';
 import { FieldResolverEnhancers } from '../http/field-resolver-enhancers';
-import { OPENFGA_OPTIONS } from '../openfga.constants';
 import { OpenFgaService } from '../openfga.service';
 import type { OpenFgaModuleOptions } from '../options/openfga-options.interface';
 import { resolveOptions } from '../options/resolve-options';
@@ -15,66 +20,90 @@ import { resolveFakeModel } from './fake/fake-model-source';
  *
  * @example
  * OpenFgaTestingModule.forRoot({ allow: true, resolveUser: (req) => `user:${String(req.headers?.['x-user'])}` })
+ * OpenFgaTestingModule.forRoot({ name: 'billing', model: 'test/billing.fga' })
  */
 export interface OpenFgaTestingModuleOptions extends OpenFgaFakeOptions {
+  /**
+   * The connection the fake stands in for, as `OpenFgaModule.forRoot({ name })`: provided under
+   * `getOpenFgaServiceToken(name)` and its options under `getOpenFgaOptionsToken(name)`. Default: the default
+   * connection (`OpenFgaService`, `OpenFgaFake`, `OPENFGA_OPTIONS`). One `forRoot` per connection.
+   */
+  name?: string;
   /** Register globally, as `OpenFgaModule` does by default. Default `true`. */
   isGlobal?: boolean;
-  /** Passed on in `OPENFGA_OPTIONS`, for code (such as the HTTP layer) that finds the user of a request. */
+  /** Passed on in the connection's options (`OPENFGA_OPTIONS`), for code (such as the HTTP layer) that finds the user of a request. */
   resolveUser?: OpenFgaModuleOptions['resolveUser'];
-  /** With `model`: check the names of `@Check`/`@Grant`/`@Revoke` against it at start, as `OpenFgaModule` does. Default `true`. */
+  /**
+   * With `model`: check the names of the `@Check`/`@Grant`/`@Revoke` of this connection against it at start,
+   * as `OpenFgaModule` does. Default `true`.
+   */
   validateDecorators?: boolean;
 }
 
 /**
  * Replaces `OpenFgaModule` in unit tests: provides an `OpenFgaFake` under the
- * `OpenFgaService` token (and as `OpenFgaFake`), plus `OPENFGA_OPTIONS`. No
- * Redis, no OpenFGA.
+ * `OpenFgaService` token (and as `OpenFgaFake`), plus `OPENFGA_OPTIONS`; with
+ * `name`, under that connection's tokens instead (one `forRoot` per connection).
+ * No Redis, no OpenFGA.
  *
  * @example
  * const moduleRef = await Test.createTestingModule({
- *   imports: [OpenFgaTestingModule.forRoot()],
+ *   imports: [OpenFgaTestingModule.forRoot(), OpenFgaTestingModule.forRoot({ name: 'billing' })],
  *   controllers: [DocumentsController],
  * }).compile();
  * const fake = moduleRef.get(OpenFgaFake);
+ * const billing = moduleRef.get<OpenFgaFake>(getOpenFgaServiceToken('billing'));
  */
 @Module({})
 export class OpenFgaTestingModule {
   /** A fresh fake per call; see `OpenFgaTestingModuleOptions`. */
   static forRoot(options: OpenFgaTestingModuleOptions = {}): DynamicModule {
-    const { isGlobal = true, resolveUser, validateDecorators = true, model: source, ...rest } = options;
+    const { name: given, isGlobal = true, resolveUser, validateDecorators = true, model: source, ...rest } = options;
+    const name = validateConnectionName(given, 'OpenFgaTestingModule option "name"');
     // Read (a .fga file or text parsed) once, for the fake and the decorator check.
     const model = source === undefined ? undefined : resolveFakeModel(source);
     const fakeOptions: OpenFgaFakeOptions = { ...rest, ...(model ? { model } : {}) };
+    const serviceToken = getOpenFgaServiceToken(name);
+    const optionsToken = getOpenFgaOptionsToken(name);
+    // The default connection's fake is also injectable as OpenFgaFake; a named one only by its connection's token.
+    const fake: Provider[] = isDefaultConnection(name)
+      ? [
+          { provide: OpenFgaFake, useFactory: () => new OpenFgaFake(fakeOptions) },
+          { provide: OpenFgaService, useExisting: OpenFgaFake },
+        ]
+      : [{ provide: serviceToken, useFactory: () => new OpenFgaFake(fakeOptions) }];
     return {
       module: OpenFgaTestingModule,
       global: isGlobal,
       imports: [DiscoveryModule],
       providers: [
         {
-          provide: FakeDecoratorValidator,
+          provide: `FakeDecoratorValidator:${name}`,
           useFactory: (discovery: DiscoveryService, scanner: MetadataScanner, reflector: Reflector) =>
-            new FakeDecoratorValidator(discovery, scanner, reflector, validateDecorators ? model : undefined),
+            new FakeDecoratorValidator(discovery, scanner, reflector, validateDecorators ? model : undefined, name),
           inject: [DiscoveryService, MetadataScanner, Reflector],
         },
         // As OpenFgaModule: a decorated field resolver Nest would skip refuses to start.
         FieldResolverEnhancers,
-        { provide: OpenFgaFake, useFactory: () => new OpenFgaFake(fakeOptions) },
-        { provide: OpenFgaService, useExisting: OpenFgaFake },
+        ...fake,
         {
-          provide: OPENFGA_OPTIONS,
+          provide: optionsToken,
           // Addresses nothing listens on: the fake never connects; they only make the options complete.
           useFactory: () =>
-            resolveOptions({
-              apiUrl: 'http://127.0.0.1:1',
-              storeId: FAKE_STORE_ID,
-              redis: 'redis://127.0.0.1:1',
-              autoFlush: false,
-              flushOnShutdown: false,
-              ...(resolveUser ? { resolveUser } : {}),
-            }),
+            resolveOptions(
+              {
+                apiUrl: 'http://127.0.0.1:1',
+                storeId: FAKE_STORE_ID,
+                redis: 'redis://127.0.0.1:1',
+                autoFlush: false,
+                flushOnShutdown: false,
+                ...(resolveUser ? { resolveUser } : {}),
+              },
+              name,
+            ),
         },
       ],
-      exports: [OpenFgaFake, OpenFgaService, OPENFGA_OPTIONS],
+      exports: [...(isDefaultConnection(name) ? [OpenFgaFake] : []), serviceToken, optionsToken],
     };
   }
 }

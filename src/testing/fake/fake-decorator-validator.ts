@@ -8,6 +8,7 @@ import type { FakeAuthorizationModel } from './fake-model';
  * `validateDecorators` under `OpenFgaTestingModule`: with the fake's `model`,
  * a decorator naming what the model lacks fails the test module's start as it
  * fails the real one. Without a model there is nothing to check against.
+ * One per connection: each checks the decorators naming its connection.
  */
 export class FakeDecoratorValidator implements OnModuleInit {
   constructor(
@@ -15,6 +16,7 @@ export class FakeDecoratorValidator implements OnModuleInit {
     private readonly scanner: MetadataScanner,
     private readonly reflector: Reflector,
     private readonly model: FakeAuthorizationModel | undefined,
+    private readonly connection: string,
   ) {}
 
   onModuleInit(): void {
@@ -26,6 +28,7 @@ export class FakeDecoratorValidator implements OnModuleInit {
       this.reflector,
       () => ({ model: RelationGraph.compile({ id: 'fake', type_definitions: model.type_definitions, conditions: model.conditions }) }),
       new Logger('OpenFgaDecorators'),
+      this.connection,
     );
   }
 }
