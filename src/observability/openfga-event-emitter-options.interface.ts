@@ -24,14 +24,16 @@ export const OPENFGA_NEST_EVENTS = {
 } as const satisfies Record<OpenFgaEventName, string>;
 
 /**
- * The payload of a Nest event: the hub's payload (see `OpenFgaEventMap`) and the store it concerns.
+ * The payload of a Nest event: the hub's payload (see `OpenFgaEventMap`) and the connection and store it concerns.
  *
  * @example
  * @OnEvent('openfga.flushed')
- * onFlushed({ storeId, writes, deletes, durationMs }: OpenFgaNestEvent<'flushed'>) {}
+ * onFlushed({ connection, storeId, writes, deletes, durationMs }: OpenFgaNestEvent<'flushed'>) {}
  */
 export type OpenFgaNestEvent<E extends OpenFgaEventName> = OpenFgaEventMap[E] & {
-  /** The OpenFGA store of the module that emitted the event. */
+  /** The connection that emitted the event: `default`, or the `name` given to `OpenFgaModule.forRoot`. */
+  connection: string;
+  /** The OpenFGA store of that connection. */
   storeId: string;
 };
 
@@ -41,7 +43,15 @@ export type OpenFgaNestEvent<E extends OpenFgaEventName> = OpenFgaEventMap[E] & 
  * @example
  * OpenFgaEventEmitterModule.forRoot({ events: [...DEFAULT_NEST_EVENTS, 'settled'] })
  */
-export const DEFAULT_NEST_EVENTS: readonly OpenFgaEventName[] = ['enqueued', 'flushed', 'flushFailed', 'deadLettered', 'cleared', 'cacheFills', 'recordFailed'];
+export const DEFAULT_NEST_EVENTS: readonly OpenFgaEventName[] = [
+  'enqueued',
+  'flushed',
+  'flushFailed',
+  'deadLettered',
+  'cleared',
+  'cacheFills',
+  'recordFailed',
+];
 
 /**
  * Options of `OpenFgaEventEmitterModule.forRoot()`.
@@ -56,4 +66,6 @@ export interface OpenFgaEventEmitterOptions {
    * and OpenFGA call: enable them only if a listener needs them.
    */
   events?: readonly OpenFgaEventName[];
+  /** The connections whose events to re-emit (`default` and the `name`s given to `OpenFgaModule.forRoot`). Default: all of them. */
+  connections?: readonly string[];
 }

@@ -1,11 +1,9 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit, Optional } from '@nestjs/common';
-import { ModuleRef } from '@nestjs/core';
+import { ModuleRef, ModulesContainer } from '@nestjs/core';
 import type { EventEmitter2 } from '@nestjs/event-emitter';
-import { OPENFGA_OPTIONS } from '../openfga.constants';
-import { OpenFgaService } from '../openfga.service';
-import type { ResolvedOpenFgaOptions } from '../options/openfga-options.interface';
 import { MissingPeerDependencyError } from '../errors/missing-peer-dependency.error';
 import { loadOptionalPeer } from './load-optional-peer';
+import { resolveConnections, validateConnectionsOption } from './openfga-connections';
 import { OPENFGA_EVENT_EMITTER_OPTIONS } from './openfga-event-emitter.module-definition';
 import { DEFAULT_NEST_EVENTS, OPENFGA_NEST_EVENTS, OpenFgaEventEmitterOptions } from './openfga-event-emitter-options.interface';
 import type { OpenFgaEventMap, OpenFgaEventName, OpenFgaEvents } from '../events/openfga-events';
@@ -13,9 +11,10 @@ import type { OpenFgaEventMap, OpenFgaEventName, OpenFgaEvents } from '../events
 type EventEmitterPackage = typeof import('@nestjs/event-emitter');
 
 /**
- * Re-emits the module's hub events through @nestjs/event-emitter (loaded
- * only when this class is created) under the names of `OPENFGA_NEST_EVENTS`,
- * each payload with the `storeId` added. Listeners are called synchronously
+ * Re-emits the hub events of every connection (or those of `connections`)
+ * through @nestjs/event-emitter (loaded only when this class is created)
+ * under the names of `OPENFGA_NEST_EVENTS`, each payload with its
+ * `connection` and `storeId` added. Listeners are called synchronously
  * inside the grant, flush or clear that caused them (up to their first
  * `await`); declare them `@OnEvent(name, { async: true })` to run them later.
  * A failing listener never breaks the operation: @nestjs/event-emitter logs
@@ -25,23 +24,24 @@ type EventEmitterPackage = typeof import('@nestjs/event-emitter');
  * @Injectable()
  * class AuthzAlerts {
  *   @OnEvent('openfga.flush.failed')
- *   onFlushFailed({ storeId, failed, error }: OpenFgaNestEvent<'flushFailed'>) { ... }
+ *   onFlushFailed({ connection, storeId, failed, error }: OpenFgaNestEvent<'flushFailed'>) { ... }
  * }
  */
 @Injectable()
 export class OpenFgaEventEmitterBridge implements OnModuleInit, OnApplicationShutdown {
   /** The hub events re-emitted. */
   readonly events: readonly OpenFgaEventName[];
+  private readonly requested?: readonly string[];
   private readonly logger = new Logger('OpenFgaEventEmitter');
   private readonly unsubscribe: (() => void)[] = [];
 
   constructor(
-    private readonly service: OpenFgaService,
-    @Inject(OPENFGA_OPTIONS) private readonly fgaOptions: ResolvedOpenFgaOptions,
     private readonly moduleRef: ModuleRef,
+    private readonly modules: ModulesContainer,
     @Optional() @Inject(OPENFGA_EVENT_EMITTER_OPTIONS) options: OpenFgaEventEmitterOptions = {},
   ) {
     this.events = validateEventEmitterOptions(options);
+    this.requested = options.connections;
   }
 
   /** Finds the application's `EventEmitter2` and subscribes to the hub. */
@@ -59,18 +59,26 @@ export class OpenFgaEventEmitterBridge implements OnModuleInit, OnApplicationShu
         err,
       );
     }
-    const storeId = this.fgaOptions.storeId;
-    // The testing module's fake has no event hub: nothing to re-emit.
-    const hub = this.service.events as OpenFgaEvents | undefined;
-    if (!hub) return;
+    for (const { name: connection, service, options } of resolveConnections(
+      this.moduleRef,
+      this.modules,
+      this.requested,
+      'OpenFgaEventEmitterModule',
+    )) {
+      const hub = service.events as OpenFgaEvents | undefined;
+      if (hub) this.bridge(emitter, hub, connection, options.storeId);
+    }
+  }
+
+  private bridge(emitter: EventEmitter2, hub: OpenFgaEvents, connection: string, storeId: string): void {
     for (const event of this.events) {
       const name = OPENFGA_NEST_EVENTS[event];
       this.unsubscribe.push(
         hub.on(event, (payload: OpenFgaEventMap[OpenFgaEventName]) => {
           // emitAsync: Nest runs @OnEvent handlers as async functions, so a failing one (suppressErrors: false)
           // rejects; caught here, it is logged instead of crashing the process as an unhandled rejection.
-          emitter.emitAsync(name, { ...payload, storeId }).catch((err: unknown) => {
-            this.logger.warn({ message: 'An event listener failed', event: name, storeId, reason: errorMessage(err) });
+          emitter.emitAsync(name, { ...payload, connection, storeId }).catch((err: unknown) => {
+            this.logger.warn({ message: 'An event listener failed', event: name, connection, storeId, reason: errorMessage(err) });
           });
         }),
       );
@@ -90,9 +98,12 @@ function validateEventEmitterOptions(options: unknown): readonly OpenFgaEventNam
     throw new TypeError(`OpenFgaEventEmitter options must be an object (received ${String(options)})`);
   }
   for (const key of Object.keys(options)) {
-    if (key !== 'events') throw new TypeError(`Unknown OpenFgaEventEmitter option "${key}": expected events`);
+    if (key !== 'events' && key !== 'connections') {
+      throw new TypeError(`Unknown OpenFgaEventEmitter option "${key}": expected events or connections`);
+    }
   }
-  const { events = DEFAULT_NEST_EVENTS } = options as OpenFgaEventEmitterOptions;
+  const { events = DEFAULT_NEST_EVENTS, connections } = options as OpenFgaEventEmitterOptions;
+  validateConnectionsOption(connections, 'OpenFgaEventEmitter');
   if (!Array.isArray(events)) throw new TypeError('OpenFgaEventEmitter option "events" must be an array of event names');
   const known = Object.keys(OPENFGA_NEST_EVENTS);
   for (const event of events) {

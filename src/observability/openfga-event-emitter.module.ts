@@ -3,7 +3,8 @@ import { OpenFgaEventEmitterBridge } from './openfga-event-emitter.bridge';
 import { OpenFgaEventEmitterConfigurableModule } from './openfga-event-emitter.module-definition';
 
 /**
- * Re-emits the (global) `OpenFgaModule`'s events as Nest events through
+ * Re-emits the events of every connection of the application (or those of
+ * `connections`), with their `connection` and `storeId`, as Nest events through
  * @nestjs/event-emitter (an optional peer dependency, loaded only when this
  * module starts): `openfga.enqueued`, `openfga.flushed`, `openfga.flush.failed`,
  * `openfga.dead-lettered` and `openfga.cleared` by default (see
@@ -14,7 +15,7 @@ import { OpenFgaEventEmitterConfigurableModule } from './openfga-event-emitter.m
  * class AppModule {}
  *
  * @OnEvent('openfga.dead-lettered')
- * onDeadLettered({ storeId, operations }: OpenFgaNestEvent<'deadLettered'>) {}
+ * onDeadLettered({ connection, storeId, operations }: OpenFgaNestEvent<'deadLettered'>) {}
  */
 @Module({
   providers: [OpenFgaEventEmitterBridge],

@@ -50,6 +50,11 @@ export interface OpenFgaMetricsOptions {
   buckets?: OpenFgaMetricsBuckets;
   /** Seconds a scrape waits for `status()` (one Redis script) before the status gauges read NaN and `status_up` 0. Default 3. */
   statusTimeout?: number;
+  /**
+   * The connections to report (`default` and the `name`s given to `OpenFgaModule.forRoot`). Default: every
+   * connection of the application. Each is told apart by the `connection` and `store` labels of the same metrics.
+   */
+  connections?: readonly string[];
 }
 
 /**
@@ -74,8 +79,10 @@ export const DEFAULT_METRICS_BUCKETS: Required<OpenFgaMetricsBuckets> = {
 };
 
 /**
- * The metrics and their names without the prefix. Labels never carry tuple
- * contents (users, objects, relations): only the small, fixed sets named here.
+ * The metrics and their names without the prefix. Every metric has the labels
+ * `connection` (`default`, or the name given to `OpenFgaModule.forRoot`) and
+ * `store` (its store id), besides those named here. Labels never carry tuple
+ * contents (users, objects, relations): only these small, fixed sets.
  *
  * @example
  * `${DEFAULT_METRICS_PREFIX}${OPENFGA_METRICS.checks}` // 'nestjs_openfga_checks_total'

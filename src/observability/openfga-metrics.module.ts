@@ -3,8 +3,10 @@ import { OpenFgaMetrics } from './openfga-metrics';
 import { OpenFgaMetricsConfigurableModule } from './openfga-metrics.module-definition';
 
 /**
- * Prometheus metrics for the (global) `OpenFgaModule`, through prom-client
- * (an optional peer dependency, loaded only when this module starts).
+ * Prometheus metrics for every connection of the application (`OpenFgaModule.forRoot`,
+ * named or not), through prom-client (an optional peer dependency, loaded only
+ * when this module starts). Import it once: each connection is a `connection`
+ * label (with its `store`) on the same metrics; `connections` limits which.
  * Registers on prom-client's global `register` unless given a `registry`;
  * expose that registry on your metrics route as usual. Plain
  * `OpenFgaMetricsModule` uses the defaults; `forRoot`/`forRootAsync` set options.
@@ -14,7 +16,7 @@ import { OpenFgaMetricsConfigurableModule } from './openfga-metrics.module-defin
  *   imports: [OpenFgaModule.forRoot(options), OpenFgaMetricsModule.forRoot({ registry })],
  * })
  * class AppModule {}
- * // then: await registry.metrics() → 'nestjs_openfga_pending_operations{operation="grant"} 3 ...'
+ * // then: await registry.metrics() → 'nestjs_openfga_pending_operations{connection="default",store="01H…",operation="grant"} 3 ...'
  */
 @Module({
   providers: [OpenFgaMetrics],

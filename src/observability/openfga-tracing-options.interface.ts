@@ -23,6 +23,8 @@ export interface OpenFgaTracingOptions {
   tracerProvider?: OpenFgaTracerProvider;
   /** The tracer's (instrumentation scope's) name. Default `nestjs-openfga`. */
   tracerName?: string;
+  /** The connections to trace (`default` and the `name`s given to `OpenFgaModule.forRoot`). Default: every connection of the app. */
+  connections?: readonly string[];
 }
 
 /**
@@ -65,6 +67,8 @@ export const OPENFGA_SPANS = {
 export const OPENFGA_SPAN_ATTRIBUTES = {
   /** The OpenFGA store id. Every span. */
   storeId: 'openfga.store_id',
+  /** The connection: `default`, or the `name` given to `OpenFgaModule.forRoot`. Every span. */
+  connection: 'openfga.connection',
   /** `grant`, `revoke`, `check`, `flush`, `write`, `listObjects`, `listUsers`, `readChanges`, `change_feed`. Every span. */
   operation: 'openfga.operation',
   /** Tuples involved: enqueued, written by a flush, sent in a request (contextual tuples for checks), changes applied. */

@@ -1,11 +1,10 @@
 import { Inject, Injectable, OnApplicationShutdown, OnModuleInit, Optional } from '@nestjs/common';
+import { ModuleRef, ModulesContainer } from '@nestjs/core';
 import type { Attributes, Span, SpanKind as OtelSpanKind, Tracer } from '@opentelemetry/api';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { OPENFGA_OPTIONS } from '../openfga.constants';
-import { OpenFgaService } from '../openfga.service';
-import type { ResolvedOpenFgaOptions } from '../options/openfga-options.interface';
 import { loadOptionalPeer } from './load-optional-peer';
+import { OpenFgaConnection, resolveConnections, validateConnectionsOption } from './openfga-connections';
 import type { OpenFgaEventMap, OpenFgaEvents } from '../events/openfga-events';
 import { OPENFGA_TRACING_OPTIONS } from './openfga-tracing.module-definition';
 import { OPENFGA_SPAN_ATTRIBUTES as A, OPENFGA_SPANS, OpenFgaTracingOptions } from './openfga-tracing-options.interface';
@@ -30,7 +29,8 @@ const REQUEST_SPANS = {
  * start and end times, as a child of the span active where the work ran (your
  * HTTP request's span, say). OpenFGA request spans are siblings of the
  * check/flush span they served, not its children. Attributes never carry tuple
- * contents; see `OPENFGA_SPAN_ATTRIBUTES`.
+ * contents; see `OPENFGA_SPAN_ATTRIBUTES`. Every connection of the app is
+ * traced (or those of `connections`), each span naming its connection and store.
  *
  * @example
  * // with an OpenTelemetry SDK registered globally (NodeSDK, or a NodeTracerProvider):
@@ -41,33 +41,39 @@ const REQUEST_SPANS = {
 export class OpenFgaTracing implements OnModuleInit, OnApplicationShutdown {
   private readonly api: OtelApi;
   private readonly tracer: Tracer;
-  private readonly storeId: string;
+  private readonly requested?: readonly string[];
   private readonly unsubscribe: (() => void)[] = [];
 
   constructor(
-    private readonly service: OpenFgaService,
-    @Inject(OPENFGA_OPTIONS) private readonly fgaOptions: ResolvedOpenFgaOptions,
+    private readonly moduleRef: ModuleRef,
+    private readonly modules: ModulesContainer,
     @Optional() @Inject(OPENFGA_TRACING_OPTIONS) options: OpenFgaTracingOptions = {},
   ) {
     validateTracingOptions(options);
     this.api = loadOptionalPeer<OtelApi>('@opentelemetry/api', 'OpenFgaTracingModule');
     const provider = options.tracerProvider ?? this.api.trace.getTracerProvider();
     this.tracer = provider.getTracer(options.tracerName ?? DEFAULT_TRACER_NAME, packageVersion()) as Tracer;
-    this.storeId = fgaOptions.storeId;
+    this.requested = options.connections;
   }
 
-  /** Subscribes to the event hub. */
+  /** Subscribes to the event hub of each traced connection. */
   onModuleInit(): void {
     if (this.unsubscribe.length > 0) return;
-    // The testing module's fake has no event hub: then only what needs none (the status gauges) works.
-    const events = this.service.events as OpenFgaEvents | undefined;
+    for (const connection of resolveConnections(this.moduleRef, this.modules, this.requested, 'OpenFgaTracingModule')) {
+      this.subscribe(connection);
+    }
+  }
+
+  private subscribe({ name, service, options }: OpenFgaConnection): void {
+    const events = service.events as OpenFgaEvents | undefined;
     if (!events) return;
+    const on: Origin = { attributes: { [A.connection]: name, [A.storeId]: options.storeId }, cache: options.cache };
     this.unsubscribe.push(
-      events.on('enqueued', (e) => this.onEnqueued(e)),
-      events.on('checked', (e) => this.onChecked(e)),
-      events.on('flushed', (e) => this.onFlushed(e)),
-      events.on('request', (e) => this.onRequest(e)),
-      events.on('changeFeedApplied', (e) => this.onChangeFeedApplied(e)),
+      events.on('enqueued', (e) => this.onEnqueued(on, e)),
+      events.on('checked', (e) => this.onChecked(on, e)),
+      events.on('flushed', (e) => this.onFlushed(on, e)),
+      events.on('request', (e) => this.onRequest(on, e)),
+      events.on('changeFeedApplied', (e) => this.onChangeFeedApplied(on, e)),
     );
   }
 
@@ -76,10 +82,10 @@ export class OpenFgaTracing implements OnModuleInit, OnApplicationShutdown {
     for (const off of this.unsubscribe.splice(0)) off();
   }
 
-  private onEnqueued({ operations, seq, durationMs }: OpenFgaEventMap['enqueued']): void {
+  private onEnqueued(on: Origin, { operations, seq, durationMs }: OpenFgaEventMap['enqueued']): void {
     const kinds = new Set(operations.map((o) => o.kind));
     const operation = kinds.size === 1 && kinds.has('revoke') ? 'revoke' : 'grant';
-    this.record(operation === 'revoke' ? OPENFGA_SPANS.revoke : OPENFGA_SPANS.grant, durationMs, {
+    this.record(on, operation === 'revoke' ? OPENFGA_SPANS.revoke : OPENFGA_SPANS.grant, durationMs, {
       [A.operation]: kinds.size === 1 ? operation : [...kinds].sort().join('+'),
       [A.count]: operations.length,
       [A.bufferPosition]: seq,
@@ -87,10 +93,10 @@ export class OpenFgaTracing implements OnModuleInit, OnApplicationShutdown {
     });
   }
 
-  private onChecked({ source, allowed, durationMs, consistency }: OpenFgaEventMap['checked']): void {
-    const outcome =
-      source === 'error' ? 'failed' : source === 'openfga' ? (this.fgaOptions.cache ? 'populated' : 'miss') : ('hit' as const);
+  private onChecked(on: Origin, { source, allowed, durationMs, consistency }: OpenFgaEventMap['checked']): void {
+    const outcome = source === 'error' ? 'failed' : source === 'openfga' ? (on.cache ? 'populated' : 'miss') : ('hit' as const);
     this.record(
+      on,
       OPENFGA_SPANS.check,
       durationMs,
       { [A.operation]: 'check', [A.checkSource]: source, [A.checkAllowed]: allowed, [A.consistency]: consistency, [A.outcome]: outcome },
@@ -98,9 +104,10 @@ export class OpenFgaTracing implements OnModuleInit, OnApplicationShutdown {
     );
   }
 
-  private onFlushed(e: OpenFgaEventMap['flushed']): void {
+  private onFlushed(on: Origin, e: OpenFgaEventMap['flushed']): void {
     const failed = e.failed > 0;
     this.record(
+      on,
       OPENFGA_SPANS.flush,
       e.durationMs,
       {
@@ -120,8 +127,9 @@ export class OpenFgaTracing implements OnModuleInit, OnApplicationShutdown {
     );
   }
 
-  private onRequest({ api, durationMs, outcome, tuples }: OpenFgaEventMap['request']): void {
+  private onRequest(on: Origin, { api, durationMs, outcome, tuples }: OpenFgaEventMap['request']): void {
     this.record(
+      on,
       REQUEST_SPANS[api],
       durationMs,
       { [A.operation]: api, ...(tuples !== undefined ? { [A.count]: tuples } : {}), [A.outcome]: outcome === 'ok' ? 'ok' : 'failed' },
@@ -129,12 +137,18 @@ export class OpenFgaTracing implements OnModuleInit, OnApplicationShutdown {
     );
   }
 
-  private onChangeFeedApplied({ count }: OpenFgaEventMap['changeFeedApplied']): void {
-    this.record(OPENFGA_SPANS.changeFeed, 0, { [A.operation]: 'change_feed', [A.count]: count, [A.outcome]: 'invalidated' });
+  private onChangeFeedApplied(on: Origin, { count }: OpenFgaEventMap['changeFeedApplied']): void {
+    this.record(on, OPENFGA_SPANS.changeFeed, 0, { [A.operation]: 'change_feed', [A.count]: count, [A.outcome]: 'invalidated' });
   }
 
   /** A span that ended now and lasted `durationMs`, child of the active context. */
-  private record(name: string, durationMs: number, attributes: Attributes, o: { kind?: OtelSpanKind; error?: string } = {}): void {
+  private record(
+    on: Origin,
+    name: string,
+    durationMs: number,
+    attributes: Attributes,
+    o: { kind?: OtelSpanKind; error?: string } = {},
+  ): void {
     // Wall-clock end (as SDK clocks anchor to), start from the monotonic duration the hub measured.
     const end = Date.now();
     const span: Span = this.tracer.startSpan(
@@ -142,7 +156,7 @@ export class OpenFgaTracing implements OnModuleInit, OnApplicationShutdown {
       {
         kind: o.kind ?? this.api.SpanKind.INTERNAL,
         startTime: end - Math.max(0, durationMs),
-        attributes: { [A.storeId]: this.storeId, ...attributes },
+        attributes: { ...on.attributes, ...attributes },
       },
       this.api.context.active(),
     );
@@ -151,15 +165,22 @@ export class OpenFgaTracing implements OnModuleInit, OnApplicationShutdown {
   }
 }
 
+/** The connection a span comes from: its attributes, and whether it caches answers. */
+interface Origin {
+  readonly attributes: Attributes;
+  readonly cache: boolean;
+}
+
 function validateTracingOptions(options: unknown): void {
   if (typeof options !== 'object' || options === null) {
     throw new TypeError(`OpenFgaTracing options must be an object (received ${String(options)})`);
   }
-  const known = ['tracerProvider', 'tracerName'];
+  const known = ['tracerProvider', 'tracerName', 'connections'];
   for (const key of Object.keys(options)) {
     if (!known.includes(key)) throw new TypeError(`Unknown OpenFgaTracing option "${key}": expected one of ${known.join(', ')}`);
   }
   const o = options as OpenFgaTracingOptions;
+  validateConnectionsOption(o.connections, 'OpenFgaTracing');
   if (o.tracerProvider !== undefined && typeof o.tracerProvider?.getTracer !== 'function') {
     throw new TypeError('OpenFgaTracing option "tracerProvider" must be an OpenTelemetry TracerProvider (with getTracer())');
   }

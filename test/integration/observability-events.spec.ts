@@ -118,6 +118,7 @@ describe('OpenFgaEventEmitterModule on the real servers', () => {
       {
         name: 'openfga.enqueued',
         payload: {
+          connection: 'default',
           storeId: store.storeId,
           operations: [{ kind: 'grant', user: 'user:anne', relation: 'viewer', object: 'document:a' }],
           seq: expect.any(Number),
@@ -127,13 +128,20 @@ describe('OpenFgaEventEmitterModule on the real servers', () => {
       {
         name: 'openfga.enqueued',
         payload: expect.objectContaining({
+          connection: 'default',
           storeId: store.storeId,
           operations: [{ kind: 'grant', user: 'user:erin', relation: 'no_such_relation', object: 'document:d' }],
         }),
       },
     ]);
     // @OnEvent handlers run as async functions: the failure is a rejection, caught and logged (not an unhandled rejection).
-    const logged = { message: 'An event listener failed', event: 'openfga.enqueued', storeId: store.storeId, reason: 'a broken listener' };
+    const logged = {
+      message: 'An event listener failed',
+      event: 'openfga.enqueued',
+      connection: 'default',
+      storeId: store.storeId,
+      reason: 'a broken listener',
+    };
     await eventually(
       'the failing listener was logged',
       async () => warn.mock.calls.some(([entry]) => JSON.stringify(entry) === JSON.stringify(logged)) || undefined,
@@ -145,10 +153,12 @@ describe('OpenFgaEventEmitterModule on the real servers', () => {
     expect(listeners.names()).toEqual(['openfga.dead-lettered', 'openfga.flushed']);
     const [dead, flushed] = listeners.received.map((r) => r.payload);
     expect(dead).toEqual({
+      connection: 'default',
       storeId: store.storeId,
       operations: [{ operation: { key: expect.any(String) }, reason: expect.stringMatching(/no_such_relation/) }],
     });
     expect(flushed).toEqual({
+      connection: 'default',
       storeId: store.storeId,
       mode: 'inline',
       writes: 1,
@@ -163,7 +173,7 @@ describe('OpenFgaEventEmitterModule on the real servers', () => {
     await fga.grant('user:fay', 'viewer', 'document:e');
     listeners.received.splice(0);
     expect(await fga.clear()).toBe(1);
-    expect(listeners.received).toEqual([{ name: 'openfga.cleared', payload: { storeId: store.storeId, count: 1 } }]);
+    expect(listeners.received).toEqual([{ name: 'openfga.cleared', payload: { connection: 'default', storeId: store.storeId, count: 1 } }]);
 
     listeners.received.splice(0);
     expect(await fga.check('user:anne', 'viewer', 'document:a')).toBe(true);
@@ -179,6 +189,7 @@ describe('OpenFgaEventEmitterModule on the real servers', () => {
     expect((await fga.flush()).failed).toBe(1);
     expect(listeners.names()).toEqual(['openfga.flushed', 'openfga.flush.failed']);
     expect(listeners.received[1].payload).toEqual({
+      connection: 'default',
       storeId: store.storeId,
       failed: 1,
       error: expect.stringMatching(/ECONNREFUSED|connect/i),
@@ -193,6 +204,7 @@ describe('OpenFgaEventEmitterModule on the real servers', () => {
       {
         name: 'openfga.checked',
         payload: {
+          connection: 'default',
           storeId: store.storeId,
           source: expect.stringMatching(/^(buffer|cache|openfga)$/),
           allowed: true,
@@ -208,8 +220,8 @@ describe('OpenFgaEventEmitterModule on the real servers', () => {
     await fga.grant('user:anne', 'viewer', 'document:a');
     await fga.flush();
     expect(wildcard.names).toEqual([
-      JSON.stringify(['durationMs', 'operations', 'seq', 'storeId']),
-      JSON.stringify(['deadLettered', 'deletes', 'durationMs', 'failed', 'mode', 'storeId', 'writes']),
+      JSON.stringify(['connection', 'durationMs', 'operations', 'seq', 'storeId']),
+      JSON.stringify(['connection', 'deadLettered', 'deletes', 'durationMs', 'failed', 'mode', 'storeId', 'writes']),
     ]);
   });
 

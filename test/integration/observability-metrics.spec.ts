@@ -145,7 +145,9 @@ describe('OpenFgaMetricsModule on the real servers', () => {
     const text = await registry.metrics();
     expect(text).not.toMatch(/user:|document:|viewer|editor|no_such_relation/);
     const labelNames = new Set(parse(text).flatMap((x) => Object.keys(x.labels)));
-    expect([...labelNames].sort()).toEqual(['api', 'le', 'mode', 'operation', 'outcome', 'source']);
+    expect([...labelNames].sort()).toEqual(['api', 'connection', 'le', 'mode', 'operation', 'outcome', 'source', 'store']);
+    // Every sample names its connection and store.
+    for (const sample of parse(text)) expect(sample.labels).toMatchObject({ connection: 'default', store: store.storeId });
     // Prometheus naming: counters end in _total, durations in _seconds.
     for (const line of text.split('\n').filter((l) => l.startsWith('# TYPE'))) {
       const [, , name, type] = line.split(' ');

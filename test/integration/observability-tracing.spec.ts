@@ -231,6 +231,7 @@ describe('OpenFgaTracingModule on the real servers', () => {
     expect(grant.context.traceId).toBe(request.context.traceId);
     expect(grant.kind).toBe(SpanKind.INTERNAL);
     expect(grant.attributes).toEqual({
+      [A.connection]: 'default',
       [A.storeId]: store.storeId,
       [A.operation]: 'grant',
       [A.count]: 1,
@@ -243,6 +244,7 @@ describe('OpenFgaTracingModule on the real servers', () => {
     expect(bufferCheck.parentSpanId).toBe(request.context.spanId);
     expect(sources).toHaveLength(1); // the buffer knows the exact tuple: a hit (populated if the read path asked OpenFGA)
     expect(bufferCheck.attributes).toEqual({
+      [A.connection]: 'default',
       [A.storeId]: store.storeId,
       [A.operation]: 'check',
       [A.checkSource]: sources[0],
@@ -269,6 +271,7 @@ describe('OpenFgaTracingModule on the real servers', () => {
     expect(flush.parentSpanId).toBeUndefined(); // no active span around this flush
     expect(flush.status.code).toBe(SpanStatusCode.UNSET);
     expect(flush.attributes).toEqual({
+      [A.connection]: 'default',
       [A.storeId]: store.storeId,
       [A.operation]: 'flush',
       [A.flushMode]: 'inline',
@@ -281,7 +284,13 @@ describe('OpenFgaTracingModule on the real servers', () => {
     });
     const write = global.only(OPENFGA_SPANS.write);
     expect(write.kind).toBe(SpanKind.CLIENT);
-    expect(write.attributes).toEqual({ [A.storeId]: store.storeId, [A.operation]: 'write', [A.count]: 2, [A.outcome]: 'ok' });
+    expect(write.attributes).toEqual({
+      [A.connection]: 'default',
+      [A.storeId]: store.storeId,
+      [A.operation]: 'write',
+      [A.count]: 2,
+      [A.outcome]: 'ok',
+    });
     expect(write.startMs).toBeGreaterThanOrEqual(flush.startMs - 1); // flush durations are whole milliseconds
     expect(write.endMs).toBeLessThanOrEqual(flush.endMs as number);
 
