@@ -1,3 +1,5 @@
+import { DEFAULT_CONNECTION, validateConnectionName } from '../connection/connection-tokens';
+
 /**
  * Thresholds and probes of `OpenFgaHealthIndicator`, set once with
  * `OpenFgaHealthModule.forRoot()` and overridable per `isHealthy()` call.
@@ -5,8 +7,11 @@
  *
  * @example
  * OpenFgaHealthModule.forRoot({ maxPending: 5000, maxOldestAge: 120, maxDeadLetters: Infinity })
+ * indicator.isHealthy('openfga_billing', { connection: 'billing' })
  */
 export interface OpenFgaHealthOptions {
+  /** The connection to check: `default`, or the `name` given to `OpenFgaModule.forRoot`. Default `default`. */
+  connection?: string;
   /** Unhealthy when more operations than this are pending (`status().pending.total`). Default 1000. */
   maxPending?: number;
   /** Unhealthy when the oldest pending operation is older than this many seconds. Default 60. */
@@ -31,6 +36,7 @@ export interface OpenFgaHealthOptions {
  * OpenFgaHealthModule.forRoot({ maxPending: DEFAULT_HEALTH_OPTIONS.maxPending * 5 })
  */
 export const DEFAULT_HEALTH_OPTIONS: Required<OpenFgaHealthOptions> = {
+  connection: DEFAULT_CONNECTION,
   maxPending: 1000,
   maxOldestAge: 60,
   maxDeadLetters: 0,
@@ -66,6 +72,7 @@ export function resolveHealthOptions(...layers: (OpenFgaHealthOptions | undefine
   if (typeof usage !== 'number' || !(usage > 0 && usage <= 1)) {
     throw new RangeError(`OpenFgaHealth option "maxMemoryUsage" must be a number in (0, 1] (received ${String(usage)})`);
   }
+  validateConnectionName(merged.connection, 'OpenFgaHealth option "connection"');
   if (typeof merged.checkOpenFga !== 'boolean') {
     throw new TypeError(`OpenFgaHealth option "checkOpenFga" must be true or false (received ${String(merged.checkOpenFga)})`);
   }

@@ -1,9 +1,10 @@
-import { Inject, Injectable, Optional } from '@nestjs/common';
+import { Inject, Injectable, OnModuleInit, Optional } from '@nestjs/common';
+import { ModuleRef, ModulesContainer } from '@nestjs/core';
+import { getOpenFgaCoreToken } from '../connection/connection-tokens';
 import type { OpenFgaCore } from '../core/openfga-core';
-import { OPENFGA_CORE, OPENFGA_OPTIONS } from '../openfga.constants';
+import { appConnections, OpenFgaConnection, resolveConnection } from '../observability/openfga-connections';
 import { readRedisMemory, RedisMemory } from '../redis/redis-memory';
-import { OpenFgaService, OpenFgaStatus } from '../openfga.service';
-import type { ResolvedOpenFgaOptions } from '../options/openfga-options.interface';
+import type { OpenFgaStatus } from '../openfga.service';
 import { OPENFGA_HEALTH_OPTIONS } from './openfga-health.module-definition';
 import { OpenFgaHealthOptions, resolveHealthOptions } from './openfga-health-options.interface';
 import { OpenFgaProbe } from './openfga-probe';
@@ -15,10 +16,12 @@ import { OpenFgaProbe } from './openfga-probe';
  *
  * @example
  * { status: 'down', reasons: ['3 operations pending, over maxPending (2)'], message: '3 operations pending, ...',
- *   redis: 'up', openfga: 'up', pending: 3, oldestAgeMs: 12, inFlight: 0, deadLettered: 0 }
+ *   connection: 'default', redis: 'up', openfga: 'up', pending: 3, oldestAgeMs: 12, inFlight: 0, deadLettered: 0 }
  */
 export type OpenFgaHealthDetails = {
   status: 'up' | 'down';
+  /** The connection checked: `default`, or the `name` given to `OpenFgaModule.forRoot`. */
+  connection: string;
   /** Why it is down; empty when up. */
   reasons: string[];
   /** The reasons in one line (only when down), for dashboards that show `message`. */
@@ -59,44 +62,67 @@ export type OpenFgaHealthIndicatorResult<Key extends string = string> = { [K in 
  * (terminus 11 style) instead of throwing the deprecated `HealthCheckError`,
  * and needs no import of @nestjs/terminus at run time.
  *
+ * One call checks one connection (`connection`, default `default`), so each
+ * connection is an indicator of its own under its own key in terminus's result.
+ *
  * @example
  * // in a controller method decorated with HealthCheck():
  * return this.health.check([() => this.openfgaHealth.isHealthy('openfga')]);
+ * // every connection of the app, one key each:
+ * return this.health.check(this.openfgaHealth.connections().map((c) => () => this.openfgaHealth.isHealthy(`openfga_${c}`, { connection: c })));
  */
 @Injectable()
-export class OpenFgaHealthIndicator {
+export class OpenFgaHealthIndicator implements OnModuleInit {
   private readonly defaults: Required<OpenFgaHealthOptions>;
-  private probe?: OpenFgaProbe;
+  private readonly probes = new Map<string, OpenFgaProbe>();
 
   constructor(
-    private readonly service: OpenFgaService,
-    @Inject(OPENFGA_OPTIONS) private readonly fgaOptions: ResolvedOpenFgaOptions,
-    @Optional() @Inject(OPENFGA_HEALTH_OPTIONS) defaults?: OpenFgaHealthOptions,
-    /** Absent under OpenFgaTestingModule: no Redis, no memory to report. */
-    @Optional() @Inject(OPENFGA_CORE) private readonly core?: OpenFgaCore,
+    private readonly moduleRef: ModuleRef,
+    private readonly modules: ModulesContainer,
+    @Optional() @Inject(OPENFGA_HEALTH_OPTIONS) private readonly given?: OpenFgaHealthOptions,
   ) {
-    this.defaults = resolveHealthOptions(defaults);
+    this.defaults = resolveHealthOptions(given);
+  }
+
+  /** A `connection` set in `forRoot` must exist: checked at start, not at the first probe. */
+  onModuleInit(): void {
+    if (this.given?.connection !== undefined) this.resolve(this.defaults.connection);
+  }
+
+  /**
+   * The connections of the application (`default` first, then by name), for one `isHealthy` per connection.
+   *
+   * @example
+   * this.openfgaHealth.connections() // ['default', 'billing']
+   */
+  connections(): string[] {
+    return [...appConnections(this.modules).keys()];
   }
 
   /**
    * Checks Redis (through `status()`) and OpenFGA in parallel, each bounded
    * by `timeout`, then the thresholds. `options` override the module's for this call.
+   * A `connection` the app does not have rejects, naming those it has.
    *
    * @example
    * await indicator.isHealthy('openfga', { maxPending: 500 });
+   * await indicator.isHealthy('openfga_billing', { connection: 'billing' });
    */
   async isHealthy<const Key extends string>(key: Key, options?: OpenFgaHealthOptions): Promise<OpenFgaHealthIndicatorResult<Key>> {
     const o = resolveHealthOptions(this.defaults, options);
+    const connection = this.resolve(o.connection);
+    const core = this.core(connection.name);
     const timeoutMs = Math.round(o.timeout * 1000);
     const [status, openfga, memory] = await Promise.all([
-      settle(withTimeout(this.service.status(), timeoutMs)),
-      o.checkOpenFga ? settle(withTimeout(this.getProbe().reach(timeoutMs), timeoutMs)) : undefined,
+      settle(withTimeout(connection.service.status(), timeoutMs)),
+      o.checkOpenFga ? settle(withTimeout(this.probe(connection).reach(timeoutMs), timeoutMs)) : undefined,
       // An unreachable Redis is reported through status(); a failed memory read adds nothing.
-      this.core ? settle(withTimeout(readRedisMemory(this.core.redis), timeoutMs)) : undefined,
+      core ? settle(withTimeout(readRedisMemory(core.redis), timeoutMs)) : undefined,
     ]);
 
     const reasons: string[] = [];
     const details: Omit<OpenFgaHealthDetails, 'status' | 'reasons'> = {
+      connection: connection.name,
       redis: status.ok ? 'up' : 'down',
       openfga: openfga === undefined ? 'skipped' : openfga.ok ? 'up' : 'down',
     };
@@ -138,9 +164,27 @@ export class OpenFgaHealthIndicator {
     return { [key]: result } as OpenFgaHealthIndicatorResult<Key>;
   }
 
-  private getProbe(): OpenFgaProbe {
-    this.probe ??= new OpenFgaProbe(this.fgaOptions);
-    return this.probe;
+  private resolve(name: string): OpenFgaConnection {
+    try {
+      return resolveConnection(this.moduleRef, this.modules, name);
+    } catch (err) {
+      throw new Error(`OpenFgaHealth: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+
+  /** The connection's core, for Redis memory; absent under OpenFgaTestingModule (no Redis, no memory to report). */
+  private core(name: string): OpenFgaCore | undefined {
+    try {
+      return this.moduleRef.get<OpenFgaCore>(getOpenFgaCoreToken(name), { strict: false });
+    } catch {
+      return undefined;
+    }
+  }
+
+  private probe({ name, options }: OpenFgaConnection): OpenFgaProbe {
+    let probe = this.probes.get(name);
+    if (!probe) this.probes.set(name, (probe = new OpenFgaProbe(options)));
+    return probe;
   }
 }
 

@@ -4,9 +4,10 @@ import { OpenFgaHealthIndicator } from './openfga-health.indicator';
 
 /**
  * Provides `OpenFgaHealthIndicator`. Import it next to `TerminusModule` in the
- * module of your health controller; it uses the `OpenFgaService` and options
- * of the (global) `OpenFgaModule`. Plain `OpenFgaHealthModule` uses the
- * default thresholds; `forRoot`/`forRootAsync` set others.
+ * module of your health controller; it finds each connection's `OpenFgaService`
+ * and options by name (`connection`, default `default`), wherever its
+ * `OpenFgaModule` is. Plain `OpenFgaHealthModule` uses the default thresholds;
+ * `forRoot`/`forRootAsync` set others.
  *
  * @example
  * // the imports of your health module:

@@ -11,7 +11,7 @@ import { createServer, Server, Socket } from 'node:net';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import request from 'supertest';
-import { OpenFgaModule, OpenFgaModuleOptions, OpenFgaService } from '../../src';
+import { getOpenFgaServiceToken, OpenFgaModule, OpenFgaModuleOptions, OpenFgaService } from '../../src';
 import { OpenFgaHealthIndicator, OpenFgaHealthModule, OpenFgaHealthOptions } from '../../src/health';
 import { OpenFgaTestingModule } from '../../src/testing';
 import { freshStore, testOptions } from '../support/harness/env';
@@ -74,6 +74,7 @@ describe('OpenFgaHealthIndicator on the real servers', () => {
         openfga: {
           status: 'up',
           reasons: [],
+          connection: 'default',
           redis: 'up',
           openfga: 'up',
           pending: 0,
@@ -294,5 +295,95 @@ describe('OpenFgaHealthIndicator on the real servers', () => {
     const loaded = JSON.parse(out.stdout) as string[];
     expect(loaded.some((f) => f.endsWith(join('src', 'health', 'openfga-health.indicator.ts')))).toBe(true);
     expect(loaded.filter((f) => /node_modules[\\/]@nestjs[\\/]terminus[\\/]/.test(f))).toEqual([]);
+  });
+});
+
+@Controller('health')
+class EveryConnectionHealthController {
+  constructor(
+    private readonly health: HealthCheckService,
+    private readonly openfga: OpenFgaHealthIndicator,
+  ) {}
+
+  @Get()
+  @HealthCheck()
+  check() {
+    return this.health.check(this.openfga.connections().map((c) => () => this.openfga.isHealthy(`openfga_${c}`, { connection: c })));
+  }
+}
+
+describe('OpenFgaHealthIndicator with two connections, on the real servers', () => {
+  let main: TestStore;
+  let billing: TestStore;
+  const apps: INestApplication[] = [];
+
+  beforeAll(async () => {
+    [main, billing] = await Promise.all([freshStore('health-main'), freshStore('health-billing')]);
+  });
+  afterEach(async () => {
+    await Promise.all(apps.splice(0).map((a) => a.close()));
+  });
+
+  it('checks each connection under its own key: the one over its threshold is down, the other up', async () => {
+    const moduleRef = await Test.createTestingModule({
+      imports: [
+        OpenFgaModule.forRoot(testOptions(main)),
+        OpenFgaModule.forRoot({ name: 'billing', ...testOptions(billing) }),
+        TerminusModule.forRoot({ logger: false }),
+        OpenFgaHealthModule.forRoot({ maxPending: 1 }),
+      ],
+      controllers: [EveryConnectionHealthController],
+    }).compile();
+    const app = moduleRef.createNestApplication({ logger: false });
+    apps.push(app);
+    await app.init();
+    const indicator = app.get(OpenFgaHealthIndicator);
+    expect(indicator.connections()).toEqual(['default', 'billing']);
+
+    const billingFga = app.get<OpenFgaService>(getOpenFgaServiceToken('billing'));
+    await billingFga.grantMany(['a', 'b'].map((id) => ({ user: `user:${id}`, relation: 'viewer', object: 'document:b' })));
+
+    const res = await request(app.getHttpServer()).get('/health').expect(503);
+    expect(res.body.info.openfga_default).toMatchObject({ status: 'up', connection: 'default', pending: 0 });
+    expect(res.body.error.openfga_billing).toMatchObject({
+      status: 'down',
+      connection: 'billing',
+      pending: 2,
+      reasons: ['2 operations pending, over maxPending (1)'],
+    });
+    // Per call: one connection, its own key.
+    expect((await indicator.isHealthy('fga', { connection: 'billing', maxPending: 5 })).fga).toMatchObject({
+      status: 'up',
+      connection: 'billing',
+      openfga: 'up',
+    });
+    expect((await indicator.isHealthy('fga')).fga.connection).toBe('default');
+
+    expect(await billingFga.flush()).toMatchObject({ writes: 2 });
+    await request(app.getHttpServer()).get('/health').expect(200);
+  });
+
+  it('with named connections only: the default is not there, a call or a forRoot naming a missing one fails naming those there are', async () => {
+    const moduleRef = await Test.createTestingModule({
+      imports: [OpenFgaModule.forRoot({ name: 'billing', ...testOptions(billing) }), OpenFgaHealthModule],
+    }).compile();
+    const app = moduleRef.createNestApplication({ logger: false });
+    apps.push(app);
+    await app.init();
+    const indicator = app.get(OpenFgaHealthIndicator);
+    expect((await indicator.isHealthy('openfga', { connection: 'billing' })).openfga).toMatchObject({ status: 'up', redis: 'up' });
+    await expect(indicator.isHealthy('openfga')).rejects.toThrow('OpenFgaHealth: no OpenFGA connection "default" (registered: billing)');
+    await expect(indicator.isHealthy('openfga', { connection: 'bil ling' })).rejects.toThrow(
+      'OpenFgaHealth option "connection" must be a connection name',
+    );
+
+    // The testing module stands in here, so the failed start leaves no Redis client behind.
+    await expect(
+      Test.createTestingModule({
+        imports: [OpenFgaTestingModule.forRoot({ name: 'billing' }), OpenFgaHealthModule.forRoot({ connection: 'biling' })],
+      })
+        .compile()
+        .then((failing) => failing.init()),
+    ).rejects.toThrow('OpenFgaHealth: no OpenFGA connection "biling" (registered: billing)');
   });
 });
