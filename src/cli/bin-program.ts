@@ -16,6 +16,8 @@ Configuration (environment):
 ${OPENFGA_CLI_ENV.map((v) => `  ${v.name.padEnd(29)}${v.required ? 'required' : 'optional'}: ${v.description}`).join('\n')}
 
 The model commands (model types) read a file and need none of these.
+The bin operates one connection ("default"): the store, Redis and prefix these variables name.
+For a named connection of your app, set them to that connection's store, Redis and prefix.
 
 Exit codes: 0 done, 1 failed (see the message), 2 bad configuration or usage, 3 not confirmed.
 `;

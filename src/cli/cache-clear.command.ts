@@ -1,17 +1,17 @@
 import { Command, Option } from 'nest-commander';
-import { plural } from './cli-format';
+import { formatBuffer, plural } from './cli-format';
 import { assertCanConfirm, confirmOrAbort } from './confirmation';
 import { OpenFgaCliExitCode } from './exit-codes';
-import { OpenFgaCliCommand } from './openfga-cli-command';
+import { ConnectionCommandOptions, OpenFgaCliCommand } from './openfga-cli-command';
 
 /** Options of `openfga:cache:clear`. */
-export interface CacheClearCommandOptions {
+export interface CacheClearCommandOptions extends ConnectionCommandOptions {
   /** Discard without asking (required when stdin is not a terminal). */
   force?: boolean;
 }
 
 /**
- * `openfga:cache:clear [--force]`: discards pending operations (they never
+ * `openfga:cache:clear [--force] [--connection <name>]`: discards pending operations (they never
  * reach OpenFGA); batches in flight are left to finish. Asks for confirmation
  * on a terminal; without one it refuses unless `--force` is given.
  *
@@ -39,8 +39,7 @@ export class OpenFgaCacheClearCommand extends OpenFgaCliCommand<CacheClearComman
       await confirmOrAbort(
         this.console,
         force,
-        `Discard ${plural(pending.total, 'pending operation')} of store ${this.options.storeId} (prefix "${this.options.prefix}")? ` +
-          'They will never reach OpenFGA.',
+        `Discard ${plural(pending.total, 'pending operation')} of ${formatBuffer(this.options)}? ` + 'They will never reach OpenFGA.',
       );
     }
     const discarded = await this.openfga.clear();

@@ -3,10 +3,10 @@ import { type FlushResult, operationsProcessed } from '../flush/flush-result';
 import { OpenFgaCliUsageError } from './cli-errors';
 import { formatDuration, formatFlushCounts, plural } from './cli-format';
 import { OpenFgaCliExitCode } from './exit-codes';
-import { OpenFgaCliCommand } from './openfga-cli-command';
+import { ConnectionCommandOptions, OpenFgaCliCommand } from './openfga-cli-command';
 
 /** Options of `openfga:cache:flush`. */
-export interface CacheFlushCommandOptions {
+export interface CacheFlushCommandOptions extends ConnectionCommandOptions {
   /** Stop claiming new batches after this many seconds. */
   timeout?: number;
   /** Print the flush result as JSON. */
@@ -14,13 +14,14 @@ export interface CacheFlushCommandOptions {
 }
 
 /**
- * `openfga:cache:flush [--timeout <seconds>] [--json]`: writes what is pending
+ * `openfga:cache:flush [--timeout <seconds>] [--json] [--connection <name>]`: writes what is pending
  * to OpenFGA now, with a progress display on stderr. Exits with
  * {@link OpenFgaCliExitCode.Failed} when any operation failed (stays buffered,
  * retried with backoff) or was dead-lettered.
  *
  * @example
  * nestjs-openfga openfga:cache:flush --timeout 30
+ * nestjs-openfga openfga:cache:flush --connection billing
  */
 @Command({
   name: 'openfga:cache:flush',

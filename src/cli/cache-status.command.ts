@@ -1,22 +1,29 @@
 import { Command, Option } from 'nest-commander';
 import type { OpenFgaStatus } from '../openfga.service';
 import type { ResolvedOpenFgaOptions } from '../options/openfga-options.interface';
-import { formatDuration, formatFlushCounts, plural } from './cli-format';
+import { OpenFgaCliError, OpenFgaCliUsageError } from './cli-errors';
+import { formatBuffer, formatDuration, formatFlushCounts, plural } from './cli-format';
 import { OpenFgaCliExitCode } from './exit-codes';
-import { OpenFgaCliCommand } from './openfga-cli-command';
+import { ConnectionCommandOptions, OpenFgaCliCommand } from './openfga-cli-command';
 
 /** Options of `openfga:cache:status`. */
-export interface CacheStatusCommandOptions {
+export interface CacheStatusCommandOptions extends ConnectionCommandOptions {
   /** Print the status object as JSON instead of a table. */
   json?: boolean;
+  /** Every connection of the app: one table each, or (with `json`) one object keyed by connection. */
+  allConnections?: boolean;
 }
 
 /**
- * `openfga:cache:status [--json]`: pending operations (writes/deletes), age of
- * the oldest, in-flight and dead-lettered counts, and the last flush.
+ * `openfga:cache:status [--json] [--connection <name> | --all-connections]`:
+ * pending operations (writes/deletes), age of the oldest, in-flight and
+ * dead-lettered counts, and the last flush. `--all-connections` shows every
+ * connection of the app; one whose status cannot be read is named on stderr
+ * (the others are still shown) and the exit code is {@link OpenFgaCliExitCode.Failed}.
  *
  * @example
  * nestjs-openfga openfga:cache:status --json | jq .pending.total
+ * my-app-cli openfga:cache:status --all-connections --json | jq '.billing.pending.total'
  */
 @Command({
   name: 'openfga:cache:status',
@@ -28,10 +35,46 @@ export class OpenFgaCacheStatusCommand extends OpenFgaCliCommand<CacheStatusComm
     return true;
   }
 
-  protected async execute(_params: string[], { json }: CacheStatusCommandOptions): Promise<OpenFgaCliExitCode> {
-    const status = await this.openfga.status();
-    this.console.out(json ? JSON.stringify(status, null, 2) : renderStatus(status, this.options));
-    return OpenFgaCliExitCode.Ok;
+  @Option({
+    flags: '--all-connections',
+    description: 'every connection of the app: one table each (with --json, one object keyed by connection)',
+  })
+  parseAllConnections(): boolean {
+    return true;
+  }
+
+  protected override targetsOneConnection({ allConnections }: CacheStatusCommandOptions): boolean {
+    return !allConnections;
+  }
+
+  protected async execute(_params: string[], { json, allConnections, connection }: CacheStatusCommandOptions): Promise<OpenFgaCliExitCode> {
+    if (!allConnections) {
+      const status = await this.openfga.status();
+      this.console.out(json ? JSON.stringify(status, null, 2) : renderStatus(status, this.options));
+      return OpenFgaCliExitCode.Ok;
+    }
+    if (connection !== undefined) throw new OpenFgaCliUsageError('--all-connections and --connection cannot be combined: pick one');
+    const names = this.connections();
+    if (names.length === 0)
+      throw new OpenFgaCliError('no OpenFGA connection is registered: import OpenFgaModule.forRoot()', OpenFgaCliExitCode.Usage);
+    const read = await Promise.all(
+      names.map(async (name) => {
+        const { service, options } = this.connect(name);
+        try {
+          return { name, options, status: await service.status() };
+        } catch (err) {
+          this.console.err(`error: connection "${name}": ${err instanceof Error ? err.message : String(err)}`);
+          return { name, options, status: undefined };
+        }
+      }),
+    );
+    const shown = read.filter((r): r is typeof r & { status: OpenFgaStatus } => r.status !== undefined);
+    this.console.out(
+      json
+        ? JSON.stringify(Object.fromEntries(shown.map((r) => [r.name, r.status])), null, 2)
+        : shown.map((r) => renderStatus(r.status, r.options, true)).join('\n\n'),
+    );
+    return shown.length === read.length ? OpenFgaCliExitCode.Ok : OpenFgaCliExitCode.Failed;
   }
 }
 
@@ -51,7 +94,11 @@ function isRecordedFlush(value: unknown): value is RecordedFlush {
   return ['writes', 'deletes', 'failed', 'deadLettered', 'durationMs'].every((k) => typeof v[k] === 'number');
 }
 
-function renderStatus(status: OpenFgaStatus, options: Pick<ResolvedOpenFgaOptions, 'storeId' | 'prefix'>): string {
+function renderStatus(
+  status: OpenFgaStatus,
+  options: Pick<ResolvedOpenFgaOptions, 'storeId' | 'prefix' | 'connection'>,
+  showConnection = false,
+): string {
   const { pending, oldestAgeMs, inFlight, deadLettered, lastFlush, ...rest } = status;
   const rows: [string, string][] = [
     ['pending', `${pending.total} (${plural(pending.writes, 'write')}, ${plural(pending.deletes, 'delete')})`],
@@ -66,7 +113,7 @@ function renderStatus(status: OpenFgaStatus, options: Pick<ResolvedOpenFgaOption
   }
   const width = Math.max(...rows.map(([k]) => k.length));
   return [
-    `OpenFGA write-behind buffer of store ${options.storeId} (prefix "${options.prefix}")`,
+    `OpenFGA write-behind buffer of ${formatBuffer(options, showConnection)}`,
     ...rows.map(([k, v]) => `  ${k.padEnd(width)}  ${v}`),
   ].join('\n');
 }

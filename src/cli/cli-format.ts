@@ -36,3 +36,9 @@ export function formatTable(headers: readonly string[], rows: readonly (readonly
       .trimEnd();
   return [line(headers), ...rows.map(line)].join('\n');
 }
+
+/** `store 01H… (prefix "openfga")`, with `, connection "billing"` for a named connection (or when `always`). */
+export function formatBuffer(o: { storeId: string; prefix: string; connection: string }, always = false): string {
+  const connection = always || o.connection !== 'default' ? `, connection "${o.connection}"` : '';
+  return `store ${o.storeId} (prefix "${o.prefix}"${connection})`;
+}

@@ -1,16 +1,16 @@
 import { Option, SubCommand } from 'nest-commander';
 import { formatTable, formatTuple, plural } from './cli-format';
 import { OpenFgaCliExitCode } from './exit-codes';
-import { OpenFgaCliCommand } from './openfga-cli-command';
+import { ConnectionCommandOptions, OpenFgaCliCommand } from './openfga-cli-command';
 
 /** Options of `openfga:dead-letter list`. */
-export interface DeadLetterListCommandOptions {
+export interface DeadLetterListCommandOptions extends ConnectionCommandOptions {
   /** Print the dead letters as a JSON array. */
   json?: boolean;
 }
 
 /**
- * `openfga:dead-letter list [--json]`: id, operation, tuple
+ * `openfga:dead-letter list [--json] [--connection <name>]`: id, operation, tuple
  * (`object#relation@user`), attempts, time and OpenFGA's reason of every dead letter.
  */
 @SubCommand({ name: 'list', description: 'List dead letters: id, op, tuple, attempts, time and the reason OpenFGA gave' })

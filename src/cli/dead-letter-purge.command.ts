@@ -1,18 +1,18 @@
 import { Option, SubCommand } from 'nest-commander';
-import { plural } from './cli-format';
+import { formatBuffer, plural } from './cli-format';
 import { assertCanConfirm, confirmOrAbort } from './confirmation';
 import { missingIds } from './dead-letter-ids';
 import { OpenFgaCliExitCode } from './exit-codes';
-import { OpenFgaCliCommand } from './openfga-cli-command';
+import { ConnectionCommandOptions, OpenFgaCliCommand } from './openfga-cli-command';
 
 /** Options of `openfga:dead-letter purge`. */
-export interface DeadLetterPurgeCommandOptions {
+export interface DeadLetterPurgeCommandOptions extends ConnectionCommandOptions {
   /** Delete without asking (required when stdin is not a terminal). */
   force?: boolean;
 }
 
 /**
- * `openfga:dead-letter purge [ids...] [--force]`: deletes dead letters (all,
+ * `openfga:dead-letter purge [ids...] [--force] [--connection <name>]`: deletes dead letters (all,
  * or the given ids) for good. Like `openfga:cache:clear`, it asks on a terminal
  * and refuses without `--force` otherwise.
  */
@@ -38,8 +38,8 @@ export class OpenFgaDeadLetterPurgeCommand extends OpenFgaCliCommand<DeadLetterP
         this.console,
         force,
         ids.length
-          ? `Delete ${plural(targets, 'dead letter')} (${ids.filter((id) => !missing.includes(id)).join(', ')}) for good?`
-          : `Delete all ${plural(targets, 'dead letter')} for good? They will never reach OpenFGA.`,
+          ? `Delete ${plural(targets, 'dead letter')} (${ids.filter((id) => !missing.includes(id)).join(', ')})${of(this.options)} for good?`
+          : `Delete all ${plural(targets, 'dead letter')}${of(this.options)} for good? They will never reach OpenFGA.`,
       );
     }
     const purged = targets > 0 ? await this.openfga.purgeDeadLetters(ids.length ? ids : undefined) : 0;
@@ -51,3 +51,6 @@ export class OpenFgaDeadLetterPurgeCommand extends OpenFgaCliCommand<DeadLetterP
     return OpenFgaCliExitCode.Ok;
   }
 }
+
+/** ` of store … (…, connection "billing")` for a named connection: the prompt says whose dead letters go. */
+const of = (o: { storeId: string; prefix: string; connection: string }) => (o.connection === 'default' ? '' : ` of ${formatBuffer(o)}`);

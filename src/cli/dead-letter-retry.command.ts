@@ -5,7 +5,7 @@ import { OpenFgaCliExitCode } from './exit-codes';
 import { OpenFgaCliCommand } from './openfga-cli-command';
 
 /**
- * `openfga:dead-letter retry [ids...]`: returns dead letters (all, or the given
+ * `openfga:dead-letter retry [ids...] [--connection <name>]`: returns dead letters (all, or the given
  * ids) to the buffer; the next flush writes them. One whose tuple has a newer
  * operation (pending, in flight, or written or dead-lettered since) is dropped
  * instead (last operation wins), and its id is printed. Unknown ids exit

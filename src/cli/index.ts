@@ -1,5 +1,6 @@
 /** The CLI's public surface (the bin itself is `bin.ts`). */
 export { OpenFgaCliModule } from './openfga-cli.module';
+export type { ConnectionCommandOptions } from './openfga-cli-command';
 export { OpenFgaCacheStatusCommand } from './cache-status.command';
 export type { CacheStatusCommandOptions } from './cache-status.command';
 export { OpenFgaCacheFlushCommand } from './cache-flush.command';

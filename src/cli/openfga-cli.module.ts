@@ -15,9 +15,11 @@ import { OpenFgaTuplesCommand } from './tuples.command';
  * The OpenFGA operator commands for a host app's nest-commander CLI:
  * `openfga:cache:status`, `openfga:cache:flush`, `openfga:cache:clear` and
  * `openfga:dead-letter list|retry|purge`, `tuples import`, and `model types` (from
- * `OpenFgaModelCliModule`, which needs nothing else). Needs `OpenFgaModule` (global by
- * default) in the same application; give that one `autoFlush: false` and
- * `flushOnShutdown: false`, so a command never flushes behind your back.
+ * `OpenFgaModelCliModule`, which needs nothing else). Needs `OpenFgaModule` in
+ * the same application; give it `autoFlush: false` and `flushOnShutdown: false`,
+ * so a command never flushes behind your back. With several connections, each
+ * command takes `--connection <name>` (default `default`), and
+ * `openfga:cache:status --all-connections` shows them all.
  *
  * @example
  * @Module({ imports: [OpenFgaModule.forRoot({ ...options, autoFlush: false, flushOnShutdown: false }), OpenFgaCliModule] })
