@@ -15,6 +15,7 @@ import { typedServiceContract } from './cases/typed.contract';
 import { conditionsContract } from './cases/conditions.contract';
 import { conditionSamplesContract } from './cases/condition-samples.contract';
 import { batchCheckContract } from './cases/batch-check.contract';
+import { ConnectionsFactory, connectionsContract } from './cases/connections.contract';
 
 /** One service under contract, fresh (empty buffer, empty store) for each test. */
 export interface ContractSubject {
@@ -55,8 +56,10 @@ async function errorOf(call: () => unknown): Promise<unknown> {
   }
 }
 
-export function openFgaServiceContract(factory: ContractFactory): void {
+/** `connections`: the default connection and `billing` in one app, for the cases of several connections. */
+export function openFgaServiceContract(factory: ContractFactory, connections: ConnectionsFactory): void {
   typedServiceContract(factory);
+  connectionsContract(connections);
   let subject: ContractSubject;
   let fga: OpenFgaServiceContract;
   beforeEach(async () => {
