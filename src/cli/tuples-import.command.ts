@@ -1,8 +1,9 @@
-import { ModuleRef } from '@nestjs/core';
+import { ModuleRef, ModulesContainer } from '@nestjs/core';
 import { CommandRunner, Option, SubCommand } from 'nest-commander';
 import { getOpenFgaCoreToken, getOpenFgaServiceToken, validateConnectionName } from '../connection/connection-tokens';
 import type { OpenFgaCore } from '../core/openfga-core';
 import { moduleImportTarget } from '../import/module-import-target';
+import { appConnections } from '../observability/openfga-connections';
 import { tupleFileFormat } from '../import/tuple-file';
 import { ImportProgress, importTupleFile } from '../import/tuple-import';
 import { TupleImportError } from '../import/tuple-import.error';
@@ -10,6 +11,7 @@ import type { OpenFgaService } from '../openfga.service';
 import { OpenFgaCliConsole } from './cli-console';
 import { OpenFgaCliError, OpenFgaCliUsageError } from './cli-errors';
 import { formatDuration, plural } from './cli-format';
+import { connectionList } from '../http/connection-registry';
 import { OpenFgaCliExitCode } from './exit-codes';
 
 /** Options of `tuples import`. */
@@ -42,6 +44,7 @@ export class OpenFgaTuplesImportCommand extends CommandRunner {
   constructor(
     private readonly moduleRef: ModuleRef,
     private readonly console: OpenFgaCliConsole,
+    private readonly modules: ModulesContainer,
   ) {
     super();
   }
@@ -130,7 +133,8 @@ export class OpenFgaTuplesImportCommand extends CommandRunner {
       };
     } catch {
       throw new OpenFgaCliError(
-        `no OpenFgaModule connection "${name ?? 'default'}" in this app: import OpenFgaModule.forRoot(${name ? `{ name: '${name}', ... }` : '...'})`,
+        `no OpenFgaModule connection "${name ?? 'default'}" in this app (registered: ${connectionList(appConnections(this.modules).keys())}): ` +
+          `import OpenFgaModule.forRoot(${name ? `{ name: '${name}', ... }` : '...'}), or pass --connection <name>`,
         OpenFgaCliExitCode.Usage,
       );
     }

@@ -2,7 +2,7 @@
  * The CLI commands with named connections, on the real servers: OpenFgaCliModule
  * in a host application with two connections (the default one and `billing`,
  * each on its own store), and with named connections only; `--connection` on
- * every buffer command, `--all-connections` on status; the bin, which operates
+ * every buffer command (and `tuples import`), `--all-connections` on status; the bin, which operates
  * one connection, refuses another name.
  */
 import { Logger, Module, ModuleMetadata } from '@nestjs/common';
@@ -182,16 +182,19 @@ describe('CLI: --connection and --all-connections in a host application with two
   it('with named connections only: a command without --connection names them, one with it works', async () => {
     await seeds.billing.service.grantMany(docs(2));
     const only = () => [OpenFgaModule.forRoot({ name: 'billing', ...options.billing })];
-    const [missing, named, all] = await runEach(
+    const [missing, named, all, importing] = await runEach(
       only,
       ['openfga:cache:status'],
       ['openfga:cache:status', '--json', '--connection', 'billing'],
       ['openfga:cache:status', '--all-connections', '--json'],
+      ['tuples', 'import', 'never-read.jsonl'],
     );
     expect(missing).toMatchObject({ code: 2, stdout: '' });
     expect(missing.stderr).toBe('error: no OpenFGA connection "default" (registered: billing); pass --connection <name>\n');
     expect(JSON.parse(named.stdout)).toMatchObject({ pending: { total: 2 } });
     expect(Object.keys(JSON.parse(all.stdout) as object)).toEqual(['billing']);
+    expect(importing).toMatchObject({ code: 2, stdout: '' });
+    expect(importing.stderr).toContain('no OpenFgaModule connection "default" in this app (registered: billing)');
   });
 });
 
