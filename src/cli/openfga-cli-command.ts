@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { ModuleRef, ModulesContainer } from '@nestjs/core';
 import { CommandRunner, Option } from 'nest-commander';
 import { DEFAULT_CONNECTION, validateConnectionName } from '../connection/connection-tokens';
-import { appConnections, OpenFgaConnection, resolveConnection } from '../observability/openfga-connections';
+import { appConnections, OpenFgaConnection, resolveConnection } from '../connection/app-connections';
 import type { OpenFgaService } from '../openfga.service';
 import type { ResolvedOpenFgaOptions } from '../options/openfga-options.interface';
 import { OpenFgaCliError, OpenFgaCliUsageError } from './cli-errors';

@@ -3,7 +3,7 @@ import { CommandRunner, Option, SubCommand } from 'nest-commander';
 import { getOpenFgaCoreToken, getOpenFgaServiceToken, validateConnectionName } from '../connection/connection-tokens';
 import type { OpenFgaCore } from '../core/openfga-core';
 import { moduleImportTarget } from '../import/module-import-target';
-import { appConnections } from '../observability/openfga-connections';
+import { appConnections } from '../connection/app-connections';
 import { tupleFileFormat } from '../import/tuple-file';
 import { ImportProgress, importTupleFile } from '../import/tuple-import';
 import { TupleImportError } from '../import/tuple-import.error';
@@ -11,7 +11,7 @@ import type { OpenFgaService } from '../openfga.service';
 import { OpenFgaCliConsole } from './cli-console';
 import { OpenFgaCliError, OpenFgaCliUsageError } from './cli-errors';
 import { formatDuration, plural } from './cli-format';
-import { connectionList } from '../http/connection-registry';
+import { connectionList } from '../connection/connection-registry';
 import { OpenFgaCliExitCode } from './exit-codes';
 
 /** Options of `tuples import`. */

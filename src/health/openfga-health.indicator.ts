@@ -2,7 +2,7 @@ import { Inject, Injectable, OnModuleInit, Optional } from '@nestjs/common';
 import { ModuleRef, ModulesContainer } from '@nestjs/core';
 import { getOpenFgaCoreToken } from '../connection/connection-tokens';
 import type { OpenFgaCore } from '../core/openfga-core';
-import { appConnections, OpenFgaConnection, resolveConnection } from '../observability/openfga-connections';
+import { appConnections, OpenFgaConnection, resolveConnection } from '../connection/app-connections';
 import { readRedisMemory, RedisMemory } from '../redis/redis-memory';
 import type { OpenFgaStatus } from '../openfga.service';
 import { OPENFGA_HEALTH_OPTIONS } from './openfga-health.module-definition';

@@ -4,7 +4,7 @@ import { DEFAULT_CONNECTION, getOpenFgaOptionsToken, getOpenFgaServiceToken } fr
 import { ConsistencyTokens } from '../consistency/consistency-token';
 import type { OpenFgaService } from '../openfga.service';
 import type { ResolvedOpenFgaOptions } from '../options/openfga-options.interface';
-import { registeredConnections } from './connection-registry';
+import { registeredConnections } from '../connection/connection-registry';
 import { MissingConnectionError } from './missing-connection.error';
 
 /**

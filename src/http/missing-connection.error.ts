@@ -1,6 +1,6 @@
 import { DEFAULT_CONNECTION } from '../connection/connection-tokens';
 import { OpenFgaError } from '../errors/openfga.error';
-import { connectionList } from './connection-registry';
+import { connectionList } from '../connection/connection-registry';
 
 /**
  * A `@Check`, `@Grant` or `@Revoke` names a connection (`{ connection }`, the

@@ -3,7 +3,7 @@ import { ModuleRef, ModulesContainer } from '@nestjs/core';
 import type { EventEmitter2 } from '@nestjs/event-emitter';
 import { MissingPeerDependencyError } from '../errors/missing-peer-dependency.error';
 import { loadOptionalPeer } from './load-optional-peer';
-import { resolveConnections, validateConnectionsOption } from './openfga-connections';
+import { resolveConnections, validateConnectionsOption } from '../connection/app-connections';
 import { OPENFGA_EVENT_EMITTER_OPTIONS } from './openfga-event-emitter.module-definition';
 import { DEFAULT_NEST_EVENTS, OPENFGA_NEST_EVENTS, OpenFgaEventEmitterOptions } from './openfga-event-emitter-options.interface';
 import type { OpenFgaEventMap, OpenFgaEventName, OpenFgaEvents } from '../events/openfga-events';

@@ -4,7 +4,7 @@ import type { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { OpenFgaStatus } from '../openfga.service';
 import type { ResolvedOpenFgaOptions } from '../options/openfga-options.interface';
 import { loadOptionalPeer } from './load-optional-peer';
-import { OpenFgaConnection, resolveConnections, validateConnectionsOption } from './openfga-connections';
+import { OpenFgaConnection, resolveConnections, validateConnectionsOption } from '../connection/app-connections';
 import type { OpenFgaEvents } from '../events/openfga-events';
 import { OPENFGA_METRICS_OPTIONS } from './openfga-metrics.module-definition';
 import {

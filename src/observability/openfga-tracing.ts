@@ -4,7 +4,7 @@ import type { Attributes, Span, SpanKind as OtelSpanKind, Tracer } from '@opente
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadOptionalPeer } from './load-optional-peer';
-import { OpenFgaConnection, resolveConnections, validateConnectionsOption } from './openfga-connections';
+import { OpenFgaConnection, resolveConnections, validateConnectionsOption } from '../connection/app-connections';
 import type { OpenFgaEventMap, OpenFgaEvents } from '../events/openfga-events';
 import { OPENFGA_TRACING_OPTIONS } from './openfga-tracing.module-definition';
 import { OPENFGA_SPAN_ATTRIBUTES as A, OPENFGA_SPANS, OpenFgaTracingOptions } from './openfga-tracing-options.interface';

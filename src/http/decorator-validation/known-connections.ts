@@ -1,5 +1,5 @@
 import type { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
-import { registeredConnections } from '../connection-registry';
+import { registeredConnections } from '../../connection/connection-registry';
 import { connectionOf } from '../declared-connection';
 import { findDeclarations } from './find-declarations';
 import { UnknownConnectionError } from './unknown-connection.error';

@@ -1,5 +1,5 @@
 import { OpenFgaError } from '../../errors/openfga.error';
-import { connectionList } from '../connection-registry';
+import { connectionList } from '../../connection/connection-registry';
 
 /**
  * Thrown at start-up when `@Check`, `@Grant` or `@Revoke` name a connection

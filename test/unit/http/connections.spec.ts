@@ -9,7 +9,7 @@ import { Test } from '@nestjs/testing';
 import request from 'supertest';
 import { OPENFGA_OPTIONS, OpenFgaRequest, OpenFgaService, ResolvedOpenFgaOptions } from '../../../src';
 import { Check, CheckMode, Grant, OpenFgaGuard } from '../../../src/http';
-import { registeredConnections } from '../../../src/http/connection-registry';
+import { registeredConnections } from '../../../src/connection/connection-registry';
 import { CHECKS_METADATA, RECORDS_METADATA } from '../../../src/http/openfga-http.constants';
 import { firstInApp } from '../../../src/http/once-per-app';
 import type { CheckRequirement, TupleRecordRequirement } from '../../../src/http/requirements';

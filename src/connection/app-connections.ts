@@ -1,6 +1,6 @@
 import type { ModuleRef, ModulesContainer } from '@nestjs/core';
 import { DEFAULT_CONNECTION, getOpenFgaServiceToken } from '../connection/connection-tokens';
-import { connectionList, registeredConnections } from '../http/connection-registry';
+import { connectionList, registeredConnections } from './connection-registry';
 import type { OpenFgaService } from '../openfga.service';
 import type { ResolvedOpenFgaOptions } from '../options/openfga-options.interface';
 
