@@ -1,11 +1,6 @@
 export { OpenFgaModule } from './openfga.module';
 export { OpenFgaService } from './openfga.service';
-export {
-  DEFAULT_CONNECTION,
-  getOpenFgaOptionsToken,
-  getOpenFgaServiceToken,
-  InjectOpenFga,
-} from './connection/connection-tokens';
+export { DEFAULT_CONNECTION, getOpenFgaOptionsToken, getOpenFgaServiceToken, InjectOpenFga } from './connection/connection-tokens';
 export type { CacheStatus, CheckConsistency, CheckOptions, ConsistencyToken, OpenFgaStatus } from './openfga.service';
 export type { RedisMemory } from './redis/redis-memory';
 export type { BatchCheckAnswer, BatchCheckItem, BatchCheckOptions } from './openfga.service';

@@ -30,7 +30,9 @@ export class OpenFgaCliBinProgram implements OnApplicationBootstrap {
   /** After nest-commander built the command tree in onModuleInit. */
   onApplicationBootstrap(): void {
     this.program.name('nestjs-openfga');
-    this.program.description('Operate the nestjs-openfga write-behind buffer: status, flush, clear, dead letters, tuples import; and model types.');
+    this.program.description(
+      'Operate the nestjs-openfga write-behind buffer: status, flush, clear, dead letters, tuples import; and model types.',
+    );
     this.program.addHelpText('after', BIN_HELP);
     // Throwing (instead of commander's process.exit) lets CommandFactory close the app; the bin maps the code.
     const throwInstead = (cmd: CommanderProgram): void => {

@@ -47,7 +47,9 @@ describe('Redis out of memory', () => {
   });
 
   it('a @Grant route whose handler ran answers 503 and reports what it could not record', async () => {
-    const app: INestApplication = await startApp('express', testOptions(await freshStore('oom-http'), { redis: redis.url }), [DocumentsController]);
+    const app: INestApplication = await startApp('express', testOptions(await freshStore('oom-http'), { redis: redis.url }), [
+      DocumentsController,
+    ]);
     const client = s.core.redis as Redis;
     try {
       const failed: OpenFgaEventMap['recordFailed'][] = [];

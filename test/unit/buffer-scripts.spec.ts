@@ -75,7 +75,14 @@ describe('LuaScripts', () => {
     expect(helpers(scripts.get('snapshot_many')!.lua)).toEqual(snapshotHelpers);
     expect(helpers(scripts.get('populate')!.lua)).toEqual(['cacheAnswer']);
     expect(helpers(scripts.get('populate_many')!.lua)).toEqual(['cacheAnswer']);
-    expect(helpers(scripts.get('enqueue')!.lua)).toEqual(['modelIndex', 'callSliced', 'indexEntries', 'indexOutstanding', 'indexOne', 'appendOps']);
+    expect(helpers(scripts.get('enqueue')!.lua)).toEqual([
+      'modelIndex',
+      'callSliced',
+      'indexEntries',
+      'indexOutstanding',
+      'indexOne',
+      'appendOps',
+    ]);
     expect(helpers(scripts.get('settle')!.lua)).toEqual([
       'parseRecord',
       'callSliced',

@@ -67,4 +67,3 @@ export async function loginAll(app: INestApplication): Promise<(user: string) =>
     return { authorization: `Bearer ${token}` };
   };
 }
-
