@@ -1,4 +1,4 @@
-import type { InjectionToken } from '@nestjs/common';
+import { InjectionToken, InternalServerErrorException, Logger } from '@nestjs/common';
 import { ModuleRef, ModulesContainer } from '@nestjs/core';
 import { DEFAULT_CONNECTION, getOpenFgaOptionsToken, getOpenFgaServiceToken } from '../connection/connection-tokens';
 import { ConsistencyTokens } from '../consistency/consistency-token';
@@ -31,6 +31,29 @@ export class HttpConnections {
   /** The connection's `OpenFgaService`; throws `MissingConnectionError` when the app has none of that name. */
   service(name: string): OpenFgaService {
     return this.lookup(this.services, name, getOpenFgaServiceToken(name));
+  }
+
+  /**
+   * The service of each connection `requirements` name (unset: the default). One the app lacks is a
+   * 500 before anything is asked or the handler runs, logged (`refused`, `where`) with the fix: never an allow.
+   */
+  servicesOf(
+    requirements: readonly { connection?: string }[],
+    logger: Logger,
+    refused: string,
+    where: Record<string, string>,
+  ): Map<string, OpenFgaService> {
+    const services = new Map<string, OpenFgaService>();
+    for (const name of new Set(requirements.map((r) => r.connection ?? DEFAULT_CONNECTION))) {
+      try {
+        services.set(name, this.service(name));
+      } catch (err) {
+        if (!(err instanceof MissingConnectionError)) throw err;
+        logger.error({ message: refused, ...where, reason: err.message });
+        throw new InternalServerErrorException(`OpenFGA connection "${name}" is not registered`);
+      }
+    }
+    return services;
   }
 
   /** The connection's resolved options (`resolveUser`, store, prefix); throws `MissingConnectionError`. */

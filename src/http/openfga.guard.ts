@@ -6,7 +6,6 @@ import {
   HttpException,
   Inject,
   Injectable,
-  InternalServerErrorException,
   Logger,
   Optional,
 } from '@nestjs/common';
@@ -25,7 +24,6 @@ import { consistencyFromHeaders } from './consistency-header';
 import { connectionOf } from './declared-connection';
 import { HandlerRuns } from './handler-runs';
 import { HttpConnections } from './http-connections';
-import { MissingConnectionError } from './missing-connection.error';
 import type { PreparedTemplate } from './object-template';
 import { CHECK_MODE_METADATA, CHECKS_METADATA } from './openfga-http.constants';
 import type { CheckRequirement } from './requirements';
@@ -185,7 +183,9 @@ export class OpenFgaGuard implements CanActivate {
     assertSupportedContext(context, '@Check', this.logger);
     const all = groups.flatMap((g) => g.checks);
     // A connection the app lacks is a wiring mistake: refused before anything is asked, whatever the other answers.
-    const services = this.servicesOf(all, context);
+    const services = this.connections.servicesOf(all, this.logger, 'Access denied: a @Check names a connection the app lacks', {
+      route: routeName(context),
+    });
     const identities = await this.identities(all, request, context);
     // Every template is filled before anything is asked, so a bad request gets its 400 whatever the answers would be.
     const resolved = await Promise.all(
@@ -222,25 +222,6 @@ export class OpenFgaGuard implements CanActivate {
       throw new ForbiddenException('Access could not be verified');
     }
     return true;
-  }
-
-  /** The service of each connection the checks name; one the app lacks is a 500, logged with the fix. */
-  private servicesOf(checks: readonly CheckRequirement[], context: ExecutionContext): Map<string, OpenFgaService> {
-    const services = new Map<string, OpenFgaService>();
-    for (const name of new Set(checks.map(connectionOf))) {
-      try {
-        services.set(name, this.connections.service(name));
-      } catch (err) {
-        if (!(err instanceof MissingConnectionError)) throw err;
-        this.logger.error({
-          message: 'Access denied: a @Check names a connection the app lacks',
-          route: routeName(context),
-          reason: err.message,
-        });
-        throw new InternalServerErrorException(`OpenFGA connection "${name}" is not registered`);
-      }
-    }
-    return services;
   }
 
   /** The request's user on each connection that has a check without a `user` of its own. */

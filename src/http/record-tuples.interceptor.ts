@@ -21,7 +21,6 @@ import type { ConditionalTuple, TupleCondition, TupleOperation, TupleOperationKi
 import { connectionOf } from './declared-connection';
 import { HandlerRuns } from './handler-runs';
 import { HttpConnections } from './http-connections';
-import { MissingConnectionError } from './missing-connection.error';
 import { PreparedTemplate, validateTemplateValue } from './object-template';
 import { CONSISTENCY_TOKEN_HEADER, RECORDS_METADATA } from './openfga-http.constants';
 import type { TupleRecordRequirement } from './requirements';
@@ -187,7 +186,12 @@ export class RecordTuplesInterceptor implements NestInterceptor {
    * connection (401/403) and every template that needs no result (400).
    */
   private async plan(records: TupleRecordRequirement[], request: OpenFgaRequest, context: ExecutionContext): Promise<PlannedRecord[]> {
-    const services = this.servicesOf(records, context);
+    const services = this.connections.servicesOf(
+      records,
+      this.logger,
+      'Request refused: a @Grant/@Revoke names a connection the app lacks',
+      { handler: routeName(context) },
+    );
     const needUser = [...new Set(records.filter((r) => !r.user).map(connectionOf))];
     const users = await Promise.all(needUser.map((name) => this.identify(request, context, name)));
     const identities = new Map(needUser.map((name, i) => [name, users[i]]));
@@ -201,25 +205,6 @@ export class RecordTuplesInterceptor implements NestInterceptor {
         return { requirement, connection, service: services.get(connection)!, user, object };
       }),
     );
-  }
-
-  /** The service of each connection the records name; one the app lacks is a 500, logged with the fix, before the handler runs. */
-  private servicesOf(records: readonly TupleRecordRequirement[], context: ExecutionContext): Map<string, OpenFgaService> {
-    const services = new Map<string, OpenFgaService>();
-    for (const name of new Set(records.map(connectionOf))) {
-      try {
-        services.set(name, this.connections.service(name));
-      } catch (err) {
-        if (!(err instanceof MissingConnectionError)) throw err;
-        this.logger.error({
-          message: 'Request refused: a @Grant/@Revoke names a connection the app lacks',
-          handler: routeName(context),
-          reason: err.message,
-        });
-        throw new InternalServerErrorException(`OpenFGA connection "${name}" is not registered`);
-      }
-    }
-    return services;
   }
 
   private identify(request: OpenFgaRequest, context: ExecutionContext, connection: string): Promise<string> {
