@@ -13,7 +13,8 @@ import type { OpenFgaModuleOptions, Tuple } from '../../src';
 import { OpenFgaCliModule } from '../../src/cli/openfga-cli.module';
 import { createOpenFgaCore, OpenFgaCore } from '../../src/core/openfga-core';
 import { resolveOptions } from '../../src/options/resolve-options';
-import { freshStore, serverEnv, testOptions } from '../support/harness/env';
+import { freshStore, testOptions } from '../support/harness/env';
+import { binEnv } from '../support/processes/run-bin';
 import { readAllTuples, tupleId } from '../support/state/fga-state';
 import { freePort, PROJECT_ROOT, startRedis } from '../support/harness/servers';
 
@@ -123,7 +124,6 @@ async function fixture(): Promise<Fixture> {
   const options = testOptions(store);
   const core = createOpenFgaCore(resolveOptions(options));
   open.push(core);
-  const { apiUrl, redisUrl, clusterNodes } = serverEnv();
   return {
     options,
     storeId: store.storeId,
@@ -134,16 +134,7 @@ async function fixture(): Promise<Fixture> {
         tuples.map((t) => ({ kind, ...t })),
         options.authorizationModelId,
       ),
-    env: {
-      OPENFGA_API_URL: apiUrl,
-      OPENFGA_STORE_ID: store.storeId,
-      OPENFGA_MODEL_ID: store.modelId,
-      // With NESTJS_OPENFGA_REDIS=cluster the bin gets one seed node and must find the store's master itself.
-      ...(clusterNodes
-        ? { OPENFGA_REDIS_CLUSTER_NODES: `${clusterNodes[0].host}:${clusterNodes[0].port}` }
-        : { OPENFGA_REDIS_URL: redisUrl }),
-      OPENFGA_PREFIX: String(options.prefix),
-    },
+    env: binEnv(store, String(options.prefix)),
   };
 }
 
