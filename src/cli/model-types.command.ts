@@ -1,6 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import { CommandRunner, Option, SubCommand } from 'nest-commander';
+import { isDefaultConnection, validateConnectionName } from '../connection/connection-tokens';
 import { renderModelTypes } from '../model/model-types-source';
 import { OpenFgaCliError, OpenFgaCliUsageError } from './cli-errors';
 import { OpenFgaCliConsole } from './cli-console';
@@ -15,10 +16,12 @@ export interface ModelTypesCommandOptions {
   importFrom?: string;
   /** Only the model's types: no import and no typed decorators. */
   typesOnly?: boolean;
+  /** The named connection the typed decorators are bound to. */
+  connection?: string;
 }
 
 /**
- * `model types <model.fga|model.json> [--out file] [--import-from module] [--types-only]`:
+ * `model types <model.fga|model.json> [--out file] [--import-from module] [--types-only] [--connection name]`:
  * TypeScript types of the model (`OpenFgaModel`, `ObjectType`, `Relation<T>`,
  * `ObjectId<T>`) and `Check`/`Grant`/`Revoke` bound to it, so a relation the
  * object's type lacks fails to compile.
@@ -53,12 +56,22 @@ export class OpenFgaModelTypesCommand extends CommandRunner {
     return true;
   }
 
+  @Option({ flags: '--connection <name>', description: 'bind the typed decorators to this named connection (one file per store model)' })
+  parseConnection(value: string): string {
+    try {
+      return validateConnectionName(value, '--connection');
+    } catch (err) {
+      throw new OpenFgaCliUsageError((err as Error).message);
+    }
+  }
+
   async run([path]: string[], options: ModelTypesCommandOptions = {}): Promise<void> {
     try {
       const model = await readModelFile(path);
       const source = renderModelTypes(model, {
         source: basename(path),
         ...(options.typesOnly ? {} : { importFrom: options.importFrom ?? 'nestjs-openfga' }),
+        ...(options.connection === undefined || isDefaultConnection(options.connection) ? {} : { connection: options.connection }),
       });
       if (options.out === undefined) {
         this.console.out(source);

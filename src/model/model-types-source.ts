@@ -7,6 +7,8 @@ export interface ModelTypesSourceOptions {
   source: string;
   /** The module the typed decorators are imported from; omit for types only (no import, no run-time line). */
   importFrom?: string;
+  /** The named connection the typed decorators ask and write on (`OpenFgaModule.forRoot({ name })`); omit for the default one. */
+  connection?: string;
 }
 
 /** A model as the DSL transformer returns it: no id yet. */
@@ -65,8 +67,10 @@ export function renderModelTypes(model: ModelDefinitions, options: ModelTypesSou
   if (options.importFrom !== undefined) {
     lines.push(
       '',
-      "/** `@Check`, `@Grant` and `@Revoke` whose relation must belong to the object's type. */",
-      'export const { Check, Grant, Revoke } = openFgaDecorators<OpenFgaModel>();',
+      options.connection === undefined
+        ? "/** `@Check`, `@Grant` and `@Revoke` whose relation must belong to the object's type. */"
+        : `/** \`@Check\`, \`@Grant\` and \`@Revoke\` on the connection "${options.connection}", whose relation must belong to the object's type. */`,
+      `export const { Check, Grant, Revoke } = openFgaDecorators<OpenFgaModel>(${options.connection === undefined ? '' : quote(options.connection)});`,
       '/** `OpenFgaService` typed by this model. */',
       'export type OpenFga = TypedOpenFgaService<OpenFgaModel>;',
       '/** The service typed by this model (the same instance). */',

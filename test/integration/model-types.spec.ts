@@ -233,6 +233,15 @@ export class DocumentsController {
     expect(run.stdout).not.toContain('openFgaDecorators');
   });
 
+  it('--connection: the typed decorators are bound to a named connection (one file per store model)', async () => {
+    const run = await runBin(['model', 'types', join(PROJECT_ROOT, 'example-app/model.fga'), '--connection', 'billing']);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain(`export const { Check, Grant, Revoke } = openFgaDecorators<OpenFgaModel>('billing');`);
+    const bad = await runBin(['model', 'types', join(PROJECT_ROOT, 'example-app/model.fga'), '--connection', 'bill ing']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--connection must be a connection name/);
+  });
+
   it('reads a JSON model (a ReadAuthorizationModel response) too', async () => {
     const model = {
       authorization_model: {
