@@ -1,3 +1,4 @@
+import { DEFAULT_CONNECTION } from '../connection/connection-tokens';
 import type { BufferedOperation, DeadLetter, DeadLetterRetry } from '../buffer/buffered-operation';
 import { CheckUnavailableError } from '../check/check-unavailable.error';
 import { ConsistencyTokens } from '../consistency/consistency-token';
@@ -50,6 +51,11 @@ import { OpenFgaFakeUnsupportedError } from './openfga-fake-unsupported.error';
  */
 export const FAKE_STORE_ID = '01FAKE0PENFGA000000000000Z';
 
+/** The key prefix a fake's tokens (and its connection's options) name: one per connection. */
+export function fakeTokenPrefix(connection: string): string {
+  return connection === DEFAULT_CONNECTION ? 'openfga-fake' : `openfga-fake-${connection}`;
+}
+
 export type { RecordedCheck, RecordedOperation } from './fake/fake-assertions';
 
 /**
@@ -91,7 +97,11 @@ export class OpenFgaFake extends FakeAssertions implements OpenFgaServiceContrac
   private readonly recordedChecks: RecordedCheck[] = [];
   private unavailableReason: string | undefined;
 
-  constructor(options: OpenFgaFakeOptions = {}) {
+  /**
+   * @param connection The connection this fake stands in for (`OpenFgaTestingModule.forRoot({ name })`): its
+   *   consistency tokens are its own, so another connection's fake refuses them as the real service does.
+   */
+  constructor(options: OpenFgaFakeOptions = {}, connection: string = DEFAULT_CONNECTION) {
     super();
     const { allow = false } = options;
     const model = options.model === undefined ? undefined : resolveFakeModel(options.model);
@@ -117,7 +127,7 @@ export class OpenFgaFake extends FakeAssertions implements OpenFgaServiceContrac
       // A flushed operation replaces what was seeded for its tuple.
       settled: (op) => this.answers.delete(op.key),
     });
-    const tokens = new ConsistencyTokens('openfga-fake', FAKE_STORE_ID);
+    const tokens = new ConsistencyTokens(fakeTokenPrefix(connection), FAKE_STORE_ID);
     this.reads = new FakeReadPath(
       this.buffer,
       this.tuples,

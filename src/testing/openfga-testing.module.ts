@@ -11,7 +11,7 @@ import { FieldResolverEnhancers } from '../http/field-resolver-enhancers';
 import { OpenFgaService } from '../openfga.service';
 import type { OpenFgaModuleOptions } from '../options/openfga-options.interface';
 import { resolveOptions } from '../options/resolve-options';
-import { FAKE_STORE_ID, OpenFgaFake } from './openfga-fake';
+import { FAKE_STORE_ID, fakeTokenPrefix, OpenFgaFake } from './openfga-fake';
 import type { OpenFgaFakeOptions } from './openfga-fake-options.interface';
 import { resolveFakeModel } from './fake/fake-model-source';
 
@@ -68,10 +68,10 @@ export class OpenFgaTestingModule {
     // The default connection's fake is also injectable as OpenFgaFake; a named one only by its connection's token.
     const fake: Provider[] = isDefaultConnection(name)
       ? [
-          { provide: OpenFgaFake, useFactory: () => new OpenFgaFake(fakeOptions) },
+          { provide: OpenFgaFake, useFactory: () => new OpenFgaFake(fakeOptions, name) },
           { provide: OpenFgaService, useExisting: OpenFgaFake },
         ]
-      : [{ provide: serviceToken, useFactory: () => new OpenFgaFake(fakeOptions) }];
+      : [{ provide: serviceToken, useFactory: () => new OpenFgaFake(fakeOptions, name) }];
     return {
       module: OpenFgaTestingModule,
       global: isGlobal,
@@ -94,6 +94,8 @@ export class OpenFgaTestingModule {
               {
                 apiUrl: 'http://127.0.0.1:1',
                 storeId: FAKE_STORE_ID,
+                // The prefix the fake's tokens name, so the HTTP layer tells which connection issued one.
+                prefix: fakeTokenPrefix(name),
                 redis: 'redis://127.0.0.1:1',
                 autoFlush: false,
                 flushOnShutdown: false,

@@ -319,8 +319,10 @@ describe('the packed tarball in a fresh Nest 11 app', () => {
       metrics: string;
       flushes: { storeId: string; writes: number }[];
     };
-    expect(observed.metrics).toMatch(/^nestjs_openfga_operations_flushed_total\{operation="grant"\} 1$/m);
-    expect(observed.metrics).toMatch(/^nestjs_openfga_checks_total\{source="openfga"\} 1$/m);
+    expect(observed.metrics).toMatch(
+      /^nestjs_openfga_operations_flushed_total\{connection="default",store="[0-9A-Z]{26}",operation="grant"\} 1$/m,
+    );
+    expect(observed.metrics).toMatch(/^nestjs_openfga_checks_total\{connection="default",store="[0-9A-Z]{26}",source="openfga"\} 1$/m);
     expect(observed.flushes).toEqual([{ storeId: store.storeId, writes: 1 }]);
 
     // With prom-client and @nestjs/event-emitter now installed, an app that does not use them still does not load them.
@@ -424,7 +426,9 @@ describe('the packed tarball in a fresh Nest 12 app', () => {
       metrics: string;
       flushes: { storeId: string; writes: number }[];
     };
-    expect(observed.metrics).toMatch(/^nestjs_openfga_operations_flushed_total\{operation="grant"\} 1$/m);
+    expect(observed.metrics).toMatch(
+      /^nestjs_openfga_operations_flushed_total\{connection="default",store="[0-9A-Z]{26}",operation="grant"\} 1$/m,
+    );
     expect(observed.flushes).toEqual([{ storeId: store.storeId, writes: 1 }]);
   });
 

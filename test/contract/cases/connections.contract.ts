@@ -71,5 +71,14 @@ export function connectionsContract(factory: ConnectionsFactory): void {
       await billing.flush();
       expect(seen).toEqual(['billing enqueued', 'billing flushed']);
     });
+
+    it('a consistency token of one connection is refused by the other’s checks, as a foreign token is', async () => {
+      const { main, billing } = subject;
+      const token = await billing.grant(...args(ANNE));
+      expect(await billing.check(...args(ANNE), { consistency: 'at-least-as-fresh', token })).toBe(true);
+      await expect(main.check(...args(ANNE), { consistency: 'at-least-as-fresh', token })).rejects.toThrow(
+        'issued for another store or prefix',
+      );
+    });
   });
 }
