@@ -37,7 +37,7 @@ function validateCredentials(credentials: unknown): void {
  * Applies defaults and validates every option, so a typo fails the application
  * at start-up instead of being silently ignored.
  */
-export function resolveOptions(input: OpenFgaModuleOptions, connection = 'default'): ResolvedOpenFgaOptions {
+export function resolveOptions(input: OpenFgaModuleOptions, name?: string): ResolvedOpenFgaOptions {
   if (typeof input !== 'object' || input === null) throw new InvalidOptionsError('options', 'an object', input);
   const known = new Set<string>([
     ...Object.keys(DEFAULT_OPTIONS),
@@ -53,8 +53,19 @@ export function resolveOptions(input: OpenFgaModuleOptions, connection = 'defaul
     'readLimits',
     'acknowledge',
   ]);
-  refuseUnknown(input, known, '', `one of the known options (${[...known].join(', ')})`);
-  const options = { ...DEFAULT_OPTIONS, ...stripUndefined(input) } as ResolvedOpenFgaOptions;
+  // Resolved options given back (a worker process handed them as JSON) carry their connection: kept, unless it contradicts `name`.
+  const given = (input as { connection?: unknown }).connection;
+  const connection = name ?? (typeof given === 'string' ? given : 'default');
+  if (given !== undefined && given !== connection) {
+    throw new InvalidOptionsError(
+      'connection',
+      `absent: name a connection with forRoot({ name }) (these options are for "${connection}")`,
+      given,
+    );
+  }
+  const { connection: _ignored, ...rest } = input as OpenFgaModuleOptions & { connection?: unknown };
+  refuseUnknown(rest, known, '', `one of the known options (${[...known].join(', ')})`);
+  const options = { ...DEFAULT_OPTIONS, ...stripUndefined(rest) } as ResolvedOpenFgaOptions;
   options.connection = connection;
   options.queue = resolveQueue(input.queue, connection);
   options.changeFeed = resolveChangeFeed(input.changeFeed);

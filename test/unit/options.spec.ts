@@ -68,4 +68,13 @@ describe('resolveOptions', () => {
       expect(m).not.toContain('s3cret');
     }
   });
+
+  it('takes resolved options back (as a worker process receives them), keeping their connection, and refuses a contradicting one', () => {
+    const billing = resolveOptions(valid as never, 'billing');
+    expect(billing.connection).toBe('billing');
+    expect(resolveOptions(JSON.parse(JSON.stringify(billing)) as never).connection).toBe('billing');
+    expect(() => resolveOptions({ ...valid, connection: 'billing' } as never, 'default')).toThrow(
+      /option "connection" must be absent: name a connection with forRoot\(\{ name \}\)/,
+    );
+  });
 });
