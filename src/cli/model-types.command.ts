@@ -1,10 +1,11 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import { CommandRunner, Option, SubCommand } from 'nest-commander';
-import { isDefaultConnection, validateConnectionName } from '../connection/connection-tokens';
+import { isDefaultConnection } from '../connection/connection-tokens';
 import { renderModelTypes } from '../model/model-types-source';
 import { OpenFgaCliError, OpenFgaCliUsageError } from './cli-errors';
 import { OpenFgaCliConsole } from './cli-console';
+import { parseConnectionOption } from './connection-option';
 import { OpenFgaCliExitCode } from './exit-codes';
 import { readModelFile } from './model-source';
 
@@ -58,11 +59,7 @@ export class OpenFgaModelTypesCommand extends CommandRunner {
 
   @Option({ flags: '--connection <name>', description: 'bind the typed decorators to this named connection (one file per store model)' })
   parseConnection(value: string): string {
-    try {
-      return validateConnectionName(value, '--connection');
-    } catch (err) {
-      throw new OpenFgaCliUsageError((err as Error).message);
-    }
+    return parseConnectionOption(value);
   }
 
   async run([path]: string[], options: ModelTypesCommandOptions = {}): Promise<void> {

@@ -1,12 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { ModuleRef, ModulesContainer } from '@nestjs/core';
 import { CommandRunner, Option } from 'nest-commander';
-import { DEFAULT_CONNECTION, validateConnectionName } from '../connection/connection-tokens';
+import { DEFAULT_CONNECTION } from '../connection/connection-tokens';
 import { appConnections, OpenFgaConnection, resolveConnection } from '../connection/app-connections';
 import type { OpenFgaService } from '../openfga.service';
 import type { ResolvedOpenFgaOptions } from '../options/openfga-options.interface';
-import { OpenFgaCliError, OpenFgaCliUsageError } from './cli-errors';
+import { OpenFgaCliError } from './cli-errors';
 import { OpenFgaCliConsole } from './cli-console';
+import { parseConnectionOption } from './connection-option';
 import { OpenFgaCliExitCode } from './exit-codes';
 
 /** The option every buffer command takes. */
@@ -43,11 +44,7 @@ export abstract class OpenFgaCliCommand<TOptions extends ConnectionCommandOption
     description: 'the connection to operate on: the name given to OpenFgaModule.forRoot (default: "default")',
   })
   parseConnection(value: string): string {
-    try {
-      return validateConnectionName(value, '--connection');
-    } catch (err) {
-      throw new OpenFgaCliUsageError(err instanceof Error ? err.message : String(err));
-    }
+    return parseConnectionOption(value);
   }
 
   /** Does the work; returns the exit code. */

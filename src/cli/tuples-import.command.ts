@@ -1,6 +1,6 @@
 import { ModuleRef, ModulesContainer } from '@nestjs/core';
 import { CommandRunner, Option, SubCommand } from 'nest-commander';
-import { getOpenFgaCoreToken, getOpenFgaServiceToken, validateConnectionName } from '../connection/connection-tokens';
+import { getOpenFgaCoreToken, getOpenFgaServiceToken } from '../connection/connection-tokens';
 import type { OpenFgaCore } from '../core/openfga-core';
 import { moduleImportTarget } from '../import/module-import-target';
 import { appConnections } from '../connection/app-connections';
@@ -9,6 +9,7 @@ import { ImportProgress, importTupleFile } from '../import/tuple-import';
 import { TupleImportError } from '../import/tuple-import.error';
 import type { OpenFgaService } from '../openfga.service';
 import { OpenFgaCliConsole } from './cli-console';
+import { parseConnectionOption } from './connection-option';
 import { OpenFgaCliError, OpenFgaCliUsageError } from './cli-errors';
 import { formatDuration, plural } from './cli-format';
 import { connectionList } from '../connection/connection-registry';
@@ -73,11 +74,7 @@ export class OpenFgaTuplesImportCommand extends CommandRunner {
 
   @Option({ flags: '--connection <name>', description: 'the OpenFgaModule connection to import into (default: the default one)' })
   parseConnection(value: string): string {
-    try {
-      return validateConnectionName(value, '--connection');
-    } catch (err) {
-      throw new OpenFgaCliUsageError((err as Error).message);
-    }
+    return parseConnectionOption(value);
   }
 
   async run([path]: string[], options: TuplesImportCommandOptions = {}): Promise<void> {
