@@ -198,6 +198,34 @@ export class FgaClient {
     return res.users.map(userString).filter((u): u is string => u !== undefined);
   }
 
+  /**
+   * The users of the stored tuples of `object#relation` (Read, page by page), or undefined when there
+   * are more than `most`. Asked with higher consistency: a caller relies on seeing every tuple written
+   * before it asked (read/path-reach.ts).
+   */
+  async readUsers(object: string, relation: string, most: number): Promise<string[] | undefined> {
+    const users: string[] = [];
+    let token: string | undefined;
+    do {
+      const res = await this.timed('read', undefined, () =>
+        this.api.read(
+          this.options.storeId,
+          {
+            tuple_key: { object, relation },
+            page_size: Math.min(100, most + 1),
+            ...(token ? { continuation_token: token } : {}),
+            consistency: ConsistencyPreference.HigherConsistency,
+          },
+          this.requestOptions,
+        ),
+      );
+      for (const t of res.tuples) users.push(t.key.user);
+      if (users.length > most) return undefined;
+      token = res.continuation_token || undefined;
+    } while (token);
+    return users;
+  }
+
   private readOptions(o: FgaCheckOptions) {
     return {
       ...(o.modelId ? { authorization_model_id: o.modelId } : {}),

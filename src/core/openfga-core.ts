@@ -8,6 +8,7 @@ import { RelationScope } from '../scope/relation-scope';
 import { CheckResolver } from '../check/check-resolver';
 import { BatchCheckResolver } from '../check/batch-check';
 import { ListReads } from '../list/list-reads';
+import { PathReach } from '../read/path-reach';
 import { ReadEngine } from '../read/read-engine';
 import { FgaClient } from '../client/fga-client';
 import { TupleWriter } from '../client/tuple-writer';
@@ -126,7 +127,8 @@ export function createOpenFgaCore(options: ResolvedOpenFgaOptions, flushQueue: F
   });
   const tokens = new ConsistencyTokens(options.prefix, options.storeId);
   const outstanding = new OutstandingOps(scripts, keys);
-  const read = new ReadEngine({ options, cache, outstanding, scope, buffer, flusher, tokens, availability });
+  const reach = new PathReach(outstanding, (object, relation, most) => client.readUsers(object, relation, most));
+  const read = new ReadEngine({ options, cache, outstanding, scope, buffer, flusher, tokens, reach, availability });
   const checkParts = { options, engine: read, cache, client, events };
   const reads = new CheckResolver(checkParts);
   const batchReads = new BatchCheckResolver(checkParts, reads);

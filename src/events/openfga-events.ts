@@ -4,7 +4,7 @@ import type { TupleOperation } from '../tuple/tuple';
 
 /** What the core reports as it works. Metrics, tracing and @nestjs/event-emitter subscribe here; the core knows none of them. */
 /** The OpenFGA APIs the module calls (the `request` event's `api`). */
-export type OpenFgaRequestApi = 'write' | 'check' | 'batchCheck' | 'listObjects' | 'listUsers' | 'readChanges';
+export type OpenFgaRequestApi = 'write' | 'check' | 'batchCheck' | 'listObjects' | 'listUsers' | 'readChanges' | 'read';
 
 export interface OpenFgaEventMap {
   /** Operations became durable in the buffer. */

@@ -24,6 +24,13 @@ export interface RelationDependencies {
    * answer may depend on the time or the request's context, so it is never cached.
    */
   conditional: boolean;
+  /**
+   * The tupleset relations a check follows from an object of each type (the edges of its
+   * tuple-to-usersets), when only those lead to the objects of its `spread` pairs: the objects
+   * whose spread tuples matter to a check are then the ones reached from its object along them.
+   * Undefined when a userset type (group#member) may lead there too.
+   */
+  tuplesets?: ReadonlyMap<string, readonly string[]>;
 }
 
 /** A condition of the model: its parameters and their types (OpenFGA's TYPE_NAME_*). */
@@ -82,6 +89,14 @@ interface Deps {
   positive: Set<RelationPair>;
   negative: Set<RelationPair>;
   conditional: boolean;
+  tuplesets?: Map<string, string[]>;
+}
+
+/** A hop of the walk: from an object of one type to objects of another, by a tupleset or a userset type. */
+interface Hop {
+  from: string;
+  to: string;
+  userset: boolean;
 }
 
 /**
@@ -184,7 +199,9 @@ export class RelationGraph {
       positive: new Set(),
       negative: new Set(),
       conditional: false,
+      tuplesets: new Map(),
     };
+    const hops: Hop[] = [];
     const conditionalTypes = (t: string, r: string) => this.directTypes(t, r).some((ref) => ref.condition);
     const seen = new Set<string>();
     const record = (pair: RelationPair, kind: 'local' | 'byUser' | 'spread', negative: boolean) => {
@@ -203,17 +220,24 @@ export class RelationGraph {
         record(`${t}#${r}`, hopped ? 'byUser' : 'local', negative);
         if (conditionalTypes(t, r)) d.conditional = true;
         // A userset type (group#member): the tuple names a group; its members are found on the group.
-        for (const ref of this.directTypes(t, r)) if (ref.relation) visit(ref.type, ref.relation, true, negative);
+        for (const ref of this.directTypes(t, r)) {
+          if (!ref.relation) continue;
+          hops.push({ from: t, to: ref.type, userset: true });
+          visit(ref.type, ref.relation, true, negative);
+        }
       }
       if (u.computedUserset?.relation) visit(t, u.computedUserset.relation, hopped, negative);
       const ttu = u.tupleToUserset;
       if (ttu?.tupleset?.relation && ttu.computedUserset?.relation) {
         // The tupleset is read on the object being evaluated; the computed relation on the objects it names.
         record(`${t}#${ttu.tupleset.relation}`, hopped ? 'spread' : 'local', negative);
+        const followed = d.tuplesets?.get(t) ?? [];
+        if (!followed.includes(ttu.tupleset.relation)) d.tuplesets?.set(t, [...followed, ttu.tupleset.relation]);
         if (conditionalTypes(t, ttu.tupleset.relation)) d.conditional = true;
         for (const ref of this.directTypes(t, ttu.tupleset.relation)) {
-          if (this.definition(ref.type)?.relations?.[ttu.computedUserset.relation])
-            visit(ref.type, ttu.computedUserset.relation, true, negative);
+          if (!this.definition(ref.type)?.relations?.[ttu.computedUserset.relation]) continue;
+          hops.push({ from: t, to: ref.type, userset: false });
+          visit(ref.type, ttu.computedUserset.relation, true, negative);
         }
       }
       for (const child of u.union?.child ?? []) rewriteOf(t, r, child, hopped, negative);
@@ -222,6 +246,7 @@ export class RelationGraph {
       if (u.difference?.subtract) rewriteOf(t, r, u.difference.subtract, hopped, !negative);
     };
     visit(type, relation, false, false);
+    if (hops.some((hop) => hop.userset && leadsTo(hop.to, hops, d.spread))) d.tuplesets = undefined;
     return d;
   }
 
@@ -247,6 +272,23 @@ function validate(model: AuthorizationModelDocument): void {
       throw new InvalidModelError(`type_definitions[${i}].relations`, 'an object of relation rewrites', def.relations);
     }
   });
+}
+
+/** Whether objects of `type` lead, by the walk's hops, to objects holding one of the `spread` pairs (their own included). */
+function leadsTo(type: string, hops: readonly Hop[], spread: ReadonlySet<RelationPair>): boolean {
+  const hosts = new Set([...spread].map((pair) => pair.slice(0, pair.indexOf('#'))));
+  const seen = new Set([type]);
+  const frontier = [type];
+  while (frontier.length > 0) {
+    const t = frontier.pop()!;
+    if (hosts.has(t)) return true;
+    for (const hop of hops) {
+      if (hop.from !== t || seen.has(hop.to)) continue;
+      seen.add(hop.to);
+      frontier.push(hop.to);
+    }
+  }
+  return false;
 }
 
 /** `type#relation` of a tuple: its object's type and its relation. */

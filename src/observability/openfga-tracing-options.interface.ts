@@ -54,6 +54,8 @@ export const OPENFGA_SPANS = {
   listUsersRequest: 'openfga.api.listUsers',
   /** One OpenFGA ReadChanges request (span kind CLIENT). */
   readChanges: 'openfga.api.readChanges',
+  /** One OpenFGA Read request: a read following its path's tupleset edges (span kind CLIENT). */
+  readRequest: 'openfga.api.read',
   /** Changes read from OpenFGA's change feed invalidated cached answers. */
   changeFeed: 'openfga.change_feed',
 } as const;

@@ -19,6 +19,7 @@ const REQUEST_SPANS = {
   listObjects: OPENFGA_SPANS.listObjectsRequest,
   listUsers: OPENFGA_SPANS.listUsersRequest,
   readChanges: OPENFGA_SPANS.readChanges,
+  read: OPENFGA_SPANS.readRequest,
 } as const;
 
 /**

@@ -11,6 +11,7 @@ import type { RedisAvailability } from '../redis/redis-availability';
 import type { ReadScope, RelationScope } from '../scope/relation-scope';
 import type { ConditionalTuple, Tuple } from '../tuple/tuple';
 import { Deadlines } from '../timing/deadlines';
+import type { PathReach } from './path-reach';
 import { type ReadFailure, WriteFirst } from './write-first';
 
 /** OpenFGA accepts at most 100 contextual tuples per request. */
@@ -25,6 +26,8 @@ export interface ReadEngineParts {
   buffer: WriteBuffer;
   flusher: Flusher;
   tokens: ConsistencyTokens;
+  /** Narrows a read's spread pairs to its path before it writes them first. */
+  reach: PathReach;
   /** Known Redis outages fail a read at once (closed), instead of at `checkTimeout`. */
   availability?: RedisAvailability;
 }
@@ -39,6 +42,11 @@ export interface ReadConsistency {
 export interface ReadTarget {
   probe: Tuple;
   scope: ReadScope | undefined;
+  /**
+   * Set by the engine the first time the read owes ops and its scope can be narrowed to its path
+   * (read/path-reach.ts): the narrowed scope its snapshots read from then on; null when it could not be.
+   */
+  path?: ReadScope | null;
 }
 
 export type LookupResult = { source: 'cache'; allowed: boolean } | { source: 'miss'; snapshot: ReadSnapshot };
@@ -155,14 +163,17 @@ export class ReadEngine {
     return { source: 'miss', snapshot: await this.snapshot({ probe: t, scope }, room) };
   }
 
-  snapshot({ probe, scope }: ReadTarget, room: number): Promise<ReadSnapshot> {
-    return this.parts.outstanding.snapshot(probe, scope, { listed: this.parts.options.readLimits.listedOperations, grants: room });
+  snapshot({ probe, scope, path }: ReadTarget, room: number): Promise<ReadSnapshot> {
+    const listed = this.parts.options.readLimits.listedOperations;
+    return this.parts.outstanding.snapshot(probe, path ?? scope, { listed, grants: room });
   }
 
   /** Snapshots of many reads in one script call (batchCheck). */
   snapshots(reads: readonly (ReadTarget & { room: number })[]): Promise<ReadSnapshot[]> {
     const listed = this.parts.options.readLimits.listedOperations;
-    return this.parts.outstanding.snapshots(reads.map((r) => ({ t: r.probe, scope: r.scope, limits: { listed, grants: r.room } })));
+    return this.parts.outstanding.snapshots(
+      reads.map((r) => ({ t: r.probe, scope: r.path ?? r.scope, limits: { listed, grants: r.room } })),
+    );
   }
 
   /**
@@ -191,7 +202,11 @@ export class ReadEngine {
         await this.flushThrough(read, through);
       } else {
         const owed = this.owed(snapshot, read.freshAt, room);
-        if (owed.length > 0) {
+        if (owed.length > 0 && target.path === undefined && target.scope.reach) {
+          // Before writing anything first: only the ops on the read's path may be owed (an import's
+          // thousands of parent links elsewhere are not). Narrowed once; an OpenFGA error keeps the whole pairs.
+          target.path = (await this.parts.reach.narrow(target.probe, target.scope).catch(() => undefined)) ?? null;
+        } else if (owed.length > 0) {
           await this.writeFirst.ops(owed, read.deadline, read.fail);
           read.wrote = true;
         } else if (snapshot.complete) {

@@ -23,6 +23,12 @@ export interface ReadScope {
   negative: ReadonlySet<string>;
   /** The relation reads conditional tuples: its answers may depend on time or context and are never cached. */
   conditional: boolean;
+  /**
+   * Where the objects of its spread pairs are found, when the query fixes an object and the model
+   * reaches other objects through tuple-to-usersets only: along the tupleset relations of each type
+   * from `from` (see read/path-reach.ts). The pairs' ranges read every object until a read narrows them.
+   */
+  reach?: { from: string; tuplesets: ReadonlyMap<string, readonly string[]>; pairs: ReadonlySet<string> };
 }
 
 /** The generation keys a write may change, and whether it must also bump the store's epoch. */
@@ -75,7 +81,7 @@ export class RelationScope {
 
   /** The scope of a check of `t`. Undefined without a graph, or for a relation the model lacks (OpenFGA will say what is wrong). */
   forRead(t: Tuple): ReadScope | undefined {
-    return this.build(typeOf(t.object), t.relation, (deps) => {
+    return this.build(typeOf(t.object), t.relation, { from: t.object }, (deps) => {
       const ranges: IndexRange[] = [];
       for (const pair of deps.spread) ranges.push({ pair, kind: 'a', value: '' });
       for (const pair of deps.local) if (!deps.spread.has(pair)) ranges.push({ pair, kind: 'o', value: t.object });
@@ -97,7 +103,8 @@ export class RelationScope {
    * users vary, so the by-user pairs are read whole.
    */
   forList(q: ListedRelation): ReadScope | undefined {
-    return this.build(q.type, q.relation, (deps) => {
+    // listUsers reads its by-user pairs whole too (users vary): only the spread ones may be narrowed.
+    return this.build(q.type, q.relation, q.object !== undefined ? { from: q.object, alsoWhole: 'byUser' } : undefined, (deps) => {
       const ranges: IndexRange[] = [];
       if (q.user !== undefined) {
         for (const pair of new Set([...deps.spread, ...deps.local])) ranges.push({ pair, kind: 'a', value: '' });
@@ -114,7 +121,12 @@ export class RelationScope {
     });
   }
 
-  private build(type: string, relation: string, ranges: (deps: RelationDependencies) => IndexRange[]): ReadScope | undefined {
+  private build(
+    type: string,
+    relation: string,
+    fixed: { from: string; alsoWhole?: 'byUser' } | undefined,
+    ranges: (deps: RelationDependencies) => IndexRange[],
+  ): ReadScope | undefined {
     const graph = this.current;
     const deps = graph?.dependencies(type, relation);
     if (!graph || !deps) return undefined;
@@ -125,8 +137,19 @@ export class RelationScope {
       positive: deps.positive,
       negative: deps.negative,
       conditional: deps.conditional,
+      ...(fixed && deps.tuplesets ? reachOf(fixed.from, deps.tuplesets, deps.spread, fixed.alsoWhole && deps.byUser) : {}),
     };
   }
+}
+
+function reachOf(
+  from: string,
+  tuplesets: ReadonlyMap<string, readonly string[]>,
+  spread: ReadonlySet<string>,
+  readWhole: ReadonlySet<string> | undefined,
+): Pick<ReadScope, 'reach'> {
+  const narrowable = new Set([...spread].filter((pair) => !readWhole?.has(pair)));
+  return narrowable.size > 0 ? { reach: { from, tuplesets, pairs: narrowable } } : {};
 }
 
 /** What a list query reads: a `type#relation`, with its user fixed (listObjects) or its object (listUsers). */

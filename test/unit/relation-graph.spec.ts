@@ -25,6 +25,30 @@ describe('RelationGraph', () => {
     expect(sorted(d.negative)).toEqual([]);
   });
 
+  it('names the tupleset edges along which the objects of the spread pairs are found', () => {
+    // The drive model: group#member usersets lead only to groups, which hold no spread pair.
+    const d = docs.dependencies('document', 'viewer')!;
+    expect(Object.fromEntries(d.tuplesets ?? [])).toEqual({ document: ['parent'], folder: ['parent'] });
+    // A userset type that leads to objects with a tuple-to-userset: the objects reached depend on usersets too.
+    const teams = compile(`model
+  schema 1.1
+type user
+type org
+  relations
+    define member: [user]
+type team
+  relations
+    define org: [org]
+    define member: [user] or member from org
+type document
+  relations
+    define viewer: [user, team#member]
+`);
+    expect(sorted(teams.dependencies('document', 'viewer')!.spread)).toEqual(['team#org']);
+    expect(teams.dependencies('document', 'viewer')!.tuplesets).toBeUndefined();
+    expect(Object.fromEntries(teams.dependencies('team', 'member')!.tuplesets ?? [])).toEqual({ team: ['org'] });
+  });
+
   it('names the relations a write reaches beyond its own object and user', () => {
     expect(docs.affectedBeyond('folder#parent')?.always).toEqual(
       expect.arrayContaining(['document#viewer', 'document#editor', 'folder#viewer']),

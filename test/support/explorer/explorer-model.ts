@@ -1,14 +1,15 @@
 /**
  * The models the read explorer runs on: seeded random models (random-model.ts)
  * that OpenFGA accepts and that each hold every rewrite kind, usersets,
- * wildcards and a relation taking both a plain and a conditional grant of the
- * same user (so a re-grant can narrow access), with their universe of tuples
+ * wildcards, a relation taking both a plain and a conditional grant of the
+ * same user (so a re-grant can narrow access) and a relation whose reads
+ * follow tupleset links only (so reads narrow to their path), with their universe of tuples
  * and checks (model-universe.ts).
  */
 import { OpenFgaClient } from '@openfga/sdk';
 import { transformer } from '@openfga/syntax-transformer';
 import type { ConditionalTuple, Tuple } from '../../../src';
-import type { AuthorizationModelDocument } from '../../../src/model';
+import { type AuthorizationModelDocument, RelationGraph } from '../../../src/model';
 import { CONDITION, randomModelDsl, seededRandom } from '../inputs/random-model';
 import { modelUniverse } from '../inputs/model-universe';
 
@@ -40,6 +41,7 @@ export const REQUIRED_KINDS = [
   'wildcard type',
   'conditional type',
   'narrowable',
+  'tupleset path',
 ] as const;
 
 const IDS = ['1', '2'];
@@ -65,6 +67,14 @@ export function kindsOf(document: AuthorizationModelDocument): Set<string> {
       const plainUser = refs.some((r) => r.type === 'user' && !r.relation && !r.wildcard && !r.condition);
       const conditionalUser = refs.some((r) => r.type === 'user' && !r.relation && !r.wildcard && r.condition);
       if (plainUser && conditionalUser) kinds.add('narrowable');
+    }
+  }
+  // A relation whose reads may be narrowed to the objects on their path (src/read/path-reach.ts).
+  const graph = RelationGraph.compile({ ...document, id: 'kinds' });
+  for (const definition of document.type_definitions) {
+    for (const relation of Object.keys(definition.relations ?? {})) {
+      const deps = graph.dependencies(definition.type, relation);
+      if (deps?.tuplesets && deps.spread.size > 0) kinds.add('tupleset path');
     }
   }
   return kinds;
