@@ -18,15 +18,28 @@ export interface ListOptions {
   context?: Record<string, unknown>;
   /** Tuples OpenFGA considers for this query only, besides the stored ones and the pending grants. */
   contextualTuples?: readonly ListContextualTuple[];
+  /**
+   * Opt-in for pages that must answer during a large import: when more relevant grants are pending
+   * than one request carries, list from what OpenFGA holds plus the pending grants that fit, instead
+   * of writing them first (which can take longer than `checkTimeout` and fail closed). The list may
+   * then miss objects (users) that pending grants give, never show one a pending revoke took away:
+   * it applies only while the store has no outstanding revoke and the relation reads no conditional
+   * tuple and no `but not`; otherwise the list reads as without it. Only with `minimize-latency`.
+   */
+  mayOmitPendingGrants?: boolean;
 }
 
-const LIST_OPTIONS = new Set(['consistency', 'token', 'context', 'contextualTuples']);
+const LIST_OPTIONS = new Set(['consistency', 'token', 'context', 'contextualTuples', 'mayOmitPendingGrants']);
 
 /** Validates list options, naming the first bad field; returns a plain copy (contextual tuples validated one by one). */
 export function validateListOptions(options: unknown): ListOptions {
   if (options === undefined) return {};
   if (!isPlainObject(options)) {
-    throw new InvalidListOptionsError('options', options, 'an object { consistency?, token?, context?, contextualTuples? }');
+    throw new InvalidListOptionsError(
+      'options',
+      options,
+      'an object { consistency?, token?, context?, contextualTuples?, mayOmitPendingGrants? }',
+    );
   }
   const o = options as Record<string, unknown>;
   for (const key of Object.keys(o)) {
@@ -34,7 +47,7 @@ export function validateListOptions(options: unknown): ListOptions {
       throw new InvalidListOptionsError(
         `options.${key}`,
         o[key],
-        'absent: lists take only consistency, token, context and contextualTuples',
+        'absent: lists take only consistency, token, context, contextualTuples and mayOmitPendingGrants',
       );
     }
   }
@@ -45,6 +58,19 @@ export function validateListOptions(options: unknown): ListOptions {
   if (o.context !== undefined) result.context = asOption(() => validateContext(o.context, 'options.context'));
   if (o.contextualTuples !== undefined) {
     result.contextualTuples = asOption(() => validateContextualTuples(o.contextualTuples, 'options.contextualTuples'));
+  }
+  if (o.mayOmitPendingGrants !== undefined) {
+    if (typeof o.mayOmitPendingGrants !== 'boolean') {
+      throw new InvalidListOptionsError('options.mayOmitPendingGrants', o.mayOmitPendingGrants, 'true or false');
+    }
+    if (o.mayOmitPendingGrants && (o.consistency ?? 'minimize-latency') !== 'minimize-latency') {
+      throw new InvalidListOptionsError(
+        'options.mayOmitPendingGrants',
+        o.mayOmitPendingGrants,
+        'false (or absent) with consistency "at-least-as-fresh" or "strong": a fresh level includes every pending grant up to it',
+      );
+    }
+    result.mayOmitPendingGrants = o.mayOmitPendingGrants;
   }
   return result;
 }

@@ -42,6 +42,7 @@ export class ListResolver {
     const own = options.contextualTuples ?? [];
     const target: ReadTarget = { probe: probeTuple(q), scope: engine.scope.forList(listedRelation(q)) };
     const room = engine.room(own.length);
+    read.mayOmitGrants = options.mayOmitPendingGrants === true;
     let snapshot = await engine.ready(read, target, room);
     while (await engine.writeTurning(read, target, snapshot, undefined)) snapshot = await engine.ready(read, target, room);
     const { value } = await engine.answer(read, target, room, snapshot, (s) =>

@@ -62,6 +62,8 @@ export class Read {
   wrote = false;
   /** Without a graph: the position the whole buffer was flushed through (-1: none). */
   flushedThrough = -1;
+  /** A list that opted in to omit the pending grants that do not fit (ListOptions.mayOmitPendingGrants). */
+  mayOmitGrants = false;
   private startAt?: Promise<number>;
 
   constructor(
@@ -206,6 +208,9 @@ export class ReadEngine {
           // Before writing anything first: only the ops on the read's path may be owed (an import's
           // thousands of parent links elsewhere are not). Narrowed once; an OpenFGA error keeps the whole pairs.
           target.path = (await this.parts.reach.narrow(target.probe, target.scope).catch(() => undefined)) ?? null;
+        } else if (owed.length > 0 && read.mayOmitGrants && omittable(target.scope, snapshot)) {
+          // The list opted in: answer with the grants that fit rather than write the rest first.
+          return { ...snapshot, ops: pendingGrants(snapshot).slice(0, room) };
         } else if (owed.length > 0) {
           await this.writeFirst.ops(owed, read.deadline, read.fail);
           read.wrote = true;
@@ -357,6 +362,15 @@ export class ReadEngine {
     read.flushedThrough = seq;
     read.wrote = true;
   }
+}
+
+/**
+ * Whether a read that may omit pending grants can answer from this snapshot without writing them:
+ * every relevant op is then a plain grant that can only add access (no revoke outstanding in the
+ * store, no conditional tuple read, no `but not`), so what it omits is access, never a removal.
+ */
+function omittable(scope: ReadScope, snapshot: ReadSnapshot): boolean {
+  return snapshot.outstandingRevokes === 0 && !scope.conditional && scope.negative.size === 0 && !conditionalIn(snapshot);
 }
 
 /** The outstanding grants a snapshot lists: what OpenFGA is asked with, as contextual tuples. */
