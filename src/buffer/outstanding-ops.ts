@@ -34,8 +34,6 @@ export interface ReadSnapshot {
   outstandingRevokes: number;
   /** When a revoke (or a grant that sets a condition) was last written to OpenFGA by any process (ms since the epoch; 0: never). */
   revokedAt: number;
-  /** The graph the store's cache follows ('' none). */
-  storeGraph: string;
   /**
    * With a read scope: the outstanding ops the answer may depend on (both kinds), complete when
    * `complete`. Without one: the store's outstanding grants when they could be listed, else undefined.
@@ -56,7 +54,7 @@ export interface SnapshotLimits {
 /**
  * Reads the outstanding-op index (written by the buffer's scripts, see
  * lua/includes/outstandingIndex.lua) for the read path: one script per read
- * (snapshot-10.lua), or one for many (snapshot-many, batchCheck). It sits
+ * (snapshot-11.lua), or one for many (snapshot-many, batchCheck). It sits
  * beside the scripts that write the index and the records it parses.
  */
 export class OutstandingOps {
@@ -91,7 +89,7 @@ export class OutstandingOps {
     return replies.map((reply, i) => parseSnapshot(reply, reads[i].scope !== undefined, reads[i].limits.listed));
   }
 
-  /** The keys and arguments of the snapshot script for one read (see snapshot-10.lua). */
+  /** The keys and arguments of the snapshot script for one read (see snapshot-11.lua). */
   private call(t: Tuple, scope: ReadScope | undefined, limits: SnapshotLimits): { keys: string[]; args: (string | number)[] } {
     const k = this.keys;
     const args: (string | number)[] = [limits.listed];
@@ -112,12 +110,13 @@ export class OutstandingOps {
       k.inflight,
       k.base,
       k.graph,
+      k.quiet,
     ];
     return { keys, args };
   }
 }
 
-/** A snapshot script's reply (see snapshot-10.lua). */
+/** A snapshot script's reply (see snapshot-11.lua). */
 function parseSnapshot(reply: (number | string)[], scoped: boolean, listed: number): ReadSnapshot {
   const indexed = Number(reply[7]);
   const ops: OutstandingOp[] = [];
@@ -141,7 +140,6 @@ function parseSnapshot(reply: (number | string)[], scoped: boolean, listed: numb
     epoch: String(reply[3]),
     outstandingRevokes: Number(reply[4]),
     revokedAt: Number(reply[5]),
-    storeGraph: String(reply[6]),
     ...(scoped || complete ? { ops } : {}),
     complete,
   };

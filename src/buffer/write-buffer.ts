@@ -51,7 +51,7 @@ export interface Reassertion {
   unknown: number;
 }
 
-/** reassert's op code of a half-replaced grant (see reassert-10+.lua). */
+/** reassert's op code of a half-replaced grant (see reassert-11+.lua). */
 const HALF_REPLACED = 'r';
 
 /**
@@ -85,6 +85,7 @@ function settleKeys(k: StoreKeys): string[] {
     k.epoch,
     k.deadTuples,
     k.revoked,
+    k.quiet,
   ];
 }
 
@@ -166,7 +167,7 @@ export class WriteBuffer {
     for (const [key, op] of chunk) args.push(op.condition ? OP_CODE[op.kind] + JSON.stringify(op.condition) : OP_CODE[op.kind], key);
     const [seq, queued, modelIndex] = await this.scripts.run<[number, number, string]>(
       'enqueue',
-      [k.seq, k.pending, k.queue, k.count, k.epoch, k.models, k.graph, k.base, k.byUser, ...scope.keys],
+      [k.seq, k.pending, k.queue, k.count, k.epoch, k.models, k.graph, k.base, k.byUser, k.quiet, ...scope.keys],
       args,
     );
     if (modelIndex) this.models.set(modelIndex, modelId);
@@ -260,7 +261,7 @@ export class WriteBuffer {
   /**
    * After a settle found the batch no longer this writer's: what it wrote
    * may have landed after a newer write of the same tuples, so the latest op
-   * of each is queued again (see reassert-10+.lua). A half-replaced grant (its condition
+   * of each is queued again (see reassert-11+.lua). A half-replaced grant (its condition
    * replacement's delete sent, its write unconfirmed) is queued again even when the latest op is
    * itself: its delete may have landed after another writer wrote it.
    */
@@ -268,7 +269,7 @@ export class WriteBuffer {
     if (written.length === 0 && halfReplaced.length === 0) return { queued: 0, unknown: 0 };
     const k = this.keys;
     const args: (string | number)[] = [Date.now()];
-    const keys = [k.seq, k.pending, k.queue, k.count, k.epoch, k.inflight, k.watch, k.revoked, k.base, k.byUser];
+    const keys = [k.seq, k.pending, k.queue, k.count, k.epoch, k.inflight, k.watch, k.revoked, k.base, k.byUser, k.quiet];
     const half = new Set(halfReplaced);
     for (const op of [...written.filter((o) => !half.has(o)), ...halfReplaced]) {
       args.push(half.has(op) ? HALF_REPLACED : OP_CODE[op.kind], op.key, op.seq);
@@ -384,7 +385,7 @@ export class WriteBuffer {
   /** Discards pending operations (never in-flight ones); returns how many. */
   async clear(): Promise<number> {
     const k = this.keys;
-    const count = await this.scripts.run<number>('clear', [k.pending, k.queue, k.count, k.seq, k.epoch, k.inflight, k.base], []);
+    const count = await this.scripts.run<number>('clear', [k.pending, k.queue, k.count, k.seq, k.epoch, k.inflight, k.base, k.quiet], []);
     await this.acknowledgement?.confirm();
     this.events.emit('cleared', { count });
     return count;
@@ -414,7 +415,7 @@ export class WriteBuffer {
       entries = Object.entries(await this.redis.hgetall(k.dead));
     }
     const args: (string | number)[] = [Date.now()];
-    const keys = [k.seq, k.pending, k.queue, k.count, k.epoch, k.models, k.dead, k.inflight, k.deadTuples, k.base, k.byUser];
+    const keys = [k.seq, k.pending, k.queue, k.count, k.epoch, k.models, k.dead, k.inflight, k.deadTuples, k.base, k.byUser, k.quiet];
     for (const [id, json] of entries) {
       if (json === null) continue;
       const { user, object } = parseTupleKey((JSON.parse(json) as { tuple: string }).tuple);

@@ -10,6 +10,12 @@ import type { Tuple } from '../tuple/tuple';
 import type { CacheAdmission } from './cache-admission';
 import { CoalescedMget } from './coalesced-mget';
 
+/** A cached answer (`allowed`), or a miss, with the snapshot of a quiet store when the MGET found it quiet. */
+export interface CacheLookup {
+  allowed?: boolean;
+  quiet?: ReadSnapshot;
+}
+
 /**
  * The cached answers. A warm check is one MGET of the cached answer, its
  * object's, user's and relation's generations and the epoch, compared here:
@@ -58,19 +64,32 @@ export class CheckCache {
 
   /** The cached answer of one check (undefined: a miss). */
   async cached(t: Tuple, modelId: string | undefined, scope: ReadScope | undefined): Promise<boolean | undefined> {
-    if (!this.settings.enabled) return undefined;
-    return (await this.cachedAnswers([{ t, scope }], modelId))[0];
+    return (await this.lookup(t, modelId, scope)).allowed;
   }
 
-  /**
-   * The cached answers of many checks in ONE MGET (undefined: a miss). Shared
-   * generation keys are read once.
-   */
+  /** One check's cached answer, or on a miss the snapshot of a quiet store (see `lookupMany`). */
+  async lookup(t: Tuple, modelId: string | undefined, scope: ReadScope | undefined): Promise<CacheLookup> {
+    if (!this.settings.enabled) return {};
+    return (await this.lookupMany([{ t, scope }], modelId))[0];
+  }
+
+  /** The cached answers of many checks in ONE MGET (undefined: a miss). */
   async cachedAnswers(
     checks: readonly { t: Tuple; scope: ReadScope | undefined }[],
     modelId: string | undefined,
   ): Promise<(boolean | undefined)[]> {
-    if (!this.settings.enabled || checks.length === 0) return checks.map(() => undefined);
+    return (await this.lookupMany(checks, modelId)).map((l) => l.allowed);
+  }
+
+  /**
+   * The cached answers of many checks in ONE MGET. Shared generation keys
+   * are read once. The same MGET reads the store's `quiet` marker (present
+   * only while nothing is outstanding): a miss then gets the snapshot the
+   * snapshot script would have returned at that instant (its generations,
+   * no op, complete), and the read needs no script before asking OpenFGA.
+   */
+  async lookupMany(checks: readonly { t: Tuple; scope: ReadScope | undefined }[], modelId: string | undefined): Promise<CacheLookup[]> {
+    if (!this.settings.enabled || checks.length === 0) return checks.map(() => ({}));
     const verifying = this.primary?.verified;
     if (verifying) await verifying;
     const k = this.keys;
@@ -89,14 +108,21 @@ export class CheckCache {
       slot(k.epoch),
       scope ? -1 : slot(k.graph),
     ]);
+    const [quiet, revoked] = [slot(k.quiet), slot(k.revoked)];
     const values = await this.reads.mget(keys);
-    return plan.map(([answer, o, u, x, e, g]) => {
+    return plan.map(([answer, o, u, x, e, g]): CacheLookup => {
       const cached = values[answer];
-      const gens = `${values[o] ?? '0'}|${values[u] ?? '0'}|${values[x] ?? '0'}|${values[e] ?? '0'}`;
-      if (cached === null || cached.slice(2) !== gens) return undefined;
+      const [objectGen, userGen, relationGen, epoch] = [values[o] ?? '0', values[u] ?? '0', values[x] ?? '0', values[e] ?? '0'];
       // Without a graph: only while the store follows none (see the class comment).
-      if (g >= 0 && (values[g] ?? '') !== '') return undefined;
-      return cached.startsWith('y|') ? true : cached.startsWith('n|') ? false : undefined;
+      const trusted =
+        cached !== null && cached.slice(2) === `${objectGen}|${userGen}|${relationGen}|${epoch}` && (g < 0 || (values[g] ?? '') === '');
+      if (trusted) {
+        if (cached.startsWith('y|')) return { allowed: true };
+        if (cached.startsWith('n|')) return { allowed: false };
+      }
+      if (values[quiet] === null) return {};
+      const revokedAt = Number(values[revoked] ?? 0);
+      return { quiet: { objectGen, userGen, relationGen, epoch, outstandingRevokes: 0, revokedAt, ops: [], complete: true } };
     });
   }
 

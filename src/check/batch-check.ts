@@ -118,24 +118,29 @@ export class BatchCheckResolver {
     const readOf = (e: Entry) => engine.readAt(freshAt, deadline, (reason, cause) => new CheckUnavailableError(e.t, reason, cause));
     // 1. One MGET for every item whose answer may come from the cache.
     const cacheable = freshAt === undefined ? entries.filter((e) => e.extras.key === '') : [];
-    const cached = await cache.cachedAnswers(
+    const cached = await cache.lookupMany(
       cacheable.map((e) => ({ t: e.t, scope: e.target.scope })),
       modelId,
     );
     const hits = new Set<Entry>();
+    const snapshots = new Map<Entry, ReadSnapshot>();
     cacheable.forEach((e, i) => {
-      const allowed = cached[i];
+      const { allowed, quiet: snapshot } = cached[i];
+      if (snapshot) snapshots.set(e, snapshot);
       if (allowed === undefined) return;
       hits.add(e);
       e.settle(Promise.resolve({ allowed, source: 'cache' }));
     });
-    // 2. The misses' snapshots, in one script call; each decides whether its item can be asked in the batch.
+    // 2. The misses' snapshots, in one script call (none when the MGET found the store quiet); each decides
+    // whether its item can be asked in the batch.
     const misses = entries.filter((e) => !hits.has(e));
     const room = (e: Entry) => engine.room(e.extras.tuples.length);
-    const snapshots = await engine.snapshots(misses.map((e) => ({ ...e.target, room: room(e) })));
+    const unread = misses.filter((e) => !snapshots.has(e));
+    const read = await engine.snapshots(unread.map((e) => ({ ...e.target, room: room(e) })));
+    unread.forEach((e, i) => snapshots.set(e, read[i]));
     const asked: Asked[] = [];
-    misses.forEach((e, i) => {
-      const snapshot = snapshots[i];
+    misses.forEach((e) => {
+      const snapshot = snapshots.get(e)!;
       const read = readOf(e);
       if (!engine.isReady(read, e.target, snapshot, room(e))) return e.settle(this.single.resolve(e.t, read, e.extras, snapshot));
       asked.push({ entry: e, read, snapshot, higher: engine.higherConsistency(read, snapshot) });

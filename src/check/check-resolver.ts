@@ -71,18 +71,22 @@ export class CheckResolver {
    * The whole read of one check, unbounded (the caller bounds it). A check
    * with a request-time context or caller contextual tuples (`extras`)
    * neither reads nor fills the cache: its answer holds for that request only.
-   * `first`: a snapshot already taken (batchCheck's).
+   * `first`: a snapshot already taken (batchCheck's). A miss on a quiet
+   * store (nothing outstanding, see CheckCache.lookupMany) starts from the
+   * snapshot its cache read implies.
    */
   async resolve(t: Tuple, read: Read, extras: RequestExtras = NO_EXTRAS, first?: ReadSnapshot): Promise<Answer> {
     const { engine, cache, options } = this.core;
     const target = { probe: t, scope: engine.scope.forRead(t) };
     const requestOwn = extras.key !== '';
+    let taken = first;
     if (!first && read.freshAt === undefined && !requestOwn) {
-      const allowed = await cache.cached(t, options.authorizationModelId, target.scope);
-      if (allowed !== undefined) return { allowed, source: 'cache' };
+      const found = await cache.lookup(t, options.authorizationModelId, target.scope);
+      if (found.allowed !== undefined) return { allowed: found.allowed, source: 'cache' };
+      taken = found.quiet; // nothing outstanding in the store: no snapshot script
     }
     const room = engine.room(extras.tuples.length);
-    let snapshot = await engine.ready(read, target, room, first);
+    let snapshot = await engine.ready(read, target, room, taken);
     for (;;) {
       const answered = await engine.answer(read, target, room, snapshot, (s) => this.askOpenFga(t, read, s, extras));
       snapshot = answered.snapshot;

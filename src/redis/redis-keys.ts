@@ -31,6 +31,11 @@ import type { Tuple } from '../tuple/tuple';
  *   watchexp   ZSET    the watched tuple keys scored by `until` (claim and settle drop expired ones)
  *   revoked    STRING  ms since the epoch of the latest settled revoke (only grows)
  *   count      HASH    w, d (pending writes/deletes), fw, fd (in flight)
+ *   quiet      STRING  present only while nothing is outstanding (every count 0): set by a
+ *                      script that saw every count 0 (settle, clear, a snapshot), deleted by
+ *                      every script that adds an op (appendOps, reassert). A cold read that
+ *                      finds it in its cache MGET needs no snapshot script (nothing can be
+ *                      relevant); absent (also in data from older versions) it takes one
  *   dead       HASH    dead-letter id -> JSON (with the full model id)
  *   deadtuples HASH    tuple key -> `n|seq`, only for tuples with dead letters:
  *                      n of them counted, seq the position of the tuple's newest
@@ -108,6 +113,7 @@ export interface StoreKeys {
   watchExpiry: string;
   revoked: string;
   count: string;
+  quiet: string;
   dead: string;
   deadTuples: string;
   held: string;
@@ -135,6 +141,7 @@ export function storeKeys(prefix: string, storeId: string): StoreKeys {
     watchExpiry: `${base}watchexp`,
     revoked: `${base}revoked`,
     count: `${base}count`,
+    quiet: `${base}quiet`,
     dead: `${base}dead`,
     deadTuples: `${base}deadtuples`,
     held: `${base}held`,
