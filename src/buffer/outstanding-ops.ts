@@ -54,7 +54,7 @@ export interface SnapshotLimits {
 /**
  * Reads the outstanding-op index (written by the buffer's scripts, see
  * lua/includes/outstandingIndex.lua) for the read path: one script per read
- * (snapshot-11.lua), or one for many (snapshot-many, batchCheck). It sits
+ * (snapshot-10.lua), or one for many (snapshot-many, batchCheck). It sits
  * beside the scripts that write the index and the records it parses.
  */
 export class OutstandingOps {
@@ -89,7 +89,7 @@ export class OutstandingOps {
     return replies.map((reply, i) => parseSnapshot(reply, reads[i].scope !== undefined, reads[i].limits.listed));
   }
 
-  /** The keys and arguments of the snapshot script for one read (see snapshot-11.lua). */
+  /** The keys and arguments of the snapshot script for one read (see snapshot-10.lua). */
   private call(t: Tuple, scope: ReadScope | undefined, limits: SnapshotLimits): { keys: string[]; args: (string | number)[] } {
     const k = this.keys;
     const args: (string | number)[] = [limits.listed];
@@ -110,13 +110,12 @@ export class OutstandingOps {
       k.inflight,
       k.base,
       k.graph,
-      k.quiet,
     ];
     return { keys, args };
   }
 }
 
-/** A snapshot script's reply (see snapshot-11.lua). */
+/** A snapshot script's reply (see snapshot-10.lua). */
 function parseSnapshot(reply: (number | string)[], scoped: boolean, listed: number): ReadSnapshot {
   const indexed = Number(reply[7]);
   const ops: OutstandingOp[] = [];

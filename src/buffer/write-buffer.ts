@@ -51,7 +51,7 @@ export interface Reassertion {
   unknown: number;
 }
 
-/** reassert's op code of a half-replaced grant (see reassert-11+.lua). */
+/** reassert's op code of a half-replaced grant (see reassert-10+.lua). */
 const HALF_REPLACED = 'r';
 
 /**
@@ -167,7 +167,7 @@ export class WriteBuffer {
     for (const [key, op] of chunk) args.push(op.condition ? OP_CODE[op.kind] + JSON.stringify(op.condition) : OP_CODE[op.kind], key);
     const [seq, queued, modelIndex] = await this.scripts.run<[number, number, string]>(
       'enqueue',
-      [k.seq, k.pending, k.queue, k.count, k.epoch, k.models, k.graph, k.base, k.byUser, k.quiet, ...scope.keys],
+      [k.seq, k.pending, k.queue, k.count, k.epoch, k.models, k.graph, k.base, k.byUser, ...scope.keys],
       args,
     );
     if (modelIndex) this.models.set(modelIndex, modelId);
@@ -261,7 +261,7 @@ export class WriteBuffer {
   /**
    * After a settle found the batch no longer this writer's: what it wrote
    * may have landed after a newer write of the same tuples, so the latest op
-   * of each is queued again (see reassert-11+.lua). A half-replaced grant (its condition
+   * of each is queued again (see reassert-10+.lua). A half-replaced grant (its condition
    * replacement's delete sent, its write unconfirmed) is queued again even when the latest op is
    * itself: its delete may have landed after another writer wrote it.
    */
@@ -269,7 +269,7 @@ export class WriteBuffer {
     if (written.length === 0 && halfReplaced.length === 0) return { queued: 0, unknown: 0 };
     const k = this.keys;
     const args: (string | number)[] = [Date.now()];
-    const keys = [k.seq, k.pending, k.queue, k.count, k.epoch, k.inflight, k.watch, k.revoked, k.base, k.byUser, k.quiet];
+    const keys = [k.seq, k.pending, k.queue, k.count, k.epoch, k.inflight, k.watch, k.revoked, k.base, k.byUser];
     const half = new Set(halfReplaced);
     for (const op of [...written.filter((o) => !half.has(o)), ...halfReplaced]) {
       args.push(half.has(op) ? HALF_REPLACED : OP_CODE[op.kind], op.key, op.seq);
@@ -415,7 +415,7 @@ export class WriteBuffer {
       entries = Object.entries(await this.redis.hgetall(k.dead));
     }
     const args: (string | number)[] = [Date.now()];
-    const keys = [k.seq, k.pending, k.queue, k.count, k.epoch, k.models, k.dead, k.inflight, k.deadTuples, k.base, k.byUser, k.quiet];
+    const keys = [k.seq, k.pending, k.queue, k.count, k.epoch, k.models, k.dead, k.inflight, k.deadTuples, k.base, k.byUser];
     for (const [id, json] of entries) {
       if (json === null) continue;
       const { user, object } = parseTupleKey((JSON.parse(json) as { tuple: string }).tuple);

@@ -83,10 +83,10 @@ export class CheckCache {
 
   /**
    * The cached answers of many checks in ONE MGET. Shared generation keys
-   * are read once. The same MGET reads the store's `quiet` marker (present
-   * only while nothing is outstanding): a miss then gets the snapshot the
-   * snapshot script would have returned at that instant (its generations,
-   * no op, complete), and the read needs no script before asking OpenFGA.
+   * are read once. The same MGET reads the store's `quiet` marker and `seq`:
+   * while they are equal nothing is outstanding, and a miss gets the snapshot
+   * the snapshot script would have returned at that instant (its
+   * generations, no op, complete): the read needs no script before asking OpenFGA.
    */
   async lookupMany(checks: readonly { t: Tuple; scope: ReadScope | undefined }[], modelId: string | undefined): Promise<CacheLookup[]> {
     if (!this.settings.enabled || checks.length === 0) return checks.map(() => ({}));
@@ -108,7 +108,7 @@ export class CheckCache {
       slot(k.epoch),
       scope ? -1 : slot(k.graph),
     ]);
-    const [quiet, revoked] = [slot(k.quiet), slot(k.revoked)];
+    const [quiet, seq, revoked] = [slot(k.quiet), slot(k.seq), slot(k.revoked)];
     const values = await this.reads.mget(keys);
     return plan.map(([answer, o, u, x, e, g]): CacheLookup => {
       const cached = values[answer];
@@ -120,7 +120,8 @@ export class CheckCache {
         if (cached.startsWith('y|')) return { allowed: true };
         if (cached.startsWith('n|')) return { allowed: false };
       }
-      if (values[quiet] === null) return {};
+      // Quiet only while no op was added since (every add moves seq, see redis-keys.ts).
+      if (values[quiet] === null || values[quiet] !== (values[seq] ?? '0')) return {};
       const revokedAt = Number(values[revoked] ?? 0);
       return { quiet: { objectGen, userGen, relationGen, epoch, outstandingRevokes: 0, revokedAt, ops: [], complete: true } };
     });

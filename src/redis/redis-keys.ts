@@ -31,11 +31,12 @@ import type { Tuple } from '../tuple/tuple';
  *   watchexp   ZSET    the watched tuple keys scored by `until` (claim and settle drop expired ones)
  *   revoked    STRING  ms since the epoch of the latest settled revoke (only grows)
  *   count      HASH    w, d (pending writes/deletes), fw, fd (in flight)
- *   quiet      STRING  present only while nothing is outstanding (every count 0): set by a
- *                      script that saw every count 0 (settle, clear, a snapshot), deleted by
- *                      every script that adds an op (appendOps, reassert). A cold read that
- *                      finds it in its cache MGET needs no snapshot script (nothing can be
- *                      relevant); absent (also in data from older versions) it takes one
+ *   quiet      STRING  the `seq` at which a script (settle, clear) saw nothing outstanding
+ *                      (every count 0). Every script that makes an op outstanding moves
+ *                      `seq` (this version's and older ones'), so while `quiet` equals
+ *                      `seq` nothing is outstanding: a cold read that finds them equal in
+ *                      its cache MGET needs no snapshot script. Absent or behind `seq`
+ *                      (also in data from older versions), the read takes the script
  *   dead       HASH    dead-letter id -> JSON (with the full model id)
  *   deadtuples HASH    tuple key -> `n|seq`, only for tuples with dead letters:
  *                      n of them counted, seq the position of the tuple's newest

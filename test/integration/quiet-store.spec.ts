@@ -1,12 +1,12 @@
 /**
- * The store's `quiet` marker (issue 26, P13): present only while nothing is
- * outstanding, read in the cache MGET, so a cold check or batchCheck on a
- * quiet store asks OpenFGA with no snapshot script before it. Every path
- * that makes an op outstanding deletes it in the same script (a lone grant,
- * grantMany, a revoke over a pending grant, a dead letter retried, a
- * re-assert); settle, clear and a snapshot that finds nothing outstanding set
- * it. Absent (a fresh store, or data from an older version) the read takes
- * the snapshot script as before. On a private redis-server, so the script
+ * The store's `quiet` marker (issue 26, P13): the buffer position at which
+ * settle or clear saw nothing outstanding, read with `seq` in the cache MGET;
+ * while the two are equal, a cold check or batchCheck asks OpenFGA with no
+ * snapshot script before it. Every path that makes an op outstanding moves
+ * `seq` (a lone grant, grantMany, a revoke over a pending grant, a dead
+ * letter retried), in this version and older ones. Absent or behind (a fresh
+ * store, data from an older version) the read takes the snapshot script as
+ * before. On a private redis-server, so the script
  * calls counted are this test's own.
  */
 import Redis from 'ioredis';
@@ -42,7 +42,11 @@ describe('quiet store: cold reads without a snapshot script', () => {
     await reader.close();
   });
 
-  const quiet = async () => (await raw.exists(storeKeys(s.core.options.prefix, store.storeId).quiet)) === 1;
+  const quiet = async () => {
+    const k = storeKeys(s.core.options.prefix, store.storeId);
+    const [marker, seq] = await raw.mget(k.quiet, k.seq);
+    return marker !== null && marker === (seq ?? '0');
+  };
   const scriptCalls = async () => {
     const stats = await raw.info('commandstats');
     return Number(/cmdstat_evalsha:calls=(\d+)/.exec(stats)?.[1] ?? 0) + Number(/cmdstat_eval:calls=(\d+)/.exec(stats)?.[1] ?? 0);

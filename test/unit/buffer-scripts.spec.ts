@@ -56,12 +56,12 @@ describe('LuaScripts', () => {
       'feed-release',
     ];
     for (const name of names) expect(scripts.get(name.replace(/-/g, '_'))).toBeDefined();
-    // `enqueue-10+.lua`: ten fixed keys, then the generation keys; ioredis takes the count per call.
+    // `enqueue-9+.lua`: nine fixed keys, then the generation keys; ioredis takes the count per call.
     expect(scripts.get('enqueue')?.numberOfKeys).toBeUndefined();
     expect(scripts.get('claim')?.numberOfKeys).toBe(11);
     expect(scripts.get('claim_tuples')?.numberOfKeys).toBe(11);
-    expect(scripts.get('snapshot')?.numberOfKeys).toBe(11);
-    // batchCheck's: eleven (snapshot) or six (populate) keys per check.
+    expect(scripts.get('snapshot')?.numberOfKeys).toBe(10);
+    // batchCheck's: ten (snapshot) or six (populate) keys per check.
     expect(scripts.get('snapshot_many')?.numberOfKeys).toBeUndefined();
     expect(scripts.get('populate_many')?.numberOfKeys).toBeUndefined();
     expect(scripts.get('settle')?.numberOfKeys).toBe(18);

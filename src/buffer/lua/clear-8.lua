@@ -3,7 +3,7 @@
   one). In-flight batches are left alone: they are already being written.
 
   KEYS[1] pending   KEYS[2] queue   KEYS[3] count   KEYS[4] seq   KEYS[5] epoch
-  KEYS[6] inflight  KEYS[7] the store's key prefix (outstanding-op index)   KEYS[8] quiet
+  KEYS[6] inflight  KEYS[7] the store's key prefix (outstanding-op index)   KEYS[8] quiet (set to seq when nothing is left in flight)
   Returns the number of operations discarded.
 ]]
 --- @include "callSliced"
@@ -30,6 +30,6 @@ end
 rcall('HSET', KEYS[3], 'w', 0, 'd', 0)
 local inFlight = rcall('HMGET', KEYS[3], 'fw', 'fd')
 if (tonumber(inFlight[1]) or 0) + (tonumber(inFlight[2]) or 0) == 0 then
-  rcall('SET', KEYS[8], 1)
+  rcall('SET', KEYS[8], rcall('GET', KEYS[4]) or '0')
 end
 return n

@@ -28,7 +28,7 @@
   KEYS[11] the store's key prefix: a batch is KEYS[11] .. 'b:' .. its id
   (the first eleven KEYS of claim and settle, as requeueBatch takes them)
   KEYS[12] dead   KEYS[13] models   KEYS[14] seq   KEYS[15] epoch
-  KEYS[16] deadtuples   KEYS[17] revoked   KEYS[18] quiet (set once nothing is outstanding)
+  KEYS[16] deadtuples   KEYS[17] revoked   KEYS[18] quiet (set to seq once nothing is outstanding)
   ARGV[1] now (ms)   ARGV[2] batch id
   ARGV[3] retryAt (ms; 0 = return the rest to the buffer at the next claim, as an
           attempt; -1 = return it now, unattempted: the flusher gives it back unwritten)
@@ -116,10 +116,6 @@ if #taken > 0 then
   callSliced('ZREM', KEYS[6], taken)
   if fw > 0 then rcall('HINCRBY', KEYS[5], 'fw', -fw) end
   if fd > 0 then rcall('HINCRBY', KEYS[5], 'fd', -fd) end
-  local c = rcall('HMGET', KEYS[5], 'w', 'd', 'fw', 'fd')
-  if (tonumber(c[1]) or 0) + (tonumber(c[2]) or 0) + (tonumber(c[3]) or 0) + (tonumber(c[4]) or 0) == 0 then
-    rcall('SET', KEYS[18], 1)
-  end
   local waiting = callSliced('HMGET', KEYS[1], taken, true)
   local claimable, done = {}, {}
   for j, tk in ipairs(taken) do
@@ -199,5 +195,10 @@ else
   if held == '1' then
     rcall('SADD', heldKey, batchId)
   end
+end
+-- Nothing outstanding any more: mark the store quiet at the current position (see redis-keys.ts, quiet).
+local c = rcall('HMGET', KEYS[5], 'w', 'd', 'fw', 'fd')
+if (tonumber(c[1]) or 0) + (tonumber(c[2]) or 0) + (tonumber(c[3]) or 0) + (tonumber(c[4]) or 0) == 0 then
+  rcall('SET', KEYS[18], rcall('GET', KEYS[14]) or '0')
 end
 return left

@@ -1,18 +1,18 @@
 --[[
   The snapshots of many reads the cache could not answer, in one call (batchCheck):
-  snapshot-11.lua run once per check, in order.
+  snapshot-10.lua run once per check, in order.
 
-  KEYS: eleven per check, as snapshot-11.lua's.
-  ARGV: per check, how many arguments it has, then those (as snapshot-11.lua's ARGV).
+  KEYS: ten per check, as snapshot-10.lua's.
+  ARGV: per check, how many arguments it has, then those (as snapshot-10.lua's ARGV).
 
-  Returns one reply per check, as snapshot-11.lua's.
+  Returns one reply per check, as snapshot-10.lua's.
 ]]
 --- @include "readSnapshot"
 local replies, at = {}, 1
-for k = 1, #KEYS, 11 do
+for k = 1, #KEYS, 10 do
   local n = tonumber(ARGV[at])
   local keys, args = {}, {}
-  for i = 0, 10 do
+  for i = 0, 9 do
     keys[i + 1] = KEYS[k + i]
   end
   for i = 1, n do

@@ -14,8 +14,7 @@
   G       a list holding, from index `g` to its end, the generation keys the
           ops may change: their objects' and users' buckets and the relations
           the model graph says they reach beyond those (the caller's KEYS)
-  ix      the outstanding-op index: { prefix, byUser } (see outstandingIndex), and `quiet`:
-          the store's marker that nothing is outstanding (see redis-keys.ts), deleted here
+  ix      the outstanding-op index: { prefix, byUser } (see outstandingIndex)
   storeWide  also bump the epoch, which every cached answer records: the
           writer could not scope the ops by the model (no graph, another
           graph than the store's, a relation the model lacks)
@@ -41,12 +40,9 @@ local function appendOps(K, now, m, A, at, n, G, g, ix, storeWide)
     rcall('HSET', K[2], tk, rec and (op .. '|' .. seq .. suffix .. rec) or (op .. '|' .. seq .. suffix))
     was = was and string.sub(was, 1, 1)
     if was ~= op then
-      local count = rcall('HINCRBY', K[4], op, 1)
+      rcall('HINCRBY', K[4], op, 1)
       if was then
         rcall('HINCRBY', K[4], was, -1)
-      elseif count == 1 then
-        -- From 0: the store may have been quiet (see redis-keys.ts, quiet).
-        rcall('DEL', ix.quiet)
       end
     end
     rcall('ZADD', K[3], seq, tk)
@@ -96,8 +92,7 @@ local function appendOps(K, now, m, A, at, n, G, g, ix, storeWide)
     for from = 1, #records, SLICE do
       added = added + rcall('HSET', K[2], unpack(records, from, math.min(from + SLICE - 1, #records)))
     end
-    -- From 0 (and the other kind is 0): the store may have been quiet (see redis-keys.ts, quiet).
-    if added > 0 and rcall('HINCRBY', K[4], kind, added) == added then rcall('DEL', ix.quiet) end
+    if added > 0 then rcall('HINCRBY', K[4], kind, added) end
   else
     local previous = callSliced('HMGET', K[2], tks, true)
     local dw, dd = 0, 0
@@ -111,7 +106,6 @@ local function appendOps(K, now, m, A, at, n, G, g, ix, storeWide)
     callSliced('HSET', K[2], records)
     if dw ~= 0 then rcall('HINCRBY', K[4], 'w', dw) end
     if dd ~= 0 then rcall('HINCRBY', K[4], 'd', dd) end
-    rcall('DEL', ix.quiet)
   end
   callSliced('ZADD', K[3], queued)
   -- Idempotent: a tuple already outstanding keeps its entries.

@@ -1,4 +1,4 @@
--- The snapshot of one read (see snapshot-11.lua for KEYS and ARGV): a function, so snapshot-many runs it per read.
+-- The snapshot of one read (see snapshot-10.lua for KEYS and ARGV): a function, so snapshot-many runs it per read.
 --- @include "parseRecord"
 --- @include "indexedTupleKey"
 local function readSnapshot(KEYS, ARGV)
@@ -58,9 +58,7 @@ local function readSnapshot(KEYS, ARGV)
   end
 
   -- Nothing outstanding in the store: no index entry can name a live op (a cold check on a quiet store reads no range).
-  -- Marked quiet, so the next cold reads need no snapshot (see redis-keys.ts, quiet).
   if w + d + fw + fd == 0 then
-    rcall('SET', KEYS[11], 1)
     return reply
   end
 

@@ -5,7 +5,7 @@
 
   KEYS[1] object generation   KEYS[2] user generation   KEYS[3] relation generation
   KEYS[4] epoch   KEYS[5] count   KEYS[6] revoked   KEYS[7] pending   KEYS[8] inflight
-  KEYS[9] the store's key prefix (batches b:<id>, index ix:<pair>)   KEYS[10] graph   KEYS[11] quiet (set when nothing is outstanding)
+  KEYS[9] the store's key prefix (batches b:<id>, index ix:<pair>)   KEYS[10] graph
   ARGV[1] most ops to list
   ARGV[2] 'scoped': ARGV[3] is the reader's graph, ARGV[4..] are triples (pair,
             kind, value) naming index ranges of the pair's outstanding ops (see

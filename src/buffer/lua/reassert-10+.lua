@@ -20,7 +20,7 @@
   KEYS[7] watch   KEYS[8] revoked
   KEYS[9] the store's key prefix: a batch is KEYS[9] .. 'b:' .. its id
   ARGV[1] now (ms)
-  KEYS[10] byuser (see outstandingIndex)   KEYS[11] quiet (deleted: an op is queued again)
+  KEYS[10] byuser (see outstandingIndex)
   KEYS[11..] per op written, in order: its object's and its user's generation keys
   ARGV[2..] per op written: op ('w' | 'd' | 'r': a half-replaced grant), tuple key, position
 
@@ -34,7 +34,7 @@ local now = ARGV[1]
 local watchKey = KEYS[7]
 local queued, unknown, revoked = 0, 0, false
 for i = 2, #ARGV, 3 do
-  local gen = 12 + 2 * ((i - 2) / 3)
+  local gen = 11 + 2 * ((i - 2) / 3)
   local written, tk, seq, objectGen, userGen = ARGV[i], ARGV[i + 1], tonumber(ARGV[i + 2]), KEYS[gen], KEYS[gen + 1]
   local half = written == 'r'
   if written == 'd' then revoked = true end
@@ -61,7 +61,6 @@ for i = 2, #ARGV, 3 do
       local at = rcall('INCR', KEYS[1])
       rcall('HSET', KEYS[2], tk, makeRecord(op, at, now, 0, model, cond))
       rcall('HINCRBY', KEYS[4], op, 1)
-      rcall('DEL', KEYS[11])
       rcall('ZADD', KEYS[3], at, tk)
       rcall('MSET', objectGen, at, userGen, at, KEYS[5], at)
       indexOutstanding({ prefix = KEYS[9], byUser = KEYS[10] }, { tk }, true)

@@ -6,8 +6,7 @@
   KEYS[7] graph (the model id whose relation graph the store's cache follows)
   KEYS[8] the store's key prefix (outstanding-op index keys are built from it)
   KEYS[9] byuser (the pairs indexed by user too, see outstandingIndex)
-  KEYS[10] quiet (deleted when the ops end a quiet spell, see appendOps)
-  KEYS[11..] the generation keys the ops may change (each once): their objects'
+  KEYS[10..] the generation keys the ops may change (each once): their objects'
             and users' buckets, and the relations the writer's graph says they reach
   ARGV[1] now (ms)   ARGV[2] model id ('' = latest)
   ARGV[3] 1 when the writer could not scope the ops by a graph, else 0
@@ -24,5 +23,5 @@
 --- @include "appendOps"
 local storeWide = ARGV[3] == '1' or ARGV[4] == '' or rcall('GET', KEYS[7]) ~= ARGV[4]
 local m = modelIndex(KEYS[6], ARGV[2])
-local seq = appendOps(KEYS, ARGV[1], m, ARGV, 6, tonumber(ARGV[5]), KEYS, 11, { prefix = KEYS[8], byUser = KEYS[9], quiet = KEYS[10] }, storeWide)
+local seq = appendOps(KEYS, ARGV[1], m, ARGV, 6, tonumber(ARGV[5]), KEYS, 10, { prefix = KEYS[8], byUser = KEYS[9] }, storeWide)
 return { seq, rcall('ZCARD', KEYS[3]), m }

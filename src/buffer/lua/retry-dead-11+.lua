@@ -7,9 +7,9 @@
 
   KEYS[1] seq   KEYS[2] pending   KEYS[3] queue   KEYS[4] count
   KEYS[5] epoch   KEYS[6] models   KEYS[7] dead   KEYS[8] inflight
-  KEYS[9] deadtuples   KEYS[10] the store's key prefix (outstanding-op index)   KEYS[11] byuser   KEYS[12] quiet
+  KEYS[9] deadtuples   KEYS[10] the store's key prefix (outstanding-op index)   KEYS[11] byuser
   ARGV[1] now (ms)
-  KEYS[13..] per dead-letter id, in order: its object's and its user's generation keys
+  KEYS[12..] per dead-letter id, in order: its object's and its user's generation keys
   ARGV[2..] dead-letter ids
             (the caller read the dead letters to compute the generations; an id
             gone since is skipped)
@@ -21,7 +21,7 @@
 --- @include "appendOps"
 local letters, seen = {}, {}
 for i = 2, #ARGV do
-  local id, gen = ARGV[i], 13 + 2 * (i - 2)
+  local id, gen = ARGV[i], 12 + 2 * (i - 2)
   local json = not seen[id] and rcall('HGET', KEYS[7], id)
   seen[id] = true
   if json then
@@ -46,7 +46,7 @@ for _, letter in ipairs(letters) do
     local model = type(entry.model) == 'string' and entry.model or ''
     -- A grant's condition (its JSON, kept as a string) rides on the op, as enqueue sends it.
     local op = type(entry.condition) == 'string' and (entry.op .. entry.condition) or entry.op
-    appendOps(KEYS, ARGV[1], modelIndex(KEYS[6], model), { op, entry.tuple }, 1, 1, { letter.o, letter.u }, 1, { prefix = KEYS[10], byUser = KEYS[11], quiet = KEYS[12] }, true)
+    appendOps(KEYS, ARGV[1], modelIndex(KEYS[6], model), { op, entry.tuple }, 1, 1, { letter.o, letter.u }, 1, { prefix = KEYS[10], byUser = KEYS[11] }, true)
     requeued = requeued + 1
   end
 end
