@@ -104,7 +104,23 @@ export function listContract(service: () => OpenFgaServiceContract): void {
       await expect(fga.listUsers('document:1', 'viewer', ['user'], { context: 'x' } as never)).rejects.toBeInstanceOf(
         InvalidListOptionsError,
       );
+      await expect(fga.listObjects('user:anne', 'viewer', 'document', { mayOmitPendingGrants: 1 } as never)).rejects.toMatchObject({
+        field: 'options.mayOmitPendingGrants',
+      });
+      await expect(
+        fga.listObjects('user:anne', 'viewer', 'document', { mayOmitPendingGrants: true, consistency: 'strong' }),
+      ).rejects.toMatchObject({ field: 'options.mayOmitPendingGrants' });
       await expect(fga.read({ object: 'document' })).rejects.toMatchObject({ field: 'filter.object' });
+    });
+
+    it('a list that may omit pending grants lists nothing that is not granted', async () => {
+      const fga = service();
+      await fga.grant('user:anne', 'viewer', 'document:1');
+      await fga.flush();
+      await fga.grantMany([t('user:anne', 'viewer', 'document:2'), t('user:bob', 'viewer', 'document:3')]);
+      const listed = await fga.listObjects('user:anne', 'viewer', 'document', { mayOmitPendingGrants: true });
+      expect(listed).toContain('document:1');
+      expect(listed.every((o) => ['document:1', 'document:2'].includes(o))).toBe(true);
     });
 
     it('read returns the written tuples only, page by page', async () => {
