@@ -43,7 +43,11 @@ export class PathReach {
       const edges = frontier.flatMap((object) => (reach.tuplesets.get(typeOf(object)) ?? []).map((relation) => ({ object, relation })));
       if (edges.length === 0) break;
       const ranges = edges.map((e): IndexRange => ({ pair: `${typeOf(e.object)}#${e.relation}`, kind: 'o', value: e.object }));
-      const pending = await this.outstanding.snapshot(probe, { ...scope, ranges, reach: undefined }, { listed: MAX_PATH_OBJECTS, grants: 0 });
+      const pending = await this.outstanding.snapshot(
+        probe,
+        { ...scope, ranges, reach: undefined },
+        { listed: MAX_PATH_OBJECTS, grants: 0 },
+      );
       if (!pending.complete || !pending.ops) return undefined;
       const stored = await Promise.all(edges.map((e) => this.stored(e.object, e.relation, MAX_PATH_OBJECTS)));
       const next: string[] = [];
