@@ -9,6 +9,7 @@
  * before. On a private redis-server, so the script
  * calls counted are this test's own.
  */
+import fc from 'fast-check';
 import Redis from 'ioredis';
 import { freshStore, testOptions } from '../support/harness/env';
 import { startRedis, RunningRedis } from '../support/harness/servers';
@@ -109,4 +110,78 @@ describe('quiet store: cold reads without a snapshot script', () => {
     expect(answers.map((x) => x.allowed)).toEqual(Array.from({ length: 20 }, (_, i) => i % 2 === 0));
     expect((await scriptCalls()) - before).toBe(1); // caching the answers
   });
+
+  it('never reads quiet while anything is outstanding, across random buffer steps (property)', async () => {
+    const k = storeKeys(s.core.options.prefix, store.storeId);
+    const buffer = s.core.buffer;
+    const tuple = (n: number) => ({ user: `user:${n}`, relation: 'viewer', object: 'document:q' });
+    const step = fc.oneof(
+      fc.record({ kind: fc.constant('grant' as const), n: fc.integer({ min: 0, max: 5 }) }),
+      fc.record({ kind: fc.constant('revoke' as const), n: fc.integer({ min: 0, max: 5 }) }),
+      fc.record({ kind: fc.constant('grantMany' as const), from: fc.integer({ min: 0, max: 5 }), size: fc.integer({ min: 2, max: 4 }) }),
+      fc.record({ kind: fc.constant('claim' as const), size: fc.integer({ min: 1, max: 4 }) }),
+      fc.record({ kind: fc.constant('settle' as const), dead: fc.boolean(), all: fc.boolean() }),
+      fc.record({ kind: fc.constant('release' as const) }),
+      fc.record({ kind: fc.constant('clear' as const) }),
+      fc.record({ kind: fc.constant('retryDead' as const) }),
+    );
+    let steps = 0;
+    let quietSeen = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.array(step, { minLength: 1, maxLength: 25 }), async (sequence) => {
+        await buffer.clear();
+        const claimed: { id: string; keys: string[] }[] = [];
+        for (const st of sequence) {
+          steps++;
+          switch (st.kind) {
+            case 'grant':
+            case 'revoke': {
+              const t = tuple(st.n);
+              await s.service[st.kind](t.user, t.relation, t.object);
+              break;
+            }
+            case 'grantMany':
+              await s.service.grantMany(Array.from({ length: st.size }, (_, i) => tuple((st.from + i) % 6)));
+              break;
+            case 'claim': {
+              const batch = await buffer.claim(st.size, 60_000);
+              if (batch) claimed.push({ id: batch.id, keys: batch.operations.map((o) => o.key) });
+              break;
+            }
+            case 'settle': {
+              const batch = claimed.shift();
+              if (!batch) break;
+              const [first, ...rest] = batch.keys;
+              const dead = st.dead ? [{ key: first, reason: 'refused' }] : [];
+              const acked = st.dead ? rest : batch.keys;
+              await buffer.settle(batch.id, { acked: st.all ? acked : acked.slice(1), dead, retryAt: st.all ? 0 : -1 });
+              break;
+            }
+            case 'release': {
+              const batch = claimed.shift();
+              if (batch) await buffer.release(batch.id);
+              break;
+            }
+            case 'clear':
+              await buffer.clear();
+              break;
+            case 'retryDead':
+              await buffer.retryDeadLetters();
+              break;
+          }
+          const [marker, seq] = await raw.mget(k.quiet, k.seq);
+          const counts = await raw.hmget(k.count, 'w', 'd', 'fw', 'fd');
+          const outstanding = counts.reduce((sum, c) => sum + Number(c ?? 0), 0);
+          if (marker !== null && marker === (seq ?? '0')) {
+            quietSeen++;
+            expect({ sequence, outstanding }).toEqual({ sequence, outstanding: 0 });
+          }
+        }
+        for (const batch of claimed) await buffer.release(batch.id);
+      }),
+      { numRuns: 60 },
+    );
+    // The property held on quiet states, not only on busy ones.
+    expect(quietSeen).toBeGreaterThan(steps / 20);
+  }, 120_000);
 });
