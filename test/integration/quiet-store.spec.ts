@@ -6,8 +6,10 @@
  * `seq` (a lone grant, grantMany, a revoke over a pending grant, a dead
  * letter retried), in this version and older ones. Absent or behind (a fresh
  * store, data from an older version) the read takes the snapshot script as
- * before. On a private redis-server, so the script
- * calls counted are this test's own.
+ * before. A property test holds the invariant (quiet only with nothing
+ * outstanding) over random grants, claims, settles, releases, clears and
+ * dead-letter retries. On a private redis-server, so the script calls
+ * counted are this test's own.
  */
 import fc from 'fast-check';
 import Redis from 'ioredis';
