@@ -20,7 +20,9 @@ export interface CacheLookup {
  * The cached answers. A warm check is one MGET of the cached answer, its
  * object's, user's and relation's generations and the epoch, compared here:
  * no script. A miss is the read engine's business (it takes a snapshot of
- * the buffer, see buffer/outstanding-ops.ts, and asks OpenFGA).
+ * the buffer, see buffer/outstanding-ops.ts, and asks OpenFGA), except that
+ * the same MGET tells it when the store is quiet (see lookupMany): then the
+ * snapshot is known without a script.
  *
  * An answer is cached (populate: compare and set) only if no generation it
  * records moved since the snapshot it was computed from, and the store
