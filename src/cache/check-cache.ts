@@ -75,14 +75,6 @@ export class CheckCache {
     return (await this.lookupMany([{ t, scope }], modelId))[0];
   }
 
-  /** The cached answers of many checks in ONE MGET (undefined: a miss). */
-  async cachedAnswers(
-    checks: readonly { t: Tuple; scope: ReadScope | undefined }[],
-    modelId: string | undefined,
-  ): Promise<(boolean | undefined)[]> {
-    return (await this.lookupMany(checks, modelId)).map((l) => l.allowed);
-  }
-
   /**
    * The cached answers of many checks in ONE MGET. Shared generation keys
    * are read once. The same MGET reads the store's `quiet` marker and `seq`:

@@ -246,7 +246,8 @@ export class RelationGraph {
       if (u.difference?.subtract) rewriteOf(t, r, u.difference.subtract, hopped, !negative);
     };
     visit(type, relation, false, false);
-    if (hops.some((hop) => hop.userset && leadsTo(hop.to, hops, d.spread))) d.tuplesets = undefined;
+    const hosts = new Set([...d.spread].map((pair) => pair.slice(0, pair.indexOf('#'))));
+    if (hops.some((hop) => hop.userset && leadsTo(hop.to, hops, hosts))) d.tuplesets = undefined;
     return d;
   }
 
@@ -274,9 +275,8 @@ function validate(model: AuthorizationModelDocument): void {
   });
 }
 
-/** Whether objects of `type` lead, by the walk's hops, to objects holding one of the `spread` pairs (their own included). */
-function leadsTo(type: string, hops: readonly Hop[], spread: ReadonlySet<RelationPair>): boolean {
-  const hosts = new Set([...spread].map((pair) => pair.slice(0, pair.indexOf('#'))));
+/** Whether objects of `type` lead, by the walk's hops, to objects of one of the `hosts` types (their own included). */
+function leadsTo(type: string, hops: readonly Hop[], hosts: ReadonlySet<string>): boolean {
   const seen = new Set([type]);
   const frontier = [type];
   while (frontier.length > 0) {

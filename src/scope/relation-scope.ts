@@ -148,7 +148,8 @@ function reachOf(
   spread: ReadonlySet<string>,
   readWhole: ReadonlySet<string> | undefined,
 ): Pick<ReadScope, 'reach'> {
-  const narrowable = new Set([...spread].filter((pair) => !readWhole?.has(pair)));
+  // A check (every call, warm ones too) takes the spread set as it is; only listUsers filters it.
+  const narrowable = readWhole ? new Set([...spread].filter((pair) => !readWhole.has(pair))) : spread;
   return narrowable.size > 0 ? { reach: { from, tuplesets, pairs: narrowable } } : {};
 }
 

@@ -95,7 +95,9 @@ describe('LuaScripts', () => {
       'markRevoked',
       'indexEntries',
       'indexOutstanding',
+      'markQuiet',
     ]);
+    expect(helpers(scripts.get('clear')!.lua)).toEqual(['callSliced', 'indexEntries', 'indexOutstanding', 'markQuiet']);
     expect(helpers(scripts.get('renew')!.lua)).toEqual(['callSliced', 'watchBatch']);
     for (const [, { lua }] of scripts) {
       expect(lua.startsWith('local rcall = redis.call\n')).toBe(true);

@@ -8,6 +8,7 @@
 ]]
 --- @include "callSliced"
 --- @include "outstandingIndex"
+--- @include "markQuiet"
 local n = rcall('HLEN', KEYS[1])
 if n > 0 then
   -- A discarded op whose tuple has nothing in flight is no longer outstanding.
@@ -28,8 +29,5 @@ if n > 0 then
   rcall('SET', KEYS[5], rcall('INCR', KEYS[4]))
 end
 rcall('HSET', KEYS[3], 'w', 0, 'd', 0)
-local inFlight = rcall('HMGET', KEYS[3], 'fw', 'fd')
-if (tonumber(inFlight[1]) or 0) + (tonumber(inFlight[2]) or 0) == 0 then
-  rcall('SET', KEYS[8], rcall('GET', KEYS[4]) or '0')
-end
+markQuiet(KEYS[3], KEYS[8], KEYS[4])
 return n

@@ -51,6 +51,7 @@
 --- @include "requeueBatch"
 --- @include "markRevoked"
 --- @include "outstandingIndex"
+--- @include "markQuiet"
 local now, batchId, retryAt, held = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4]
 local grace, owner, nAck = tonumber(ARGV[5]), ARGV[6], tonumber(ARGV[7])
 local bkey = KEYS[11] .. 'b:' .. batchId
@@ -196,9 +197,5 @@ else
     rcall('SADD', heldKey, batchId)
   end
 end
--- Nothing outstanding any more: mark the store quiet at the current position (see redis-keys.ts, quiet).
-local c = rcall('HMGET', KEYS[5], 'w', 'd', 'fw', 'fd')
-if (tonumber(c[1]) or 0) + (tonumber(c[2]) or 0) + (tonumber(c[3]) or 0) + (tonumber(c[4]) or 0) == 0 then
-  rcall('SET', KEYS[18], rcall('GET', KEYS[14]) or '0')
-end
+markQuiet(KEYS[5], KEYS[18], KEYS[14])
 return left
