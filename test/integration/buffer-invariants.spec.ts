@@ -122,6 +122,8 @@ describe('buffer invariants', () => {
           async () => ((await readAllTuples(store.storeId)).length === 2 ? true : undefined),
           10_000,
         );
+        // OpenFGA holds the tuples before the flusher settles the batch: wait for the settle too.
+        await eventually('the held batch settled', async () => ((await flushing.service.status()).inFlight === 0 ? true : undefined), 5_000);
         expect(await flushing.service.status()).toMatchObject({ pending: { total: 0 }, inFlight: 0, deadLettered: 0 });
       } finally {
         await flushing.close();
