@@ -10,7 +10,8 @@
  * Short mode: 3 sequences (the integration suite runs the short explorer).
  * A long run may be split into segments of distinct seeds
  * (RELIABILITY_SEED) bounded by EXPLORER_TIME_LIMIT (seconds); each
- * segment's counts are stored with its seed (reportFigures).
+ * segment's counts are stored with its seed (reportFigures). A printed
+ * failure replays with its seed and EXPLORER_PATH.
  */
 import { exploreReads } from '../support/explorer/read-explorer';
 import { quietNestLogs, RELIABILITY_SEED, reportFigures, scaled } from '../support/reliability/scale';
@@ -35,6 +36,7 @@ describe('R14 read explorer', () => {
         readLimits: { contextualTuples: 2, listedOperations: 3 },
         // Bounded: a full run stops after 20 hours, a short one after 2 minutes (the counts say how far it got).
         timeLimitMs: TIME_LIMIT_MS,
+        ...(process.env.EXPLORER_PATH ? { path: process.env.EXPLORER_PATH } : {}),
       });
       const { counts } = report;
       reportFigures('r14-read-explorer', report.line, {

@@ -22,6 +22,8 @@ export interface ExplorerSettings extends SequenceSizes {
   timeLimitMs: number;
   /** Only stale answers fail a sequence (errors while up are still counted): to hunt them when errors would shrink first. */
   staleOnly?: boolean;
+  /** Replays the counterexample a failure printed (its seed and path), then shrinks on from it. */
+  path?: string;
 }
 
 export interface ExplorerReport {
@@ -56,6 +58,7 @@ export async function exploreReads(settings: ExplorerSettings): Promise<Explorer
   const details = await fc.check(property, {
     numRuns: settings.runs,
     seed: settings.seed,
+    ...(settings.path ? { path: settings.path } : {}),
   });
   const counterexample = (details.counterexample as [Sequence] | null)?.[0];
   const failure =
