@@ -3,6 +3,7 @@ import type { LuaScripts } from '../redis/lua-scripts';
 import { objectGen, parseTupleKey, relationGen, StoreKeys, userGen } from '../redis/redis-keys';
 import type { ReadScope } from '../scope/relation-scope';
 import type { ConditionalTuple, Tuple, TupleCondition } from '../tuple/tuple';
+import { conditionField, recordOpAndSeq } from './buffer-record';
 
 /** An outstanding op (pending or in flight) a read may depend on. */
 export interface OutstandingOp {
@@ -119,15 +120,17 @@ export class OutstandingOps {
 function parseSnapshot(reply: (number | string)[], scoped: boolean, listed: number): ReadSnapshot {
   const indexed = Number(reply[7]);
   const ops: OutstandingOp[] = [];
-  for (let i = 8; i < reply.length; i += 4) {
-    const key = String(reply[i + 1]);
-    const condition = reply[i + 3] ? (JSON.parse(String(reply[i + 3])) as TupleCondition) : undefined;
+  for (let i = 8; i < reply.length; i += 2) {
+    const key = String(reply[i]);
+    const record = String(reply[i + 1]);
+    const { op, seq } = recordOpAndSeq(record);
+    const condition = conditionField(record);
     ops.push({
-      kind: reply[i] === 'w' ? 'grant' : 'revoke',
+      kind: op === 'w' ? 'grant' : 'revoke',
       key,
       tuple: parseTupleKey(key),
-      seq: Number(reply[i + 2]),
-      ...(condition ? { condition } : {}),
+      seq,
+      ...(condition ? { condition: JSON.parse(condition) as TupleCondition } : {}),
     });
   }
   // Scoped: every indexed entry was read (each op has two or three, in different ranges or not).

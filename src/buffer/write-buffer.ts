@@ -7,6 +7,7 @@ import { inLastOpSteps } from '../client/last-op-steps';
 import type { TupleCondition, TupleOperation } from '../tuple/tuple';
 import { OpenFgaEvents } from '../events/openfga-events';
 import type { LuaScripts } from '../redis/lua-scripts';
+import { conditionField, modelField } from './buffer-record';
 import { BUFFER_LUA_DIR } from './buffer-scripts';
 import { CoalescedEnqueue, EnqueueChunk, EnqueueResult } from './coalesced-enqueue';
 import { BufferedOperation, ClaimedBatch, DeadLetter, DeadLetterRetry, OP_CODE, OP_KIND } from './buffered-operation';
@@ -475,26 +476,6 @@ function decodeRecord(key: string, record: string, modelOf: (field: string) => s
     ...(modelId ? { modelId } : {}),
     ...(condition ? { condition: JSON.parse(condition) as TupleCondition } : {}),
   };
-}
-
-/** Where a record's model field starts: after its fourth `|`. */
-function modelStart(record: string): number {
-  let at = -1;
-  for (let n = 0; n < 4; n++) at = record.indexOf('|', at + 1);
-  return at + 1;
-}
-
-/** The model field of a record: from its fourth `|` to the fifth, if any (a condition follows it). */
-function modelField(record: string): string {
-  const from = modelStart(record);
-  const end = record.indexOf('|', from);
-  return record.slice(from, end < 0 ? undefined : end);
-}
-
-/** A conditional grant's condition (JSON): what follows the record's fifth `|`; '' none. */
-function conditionField(record: string): string {
-  const end = record.indexOf('|', modelStart(record));
-  return end < 0 ? '' : record.slice(end + 1);
 }
 
 /** A record's model field: '' (latest), an index into `models`, or (records from before `models`) the 26-character id. */

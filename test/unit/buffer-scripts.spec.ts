@@ -69,8 +69,8 @@ describe('LuaScripts', () => {
 
   it('prepends the includes a script names, those they name, each once, before the body', () => {
     // One read's snapshot and one answer's caching are includes, so batchCheck's scripts run them per check;
-    // the snapshot parses records and index members with the buffer's own helpers.
-    const snapshotHelpers = ['parseRecord', 'indexedTupleKey', 'readSnapshot'];
+    // the snapshot reads index members and slices with the buffer's own helpers (records go to Node whole).
+    const snapshotHelpers = ['indexedTupleKey', 'callSliced', 'readSnapshot'];
     expect(helpers(scripts.get('snapshot')!.lua)).toEqual(snapshotHelpers);
     expect(helpers(scripts.get('snapshot_many')!.lua)).toEqual(snapshotHelpers);
     expect(helpers(scripts.get('populate')!.lua)).toEqual(['cacheAnswer']);

@@ -18,8 +18,8 @@
 
   Returns { object gen, user gen, relation gen, epoch, outstanding revokes in
   the store, when a revoke was last written to OpenFGA (ms, 0: never), the
-  store's graph ('' none), n, then ops as quadruples (op, tuple key, seq,
-  a grant's condition as JSON or '') }.
+  store's graph ('' none), n, then ops as pairs (tuple key, its latest
+  record: pending, else in flight; split by src/buffer/buffer-record.ts) }.
   Scoped: n is how many index entries the ranges hold; fewer ops than that
   are listed when n > ARGV[1] (or a tuple sits in several ranges).
   All: n is the number of outstanding grants, -1 when too many or too costly

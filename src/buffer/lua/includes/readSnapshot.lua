@@ -1,6 +1,7 @@
 -- The snapshot of one read (see snapshot-10.lua for KEYS and ARGV): a function, so snapshot-many runs it per read.
---- @include "parseRecord"
 --- @include "indexedTupleKey"
+--- @include "callSliced"
+local W = string.byte('w')
 local function readSnapshot(KEYS, ARGV)
   local g = rcall('MGET', KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[6], KEYS[10])
   local c = rcall('HMGET', KEYS[5], 'w', 'd', 'fw', 'fd')
@@ -8,19 +9,6 @@ local function readSnapshot(KEYS, ARGV)
   local reply = { g[1] or '0', g[2] or '0', g[3] or '0', g[4] or '0', d + fd, g[5] or '0', g[6] or '', 0 }
   local maxListed = tonumber(ARGV[1])
   local storePrefix = KEYS[9]
-
-  -- The latest outstanding op of a tuple: the pending one, else the one in flight.
-  local function latestOp(tk)
-    local rec = rcall('HGET', KEYS[7], tk)
-    if not rec then
-      local batchId = rcall('HGET', KEYS[8], tk)
-      rec = batchId and rcall('HGET', storePrefix .. 'b:' .. batchId, tk)
-    end
-    if rec then
-      local op, seq, _, _, _, cond = parseRecord(rec)
-      return op, seq, cond
-    end
-  end
 
   if ARGV[2] == 'all' then
     if w + fw == 0 then
@@ -44,13 +32,10 @@ local function readSnapshot(KEYS, ARGV)
     end
     local grants = 0
     for tk, rec in pairs(latest) do
-      local op, seq, _, _, _, cond = parseRecord(rec)
-      if op == 'w' then
+      if string.byte(rec, 1) == W then
         grants = grants + 1
-        reply[#reply + 1] = op
         reply[#reply + 1] = tk
-        reply[#reply + 1] = seq
-        reply[#reply + 1] = cond
+        reply[#reply + 1] = rec
       end
     end
     reply[8] = grants
@@ -94,7 +79,9 @@ local function readSnapshot(KEYS, ARGV)
     end
   end
   reply[8] = total
-  local listed, seen = 0, {}
+  -- The listed members' tuple keys first, then their records in one HMGET (and the in-flight
+  -- ones' batches): one call per range and a few more, not one per op.
+  local listed, seen, tks, from = 0, {}, {}, {}
   for _, r in ipairs(ranges) do
     if listed >= maxListed then
       break
@@ -104,17 +91,39 @@ local function readSnapshot(KEYS, ARGV)
       local tk = indexedTupleKey(member, r[4])
       if not seen[tk] then
         seen[tk] = true
-        local op, seq, cond = latestOp(tk)
-        if op then
-          reply[#reply + 1] = op
-          reply[#reply + 1] = tk
-          reply[#reply + 1] = seq
-          reply[#reply + 1] = cond
-        else
-          -- Nothing outstanding on it (an entry left by a process of an older version): drop it.
-          rcall('ZREM', r[1], member)
-        end
+        tks[#tks + 1] = tk
+        from[#tks] = { r[1], member }
       end
+    end
+  end
+  if #tks == 0 then
+    return reply
+  end
+  local recs = callSliced('HMGET', KEYS[7], tks, true)
+  local missing = {}
+  for i = 1, #tks do
+    if not recs[i] then
+      missing[#missing + 1] = i
+    end
+  end
+  if #missing > 0 then
+    local names = {}
+    for j, i in ipairs(missing) do
+      names[j] = tks[i]
+    end
+    local batchIds = callSliced('HMGET', KEYS[8], names, true)
+    for j, i in ipairs(missing) do
+      recs[i] = batchIds[j] and rcall('HGET', storePrefix .. 'b:' .. batchIds[j], tks[i]) or false
+    end
+  end
+  for i, tk in ipairs(tks) do
+    local rec = recs[i]
+    if rec then
+      reply[#reply + 1] = tk
+      reply[#reply + 1] = rec
+    else
+      -- Nothing outstanding on it (an entry left by a process of an older version): drop it.
+      rcall('ZREM', from[i][1], from[i][2])
     end
   end
   return reply
