@@ -123,7 +123,11 @@ describe('buffer invariants', () => {
           10_000,
         );
         // OpenFGA holds the tuples before the flusher settles the batch: wait for the settle too.
-        await eventually('the held batch settled', async () => ((await flushing.service.status()).inFlight === 0 ? true : undefined), 5_000);
+        await eventually(
+          'the held batch settled',
+          async () => ((await flushing.service.status()).inFlight === 0 ? true : undefined),
+          5_000,
+        );
         expect(await flushing.service.status()).toMatchObject({ pending: { total: 0 }, inFlight: 0, deadLettered: 0 });
       } finally {
         await flushing.close();
