@@ -21,7 +21,7 @@ export interface CacheLookup {
  * object's, user's and relation's generations and the epoch, compared here:
  * no script. A miss is the read engine's business (it takes a snapshot of
  * the buffer, see buffer/outstanding-ops.ts, and asks OpenFGA), except that
- * a second MGET tells it when the store is quiet (see lookupMany): then the
+ * the same MGET tells it when the store is quiet (see lookupMany): then the
  * snapshot is known without a script.
  *
  * An answer is cached (populate: compare and set) only if no generation it
@@ -77,11 +77,10 @@ export class CheckCache {
 
   /**
    * The cached answers of many checks in ONE MGET. Shared generation keys
-   * are read once. When one of them misses, a second MGET reads the store's
-   * `quiet` marker and `seq`: while those are equal nothing is outstanding,
-   * and each miss gets the snapshot the snapshot script would have returned
-   * (its generations, no op, complete): the read needs no script before
-   * asking OpenFGA. A hit reads only what it needs.
+   * are read once. The same MGET reads the store's `quiet` marker and `seq`:
+   * while they are equal nothing is outstanding, and a miss gets the snapshot
+   * the snapshot script would have returned at that instant (its
+   * generations, no op, complete): the read needs no script before asking OpenFGA.
    */
   async lookupMany(checks: readonly { t: Tuple; scope: ReadScope | undefined }[], modelId: string | undefined): Promise<CacheLookup[]> {
     if (!this.settings.enabled || checks.length === 0) return checks.map(() => ({}));
@@ -103,19 +102,21 @@ export class CheckCache {
       slot(k.epoch),
       scope ? -1 : slot(k.graph),
     ]);
+    const [quiet, seq, revoked] = [slot(k.quiet), slot(k.seq), slot(k.revoked)];
     const values = await this.reads.mget(keys);
-    const hits = answersOf(plan, values);
-    if (hits.every((hit) => hit !== undefined)) return hits.map((allowed) => ({ allowed }));
-    // A miss: is the store quiet now? The generations read above are older, which only makes
-    // populate stricter (it caches only while they are still current); the answer comes from
-    // OpenFGA after this instant, when everything acknowledged before it is written.
-    const [quiet, seq, revoked] = await this.reads.mget([k.quiet, k.seq, k.revoked]);
-    const isQuiet = quiet !== null && quiet === (seq ?? '0');
-    const revokedAt = Number(revoked ?? 0);
-    return plan.map(([, o, u, x, e], i): CacheLookup => {
-      if (hits[i] !== undefined) return { allowed: hits[i] };
-      if (!isQuiet) return {};
+    return plan.map(([answer, o, u, x, e, g]): CacheLookup => {
+      const cached = values[answer];
       const [objectGen, userGen, relationGen, epoch] = [values[o] ?? '0', values[u] ?? '0', values[x] ?? '0', values[e] ?? '0'];
+      // Without a graph: only while the store follows none (see the class comment).
+      const trusted =
+        cached !== null && cached.slice(2) === `${objectGen}|${userGen}|${relationGen}|${epoch}` && (g < 0 || (values[g] ?? '') === '');
+      if (trusted) {
+        if (cached.startsWith('y|')) return { allowed: true };
+        if (cached.startsWith('n|')) return { allowed: false };
+      }
+      // Quiet only while no op was added since (every add moves seq, see redis-keys.ts).
+      if (values[quiet] === null || values[quiet] !== (values[seq] ?? '0')) return {};
+      const revokedAt = Number(values[revoked] ?? 0);
       return { quiet: { objectGen, userGen, relationGen, epoch, outstandingRevokes: 0, revokedAt, ops: [], complete: true } };
     });
   }
@@ -183,18 +184,4 @@ export class CheckCache {
 /** What one cached answer takes in Redis, roughly: its key, its value (answer and generations) and the per-key overhead with its TTL. */
 function answerBytes(key: string): number {
   return key.length + 160;
-}
-
-/**
- * Each check's cached answer from one MGET's values (undefined: a miss). `plan` holds, per check, the
- * slots of its answer, object, user and relation generations, the epoch and the graph (-1: not read).
- */
-function answersOf(plan: readonly number[][], values: readonly (string | null)[]): (boolean | undefined)[] {
-  return plan.map(([answer, o, u, x, e, g]) => {
-    const cached = values[answer];
-    if (cached === null || (g >= 0 && (values[g] ?? '') !== '')) return undefined;
-    // Without a graph: only while the store follows none (see the class comment).
-    if (cached.slice(2) !== `${values[o] ?? '0'}|${values[u] ?? '0'}|${values[x] ?? '0'}|${values[e] ?? '0'}`) return undefined;
-    return cached.startsWith('y|') ? true : cached.startsWith('n|') ? false : undefined;
-  });
 }
