@@ -11,6 +11,7 @@ import {
 import { OpenFgaEvents, type OpenFgaRequestApi } from '../events/openfga-events';
 import type { ResolvedOpenFgaOptions } from '../options/openfga-options.interface';
 import type { ConditionalTuple, Tuple } from '../tuple/tuple';
+import type { OpenFgaAgents } from './openfga-agents';
 import { sdkConfiguration } from './sdk-configuration';
 
 /** A change read from OpenFGA's change feed. */
@@ -52,8 +53,10 @@ export class FgaClient {
   constructor(
     private readonly options: Pick<ResolvedOpenFgaOptions, 'apiUrl' | 'storeId' | 'credentials' | 'requestTimeout'>,
     private readonly events = new OpenFgaEvents(),
+    /** The connections it asks over (the core's, closed with it). */
+    agents?: OpenFgaAgents,
   ) {
-    this.api = new OpenFgaApi(sdkConfiguration(options));
+    this.api = new OpenFgaApi(sdkConfiguration(options, agents));
     this.requestOptions = { timeout: Math.round(options.requestTimeout * 1000) };
   }
 

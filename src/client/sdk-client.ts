@@ -1,5 +1,6 @@
 import { OpenFgaClient } from '@openfga/sdk';
 import type { ResolvedOpenFgaOptions } from '../options/openfga-options.interface';
+import type { OpenFgaAgents } from './openfga-agents';
 import { sdkConfiguration } from './sdk-configuration';
 
 /**
@@ -9,9 +10,10 @@ import { sdkConfiguration } from './sdk-configuration';
  */
 export function createSdkClient(
   options: Pick<ResolvedOpenFgaOptions, 'apiUrl' | 'credentials' | 'storeId' | 'authorizationModelId'>,
+  agents?: OpenFgaAgents,
 ): OpenFgaClient {
   return new OpenFgaClient({
-    ...sdkConfiguration(options),
+    ...sdkConfiguration(options, agents),
     storeId: options.storeId,
     ...(options.authorizationModelId ? { authorizationModelId: options.authorizationModelId } : {}),
   });

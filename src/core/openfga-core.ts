@@ -16,6 +16,7 @@ import { ConsistencyTokens } from '../consistency/consistency-token';
 import { Flusher } from '../flush/flusher';
 import { FlushTriggers } from '../flush/flush-triggers';
 import { InlineDispatcher } from '../flush/inline-dispatcher';
+import { OpenFgaAgents } from '../client/openfga-agents';
 import { LuaScripts } from '../redis/lua-scripts';
 import { PrimaryWatch } from '../redis/primary-watch';
 import { ReplicaAcknowledgement } from '../redis/replica-acknowledgement';
@@ -98,7 +99,9 @@ export function createOpenFgaCore(options: ResolvedOpenFgaOptions, flushQueue: F
     options.cache ? new CacheAdmission(redis, events, options.cacheMemoryLimit) : undefined,
   );
   cache.admission?.start();
-  const client = new FgaClient(options, events);
+  // Its connections to OpenFGA, closed with it (see client/openfga-agents.ts).
+  const agents = new OpenFgaAgents();
+  const client = new FgaClient(options, events, agents);
   const writer = new TupleWriter(client, options.maxTuplesPerWrite, options.maxParallelRequests);
   const chunksPerBatch = Math.ceil(options.batchSize / options.maxTuplesPerWrite);
   let queue: FlushQueue | undefined;
@@ -132,7 +135,7 @@ export function createOpenFgaCore(options: ResolvedOpenFgaOptions, flushQueue: F
   const checkParts = { options, engine: read, cache, client, events };
   const reads = new CheckResolver(checkParts);
   const batchReads = new BatchCheckResolver(checkParts, reads);
-  const lists = new ListReads(options, read, client);
+  const lists = new ListReads(options, read, client, agents);
   const model = new ModelWatch(
     client,
     scripts,
@@ -177,6 +180,7 @@ export function createOpenFgaCore(options: ResolvedOpenFgaOptions, flushQueue: F
       })();
       const late = new Promise<void>((r) => setTimeout(r, options.shutdownTimeout * 1000).unref());
       await Promise.race([steps.catch(() => undefined), late]);
+      agents.destroy();
       availability.stop();
       if (owned) await closeRedis(redis);
     },

@@ -1,4 +1,4 @@
-import { Inject, Injectable, OnModuleInit, Optional } from '@nestjs/common';
+import { Inject, Injectable, OnModuleDestroy, OnModuleInit, Optional } from '@nestjs/common';
 import { ModuleRef, ModulesContainer } from '@nestjs/core';
 import { getOpenFgaCoreToken } from '../connection/connection-tokens';
 import type { OpenFgaCore } from '../core/openfga-core';
@@ -72,7 +72,7 @@ export type OpenFgaHealthIndicatorResult<Key extends string = string> = { [K in 
  * return this.health.check(this.openfgaHealth.connections().map((c) => () => this.openfgaHealth.isHealthy(`openfga_${c}`, { connection: c })));
  */
 @Injectable()
-export class OpenFgaHealthIndicator implements OnModuleInit {
+export class OpenFgaHealthIndicator implements OnModuleInit, OnModuleDestroy {
   private readonly defaults: Required<OpenFgaHealthOptions>;
   private readonly probes = new Map<string, OpenFgaProbe>();
 
@@ -87,6 +87,12 @@ export class OpenFgaHealthIndicator implements OnModuleInit {
   /** A `connection` set in `forRoot` must exist: checked at start, not at the first probe. */
   onModuleInit(): void {
     if (this.given?.connection !== undefined) this.resolve(this.defaults.connection);
+  }
+
+  /** Closes the probes' connections to OpenFGA. */
+  onModuleDestroy(): void {
+    for (const probe of this.probes.values()) probe.close();
+    this.probes.clear();
   }
 
   /**

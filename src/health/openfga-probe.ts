@@ -1,6 +1,7 @@
 import { OpenFgaApi } from '@openfga/sdk';
 import { classifyError } from '../client/classify-error';
 import type { ResolvedOpenFgaOptions } from '../options/openfga-options.interface';
+import { OpenFgaAgents } from '../client/openfga-agents';
 import { sdkConfiguration } from '../client/sdk-configuration';
 
 /**
@@ -9,9 +10,15 @@ import { sdkConfiguration } from '../client/sdk-configuration';
  */
 export class OpenFgaProbe {
   private readonly api: OpenFgaApi;
+  private readonly agents = new OpenFgaAgents();
 
   constructor(private readonly options: Pick<ResolvedOpenFgaOptions, 'apiUrl' | 'storeId' | 'credentials'>) {
-    this.api = new OpenFgaApi(sdkConfiguration(options));
+    this.api = new OpenFgaApi(sdkConfiguration(options, this.agents));
+  }
+
+  /** Closes its connections to OpenFGA. */
+  close(): void {
+    this.agents.destroy();
   }
 
   /** Resolves when OpenFGA answered; rejects with a message naming the cause (never the credentials). */

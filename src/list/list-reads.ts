@@ -1,5 +1,6 @@
 import type { OpenFgaClient } from '@openfga/sdk';
 import type { FgaClient } from '../client/fga-client';
+import type { OpenFgaAgents } from '../client/openfga-agents';
 import { createSdkClient } from '../client/sdk-client';
 import type { ResolvedOpenFgaOptions } from '../options/openfga-options.interface';
 import type { ReadEngine } from '../read/read-engine';
@@ -15,12 +16,13 @@ export class ListReads {
     private readonly options: ResolvedOpenFgaOptions,
     engine: ReadEngine,
     client: FgaClient,
+    private readonly agents?: OpenFgaAgents,
   ) {
     this.resolver = new ListResolver(options, engine, new FgaLists(client));
   }
 
   /** Built on first use: most apps never call read or expand. */
   get sdk(): OpenFgaClient {
-    return (this.sdkClient ??= createSdkClient(this.options));
+    return (this.sdkClient ??= createSdkClient(this.options, this.agents));
   }
 }
