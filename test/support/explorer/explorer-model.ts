@@ -6,12 +6,13 @@
  * follow tupleset links only (so reads narrow to their path), with their universe of tuples
  * and checks (model-universe.ts).
  */
-import { OpenFgaClient } from '@openfga/sdk';
+import type { OpenFgaClient } from '@openfga/sdk';
 import { transformer } from '@openfga/syntax-transformer';
 import type { ConditionalTuple, Tuple } from '../../../src';
 import { type AuthorizationModelDocument, RelationGraph } from '../../../src/model';
 import { CONDITION, randomModelDsl, seededRandom } from '../inputs/random-model';
 import { modelUniverse } from '../inputs/model-universe';
+import { sdkClient } from '../harness/sdk';
 
 /** How a grant is written: unconditionally, or with the model's condition holding or not. */
 export type GrantForm = 'plain' | 'true' | 'false';
@@ -112,8 +113,8 @@ export function grantOf(t: UniverseTuple, form: GrantForm): ConditionalTuple {
  */
 export async function modelPool(apiUrl: string, seed: number, count: number): Promise<ExplorerModel[]> {
   const random = seededRandom(seed);
-  const { id: storeId } = await new OpenFgaClient({ apiUrl }).createStore({ name: 'explorer-models' });
-  const client = new OpenFgaClient({ apiUrl, storeId });
+  const { id: storeId } = await sdkClient({ apiUrl }).createStore({ name: 'explorer-models' });
+  const client = sdkClient({ apiUrl, storeId });
   const pool: ExplorerModel[] = [];
   for (let drawn = 0; pool.length < count; drawn++) {
     if (drawn >= 2000) throw new Error(`only ${pool.length} of ${count} random models held every kind after ${drawn} draws`);

@@ -6,7 +6,7 @@
  * others, C caches and may be unable to read the model (its proxy refused
  * the first model read: it reads store-wide for the whole sequence).
  */
-import { OpenFgaClient } from '@openfga/sdk';
+import type { OpenFgaClient } from '@openfga/sdk';
 import type { ClaimedBatch } from '../../../src/buffer/buffered-operation';
 import type { ConditionalTuple, ConsistencyToken, OpenFgaReadLimits } from '../../../src';
 import { BatchLease } from '../../../src/flush/batch-lease';
@@ -17,6 +17,7 @@ import { openService, OpenService } from '../harness/service';
 import { mirrorWrite, recordAndMirror } from '../state/mirror-store';
 import { ExplorerModel, grantOf } from './explorer-model';
 import type { ProcessIndex, Sequence, Step } from './explorer-steps';
+import { sdkClient } from '../harness/sdk';
 
 /** How long a frozen writer's claim is leased: the batch is taken over after this plus the grace (requestTimeout + 1 s). */
 const STALL_LEASE_MS = 500;
@@ -50,7 +51,7 @@ export class ExplorerWorld {
       createModelStore(apiUrl, model, 'explorer'),
       createModelStore(apiUrl, model, 'explorer-mirror'),
     ]);
-    const mirror = new OpenFgaClient({ apiUrl, storeId: mirrorStore.storeId, authorizationModelId: mirrorStore.modelId });
+    const mirror = sdkClient({ apiUrl, storeId: mirrorStore.storeId, authorizationModelId: mirrorStore.modelId });
     const target = new URL(apiUrl);
     const proxies = await Promise.all([0, 1, 2].map(() => startFaultProxy(target.hostname, Number(target.port))));
     const base = testOptions(store, {
@@ -194,8 +195,8 @@ export class ExplorerWorld {
 export const keyOf = (t: { user: string; relation: string; object: string }) => `${t.user} ${t.relation} ${t.object}`;
 
 async function createModelStore(apiUrl: string, model: ExplorerModel, name: string) {
-  const { id: storeId } = await new OpenFgaClient({ apiUrl }).createStore({ name });
-  const { authorization_model_id: modelId } = await new OpenFgaClient({ apiUrl, storeId }).writeAuthorizationModel(
+  const { id: storeId } = await sdkClient({ apiUrl }).createStore({ name });
+  const { authorization_model_id: modelId } = await sdkClient({ apiUrl, storeId }).writeAuthorizationModel(
     model.document as unknown as WriteModelBody,
   );
   return { storeId, modelId };

@@ -1,10 +1,10 @@
 /** Reads OpenFGA's own state, to assert what really landed there. */
-import { OpenFgaClient } from '@openfga/sdk';
 import type { Tuple } from '../../../src';
 import { serverEnv } from '../harness/env';
+import { sdkClient } from '../harness/sdk';
 
 export async function readAllTuples(storeId: string): Promise<Tuple[]> {
-  const client = new OpenFgaClient({ apiUrl: serverEnv().apiUrl, storeId });
+  const client = sdkClient({ apiUrl: serverEnv().apiUrl, storeId });
   const out: Tuple[] = [];
   let continuationToken: string | undefined;
   do {
@@ -16,7 +16,7 @@ export async function readAllTuples(storeId: string): Promise<Tuple[]> {
 }
 
 export async function directCheck(storeId: string, t: Tuple): Promise<boolean> {
-  const client = new OpenFgaClient({ apiUrl: serverEnv().apiUrl, storeId });
+  const client = sdkClient({ apiUrl: serverEnv().apiUrl, storeId });
   const res = await client.check(t, { consistency: 'HIGHER_CONSISTENCY' as never });
   return res.allowed === true;
 }
