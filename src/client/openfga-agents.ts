@@ -12,6 +12,11 @@ export class OpenFgaAgents {
   readonly http = new HttpAgent({ keepAlive: true });
   readonly https = new HttpsAgent({ keepAlive: true });
 
+  /** The SDK's `baseOptions` that send every request over these connections. */
+  get baseOptions(): { httpAgent: HttpAgent; httpsAgent: HttpsAgent } {
+    return { httpAgent: this.http, httpsAgent: this.https };
+  }
+
   /** Closes every connection, idle or not: only when nothing more is asked. */
   destroy(): void {
     this.http.destroy();

@@ -13,7 +13,7 @@ export function sdkConfiguration(
   agents?: OpenFgaAgents,
 ): UserConfigurationParams {
   const config: UserConfigurationParams = { apiUrl: options.apiUrl, retryParams: { maxRetry: 0 } };
-  if (agents) config.baseOptions = { httpAgent: agents.http, httpsAgent: agents.https };
+  if (agents) config.baseOptions = agents.baseOptions;
   if (options.credentials?.method === 'api_token') {
     config.credentials = { method: CredentialsMethod.ApiToken, config: { token: options.credentials.config.token } };
   } else if (options.credentials?.method === 'client_credentials') {

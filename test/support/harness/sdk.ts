@@ -13,5 +13,5 @@ const shared = new OpenFgaAgents();
 export function sdkClient(
   config: ClientConfiguration | { apiUrl: string; storeId?: string; authorizationModelId?: string },
 ): OpenFgaClient {
-  return new OpenFgaClient({ ...config, baseOptions: { httpAgent: shared.http, httpsAgent: shared.https } });
+  return new OpenFgaClient({ ...config, baseOptions: shared.baseOptions });
 }

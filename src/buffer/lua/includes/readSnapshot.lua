@@ -81,7 +81,7 @@ local function readSnapshot(KEYS, ARGV)
   reply[8] = total
   -- The listed members' tuple keys first, then their records in one HMGET (and the in-flight
   -- ones' batches): one call per range and a few more, not one per op.
-  local listed, seen, tks, from = 0, {}, {}, {}
+  local listed, seen, tks, fromKey, fromMember = 0, {}, {}, {}, {}
   for _, r in ipairs(ranges) do
     if listed >= maxListed then
       break
@@ -92,7 +92,7 @@ local function readSnapshot(KEYS, ARGV)
       if not seen[tk] then
         seen[tk] = true
         tks[#tks + 1] = tk
-        from[#tks] = { r[1], member }
+        fromKey[#tks], fromMember[#tks] = r[1], member
       end
     end
   end
@@ -100,17 +100,14 @@ local function readSnapshot(KEYS, ARGV)
     return reply
   end
   local recs = callSliced('HMGET', KEYS[7], tks, true)
-  local missing = {}
+  local missing, names = {}, {}
   for i = 1, #tks do
     if not recs[i] then
       missing[#missing + 1] = i
+      names[#names + 1] = tks[i]
     end
   end
   if #missing > 0 then
-    local names = {}
-    for j, i in ipairs(missing) do
-      names[j] = tks[i]
-    end
     local batchIds = callSliced('HMGET', KEYS[8], names, true)
     for j, i in ipairs(missing) do
       recs[i] = batchIds[j] and rcall('HGET', storePrefix .. 'b:' .. batchIds[j], tks[i]) or false
@@ -123,7 +120,7 @@ local function readSnapshot(KEYS, ARGV)
       reply[#reply + 1] = rec
     else
       -- Nothing outstanding on it (an entry left by a process of an older version): drop it.
-      rcall('ZREM', from[i][1], from[i][2])
+      rcall('ZREM', fromKey[i], fromMember[i])
     end
   end
   return reply
