@@ -89,12 +89,13 @@ export function createOpenFgaCore(options: ResolvedOpenFgaOptions, flushQueue: F
     scope,
     acknowledgement,
   });
+  const primary = options.cache ? new PrimaryWatch(redis, keys, options.redisTimeout * 1000) : undefined;
   const cache = new CheckCache(
     redis,
     scripts,
     keys,
     { enabled: options.cache, ttlMs: options.ttl * 1000, negativeTtlMs: options.negativeTtl * 1000 },
-    options.cache ? new PrimaryWatch(redis, keys, options.redisTimeout * 1000) : undefined,
+    primary,
     availability,
     options.cache ? new CacheAdmission(redis, events, options.cacheMemoryLimit) : undefined,
   );
@@ -171,6 +172,7 @@ export function createOpenFgaCore(options: ResolvedOpenFgaOptions, flushQueue: F
       closed = true;
       triggers.stop();
       cache.admission?.stop();
+      primary?.close();
       // Bounded by shutdownTimeout: with Redis down, BullMQ and the watchers could wait for it for minutes.
       const steps = (async () => {
         await model.stop();
@@ -181,7 +183,7 @@ export function createOpenFgaCore(options: ResolvedOpenFgaOptions, flushQueue: F
       const late = new Promise<void>((r) => setTimeout(r, options.shutdownTimeout * 1000).unref());
       await Promise.race([steps.catch(() => undefined), late]);
       agents.destroy();
-      availability.stop();
+      availability.close();
       if (owned) await closeRedis(redis);
     },
   };

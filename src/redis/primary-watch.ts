@@ -14,6 +14,7 @@ import type { StoreKeys } from './redis-keys';
  */
 export class PrimaryWatch {
   private verifying?: Promise<void>;
+  private readonly onReady = () => this.verify();
 
   constructor(
     private readonly redis: Redis | Cluster,
@@ -21,8 +22,13 @@ export class PrimaryWatch {
     /** A verification that gets no answer within this long gives up (the cache read then meets the outage itself). */
     private readonly timeoutMs: number,
   ) {
-    redis.on('ready', () => this.verify());
+    redis.on('ready', this.onReady);
     if (redis.status === 'ready') this.verify();
+  }
+
+  /** On module close: a client shared with the app keeps no listener of a closed module. */
+  close(): void {
+    this.redis.off('ready', this.onReady);
   }
 
   /** Undefined once the current primary is verified; else a promise that settles when it is (or could not be). */

@@ -28,6 +28,8 @@ export class RedisAvailability {
   private readonly deadlines: Deadlines;
   private announce?: NodeJS.Timeout;
   private readonly log = rateLimitedLogger('OpenFgaRedis');
+  private readonly listeners: Record<string, (err: Error) => void>;
+  private closed = false;
 
   constructor(
     private readonly redis: Redis | Cluster,
@@ -36,14 +38,17 @@ export class RedisAvailability {
     private readonly routeKey: string,
   ) {
     this.deadlines = new Deadlines(timeoutMs);
-    redis.on('ready', () => this.markUp());
-    redis.on('close', () => this.markDown('connection closed'));
-    redis.on('reconnecting', () => this.markDown('reconnecting'));
-    redis.on('end', () => this.markDown('connection ended'));
-    // The cause, for the one warning an outage logs (the client reports it just after 'close').
-    redis.on('error', (err: Error) => {
-      this.lastError = err.message;
-    });
+    this.listeners = {
+      ready: () => this.markUp(),
+      close: () => this.markDown('connection closed'),
+      reconnecting: () => this.markDown('reconnecting'),
+      end: () => this.markDown('connection ended'),
+      // The cause, for the one warning an outage logs (the client reports it just after 'close').
+      error: (err: Error) => {
+        this.lastError = err.message;
+      },
+    };
+    for (const [event, listener] of Object.entries(this.listeners)) redis.on(event, listener);
   }
 
   /** Why Redis is known to be down, or undefined when it is not. */
@@ -79,12 +84,26 @@ export class RedisAvailability {
     );
   }
 
-  stop(): void {
+  /**
+   * On module close, before its client is closed: a connection the module closes (or a shared client
+   * closed after it) is not an outage, so nothing is probed or logged, and a shared client keeps no
+   * listener of a closed module.
+   */
+  close(): void {
+    this.closed = true;
+    this.stopProbing();
+    clearTimeout(this.announce);
+    this.announce = undefined;
+    for (const [event, listener] of Object.entries(this.listeners)) this.redis.off(event, listener);
+  }
+
+  private stopProbing(): void {
     clearTimeout(this.probing);
     this.probing = undefined;
   }
 
   private markDown(reason: string, probe = reason.startsWith('no answer')): void {
+    if (this.closed) return;
     if (!this.downSince) {
       this.downSince = { at: Date.now(), reason };
       this.lastError = undefined;
@@ -105,7 +124,7 @@ export class RedisAvailability {
     if (!this.downSince) return;
     const downMs = Date.now() - this.downSince.at;
     this.downSince = undefined;
-    this.stop();
+    this.stopProbing();
     if (this.announce) clearTimeout(this.announce);
     this.announce = undefined;
     this.log.log('Redis connection restored', { downMs });
@@ -120,6 +139,7 @@ export class RedisAvailability {
       const late = new Promise<boolean>((r) => setTimeout(() => r(false), this.timeoutMs).unref());
       void Promise.race([answered, late]).then((ok) => {
         this.probing = undefined;
+        if (this.closed) return;
         if (ok) this.markUp();
         else if (this.downSince) this.probe();
       });

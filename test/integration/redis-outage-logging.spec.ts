@@ -5,6 +5,7 @@
  * started again on the same port.
  */
 import { Logger, LoggerService } from '@nestjs/common';
+import { Redis } from 'ioredis';
 import { createOpenFgaCore } from '../../src/core/openfga-core';
 import { resolveOptions } from '../../src/options/resolve-options';
 import { freshStore, testOptions } from '../support/harness/env';
@@ -57,4 +58,34 @@ describe('module-owned Redis client during an outage', () => {
       printed.mockRestore();
     }
   }, 60_000);
+});
+
+describe('closing the module', () => {
+  const logger = new LineLogger();
+  beforeAll(() => Logger.overrideLogger(logger));
+  afterAll(() => Logger.overrideLogger(['error', 'warn']));
+
+  it('is not an outage: no warning, with a client the module owns or a shared one closed after it, and no listener left behind', async () => {
+    const redis = await startRedis();
+    const store = await freshStore('redis-close');
+    const shared = new Redis(redis.url);
+    try {
+      const before = ['close', 'end', 'reconnecting', 'ready', 'error'].map((e) => shared.listenerCount(e));
+      const owned = createOpenFgaCore(resolveOptions(testOptions(store, { redis: redis.url, changeFeed: { enabled: false } })));
+      const onShared = createOpenFgaCore(resolveOptions(testOptions(store, { redis: shared, changeFeed: { enabled: false } })));
+      await owned.buffer.counts();
+      await onShared.buffer.counts();
+      expect(shared.listenerCount('close')).toBeGreaterThan(before[0]);
+      await owned.close();
+      await onShared.close();
+      await shared.quit();
+      // The outage warning is logged 100 ms after the connection closes: wait well past it.
+      await new Promise((r) => setTimeout(r, 500));
+      expect(logger.lines.filter((l) => l.includes('OpenFgaRedis'))).toEqual([]);
+      expect(['close', 'end', 'reconnecting', 'ready', 'error'].map((e) => shared.listenerCount(e))).toEqual(before);
+    } finally {
+      shared.disconnect();
+      await redis.stop();
+    }
+  }, 30_000);
 });
