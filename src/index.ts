@@ -24,6 +24,7 @@ export type { GrantOptions } from './tuple/grant-options';
 export { MAX_CONDITION_CONTEXT_BYTES } from './tuple/validate-condition';
 export { InvalidTupleError } from './tuple/invalid-tuple.error';
 export { IncompleteWriteError } from './tuple/incomplete-write.error';
+export { IncompleteClearError } from './buffer/incomplete-clear.error';
 export { InvalidModelError } from './model/invalid-model.error';
 export { SAFE_EVICTION_POLICIES, UnsafeEvictionPolicyError } from './redis/eviction-policy';
 export { ReplicationUnconfirmedError } from './redis/replication-unconfirmed.error';

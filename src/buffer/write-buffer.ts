@@ -10,6 +10,7 @@ import type { LuaScripts } from '../redis/lua-scripts';
 import { conditionField, modelField } from './buffer-record';
 import { BUFFER_LUA_DIR } from './buffer-scripts';
 import { CoalescedEnqueue, EnqueueChunk, EnqueueResult } from './coalesced-enqueue';
+import { IncompleteClearError } from './incomplete-clear.error';
 import { BufferedOperation, ClaimedBatch, DeadLetter, DeadLetterRetry, OP_CODE, OP_KIND } from './buffered-operation';
 
 export interface BufferCounts {
@@ -99,6 +100,9 @@ function settleKeys(k: StoreKeys): string[] {
  * runs (a few µs per tuple): 1,000 keeps that to a few milliseconds.
  */
 export const ENQUEUE_CHUNK = 1000;
+
+/** Pending ops one clear step discards (see clear-8.lua): a few milliseconds of Redis each. */
+export const CLEAR_STEP = 2000;
 
 export interface WriteBufferSettings {
   /** How long after its expiry a lease is taken back: covers a request of its writer still in flight (see claim-11.lua). */
@@ -383,10 +387,26 @@ export class WriteBuffer {
     return out.sort((a, b) => a.seq - b.seq).slice(0, limit);
   }
 
-  /** Discards pending operations (never in-flight ones); returns how many. */
+  /**
+   * Discards the operations pending when it is called (never in-flight ones, nor ops buffered while it
+   * runs); returns how many. A large backlog goes in steps of `CLEAR_STEP` ops, each atomic, so Redis
+   * is never blocked for long; a failure after the first step throws `IncompleteClearError`.
+   */
   async clear(): Promise<number> {
     const k = this.keys;
-    const count = await this.scripts.run<number>('clear', [k.pending, k.queue, k.count, k.seq, k.epoch, k.inflight, k.base, k.quiet], []);
+    const keys = [k.pending, k.queue, k.count, k.seq, k.epoch, k.inflight, k.base, k.quiet];
+    let count = 0;
+    let upTo = '';
+    try {
+      for (let done = false; !done;) {
+        const [discarded, position, last] = await this.scripts.run<[number, number, number]>('clear', keys, [upTo, CLEAR_STEP]);
+        count += discarded;
+        upTo = String(position);
+        done = last === 1;
+      }
+    } catch (err) {
+      throw count ? new IncompleteClearError(count, err) : err;
+    }
     await this.acknowledgement?.confirm();
     this.events.emit('cleared', { count });
     return count;
