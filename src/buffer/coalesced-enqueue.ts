@@ -42,9 +42,16 @@ export class CoalescedEnqueue {
   ) {}
 
   enqueue(chunk: EnqueueChunk, modelId: string): Promise<EnqueueResult> {
+    // Nothing in flight: the chunk goes out alone, and the callers that arrive meanwhile group behind it.
+    if (!this.sending) {
+      this.sending = true;
+      return this.send(chunk, modelId).finally(() => {
+        this.sending = false;
+        this.next();
+      });
+    }
     return new Promise((resolve, reject) => {
       this.place(chunk, modelId).waiters.push({ resolve, reject });
-      if (!this.sending) this.next();
     });
   }
 

@@ -15,6 +15,8 @@ export async function inLastOpSteps<R>(
   done: string,
   step: (chunk: [string, TupleOperation][]) => Promise<R>,
 ): Promise<R | undefined> {
+  // A lone grant or revoke (the hot path) is one step of one tuple.
+  if (ops.length === 1) return step([[tupleKey(ops[0]), ops[0]]]);
   const latest = new Map<string, TupleOperation>();
   for (const op of ops) latest.set(tupleKey(op), op);
   const tuples = [...latest];
