@@ -1,8 +1,8 @@
 /**
  * A Redis client the module creates reports an outage once (a warning), and
  * its recovery once, instead of ioredis's "Unhandled error event" with a
- * stack trace for every reconnect attempt. Real redis-server, stopped and
- * started again on the same port.
+ * stack trace for every reconnect attempt; closing the module is not an
+ * outage. Real redis-server, stopped and started again on the same port.
  */
 import { Logger, LoggerService } from '@nestjs/common';
 import { Redis } from 'ioredis';
@@ -19,12 +19,12 @@ class LineLogger implements LoggerService {
   error = (m: unknown, ctx?: string) => this.lines.push(`error ${ctx} ${JSON.stringify(m)}`);
 }
 
-describe('module-owned Redis client during an outage', () => {
+describe('Redis outage logging', () => {
   const logger = new LineLogger();
   beforeAll(() => Logger.overrideLogger(logger));
   afterAll(() => Logger.overrideLogger(['error', 'warn']));
 
-  it('logs one warning for the outage and one line for the recovery, and ioredis prints nothing', async () => {
+  it('a module-owned client logs one warning for the outage and one line for the recovery, and ioredis prints nothing', async () => {
     const redis = await startRedis();
     const store = await freshStore('redis-outage');
     const printed = jest.spyOn(console, 'error').mockImplementation(() => undefined);
@@ -58,17 +58,12 @@ describe('module-owned Redis client during an outage', () => {
       printed.mockRestore();
     }
   }, 60_000);
-});
 
-describe('closing the module', () => {
-  const logger = new LineLogger();
-  beforeAll(() => Logger.overrideLogger(logger));
-  afterAll(() => Logger.overrideLogger(['error', 'warn']));
-
-  it('is not an outage: no warning, with a client the module owns or a shared one closed after it, and no listener left behind', async () => {
+  it('closing the module is not an outage: no warning, with a client the module owns or a shared one closed after it, and no listener left behind', async () => {
     const redis = await startRedis();
     const store = await freshStore('redis-close');
     const shared = new Redis(redis.url);
+    logger.lines.length = 0;
     try {
       const before = ['close', 'end', 'reconnecting', 'ready', 'error'].map((e) => shared.listenerCount(e));
       const owned = createOpenFgaCore(resolveOptions(testOptions(store, { redis: redis.url, changeFeed: { enabled: false } })));
