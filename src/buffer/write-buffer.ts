@@ -109,6 +109,8 @@ export interface WriteBufferSettings {
   graceMs?: number;
   /** Tuples per enqueue script call (benchmarks compare against one call for everything). */
   enqueueChunk?: number;
+  /** Pending ops per clear step (tests take a few, to clear in many steps). */
+  clearStep?: number;
   /** Which cached answers a write invalidates, by the model's relation graph (none: every write is store-wide). */
   scope?: RelationScope;
   /** Replicated acknowledgement: enqueue and clear resolve once the replicas it asks for have the write. */
@@ -120,6 +122,7 @@ export class WriteBuffer {
   readonly scope: RelationScope;
   private readonly acknowledgement?: ReplicaAcknowledgement;
   private readonly enqueueChunk: number;
+  private readonly clearStep: number;
   /** Model ids by their index in the store's `models` hash (an index never changes its model). */
   private readonly models = new Map<string, string>();
   /** Concurrent enqueues share one script call (see coalesced-enqueue.ts). */
@@ -135,6 +138,7 @@ export class WriteBuffer {
     scripts.use(BUFFER_LUA_DIR);
     this.graceMs = settings.graceMs ?? 0;
     this.enqueueChunk = settings.enqueueChunk ?? ENQUEUE_CHUNK;
+    this.clearStep = settings.clearStep ?? CLEAR_STEP;
     this.scope = settings.scope ?? new RelationScope(keys);
     this.acknowledgement = settings.acknowledgement;
     this.coalesced = new CoalescedEnqueue((chunk, modelId) => this.enqueueOnce(chunk, modelId), this.enqueueChunk);
@@ -399,7 +403,7 @@ export class WriteBuffer {
     let upTo = '';
     try {
       for (let done = false; !done;) {
-        const [discarded, position, last] = await this.scripts.run<[number, number, number]>('clear', keys, [upTo, CLEAR_STEP]);
+        const [discarded, position, last] = await this.scripts.run<[number, number, number]>('clear', keys, [upTo, this.clearStep]);
         count += discarded;
         upTo = String(position);
         done = last === 1;

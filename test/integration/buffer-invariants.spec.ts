@@ -288,5 +288,22 @@ describe('buffer invariants', () => {
       await core.buffer.settle(inFlight!.id, { acked: inFlight!.operations.map((o) => o.key), dead: [], retryAt: 0 });
       expect((await readAllTuples(store.storeId)).map(tupleId)).toEqual(['user:a viewer document:1']);
     });
+
+    it('clear() also discards an op that a claim took out of the queue because its tuple was in flight', async () => {
+      const { core, service } = open;
+      await service.grant('user:a', 'viewer', 'document:2');
+      const inFlight = await core.buffer.claim(10, 10_000);
+      await service.revoke('user:a', 'viewer', 'document:2'); // waits behind the in-flight grant
+      // The next claim finds the tuple still in flight: the revoke leaves the queue until the grant settles.
+      expect(await core.buffer.claim(10, 10_000)).toBeUndefined();
+      expect(await core.redis.zcard(core.buffer.keys.queue)).toBe(0);
+      expect(await service.clear()).toBe(1);
+      expect(await service.status()).toMatchObject({ pending: { total: 0 }, inFlight: 1 });
+      await core.writer.write(inFlight!.operations);
+      await core.buffer.settle(inFlight!.id, { acked: inFlight!.operations.map((o) => o.key), dead: [], retryAt: 0 });
+      // Settling the grant finds no revoke to queue again: it was discarded, so the grant stands.
+      expect(await service.status()).toMatchObject({ pending: { total: 0 }, inFlight: 0 });
+      expect(await service.check('user:a', 'viewer', 'document:2')).toBe(true);
+    });
   });
 });
