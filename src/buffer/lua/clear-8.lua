@@ -4,8 +4,8 @@
   in-flight op of their tuple). In-flight batches are left alone: they are
   already being written. Ops buffered after the clear began (a higher
   position) are kept. The caller repeats the step until it reports `done`, so
-  a large backlog never blocks Redis in one script (a million ops took about
-  5 s in one).
+  a large backlog never blocks Redis in one script (100,000 ops took 0.5 s
+  in one).
 
   KEYS[1] pending   KEYS[2] queue   KEYS[3] count   KEYS[4] seq   KEYS[5] epoch
   KEYS[6] inflight  KEYS[7] the store's key prefix (outstanding-op index)   KEYS[8] quiet (set to seq when nothing is left in flight)
