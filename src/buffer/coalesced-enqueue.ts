@@ -43,13 +43,7 @@ export class CoalescedEnqueue {
 
   enqueue(chunk: EnqueueChunk, modelId: string): Promise<EnqueueResult> {
     // Nothing in flight: the chunk goes out alone, and the callers that arrive meanwhile group behind it.
-    if (!this.sending) {
-      this.sending = true;
-      return this.send(chunk, modelId).finally(() => {
-        this.sending = false;
-        this.next();
-      });
-    }
+    if (!this.sending) return this.dispatch(chunk, modelId);
     return new Promise((resolve, reject) => {
       this.place(chunk, modelId).waiters.push({ resolve, reject });
     });
@@ -73,19 +67,22 @@ export class CoalescedEnqueue {
     return group;
   }
 
+  /** Sends one script call; once it settled, the next waiting group goes out. */
+  private dispatch(chunk: EnqueueChunk, modelId: string): Promise<EnqueueResult> {
+    this.sending = true;
+    return this.send(chunk, modelId).finally(() => {
+      this.sending = false;
+      this.next();
+    });
+  }
+
   private next(): void {
     const group = this.groups.shift();
     if (!group) return;
-    this.sending = true;
     const chunk = group.chunks.length === 1 ? group.chunks[0] : group.chunks.flat();
-    this.send(chunk, group.modelId)
-      .then(
-        (result) => group.waiters.forEach((w) => w.resolve(result)),
-        (err: unknown) => group.waiters.forEach((w) => w.reject(err)),
-      )
-      .finally(() => {
-        this.sending = false;
-        this.next();
-      });
+    this.dispatch(chunk, group.modelId).then(
+      (result) => group.waiters.forEach((w) => w.resolve(result)),
+      (err: unknown) => group.waiters.forEach((w) => w.reject(err)),
+    );
   }
 }
