@@ -52,9 +52,9 @@ export class FgaClient {
 
   constructor(
     private readonly options: Pick<ResolvedOpenFgaOptions, 'apiUrl' | 'storeId' | 'credentials' | 'requestTimeout'>,
-    private readonly events = new OpenFgaEvents(),
+    private readonly events: OpenFgaEvents,
     /** The connections it asks over (the core's, closed with it). */
-    agents?: OpenFgaAgents,
+    agents: OpenFgaAgents,
   ) {
     this.api = new OpenFgaApi(sdkConfiguration(options, agents));
     this.requestOptions = { timeout: Math.round(options.requestTimeout * 1000) };

@@ -10,7 +10,7 @@ import { sdkConfiguration } from './sdk-configuration';
  */
 export function createSdkClient(
   options: Pick<ResolvedOpenFgaOptions, 'apiUrl' | 'credentials' | 'storeId' | 'authorizationModelId'>,
-  agents?: OpenFgaAgents,
+  agents: OpenFgaAgents,
 ): OpenFgaClient {
   return new OpenFgaClient({
     ...sdkConfiguration(options, agents),

@@ -16,7 +16,7 @@ export class ListReads {
     private readonly options: ResolvedOpenFgaOptions,
     engine: ReadEngine,
     client: FgaClient,
-    private readonly agents?: OpenFgaAgents,
+    private readonly agents: OpenFgaAgents,
   ) {
     this.resolver = new ListResolver(options, engine, new FgaLists(client));
   }
