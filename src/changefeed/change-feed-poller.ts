@@ -44,6 +44,10 @@ export class ChangeFeedPoller {
   private failures = 0;
   private holding = false;
   private stopped = true;
+  /** The poll under way, if any: stop() waits for it, so no request outlives the core's connections. */
+  private running?: Promise<void>;
+  /** Set by stop(): a poll under way reads no further page. */
+  private stopping = false;
 
   constructor(
     private readonly redis: Redis | Cluster,
@@ -59,12 +63,16 @@ export class ChangeFeedPoller {
   start(): void {
     if (!this.stopped) return;
     this.stopped = false;
+    this.stopping = false;
     this.schedule(0);
   }
 
+  /** Stops polling: a poll under way ends after its current page, then the lease is handed over. */
   async stop(): Promise<void> {
     this.stopped = true;
+    this.stopping = true;
     clearTimeout(this.timer);
+    await this.running;
     if (this.holding) {
       // Hand the lease over at once instead of letting it expire.
       await this.scripts.run('feed-release', [this.keys.lease], [this.id]).catch(() => undefined);
@@ -106,7 +114,7 @@ export class ChangeFeedPoller {
       await this.redis.set(cursorKey, `@${startTime}`);
     }
     let applied = 0;
-    for (let page = 0; page < MAX_PAGES_PER_POLL; page++) {
+    for (let page = 0; page < MAX_PAGES_PER_POLL && !this.stopping; page++) {
       const { changes, continuationToken } = await this.client.readChanges(type, this.settings.pageSize, token, startTime);
       if (changes.length > 0) {
         await this.buffer.invalidate(changes.map((c) => ({ kind: c.kind, ...c.tuple })));
@@ -127,7 +135,9 @@ export class ChangeFeedPoller {
 
   private schedule(delayMs: number): void {
     if (this.stopped) return;
-    this.timer = setTimeout(() => void this.tick(), delayMs);
+    this.timer = setTimeout(() => {
+      this.running = this.tick().finally(() => (this.running = undefined));
+    }, delayMs);
     this.timer.unref();
   }
 
@@ -138,6 +148,7 @@ export class ChangeFeedPoller {
       this.failures = 0;
       this.schedule(this.settings.intervalMs);
     } catch (err) {
+      if (this.stopping) return; // closed under it: nothing to report or retry
       this.failures++;
       // Exponential backoff with jitter, capped at a minute.
       const delay = Math.min(60_000, this.settings.intervalMs * 2 ** this.failures) * (0.5 + Math.random() / 2);

@@ -80,6 +80,25 @@ describe('change feed', () => {
     await pollers[1].stop();
   });
 
+  it('stop() waits for the poll under way: no page is read after it, and the next process takes the lease at once', async () => {
+    const poller = makePoller(open.core, 10_000, [undefined], 1); // one change a page: a poll of many requests
+    await poller.pollOnce(); // the cursor starts a minute back
+    await sdk.writeTuples(Array.from({ length: 30 }, (_, i) => ({ user: `user:p${i}`, relation: 'viewer', object: 'document:1' })));
+    const reads = jest.spyOn(open.core.client, 'readChanges');
+    poller.start();
+    await eventually(async () => reads.mock.calls.length >= 2);
+    await poller.stop();
+    const atStop = reads.mock.calls.length;
+    await new Promise((r) => setTimeout(r, 300));
+    // Before, stop() returned while the poll read on, past the close of the core's connections.
+    expect(reads.mock.calls.length).toBe(atStop);
+    expect(atStop).toBeLessThan(31);
+    const next = makePoller(open.core);
+    await next.pollOnce();
+    expect((await next.status()).polling).toBe(true);
+    await next.stop();
+  });
+
   it('a killed poller is replaced, and its successor resumes from the checkpoint', async () => {
     const child = startChild('feed-process.ts', open.core.options);
     await child.waitFor((e) => e.event === 'polling');
