@@ -248,11 +248,13 @@ export class OpenFgaService implements OnApplicationBootstrap, BeforeApplication
     if (this.shuttingDown) return; // a second close() must not flush again
     this.shuttingDown = true;
     this.core.triggers.stop();
-    await this.core.changeFeed.stop();
+    // One shutdownTimeout for both steps: a poll under way can wait on a frozen Redis for as long as it stays frozen.
+    const deadline = Date.now() + this.core.options.shutdownTimeout * 1000;
+    const late = new Promise<void>((r) => setTimeout(r, deadline - Date.now()).unref());
+    await Promise.race([this.core.changeFeed.stop(), late]);
     if (!this.core.options.enabled || !this.core.options.flushOnShutdown) return;
-    const timeoutMs = this.core.options.shutdownTimeout * 1000;
     try {
-      const result = await this.core.flusher.flush({ timeoutMs });
+      const result = await this.core.flusher.flush({ timeoutMs: Math.max(0, deadline - Date.now()) });
       const left = await this.core.buffer.counts();
       if (left.pending.total > 0 || result.failed > 0) {
         this.logger.warn({

@@ -5,6 +5,7 @@ import type { Cluster, Redis } from 'ioredis';
 import type { WriteBuffer } from '../buffer/write-buffer';
 import type { FgaClient } from '../client/fga-client';
 import type { LuaScripts } from '../redis/lua-scripts';
+import type { RedisAvailability } from '../redis/redis-availability';
 import type { ChangeFeedKeys } from '../redis/redis-keys';
 
 export interface ChangeFeedSettings {
@@ -56,6 +57,8 @@ export class ChangeFeedPoller {
     private readonly client: FgaClient,
     private readonly keys: ChangeFeedKeys,
     private readonly settings: ChangeFeedSettings,
+    /** Bounds the feed's own commands as the scripts' (a frozen Redis must not hold a poll, nor stop(), for ever). */
+    private readonly availability?: RedisAvailability,
   ) {
     scripts.use(join(__dirname, 'lua'));
   }
@@ -88,12 +91,12 @@ export class ChangeFeedPoller {
     if (!this.holding) return 0;
     let applied = 0;
     for (const type of this.settings.types) applied += await this.drain(type);
-    await this.redis.hset(this.keys.state, 'lastPollAt', Date.now());
+    await this.command((r) => r.hset(this.keys.state, 'lastPollAt', Date.now()));
     return applied;
   }
 
   async status(): Promise<ChangeFeedStatus> {
-    const [lastPollAt, newestChangeAt] = await this.redis.hmget(this.keys.state, 'lastPollAt', 'newestChangeAt');
+    const [lastPollAt, newestChangeAt] = await this.command((r) => r.hmget(this.keys.state, 'lastPollAt', 'newestChangeAt'));
     return {
       lagMs: lastPollAt ? Math.max(0, Date.now() - Number(lastPollAt)) : null,
       newestChangeAt: newestChangeAt ? Number(newestChangeAt) : null,
@@ -103,7 +106,7 @@ export class ChangeFeedPoller {
 
   private async drain(type: string | undefined): Promise<number> {
     const cursorKey = this.keys.cursor(type);
-    const saved = await this.redis.get(cursorKey);
+    const saved = await this.command((r) => r.get(cursorKey));
     // A cursor is a continuation token, or `@<time>` before OpenFGA has handed one out.
     let token = saved && !saved.startsWith('@') ? saved : undefined;
     let startTime = saved?.startsWith('@') ? saved.slice(1) : undefined;
@@ -111,7 +114,7 @@ export class ChangeFeedPoller {
       // A new cursor starts a minute back (clock skew between here and OpenFGA);
       // older history is already bounded by the cache TTLs.
       startTime = new Date(Date.now() - START_MARGIN_MS).toISOString();
-      await this.redis.set(cursorKey, `@${startTime}`);
+      await this.command((r) => r.set(cursorKey, `@${startTime}`));
     }
     let applied = 0;
     for (let page = 0; page < MAX_PAGES_PER_POLL && !this.stopping; page++) {
@@ -119,18 +122,22 @@ export class ChangeFeedPoller {
       if (changes.length > 0) {
         await this.buffer.invalidate(changes.map((c) => ({ kind: c.kind, ...c.tuple })));
         const newestChangeAt = Math.max(...changes.map((c) => c.at));
-        await this.redis.hset(this.keys.state, 'newestChangeAt', newestChangeAt);
+        await this.command((r) => r.hset(this.keys.state, 'newestChangeAt', newestChangeAt));
         this.buffer.events.emit('changeFeedApplied', { count: changes.length, newestChangeAt });
         applied += changes.length;
       }
       // Checkpoint after applying: a crash in between re-applies a page, which only invalidates again.
       if (continuationToken && continuationToken !== token) {
-        await this.redis.set(cursorKey, continuationToken);
+        await this.command((r) => r.set(cursorKey, continuationToken));
         token = continuationToken;
       }
       if (changes.length < this.settings.pageSize) break;
     }
     return applied;
+  }
+
+  private command<T>(work: (redis: Redis | Cluster) => Promise<T>): Promise<T> {
+    return this.availability ? this.availability.bound('the change feed', () => work(this.redis)) : work(this.redis);
   }
 
   private schedule(delayMs: number): void {

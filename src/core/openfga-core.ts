@@ -124,11 +124,19 @@ export function createOpenFgaCore(options: ResolvedOpenFgaOptions, flushQueue: F
     lanes: Math.max(1, Math.floor(options.maxParallelRequests / chunksPerBatch)),
   });
   const triggers = new FlushTriggers(buffer, flusher, options.batchSize, options.flushInterval * 1000);
-  const changeFeed = new ChangeFeedPoller(redis, scripts, buffer, client, changeFeedKeys(keys), {
-    intervalMs: options.changeFeed.interval * 1000,
-    types: options.changeFeed.types.length ? options.changeFeed.types : [undefined],
-    pageSize: options.changeFeed.pageSize,
-  });
+  const changeFeed = new ChangeFeedPoller(
+    redis,
+    scripts,
+    buffer,
+    client,
+    changeFeedKeys(keys),
+    {
+      intervalMs: options.changeFeed.interval * 1000,
+      types: options.changeFeed.types.length ? options.changeFeed.types : [undefined],
+      pageSize: options.changeFeed.pageSize,
+    },
+    availability,
+  );
   const tokens = new ConsistencyTokens(options.prefix, options.storeId);
   const outstanding = new OutstandingOps(scripts, keys);
   const reach = new PathReach(outstanding, (object, relation, most) => client.readUsers(object, relation, most));

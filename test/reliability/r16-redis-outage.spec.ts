@@ -13,6 +13,8 @@
 import { Logger, LoggerService, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { CheckUnavailableError, OpenFgaModule, OpenFgaService, RedisUnavailableError, type OpenFgaModuleOptions } from '../../src';
+import type { OpenFgaCore } from '../../src/core/openfga-core';
+import { OPENFGA_CORE } from '../../src/openfga.constants';
 import { freshStore, testOptions } from '../support/harness/env';
 import { RunningRedis, startRedis, startRedisCluster } from '../support/harness/servers';
 import { reportFigures, sleep } from '../support/reliability/scale';
@@ -60,7 +62,7 @@ describe.each(['standalone', 'cluster'] as const)('R16: Redis outage under a run
     await servers.stop();
   });
 
-  async function openApp(logger: CountingLogger) {
+  async function openApp(logger: CountingLogger, more: Partial<OpenFgaModuleOptions> = {}) {
     const store = await freshStore('r16');
     const options = testOptions(store, {
       redis: servers.redis,
@@ -68,6 +70,7 @@ describe.each(['standalone', 'cluster'] as const)('R16: Redis outage under a run
       shutdownTimeout: SHUTDOWN_TIMEOUT,
       autoFlush: true,
       flushOnShutdown: true,
+      ...more,
     });
     @Module({ imports: [OpenFgaModule.forRoot(options)] })
     class AppModule {}
@@ -145,4 +148,29 @@ describe.each(['standalone', 'cluster'] as const)('R16: Redis outage under a run
       expect(recovered).toBe(true);
     });
   }
+
+  it('a change-feed poll that Redis froze under does not hold app.close() past shutdownTimeout', async () => {
+    const { app, store } = await openApp(new CountingLogger(), { changeFeed: { enabled: true, interval: 0.05 } });
+    const member = servers.memberFor(`{${store.storeId}}`);
+    const feed = app.get<OpenFgaCore>(OPENFGA_CORE).client;
+    const readChanges = feed.readChanges.bind(feed);
+    let frozen = false;
+    // The real request; Redis freezes as its answer comes, so the poll's next Redis command finds it frozen.
+    jest.spyOn(feed, 'readChanges').mockImplementation(async (...args) => {
+      const page = await readChanges(...args);
+      if (!frozen) {
+        frozen = true;
+        member.signal('SIGSTOP');
+      }
+      return page;
+    });
+    while (!frozen) await sleep(10);
+    const thaw = setTimeout(() => member.signal('SIGCONT'), 60_000); // before: close() waited for this
+    const close = await timed(() => app.close());
+    clearTimeout(thaw);
+    member.signal('SIGCONT');
+    reportFigures(`R16-${topology}-feed-frozen`, JSON.stringify({ closeMs: close.ms }), { closeMs: close.ms });
+    expect(close.error).toBeUndefined();
+    expect(close.ms).toBeLessThan((SHUTDOWN_TIMEOUT + 6) * 1000);
+  });
 });
