@@ -183,6 +183,8 @@ export function createOpenFgaCore(options: ResolvedOpenFgaOptions, flushQueue: F
       primary?.close();
       // Bounded by shutdownTimeout: with Redis down, BullMQ and the watchers could wait for it for minutes.
       const steps = (async () => {
+        // A flush under way settles what it is writing before the connections close (else: written, unsettled, rewritten later).
+        await flusher.stop();
         await model.stop();
         await changeFeed.stop();
         // The worker's active jobs still settle through `redis`: close the queue first.

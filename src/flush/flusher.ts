@@ -45,6 +45,8 @@ interface Claimed {
 export class Flusher {
   private readonly logger = coreLogger('OpenFgaFlusher');
   private running?: Promise<FlushResult>;
+  /** Set by stop(): the module is closing. */
+  private stopping = false;
 
   constructor(
     private readonly buffer: WriteBuffer,
@@ -102,9 +104,18 @@ export class Flusher {
     return total;
   }
 
+  /**
+   * For closing: a flush under way claims no further batch (one claimed ahead goes back at once) and ends once
+   * the batches it is writing are written and settled, while Redis and OpenFGA are still open; triggers start none.
+   */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    while (this.running) await this.running.catch(() => undefined);
+  }
+
   /** Starts a flush unless one is running; for triggers, which must never wait. */
   kick(): void {
-    if (this.running) return;
+    if (this.running || this.stopping) return;
     this.start({}).catch((err: unknown) => this.logger.error(`Background flush failed: ${String(err)}`));
   }
 
@@ -122,7 +133,7 @@ export class Flusher {
     const total: FlushResult = { writes: 0, deletes: 0, failed: 0, deadLettered: 0, durationMs: 0 };
     if (this.dispatcher.kind === 'queue') Object.assign(total, { queued: 0, jobs: 0 });
     let stop = false;
-    const going = () => !stop && Date.now() < deadline;
+    const going = () => !stop && !this.stopping && Date.now() < deadline;
     // One claim per flush may end a backoff early when nothing else is claimable: a probe of whether
     // OpenFGA is back (see claim), at most one failed write per flush while it is not.
     let probe = true;
