@@ -1,5 +1,5 @@
 // The build copies every `lua` folder under src (scripts and their includes) to
-// the same place under dist, next to the compiled code that loads it.
+// the same place under dist (or the folder given), next to the compiled code that loads it.
 const { cpSync, readdirSync } = require('node:fs');
 const { join, relative } = require('node:path');
 const root = join(__dirname, '..');
@@ -11,6 +11,7 @@ function luaFolders(dir) {
     .flatMap((entry) => (entry.name === 'lua' ? [join(dir, entry.name)] : luaFolders(join(dir, entry.name))));
 }
 
+const out = process.argv[2] ?? join(root, 'dist');
 for (const folder of luaFolders(src)) {
-  cpSync(folder, join(root, 'dist', relative(src, folder)), { recursive: true });
+  cpSync(folder, join(out, relative(src, folder)), { recursive: true });
 }

@@ -1,11 +1,10 @@
 /**
- * The CLI on the real servers: the shipped bin (src/cli/bin.ts, through
- * ts-node) runs as a child process against real Redis and OpenFGA; the buffer
+ * The CLI on the real servers: the shipped bin (src/cli/bin.ts, compiled as
+ * `npm run build` does, see test/support/processes/compiled.ts) runs as a child process against real Redis and OpenFGA; the buffer
  * is seeded through the real service in this process. Interactive prompts run
  * under a pseudo-terminal made by util-linux `script`.
  */
 import { spawn } from 'node:child_process';
-import { join } from 'node:path';
 import { Logger, Module } from '@nestjs/common';
 import { CommandFactory, CommandRunnerService } from 'nest-commander';
 import { OpenFgaModule, OpenFgaService } from '../../src';
@@ -14,11 +13,12 @@ import { OpenFgaCliModule } from '../../src/cli/openfga-cli.module';
 import { createOpenFgaCore, OpenFgaCore } from '../../src/core/openfga-core';
 import { resolveOptions } from '../../src/options/resolve-options';
 import { freshStore, testOptions } from '../support/harness/env';
+import { compiledBin } from '../support/processes/compiled';
 import { binEnv } from '../support/processes/run-bin';
 import { readAllTuples, tupleId } from '../support/state/fga-state';
 import { freePort, PROJECT_ROOT, startRedis } from '../support/harness/servers';
 
-const BIN = join(PROJECT_ROOT, 'src', 'cli', 'bin.ts');
+const BIN = compiledBin();
 const CHILD_TIMEOUT_MS = 30_000;
 
 interface CliRun {
@@ -29,7 +29,7 @@ interface CliRun {
 
 /** A minimal environment: nothing of this process's OPENFGA_* leaks into the child. */
 function childEnv(vars: Record<string, string | undefined>): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, TS_NODE_TRANSPILE_ONLY: '1' };
+  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME };
   for (const [k, v] of Object.entries(vars)) if (v !== undefined) env[k] = v;
   return env;
 }
@@ -37,7 +37,7 @@ function childEnv(vars: Record<string, string | undefined>): NodeJS.ProcessEnv {
 /** Runs the bin with stdin a pipe that is closed at once (no terminal). */
 function runCli(args: string[], vars: Record<string, string | undefined>, timeoutMs = CHILD_TIMEOUT_MS): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', BIN, ...args], {
+    const child = spawn(process.execPath, [BIN, ...args], {
       cwd: PROJECT_ROOT,
       env: childEnv(vars),
       stdio: ['pipe', 'pipe', 'pipe'],
@@ -72,7 +72,7 @@ function runInTerminal(
   answer?: string,
   timeoutMs = CHILD_TIMEOUT_MS,
 ): Promise<{ code: number | null; output: string }> {
-  const command = [process.execPath, '-r', 'ts-node/register/transpile-only', BIN, ...args].map(shellQuote).join(' ');
+  const command = [process.execPath, BIN, ...args].map(shellQuote).join(' ');
   return new Promise((resolve, reject) => {
     const child = spawn('script', ['-q', '-e', '-c', command, '/dev/null'], {
       cwd: PROJECT_ROOT,

@@ -1,5 +1,5 @@
 /**
- * `nestjs-openfga model types`: the shipped bin (through ts-node, with no
+ * `nestjs-openfga model types`: the shipped bin (compiled, see test/support/processes/compiled.ts; with no
  * environment: no Redis or OpenFGA needed) writes the types of a .fga model;
  * the TypeScript compiler then accepts correct typed usage and rejects a
  * relation the object's type lacks, naming it.
@@ -10,8 +10,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ts from 'typescript';
 import { PROJECT_ROOT } from '../support/harness/servers';
+import { compiledBin } from '../support/processes/compiled';
 
-const BIN = join(PROJECT_ROOT, 'src', 'cli', 'bin.ts');
+const BIN = compiledBin();
 const COMPILE_TIMEOUT_MS = 180_000;
 
 interface CliRun {
@@ -22,10 +23,10 @@ interface CliRun {
 
 function runBin(args: string[]): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', BIN, ...args], {
+    const child = spawn(process.execPath, [BIN, ...args], {
       cwd: PROJECT_ROOT,
       // Deliberately no OPENFGA_* variables.
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, TS_NODE_TRANSPILE_ONLY: '1' },
+      env: { PATH: process.env.PATH, HOME: process.env.HOME },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';

@@ -1,9 +1,9 @@
 /** Runs the test child scripts (TypeScript, through ts-node) and reads their JSON-lines output. */
 import { ChildProcess, spawn } from 'node:child_process';
-import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { OpenFgaModuleOptions } from '../../../src';
 import { PROJECT_ROOT } from '../harness/servers';
+import { compiledChild } from './compiled';
 
 export interface ChildEvent {
   event: string;
@@ -29,15 +29,11 @@ export function killAllChildren(): void {
 }
 
 export function startChild(script: string, options: OpenFgaModuleOptions, env: Record<string, string> = {}): RunningChild {
-  const child = spawn(
-    process.execPath,
-    ['-r', 'ts-node/register/transpile-only', join(PROJECT_ROOT, 'test', 'support', 'processes', 'child', script)],
-    {
-      cwd: PROJECT_ROOT,
-      env: { ...process.env, ...env, NESTJS_OPENFGA_OPTIONS: JSON.stringify(options), TS_NODE_TRANSPILE_ONLY: '1' },
-      stdio: ['pipe', 'pipe', 'inherit'],
-    },
-  );
+  const child = spawn(process.execPath, [compiledChild(script)], {
+    cwd: PROJECT_ROOT,
+    env: { ...process.env, ...env, NESTJS_OPENFGA_OPTIONS: JSON.stringify(options) },
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
   started.add(child);
   const events: ChildEvent[] = [];
   const listeners = new Set<() => void>();

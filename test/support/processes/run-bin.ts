@@ -1,8 +1,8 @@
-/** Runs the `nestjs-openfga` bin from source in a child process, with only the environment given. */
+/** Runs the `nestjs-openfga` bin, compiled from this checkout's source, in a child process with only the environment given. */
 import { spawn } from 'node:child_process';
-import { join } from 'node:path';
 import { serverEnv } from '../harness/env';
 import { PROJECT_ROOT } from '../harness/servers';
+import { compiledBin } from './compiled';
 
 export interface BinRun {
   code: number | null;
@@ -13,9 +13,9 @@ export interface BinRun {
 /** stdin is closed (no terminal); killed after `timeoutMs`. Nothing of this process's OPENFGA_* leaks in. */
 export function runBin(args: string[], env: Record<string, string>, timeoutMs = 30_000): Promise<BinRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', join(PROJECT_ROOT, 'src', 'cli', 'bin.ts'), ...args], {
+    const child = spawn(process.execPath, [compiledBin(), ...args], {
       cwd: PROJECT_ROOT,
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, TS_NODE_TRANSPILE_ONLY: '1', ...env },
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';

@@ -3,10 +3,10 @@
  * separate Node process, called over stdin/stdout as if it were local.
  */
 import { ChildProcess, spawn } from 'node:child_process';
-import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { FlushResult, OpenFgaModuleOptions, OpenFgaStatus, Tuple } from '../../../src';
 import { PROJECT_ROOT } from '../harness/servers';
+import { compiledChild } from '../processes/compiled';
 
 export class RemoteError extends Error {
   constructor(
@@ -42,15 +42,11 @@ export function killServiceProcesses(): void {
 }
 
 export async function startServiceProcess(options: OpenFgaModuleOptions, readyTimeoutMs = 30_000): Promise<ServiceProcess> {
-  const child = spawn(
-    process.execPath,
-    ['-r', 'ts-node/register/transpile-only', join(PROJECT_ROOT, 'test', 'support', 'processes', 'child', 'reliability-service.ts')],
-    {
-      cwd: PROJECT_ROOT,
-      env: { ...process.env, NESTJS_OPENFGA_OPTIONS: JSON.stringify(options), TS_NODE_TRANSPILE_ONLY: '1' },
-      stdio: ['pipe', 'pipe', 'inherit'],
-    },
-  );
+  const child = spawn(process.execPath, [compiledChild('reliability-service.ts')], {
+    cwd: PROJECT_ROOT,
+    env: { ...process.env, NESTJS_OPENFGA_OPTIONS: JSON.stringify(options) },
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
   running.add(child);
   const pending = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
   const exited = new Promise<number | null>((resolve) =>
