@@ -45,6 +45,8 @@ interface Claimed {
 export class Flusher {
   private readonly logger = coreLogger('OpenFgaFlusher');
   private running?: Promise<FlushResult>;
+  /** Priority writes under way (flushTuples): stop() waits for them too. */
+  private readonly priority = new Set<Promise<FlushResult>>();
   /** Set by stop(): the module is closing. */
   private stopping = false;
 
@@ -83,9 +85,19 @@ export class Flusher {
    * fails; runs beside any other flush (claims are atomic).
    */
   async flushTuples(tupleKeys: readonly string[]): Promise<FlushResult> {
+    const run = this.writeTuples(tupleKeys);
+    this.priority.add(run);
+    try {
+      return await run;
+    } finally {
+      this.priority.delete(run);
+    }
+  }
+
+  private async writeTuples(tupleKeys: readonly string[]): Promise<FlushResult> {
     const started = Date.now();
     const total: FlushResult = { writes: 0, deletes: 0, failed: 0, deadLettered: 0, durationMs: 0 };
-    for (let from = 0; from < tupleKeys.length; from += this.settings.batchSize) {
+    for (let from = 0; from < tupleKeys.length && !this.stopping; from += this.settings.batchSize) {
       const leaseMs = this.dispatcher.leaseMs;
       const batch = await this.buffer.claimTuples(tupleKeys.slice(from, from + this.settings.batchSize), leaseMs);
       if (!batch) continue;
@@ -105,12 +117,14 @@ export class Flusher {
   }
 
   /**
-   * For closing: a flush under way claims no further batch (one claimed ahead goes back at once) and ends once
-   * the batches it is writing are written and settled, while Redis and OpenFGA are still open; triggers start none.
+   * For closing: a flush under way, or a check's priority write, claims no further batch (one claimed ahead goes
+   * back at once) and ends once the batches it is writing are written and settled, while Redis and OpenFGA are
+   * still open; triggers start none.
    */
   async stop(): Promise<void> {
     this.stopping = true;
     while (this.running) await this.running.catch(() => undefined);
+    await Promise.allSettled([...this.priority]);
   }
 
   /** Starts a flush unless one is running; for triggers, which must never wait. */
