@@ -21,6 +21,7 @@ import { validateObject, validateRelation } from './tuple/validate-tuple';
 import { InvalidTupleError } from './tuple/invalid-tuple.error';
 import { checkWritesInModel } from './model/write-rules';
 import { GrantOptions, REVOKE_TAKES_NO_CONDITION, validateGrantOptions } from './tuple/grant-options';
+import { waitAtMost } from './timing/wait-at-most';
 
 export type { GrantOptions } from './tuple/grant-options';
 
@@ -250,8 +251,7 @@ export class OpenFgaService implements OnApplicationBootstrap, BeforeApplication
     this.core.triggers.stop();
     // One shutdownTimeout for both steps: a poll under way can wait on a frozen Redis for as long as it stays frozen.
     const deadline = Date.now() + this.core.options.shutdownTimeout * 1000;
-    const late = new Promise<void>((r) => setTimeout(r, deadline - Date.now()).unref());
-    await Promise.race([this.core.changeFeed.stop(), late]);
+    await waitAtMost(this.core.changeFeed.stop(), this.core.options.shutdownTimeout * 1000);
     if (!this.core.options.enabled || !this.core.options.flushOnShutdown) return;
     try {
       const result = await this.core.flusher.flush({ timeoutMs: Math.max(0, deadline - Date.now()) });

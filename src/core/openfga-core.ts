@@ -29,6 +29,7 @@ import { ChangeFeedPoller } from '../changefeed/change-feed-poller';
 import { OpenFgaEvents } from '../events/openfga-events';
 import { closeRedis, connectRedis } from '../redis/redis-connection';
 import { changeFeedKeys, storeKeys } from '../redis/redis-keys';
+import { waitAtMost } from '../timing/wait-at-most';
 
 /** Added to requestTimeout in the lease grace: clock skew between processes, and scheduling. */
 const LEASE_GRACE_MARGIN_MS = 1000;
@@ -190,8 +191,7 @@ export function createOpenFgaCore(options: ResolvedOpenFgaOptions, flushQueue: F
         // The worker's active jobs still settle through `redis`: close the queue first.
         await queue?.close().catch(() => undefined);
       })();
-      const late = new Promise<void>((r) => setTimeout(r, options.shutdownTimeout * 1000).unref());
-      await Promise.race([steps.catch(() => undefined), late]);
+      await waitAtMost(steps, options.shutdownTimeout * 1000);
       agents.destroy();
       availability.close();
       if (owned) await closeRedis(redis);

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
 import type { StoreKeys } from './redis-keys';
+import { waitAtMost } from '../timing/wait-at-most';
 
 /**
  * Drops every cached answer of the store when its Redis primary is a new
@@ -37,12 +38,10 @@ export class PrimaryWatch {
   }
 
   private verify(): void {
-    const late = new Promise<void>((r) => setTimeout(r, this.timeoutMs).unref());
-    const run: Promise<void> = Promise.race([this.check(), late])
-      .catch(() => undefined) // Redis down: the cache read that waits fails on its own
-      .finally(() => {
-        if (this.verifying === run) this.verifying = undefined;
-      });
+    // Redis down: the cache read that waits fails on its own.
+    const run: Promise<void> = waitAtMost(this.check(), this.timeoutMs).finally(() => {
+      if (this.verifying === run) this.verifying = undefined;
+    });
     this.verifying = run;
   }
 

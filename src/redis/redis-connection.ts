@@ -1,5 +1,6 @@
 import { Cluster, Redis } from 'ioredis';
 import type { RedisConnection } from '../options/openfga-options.interface';
+import { waitAtMost } from '../timing/wait-at-most';
 
 /**
  * The client the module works on: the user's own (left open at close), or one
@@ -35,6 +36,6 @@ export async function closeRedis(redis: Redis | Cluster): Promise<void> {
     redis.disconnect();
     return;
   }
-  await Promise.race([redis.quit(), new Promise((r) => setTimeout(r, 2000).unref())]).catch(() => undefined);
+  await waitAtMost(redis.quit(), 2000);
   if ((redis.status as string) !== 'end') redis.disconnect();
 }
