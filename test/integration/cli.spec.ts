@@ -1,8 +1,9 @@
 /**
  * The CLI on the real servers: the shipped bin (src/cli/bin.ts, compiled as
- * `npm run build` does, see test/support/processes/compiled.ts) runs as a child process against real Redis and OpenFGA; the buffer
- * is seeded through the real service in this process. Interactive prompts run
- * under a pseudo-terminal made by util-linux `script`.
+ * `npm run build` does, see test/support/processes/compiled.ts) runs as a
+ * child process against real Redis and OpenFGA; the buffer is seeded through
+ * the real service in this process. Interactive prompts run under a
+ * pseudo-terminal made by util-linux `script`.
  */
 import { spawn } from 'node:child_process';
 import { Logger, Module } from '@nestjs/common';

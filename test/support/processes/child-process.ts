@@ -1,4 +1,4 @@
-/** Runs the test child scripts (TypeScript, through ts-node) and reads their JSON-lines output. */
+/** Runs the test child scripts (compiled once, see compiled.ts) and reads their JSON-lines output. */
 import { ChildProcess, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import type { OpenFgaModuleOptions } from '../../../src';

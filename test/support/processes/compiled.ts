@@ -3,9 +3,9 @@
  * child-process scripts of the tests, for every test that runs one of them
  * (the bin, a second "process" of the app). Through ts-node each child
  * transpiled the whole source again: 3.8 s before it did anything
- * (measured), for each of about 60 children per pass. The build is made once
- * per version of the source (a hash of src/, the child scripts, the manifest
- * and the compiler settings) under .tools/compiled, and reused by later runs.
+ * (measured). The build is made once per version of the source (a hash of
+ * src/, test/support/, the manifest and the compiler settings) under
+ * .tools/compiled, and reused by later runs.
  */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -63,9 +63,12 @@ function build(dir: string): void {
     if (join(BUILDS, old) !== dir && !old.includes('.')) rmSync(join(BUILDS, old), { recursive: true, force: true });
 }
 
+/** This test file's build: the source does not change during a run, so it is hashed (and built) once. */
+let current: string | undefined;
+
 /** The compiled JavaScript of a project file (`src/cli/bin.ts`, a child script), built first when the source changed. */
 export function compiled(projectPath: string): string {
-  const dir = join(BUILDS, sourceHash());
+  const dir = (current ??= join(BUILDS, sourceHash()));
   if (!existsSync(join(dir, 'package.json'))) build(dir);
   const js = join(dir, projectPath.replace(/\.ts$/, '.js'));
   if (!existsSync(js)) throw new Error(`${projectPath} is not part of the compiled tree (${dir})`);
