@@ -1,10 +1,10 @@
 /**
  * `app.close()` while a background flush, or a check's priority write, is
- * under way (flushOnShutdown off): it claims no further batch and settles what
- * it is writing before the module's connections close. Before, the close cut it: the batches being
- * written stayed in flight (written or not, unsettled) until their lease
- * ran out and another process wrote them again, and the flush logged an
- * error as Redis closed under its settle.
+ * under way (flushOnShutdown off): it claims no further batch and settles
+ * what it is writing before the module's connections close. Before, the close
+ * cut it: the batches being written stayed in flight (written or not,
+ * unsettled) until their lease ran out and another process wrote them again,
+ * and the flush logged an error as Redis closed under its settle.
  */
 import { LoggerService, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';

@@ -152,11 +152,11 @@ describe.each(['standalone', 'cluster'] as const)('R16: Redis outage under a run
   it('a change-feed poll that Redis froze under does not hold app.close() past shutdownTimeout', async () => {
     const { app, store } = await openApp(new CountingLogger(), { changeFeed: { enabled: true, interval: 0.05 } });
     const member = servers.memberFor(`{${store.storeId}}`);
-    const feed = app.get<OpenFgaCore>(OPENFGA_CORE).client;
-    const readChanges = feed.readChanges.bind(feed);
+    const client = app.get<OpenFgaCore>(OPENFGA_CORE).client;
+    const readChanges = client.readChanges.bind(client);
     let frozen = false;
     // The real request; Redis freezes as its answer comes, so the poll's next Redis command finds it frozen.
-    jest.spyOn(feed, 'readChanges').mockImplementation(async (...args) => {
+    jest.spyOn(client, 'readChanges').mockImplementation(async (...args) => {
       const page = await readChanges(...args);
       if (!frozen) {
         frozen = true;
