@@ -1,11 +1,13 @@
 /**
- * P11: listObjects with 50 relevant pending grants (sent as contextual
- * tuples; read from the outstanding-op index in one script call) against
- * @openfga/sdk listObjects on a second store holding the same tuples
- * already written (the target), and against the SDK sending the same 50
- * as contextual tuples (OpenFGA's own cost of them, which the module cannot
- * avoid without writing the grants first). Both stores also hold the same 200 written tuples
- * (documents of other users, group memberships, a folder tree).
+ * P11: listObjects with 50 relevant pending grants (read from the
+ * outstanding-op index in one script call; plain grants to the listed user,
+ * so the module adds their objects to OpenFGA's answer instead of sending
+ * them as contextual tuples) against @openfga/sdk listObjects on a second
+ * store holding the same tuples already written (the target), and against
+ * the SDK sending the same 50 as contextual tuples (what the module sent
+ * before, and still sends for grants through groups or parent links). Both
+ * stores also hold the same 200 written tuples (documents of other users,
+ * group memberships, a folder tree).
  */
 import type { Benchmark } from './support/benchmark';
 import { latency } from './support/format';
@@ -44,7 +46,7 @@ export const p11: Benchmark = {
       throw new Error(`setup: listed ${listed.length} and ${raw.length}, expected ${PENDING}`);
     if ((await service.status()).pending.total !== PENDING) throw new Error('setup: the pending grants were written');
 
-    // What the module sends: the grants as contextual tuples, on the store where they are still pending.
+    // OpenFGA's own cost of contextual tuples: the grants sent along, on the store where they are still pending.
     const contextual = { ...body, authorization_model_id: buffered.modelId, contextual_tuples: { tuple_keys: mine } };
     const plan = ctx.quick ? { rounds: 20, per: 10 } : { rounds: 60, per: 20 };
     const samples = await interleave(

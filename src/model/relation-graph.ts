@@ -112,6 +112,9 @@ export class RelationGraph {
   private readonly affected = new Map<RelationPair, AffectedRelations>();
   private readonly types: Map<string, AuthorizationModelDocument['type_definitions'][number]>;
   private readonly conditionsByName = new Map<string, ModelCondition>();
+  private readonly granting = new Map<RelationPair, ReadonlyMap<RelationPair, ReadonlySet<string>>>();
+  /** Every pair some tuple-to-userset of the model reads as its tupleset (its tuples' users are objects followed). */
+  private readonly tuplesetPairs = new Set<RelationPair>();
 
   private constructor(
     readonly modelId: string,
@@ -122,6 +125,13 @@ export class RelationGraph {
       const parameters = new Map(Object.entries(c?.parameters ?? {}).map(([p, t]) => [p, t?.type_name ?? '']));
       this.conditionsByName.set(name, { name, parameters });
     }
+    const tuplesets = (type: string, u: ModelUserset | undefined): void => {
+      if (!u) return;
+      if (u.tupleToUserset?.tupleset?.relation) this.tuplesetPairs.add(`${type}#${u.tupleToUserset.tupleset.relation}`);
+      for (const child of [...(u.union?.child ?? []), ...(u.intersection?.child ?? []), u.difference?.base, u.difference?.subtract])
+        tuplesets(type, child);
+    };
+    for (const def of model.type_definitions) for (const u of Object.values(def.relations ?? {})) tuplesets(def.type, u);
     for (const def of model.type_definitions) {
       for (const relation of Object.keys(def.relations ?? {})) this.deps.set(`${def.type}#${relation}`, this.walk(def.type, relation));
     }
@@ -184,6 +194,45 @@ export class RelationGraph {
   directlyRelated(type: string, relation: string): readonly DirectType[] | undefined {
     if (!this.definition(type)?.relations?.[relation]) return undefined;
     return this.directTypes(type, relation);
+  }
+
+  /**
+   * The pairs whose direct tuple on its own grants `type#relation` on the same object, by user type:
+   * reached from the relation through `or` and computed relations only (never an `and`, a `but
+   * not` or a tuple-to-userset), read nowhere else by the relation (not through a hop, not on a
+   * `but not` side) and no tupleset anywhere in the model, each with the user types it accepts
+   * plainly (no wildcard, userset or condition). A plain grant there adds exactly its object to
+   * its user's listObjects, and a plain tuple there changes no other user's list.
+   */
+  grantingPairs(type: string, relation: string): ReadonlyMap<RelationPair, ReadonlySet<string>> {
+    const key = `${type}#${relation}`;
+    let known = this.granting.get(key);
+    if (!known) {
+      const found = new Map<RelationPair, ReadonlySet<string>>();
+      const deps = this.deps.get(key);
+      const seen = new Set<string>();
+      const visit = (r: string, u: ModelUserset | undefined): void => {
+        if (!u) return;
+        if (u.this) {
+          const pair = `${type}#${r}`;
+          const plain = this.directTypes(type, r).filter((ref) => !ref.relation && !ref.wildcard && !ref.condition);
+          const readElsewhere =
+            deps?.negative.has(pair) || deps?.byUser.has(pair) || deps?.spread.has(pair) || this.tuplesetPairs.has(pair);
+          if (plain.length > 0 && !readElsewhere) found.set(pair, new Set(plain.map((ref) => ref.type)));
+        }
+        const computed = u.computedUserset?.relation;
+        if (computed && !seen.has(computed)) {
+          seen.add(computed);
+          visit(computed, this.definition(type)?.relations?.[computed]);
+        }
+        for (const child of u.union?.child ?? []) visit(r, child);
+      };
+      seen.add(relation);
+      if (deps) visit(relation, this.definition(type)?.relations?.[relation]);
+      this.granting.set(key, found);
+      known = found;
+    }
+    return known;
   }
 
   /** The pairs some relation reads by user (a check there looks up the ops of its own user). */

@@ -29,6 +29,11 @@ export interface ReadScope {
    * from `from` (see read/path-reach.ts). The pairs' ranges read every object until a read narrows them.
    */
   reach?: { from: string; tuplesets: ReadonlyMap<string, readonly string[]>; pairs: ReadonlySet<string> };
+  /**
+   * listObjects only: the pairs where a plain grant to the listed user adds exactly its object to
+   * the list, by the user types each takes (RelationGraph.grantingPairs).
+   */
+  granting?: ReadonlyMap<string, ReadonlySet<string>>;
 }
 
 /** The generation keys a write may change, and whether it must also bump the store's epoch. */
@@ -104,7 +109,7 @@ export class RelationScope {
    */
   forList(q: ListedRelation): ReadScope | undefined {
     // listUsers reads its by-user pairs whole too (users vary): only the spread ones may be narrowed.
-    return this.build(q.type, q.relation, q.object !== undefined ? { from: q.object, alsoWhole: 'byUser' } : undefined, (deps) => {
+    const scope = this.build(q.type, q.relation, q.object !== undefined ? { from: q.object, alsoWhole: 'byUser' } : undefined, (deps) => {
       const ranges: IndexRange[] = [];
       if (q.user !== undefined) {
         for (const pair of new Set([...deps.spread, ...deps.local])) ranges.push({ pair, kind: 'a', value: '' });
@@ -119,6 +124,7 @@ export class RelationScope {
       }
       return ranges;
     });
+    return scope && q.user !== undefined ? { ...scope, granting: this.current!.grantingPairs(q.type, q.relation) } : scope;
   }
 
   private build(

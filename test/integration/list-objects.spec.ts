@@ -123,10 +123,35 @@ describe('listObjects and listUsers', () => {
     expect(await s.service.listUsers('document:handbook', 'viewer', ['user'])).toEqual([]);
   });
 
+  it("adds the user's own plain pending grants to OpenFGA's list itself: any number, none sent or written first", async () => {
+    const s = await open(testOptions(await freshStore('list-plain')));
+    await s.service.grant('user:anne', 'viewer', 'document:written');
+    await s.service.flush();
+    // viewer, editor and owner each grant viewer on their own object (`or` and computed relations).
+    const docs = Array.from({ length: 150 }, (_, i) => `document:d${String(i).padStart(3, '0')}`);
+    await s.service.grantMany(docs.map((d, i) => t('user:anne', ['viewer', 'editor', 'owner'][i % 3], d)));
+    await s.service.grant('user:bob', 'viewer', 'document:bobs');
+    const sent: (number | undefined)[] = [];
+    s.service.events.on('request', ({ api, tuples }) => api === 'listObjects' && sent.push(tuples));
+    expect(await s.service.listObjects('user:anne', 'viewer', 'document')).toEqual([...docs, 'document:written'].sort());
+    expect(sent).toEqual([0]);
+    expect(await pendingKeys(s)).toHaveLength(151);
+    // Anything else relevant takes the usual path: a pending revoke is written first, a group membership sent.
+    await s.service.revoke('user:anne', 'viewer', 'document:written');
+    await s.service.grant('user:anne', 'member', 'group:eng');
+    await s.service.grant('group:eng#member', 'viewer', 'document:eng');
+    const listed = await s.service.listObjects('user:anne', 'viewer', 'document');
+    expect(listed).toEqual([...docs, 'document:eng'].sort());
+    expect(await s.service.check('user:anne', 'viewer', 'document:written')).toBe(false);
+  });
+
   it('with more relevant pending grants than fit as contextual tuples, writes them first and lists every one', async () => {
     const s = await open(testOptions(await freshStore('list-many')));
+    // Parent links reach anne's access through the folder: sent as contextual tuples, not added by the module.
+    await s.service.grant('user:anne', 'viewer', 'folder:shared');
+    await s.service.flush();
     const docs = Array.from({ length: 150 }, (_, i) => `document:d${String(i).padStart(3, '0')}`);
-    await s.service.grantMany(docs.map((d) => t('user:anne', 'viewer', d)));
+    await s.service.grantMany(docs.map((d) => t('folder:shared', 'parent', d)));
     await s.service.grant('user:other', 'member', 'group:unrelated');
     expect(await s.service.listObjects('user:anne', 'viewer', 'document')).toEqual(docs);
     // Written by priority claim: the unrelated membership is still buffered.
@@ -222,8 +247,9 @@ describe('listObjects and listUsers', () => {
     s.service.events.on('request', ({ api, outcome, tuples }) => seen.push({ api, outcome, tuples }));
     expect(await s.service.listObjects('user:anne', 'viewer', 'document')).toEqual(['document:1']);
     expect(await s.service.listUsers('document:1', 'viewer', ['user', 'group#member'])).toEqual(['user:anne']);
+    // anne's own plain grant is added to the list by the module, not sent; listUsers sends it.
     expect(seen).toEqual([
-      { api: 'listObjects', outcome: 'ok', tuples: 1 },
+      { api: 'listObjects', outcome: 'ok', tuples: 0 },
       { api: 'listUsers', outcome: 'ok', tuples: 1 },
       { api: 'listUsers', outcome: 'ok', tuples: 1 },
     ]);
