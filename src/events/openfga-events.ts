@@ -34,10 +34,13 @@ export interface OpenFgaEventMap {
    */
   cacheFills: { paused: boolean; node?: string; usedBytes?: number; maxBytes?: number };
   /**
-   * A handler succeeded but its `@Grant`/`@Revoke` tuples were not recorded (e.g. Redis out of memory or
-   * down): what was not written, so the app can undo the handler's effect or record them again.
+   * A handler succeeded but its `@Grant`/`@Revoke` tuples were not all recorded (a tuple the model refuses,
+   * Redis out of memory or down), so the app can undo the handler's effect or record them again. Emitted on
+   * each connection with operations not written. `operations`: those not written (the failed call's and
+   * every later one's); `written`: those of this connection written before the failure, which stand (a
+   * route's tuples are written in order, each run of the same kind and connection in one atomic call).
    */
-  recordFailed: { handler: string; operations: readonly TupleOperation[]; reason: string };
+  recordFailed: { handler: string; operations: readonly TupleOperation[]; written: readonly TupleOperation[]; reason: string };
 }
 
 export type OpenFgaEventName = keyof OpenFgaEventMap;

@@ -2,14 +2,15 @@ import type { CanActivate, NestInterceptor, Type } from '@nestjs/common';
 import { UseGuards, UseInterceptors } from '@nestjs/common';
 
 /**
- * The metadata keys `@UseGuards`/`@UseInterceptors` write. Nest exports them
+ * The metadata keys `@UseGuards`/`@UseInterceptors` write (and `@Sse`). Nest exports them
  * only from the deep path `@nestjs/common/constants`, which is not public API
  * (Nest 12 is ESM with an `exports` map); the values have been the same since
- * Nest 5, and test/unit/http/append-metadata.spec.ts checks that
- * `@UseGuards`/`@UseInterceptors` write these keys.
+ * Nest 5 (`@Sse`: 7), and test/unit/http/append-metadata.spec.ts checks that
+ * `@UseGuards`/`@UseInterceptors`/`@Sse` write these keys.
  */
 export const GUARDS_METADATA = '__guards__';
 export const INTERCEPTORS_METADATA = '__interceptors__';
+export const SSE_METADATA = '__sse__';
 
 type Target = object | ((...args: never[]) => unknown);
 

@@ -4,14 +4,25 @@ import type { OpenFgaRequest } from '../options/openfga-options.interface';
 import type { ConditionalTuple, TupleCondition } from '../tuple/tuple';
 import { declaredRelation } from './declared-relation';
 import { InvalidTemplateError } from './invalid-template.error';
-import { own, parsePlaceholder, Placeholder, PLACEHOLDER, prepareTemplate, RequestTemplate, TemplateSource } from './object-template';
+import {
+  parsePlaceholder,
+  Placeholder,
+  PLACEHOLDER,
+  prepareTemplate,
+  readPlaceholder,
+  RequestTemplate,
+  ResolverArgs,
+  TemplateContext,
+  TemplateSource,
+} from './object-template';
 import { CallerInputPolicy, callerInputPolicy, placeholdersOf } from './caller-input-policy';
 import { TemplateResolutionError } from './template-resolution.error';
 
 /**
  * A request-time context for `@Check`: each value a template (`'{user.region}'`;
  * a lone placeholder gives the value as it is, e.g. a number; with text around
- * it, a string), or a function of the request returning the whole context.
+ * it, a string), or a function of the request (and, in a GraphQL resolver, its
+ * arguments) returning the whole context.
  *
  * The context is what the server asserts about the request: fill it from the
  * authenticated user (`{user...}`) or from what the server itself knows (a
@@ -25,7 +36,7 @@ import { TemplateResolutionError } from './template-resolution.error';
  */
 export type CheckContextTemplate =
   | Readonly<Record<string, string>>
-  | ((request: OpenFgaRequest) => Record<string, unknown> | undefined | Promise<Record<string, unknown> | undefined>);
+  | ((request: OpenFgaRequest, args?: ResolverArgs) => Record<string, unknown> | undefined | Promise<Record<string, unknown> | undefined>);
 
 /** One contextual tuple for `@Check`: user and object are templates, as `@Check`'s own. */
 export interface ContextualTupleTemplate {
@@ -37,7 +48,8 @@ export interface ContextualTupleTemplate {
 
 /**
  * Contextual tuples for `@Check` (hold for that check only, never written):
- * templates, or a function of the request returning the tuples.
+ * templates, or a function of the request (and, in a GraphQL resolver, its
+ * arguments) returning the tuples.
  *
  * Each tuple is an assertion the server makes ("this user is in this group"):
  * fill it from the authenticated user (`{user...}`, e.g. a verified token
@@ -53,15 +65,22 @@ export interface ContextualTupleTemplate {
  */
 export type ContextualTuplesTemplate =
   | readonly ContextualTupleTemplate[]
-  | ((request: OpenFgaRequest) => readonly ConditionalTuple[] | undefined | Promise<readonly ConditionalTuple[] | undefined>);
+  | ((
+      request: OpenFgaRequest,
+      args?: ResolverArgs,
+    ) => readonly ConditionalTuple[] | undefined | Promise<readonly ConditionalTuple[] | undefined>);
 
 /** What a `@Check` carries beyond its tuple, filled from a request. */
 export interface PreparedCheckExtras {
   /**
    * Throws `TemplateResolutionError`, `InvalidCheckOptionsError` or `InvalidTupleError` when the request
-   * cannot fill them (400); anything else is a function that crashed.
+   * cannot fill them (400); anything else is a function that crashed. `args`: a GraphQL resolver's arguments
+   * (for `{args...}` and the function forms); without them, `{args...}` has no value.
    */
-  resolve(request: OpenFgaRequest): Promise<{ context?: Record<string, unknown>; contextualTuples?: ConditionalTuple[] }>;
+  resolve(
+    request: OpenFgaRequest,
+    args?: ResolverArgs,
+  ): Promise<{ context?: Record<string, unknown>; contextualTuples?: ConditionalTuple[] }>;
 }
 
 /**
@@ -78,8 +97,10 @@ export function prepareCheckExtras(
   const fillContext = context === undefined ? undefined : prepareContext(context, sources, trust);
   const fillTuples = tuples === undefined ? undefined : prepareTuples(tuples, sources, trust);
   return {
-    async resolve(request) {
-      const [ctx, list] = await Promise.all([fillContext?.(request), fillTuples?.(request)]);
+    async resolve(request, args) {
+      // Filled as object templates are: `{args...}` only in a resolver, `{params|query|body...}` only over HTTP.
+      const from: TemplateContext = args === undefined ? { request } : { request, args };
+      const [ctx, list] = await Promise.all([fillContext?.(from), fillTuples?.(from)]);
       return {
         ...(ctx !== undefined ? { context: validateContext(ctx, 'context') } : {}),
         ...(list !== undefined ? { contextualTuples: validateContextualTuples(list, 'contextualTuples') } : {}),
@@ -88,17 +109,17 @@ export function prepareCheckExtras(
   };
 }
 
-type Fill<T> = (request: OpenFgaRequest) => Promise<T | undefined>;
+type Fill<T> = (from: TemplateContext) => Promise<T | undefined>;
 
 function prepareContext(template: CheckContextTemplate, sources: readonly TemplateSource[], trust: CallerInputPolicy): Fill<unknown> {
-  if (typeof template === 'function') return async (request) => template(request);
+  if (typeof template === 'function') return async ({ request, args }) => template(request, args);
   if (typeof template !== 'object' || template === null || Array.isArray(template)) {
     throw new InvalidTemplateError(String(template), 'context: expected an object of templates or a function of the request');
   }
   const entries = Object.entries(template).map(([key, text]) => [key, prepareValue(text, `context.${key}`, sources, trust)] as const);
-  return (request) => {
+  return (from) => {
     const out: Record<string, unknown> = {};
-    for (const [key, fill] of entries) out[key] = fill(request);
+    for (const [key, fill] of entries) out[key] = fill(from);
     return Promise.resolve(out);
   };
 }
@@ -108,7 +129,7 @@ function prepareTuples(
   sources: readonly TemplateSource[],
   trust: CallerInputPolicy,
 ): Fill<readonly unknown[]> {
-  if (typeof template === 'function') return async (request) => template(request);
+  if (typeof template === 'function') return async ({ request, args }) => template(request, args);
   if (!Array.isArray(template))
     throw new InvalidTemplateError(String(template), 'contextualTuples: expected an array of tuple templates or a function');
   const prepared = (template as readonly ContextualTupleTemplate[]).map((t, i) => {
@@ -121,12 +142,12 @@ function prepareTuples(
     }
     return { user, relation: declaredRelation('@Check contextualTuples', t.relation), object, condition: t.condition };
   });
-  return (request) =>
+  return (from) =>
     Promise.all(
       prepared.map(async (t) => ({
-        user: await t.user.resolve({ request }),
+        user: await t.user.resolve(from),
         relation: t.relation,
-        object: await t.object.resolve({ request }),
+        object: await t.object.resolve(from),
         ...(t.condition ? { condition: t.condition } : {}),
       })),
     );
@@ -138,7 +159,7 @@ function prepareValue(
   field: string,
   sources: readonly TemplateSource[],
   trust: CallerInputPolicy,
-): (request: OpenFgaRequest) => unknown {
+): (from: TemplateContext) => unknown {
   if (typeof text !== 'string') throw new InvalidTemplateError(String(text), `${field}: expected a string template`);
   const literals: string[] = [];
   const placeholders: Placeholder[] = [];
@@ -151,19 +172,18 @@ function prepareValue(
   literals.push(text.slice(last));
   if (literals.some((l) => l.includes('{') || l.includes('}'))) throw new InvalidTemplateError(text, 'unbalanced "{" or "}"');
   trust.assertTrusted(text, field, placeholders);
-  const read = (p: Placeholder, request: OpenFgaRequest): unknown => {
-    let value: unknown = request[p.source as keyof OpenFgaRequest];
-    for (const key of p.path) value = own(value, key);
+  const read = (p: Placeholder, from: TemplateContext): unknown => {
+    const value = readPlaceholder(text, p, from);
     if (value === undefined || value === null || value === '')
       throw new TemplateResolutionError(text, p.expression, 'missing', 'has no value');
     return value;
   };
   if (placeholders.length === 0) return () => text;
-  if (placeholders.length === 1 && literals[0] === '' && literals[1] === '') return (request) => read(placeholders[0], request);
-  return (request) => {
+  if (placeholders.length === 1 && literals[0] === '' && literals[1] === '') return (from) => read(placeholders[0], from);
+  return (from) => {
     let out = literals[0];
     placeholders.forEach((p, i) => {
-      const value = read(p, request);
+      const value = read(p, from);
       if (typeof value !== 'string' && typeof value !== 'number') {
         throw new TemplateResolutionError(text, p.expression, 'invalid', 'is not a string or number');
       }

@@ -72,6 +72,12 @@ export type TemplateField = 'user' | 'object';
 const SOURCES: readonly TemplateSource[] = ['params', 'query', 'body', 'headers', 'user', 'args', 'result'];
 /** Parts of an HTTP request a GraphQL resolver does not have: its input is `args`. */
 const NOT_IN_GRAPHQL: readonly TemplateSource[] = ['params', 'query', 'body'];
+/*
+ * Sources the server sets (the authenticated user, the handler's result): often class instances whose
+ * values are accessors (an entity's `get id()`, a Mongoose document's virtual `id`), read as such. What
+ * the caller sends is read through own properties only.
+ */
+const SERVER_SOURCES: readonly TemplateSource[] = ['user', 'result'];
 const EXPRESSION = /^([a-z]+)((?:\.[A-Za-z0-9_$-]+)*)$/;
 export const PLACEHOLDER = /\{([^{}]*)\}/g;
 /*
@@ -90,8 +96,8 @@ export interface Placeholder {
 
 /**
  * Compiles a template for the given field. A template naming an unknown source,
- * with unbalanced braces, or a literal that is not a valid user/object throws
- * `InvalidTemplateError` at once.
+ * with unbalanced braces, or literals that no placeholder value can make a
+ * valid user/object (`document#{params.id}`) throws `InvalidTemplateError` at once.
  *
  * @example
  * const t = prepareTemplate('document:{params.id}', 'object', ['params', 'query', 'body', 'headers', 'user']);
@@ -120,15 +126,9 @@ function stringTemplate(text: string, field: TemplateField, allowed: readonly Te
   }
   literals.push(text.slice(last));
   if (literals.some((l) => l.includes('{') || l.includes('}'))) throw new InvalidTemplateError(text, 'unbalanced "{" or "}"');
-  if (placeholders.length === 0) {
-    try {
-      validateTemplateValue(field, text);
-    } catch (err) {
-      throw new InvalidTemplateError(text, err instanceof Error ? err.message : String(err));
-    }
-  }
   // A lone placeholder supplies the whole value (e.g. `{body.object}`); its form is validated afterwards.
   const whole = placeholders.length === 1 && literals[0] === '' && literals[1] === '';
+  if (!whole) assertLiteralsCanBeValid(text, field, literals);
   return {
     text,
     field,
@@ -141,6 +141,28 @@ function stringTemplate(text: string, field: TemplateField, allowed: readonly Te
       return checked(text, field, out);
     },
   };
+}
+
+/*
+ * A value filling part of a template carries no ":", "#", "*" or whitespace,
+ * so the literals alone decide the tuple syntax: if the template is invalid
+ * with a plain id in each placeholder (`document:{params.id}#owner`,
+ * `document#{params.id}`), no request can fill it, and the mistake is the
+ * code's, not the caller's (a 400 on every request would blame the caller).
+ */
+const PROBE = 'x';
+
+function assertLiteralsCanBeValid(text: string, field: TemplateField, literals: readonly string[]): void {
+  const probed = literals.join(PROBE);
+  try {
+    validateTemplateValue(field, probed);
+  } catch (err) {
+    const detail = err instanceof Error ? err.message : String(err);
+    throw new InvalidTemplateError(
+      text,
+      literals.length === 1 ? detail : `no value can make it valid: filled with "${PROBE}" it gives ${JSON.stringify(probed)} (${detail})`,
+    );
+  }
 }
 
 function functionTemplate(template: TemplateFunction, field: TemplateField, afterHandler: boolean): PreparedTemplate {
@@ -173,8 +195,7 @@ export function parsePlaceholder(text: string, expression: string, allowed: read
 }
 
 function fill(text: string, p: Placeholder, context: TemplateContext, whole: boolean): string {
-  let value = sourceValue(text, p, context);
-  for (const key of p.path) value = own(value, key);
+  const value = readPlaceholder(text, p, context);
   if (value === undefined || value === null || value === '') {
     throw new TemplateResolutionError(text, p.expression, 'missing', 'has no value');
   }
@@ -189,6 +210,17 @@ function fill(text: string, p: Placeholder, context: TemplateContext, whole: boo
     throw new TemplateResolutionError(text, p.expression, 'invalid', 'contains whitespace, ":", "#" or "*", which an id may not');
   }
   return str;
+}
+
+/**
+ * A placeholder's raw value (not yet checked): `undefined` when a step of its path is absent. Throws
+ * `TemplateResolutionError` for a source the call does not have (`{args...}` over HTTP, `{params...}` in a resolver).
+ */
+export function readPlaceholder(text: string, p: Placeholder, context: TemplateContext): unknown {
+  const read = SERVER_SOURCES.includes(p.source) ? property : own;
+  let value = sourceValue(text, p, context);
+  for (const key of p.path) value = read(value, key);
+  return value;
 }
 
 function sourceValue(text: string, p: Placeholder, { request, result, args }: TemplateContext): unknown {
@@ -213,6 +245,19 @@ function sourceValue(text: string, p: Placeholder, { request, result, args }: Te
 export function own(value: unknown, key: string): unknown {
   if (typeof value !== 'object' || value === null) return undefined;
   return Object.prototype.hasOwnProperty.call(value, key) ? (value as Record<string, unknown>)[key] : undefined;
+}
+
+/**
+ * Own properties and those of the object's classes, accessors included (a `get id()`, a Mongoose virtual),
+ * but none of `Object.prototype`'s (`constructor`, `__proto__`, `toString`).
+ */
+function property(value: unknown, key: string): unknown {
+  if (typeof value !== 'object' || value === null) return undefined;
+  for (let o: object | null = value; o !== null && o !== Object.prototype; o = Object.getPrototypeOf(o) as object | null) {
+    // The nearest holder of `key` is what a plain read finds, so read it the plain way (a getter sees its object).
+    if (Object.prototype.hasOwnProperty.call(o, key)) return (value as Record<string, unknown>)[key];
+  }
+  return undefined;
 }
 
 /** Validates a filled value as the user or object it stands for; throws `InvalidTupleError`. */

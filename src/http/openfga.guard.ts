@@ -262,7 +262,7 @@ export class OpenFgaGuard implements CanActivate {
   private async fillExtras(check: CheckRequirement, request: OpenFgaRequest, context: ExecutionContext): Promise<Partial<BatchCheckItem>> {
     if (!check.extras) return {};
     try {
-      return await check.extras.resolve(request);
+      return await check.extras.resolve(request, templateContextOf(context, request).args);
     } catch (err) {
       if (err instanceof TemplateResolutionError || err instanceof InvalidCheckOptionsError || err instanceof InvalidTupleError) {
         throw new BadRequestException(err.message);

@@ -11,13 +11,14 @@ import {
   ServiceUnavailableException,
 } from '@nestjs/common';
 import { HttpAdapterHost, ModuleRef, Reflector } from '@nestjs/core';
-import { concatMap, Observable } from 'rxjs';
+import { Observable } from 'rxjs';
 import { DEFAULT_CONNECTION } from '../connection/connection-tokens';
 import { OPENFGA_OPTIONS } from '../openfga.constants';
 import { ConsistencyToken, OpenFgaService } from '../openfga.service';
 import type { OpenFgaRequest, ResolvedOpenFgaOptions } from '../options/openfga-options.interface';
 import { RedisUnavailableError } from '../redis/redis-unavailable.error';
 import type { ConditionalTuple, TupleCondition, TupleOperation, TupleOperationKind } from '../tuple/tuple';
+import { SSE_METADATA } from './append-metadata.decorator';
 import { connectionOf } from './declared-connection';
 import { HandlerRuns } from './handler-runs';
 import { HttpConnections } from './http-connections';
@@ -27,6 +28,7 @@ import type { TupleRecordRequirement } from './requirements';
 import { assertSupportedContext, callKeyOf, requestOf, responseOf, templateContextOf } from './request-source';
 import { resolveRequestUser } from './request-user';
 import { errorMessage, fillTemplate, identifyRequestUser, routeName } from './request-values';
+import { sseRecordError } from './unsupported-context.error';
 
 /** A `@Grant`/`@Revoke` with what could be filled before the handler ran, and the service it writes to. */
 interface PlannedRecord {
@@ -44,7 +46,14 @@ type PlannedOperation = TupleOperation & { connection: string; service: OpenFgaS
  * Records `@Grant`/`@Revoke` tuples after the handler succeeded, and sends the
  * last consistency token back in the `X-Consistency-Token` header (Express
  * and Fastify, through Nest's HTTP adapter). When the handler throws, nothing
- * is recorded.
+ * is recorded. A handler returning an Observable is recorded once, when the
+ * stream completed, with its last value (the one Nest answers with); a stream
+ * that fails records nothing. An `@Sse` route cannot carry them (refused at
+ * start-up and on every call): its events are not one result.
+ *
+ * The handler's stream is followed to its end even when the response stops
+ * waiting first (an outer `timeout()` interceptor): what the handler did then
+ * stands, so its tuples are recorded all the same and the abandoned response is logged.
  *
  * Templates that read only the request are filled before the handler runs,
  * so a request that cannot be recorded is refused (401/403/400, as for
@@ -109,16 +118,11 @@ export class RecordTuplesInterceptor implements NestInterceptor {
     const records = this.getRecords(context);
     if (records.length === 0) return next.handle();
     assertSupportedContext(context, '@Grant/@Revoke', this.logger);
+    this.refuseSse(context);
     const request = this.getRequest(context);
     if (!this.claim(request, context)) return next.handle();
     const planned = await this.plan(records, request, context);
-    return next.handle().pipe(
-      concatMap(async (result: unknown) => {
-        const last = await this.record(planned, request, result, context);
-        if (last !== undefined) this.setConsistencyToken(context, last.token, last.connection);
-        return result;
-      }),
-    );
+    return this.recordOnCompletion(next.handle(), planned, request, context);
   }
 
   /** The class's then the route's `@Grant`/`@Revoke` list, in the order written. */
@@ -170,6 +174,74 @@ export class RecordTuplesInterceptor implements NestInterceptor {
     // No HTTP adapter (a hand-built context): Fastify's reply and Express's response both have header().
     const target = response as { header?: (name: string, value: string) => unknown } | undefined;
     target?.header?.(CONSISTENCY_TOKEN_HEADER, token);
+  }
+
+  /**
+   * Subscribes to the handler's stream and answers its last value once its tuples are recorded. Not through
+   * operators: an outer operator that unsubscribes (a timeout) must not stop the recording of what the handler
+   * did, so the handler's stream is followed to its end whatever the subscriber does.
+   */
+  private recordOnCompletion(
+    handled: Observable<unknown>,
+    planned: PlannedRecord[],
+    request: OpenFgaRequest,
+    context: ExecutionContext,
+  ): Observable<unknown> {
+    return new Observable<unknown>((subscriber) => {
+      let answered = false;
+      let abandoned = false;
+      let last: { value: unknown } | undefined;
+      const finish = async (result: unknown): Promise<void> => {
+        try {
+          const written = await this.record(planned, request, result, context);
+          if (abandoned) return this.logAbandoned(context, { recorded: true });
+          if (written !== undefined) this.setConsistencyToken(context, written.token, written.connection);
+          answered = true;
+          subscriber.next(result);
+          subscriber.complete();
+        } catch (err) {
+          if (abandoned) return this.logAbandoned(context, { recorded: false, err });
+          answered = true;
+          subscriber.error(err);
+        }
+      };
+      handled.subscribe({
+        next: (value) => (last = { value }),
+        error: (err: unknown) => {
+          answered = true;
+          subscriber.error(err); // the handler failed: nothing to record
+        },
+        complete: () => {
+          if (last !== undefined) return void finish(last.value);
+          answered = true; // no value: no result to record (Nest answers an empty stream with an error)
+          subscriber.complete();
+        },
+      });
+      return () => {
+        if (!answered) abandoned = true;
+      };
+    });
+  }
+
+  /** The response stopped waiting before the handler's tuples were recorded: said in the log, never silently. */
+  private logAbandoned(context: ExecutionContext, outcome: { recorded: true } | { recorded: false; err: unknown }): void {
+    const handler = routeName(context);
+    const message = 'The response was abandoned (an outer interceptor, e.g. a timeout) before the @Grant/@Revoke tuples were recorded';
+    if (outcome.recorded) {
+      this.logger.warn({ message: `${message}; the handler succeeded, so they were recorded all the same`, handler });
+      return;
+    }
+    // Other failures were logged and reported (recordFailed) by record(); an HttpException (from a hook) only went to the client.
+    if (outcome.err instanceof HttpException)
+      this.logger.error({ message: `${message}; they could not be recorded`, handler, reason: errorMessage(outcome.err) });
+  }
+
+  /** `@Sse` answers a stream of events, not one result: there is nothing to record once. */
+  private refuseSse(context: ExecutionContext): void {
+    if (Reflect.getMetadata(SSE_METADATA, context.getHandler()) !== true) return;
+    const error = sseRecordError(routeName(context));
+    this.logger.error({ message: error.message, route: routeName(context) });
+    throw error;
   }
 
   /** Whether this run records: once per call (request-source.ts); where a call is not known, every run records its own. */
@@ -224,6 +296,7 @@ export class RecordTuplesInterceptor implements NestInterceptor {
     context: ExecutionContext,
   ): Promise<{ token: ConsistencyToken; connection: string } | undefined> {
     let ops: PlannedOperation[] = [];
+    let written = 0; // ops[0..written) are written: whole runs, in order
     try {
       ops = await Promise.all(
         planned.map(async ({ requirement, connection, service, user, object }) => ({
@@ -239,21 +312,29 @@ export class RecordTuplesInterceptor implements NestInterceptor {
       let last: { token: ConsistencyToken; connection: string } | undefined;
       for (const run of runsOfSameKind(ops)) {
         const token = run.kind === 'grant' ? await run.service.grantMany(run.tuples) : await run.service.revokeMany(run.tuples);
+        written += run.tuples.length;
         last = { token, connection: run.connection };
       }
       return last;
     } catch (err) {
       if (err instanceof HttpException) throw err;
       const handler = routeName(context);
+      // An earlier run stays written (each run is one atomic call): only the failed run and those after it are not.
+      const [done, notDone] = [ops.slice(0, written), ops.slice(written)];
       this.logger.error({
-        message: 'The handler succeeded but its @Grant/@Revoke tuples could not be recorded',
+        message: `The handler succeeded but its @Grant/@Revoke tuples could not ${done.length > 0 ? 'all ' : ''}be recorded`,
         handler,
+        ...(done.length > 0 ? { written: done.length, notWritten: notDone.length } : {}),
         reason: errorMessage(err),
       });
       // The handler's effect stands (a created folder without its owner tuple): say so to the app, on each connection with its tuples.
-      for (const [service, operations] of byService(ops))
-        service.events.emit('recordFailed', { handler, operations, reason: errorMessage(err) });
-      const message = 'The request was handled, but its authorization change could not be recorded';
+      const doneBy = byService(done);
+      for (const [service, operations] of byService(notDone))
+        service.events.emit('recordFailed', { handler, operations, written: doneBy.get(service) ?? [], reason: errorMessage(err) });
+      const message =
+        done.length > 0
+          ? 'The request was handled, but its authorization change could only partly be recorded'
+          : 'The request was handled, but its authorization change could not be recorded';
       // Redis refused or is down (out of memory, killed): a 503 the client may retry; the reason stays in the log.
       if (err instanceof RedisUnavailableError) throw new ServiceUnavailableException(`${message}; retry later`);
       throw new InternalServerErrorException(message);

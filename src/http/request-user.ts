@@ -3,7 +3,10 @@ import { validateOneUser } from '../tuple/validate-tuple';
 import { prepareTemplate } from './object-template';
 import { TemplateResolutionError } from './template-resolution.error';
 
-/** The default identity: `user:<req.user.id>`, with the id held to the same rules as any placeholder value. */
+/**
+ * The default identity: `user:<req.user.id>` (`id` may be an accessor: a class instance, a Mongoose
+ * document), with the id held to the same rules as any placeholder value.
+ */
 const DEFAULT_USER = prepareTemplate('user:{user.id}', 'user', ['user']);
 
 /**

@@ -1,18 +1,20 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { ModulesContainer } from '@nestjs/core';
+import { SSE_METADATA } from './append-metadata.decorator';
 import { hasItems, methods } from './handler-methods';
 import { firstInApp } from './once-per-app';
 import { CHECKS_METADATA, RECORDS_METADATA } from './openfga-http.constants';
-import { UnsupportedContextError } from './unsupported-context.error';
+import { sseRecordError, UnsupportedContextError } from './unsupported-context.error';
 
 /** What `@MessagePattern`/`@EventPattern` of @nestjs/microservices set on a handler (read by name: the package is not needed). */
 const MICROSERVICE_PATTERN_METADATA = 'microservices:pattern';
 
 /**
  * Refuses to start an app in which a microservice handler carries `@Check`,
- * `@Grant` or `@Revoke` (on itself or its controller class): they could only
- * fail on every message. Calls that get past this (a WebSocket gateway, a
- * custom transport, an app without OpenFgaModule) still fail per call.
+ * `@Grant` or `@Revoke`, or an `@Sse` route `@Grant` or `@Revoke` (on itself
+ * or its controller class): they could only fail on every call. Calls that get
+ * past this (a WebSocket gateway, a custom transport, an app without
+ * OpenFgaModule) still fail per call.
  */
 @Injectable()
 export class UnsupportedHandlers implements OnModuleInit {
@@ -23,16 +25,17 @@ export class UnsupportedHandlers implements OnModuleInit {
     if (!firstInApp(this.modules, 'unsupported-handlers')) return;
     for (const module of this.modules.values()) {
       for (const { metatype } of module.controllers.values()) {
-        if (typeof metatype === 'function') refuseDecoratedMessageHandlers(metatype as { name: string; prototype: object });
+        if (typeof metatype === 'function') refuseUnsupportedHandlers(metatype as { name: string; prototype: object });
       }
     }
   }
 }
 
-function refuseDecoratedMessageHandlers(controller: { name: string; prototype: object }): void {
+function refuseUnsupportedHandlers(controller: { name: string; prototype: object }): void {
   for (const [name, handler] of methods(controller.prototype)) {
-    if (Reflect.getMetadata(MICROSERVICE_PATTERN_METADATA, handler) === undefined) continue;
     const has = (key: string) => hasItems(Reflect.getMetadata(key, handler)) || hasItems(Reflect.getMetadata(key, controller));
+    if (Reflect.getMetadata(SSE_METADATA, handler) === true && has(RECORDS_METADATA)) throw sseRecordError(`${controller.name}.${name}`);
+    if (Reflect.getMetadata(MICROSERVICE_PATTERN_METADATA, handler) === undefined) continue;
     const decorators = [has(CHECKS_METADATA) ? '@Check' : '', has(RECORDS_METADATA) ? '@Grant/@Revoke' : ''].filter(Boolean);
     if (decorators.length > 0) throw new UnsupportedContextError('rpc', `${controller.name}.${name}`, decorators.join(' and '));
   }

@@ -69,6 +69,47 @@ class DocumentsResolver {
     return { id };
   }
 
+  /** Access through the folder the arguments name, for this check only (trusting the caller's folder: only to exercise filling). */
+  @Query(() => Doc)
+  @Check('viewer', 'document:{args.id}', {
+    contextualTuples: [{ user: 'folder:{args.folder}', relation: 'parent', object: 'document:{args.id}' }],
+    context: { region: '{args.region}', source: 'graphql' },
+    trusted: ['args.folder', 'args.id', 'args.region'],
+  })
+  documentViaFolder(
+    @Args('id', { type: () => ID }) id: string,
+    @Args('folder', { type: () => ID }) _folder: string,
+    @Args('region') _region: string,
+  ): Doc {
+    return { id };
+  }
+
+  /** The same with function forms, which get the arguments after the request. */
+  @Query(() => Doc)
+  @Check('viewer', 'document:{args.id}', {
+    contextualTuples: (_req, args) => [
+      { user: `folder:${String(args?.folder)}`, relation: 'parent', object: `document:${String(args?.id)}` },
+    ],
+    context: (_req, args) => ({ region: String(args?.region) }),
+  })
+  documentViaFolderByFunction(
+    @Args('id', { type: () => ID }) id: string,
+    @Args('folder', { type: () => ID }) _folder: string,
+    @Args('region') _region: string,
+  ): Doc {
+    return { id };
+  }
+
+  /** An HTTP-only source in a contextual tuple: refused as in the object template, pointing at {args...}. */
+  @Query(() => Doc)
+  @Check('viewer', 'document:{args.id}', {
+    contextualTuples: [{ user: 'folder:{query.folder}', relation: 'parent', object: 'document:{args.id}' }],
+    trusted: ['query.folder', 'args.id'],
+  })
+  documentViaQueryFolder(@Args('id', { type: () => ID }) id: string): Doc {
+    return { id };
+  }
+
   @Mutation(() => Doc)
   @Grant('owner', 'document:{result.id}')
   createDocument(@Args('id', { type: () => ID }) id: string): Doc {
@@ -246,6 +287,39 @@ describe('decorators in GraphQL resolvers (Apollo, Express)', () => {
     expect(params.body.data).toBeNull();
     expect(params.body.errors?.[0].extensions?.code).toBe('BAD_REQUEST');
     expect(params.body.errors?.[0].message).toContain('a GraphQL resolver has no params, read its arguments with {args...}');
+  });
+
+  it("fills @Check's context and contextual tuples from {args...}, and passes the arguments to their function forms", async () => {
+    const [user, doc, folder] = [unique('anne'), unique('d'), unique('f')];
+    await fga.grant(`user:${user}`, 'viewer', `folder:${folder}`);
+    const check = jest.spyOn(fga, 'check');
+    try {
+      for (const field of ['documentViaFolder', 'documentViaFolderByFunction']) {
+        check.mockClear();
+        const { body } = await gql(`{ ${field}(id: "${doc}", folder: "${folder}", region: "eu") { id } }`, user);
+        expect(body).toEqual({ data: { [field]: { id: doc } } });
+        expect(check.mock.calls[0][3]).toEqual({
+          context: field === 'documentViaFolder' ? { region: 'eu', source: 'graphql' } : { region: 'eu' },
+          contextualTuples: [{ user: `folder:${folder}`, relation: 'parent', object: `document:${doc}` }],
+        });
+      }
+    } finally {
+      check.mockRestore();
+    }
+    // Another folder grants nothing; an argument that would steer the tuple is BAD_REQUEST.
+    const other = await gql(`{ documentViaFolder(id: "${doc}", folder: "${unique('f')}", region: "eu") { id } }`, user);
+    expect(other.body.errors?.[0].extensions?.code).toBe('FORBIDDEN');
+    const steer = await gql(`{ documentViaFolder(id: "${doc}", folder: "a#b", region: "eu") { id } }`, user);
+    expect(steer.body.errors?.[0].extensions?.code).toBe('BAD_REQUEST');
+  });
+
+  it('refuses an HTTP-only source in a contextual tuple with the message object templates give', async () => {
+    const { body } = await gql(`{ documentViaQueryFolder(id: "${unique('d')}") { id } }`, unique('anne'));
+    expect(body.data).toBeNull();
+    expect(body.errors?.[0]).toMatchObject({
+      message: '{query.folder} in "folder:{query.folder}" has no value: a GraphQL resolver has no query, read its arguments with {args...}',
+      extensions: { code: 'BAD_REQUEST' },
+    });
   });
 
   it('@Grant in a mutation: the pending grant is visible to the next query before any flush, and the token comes back', async () => {

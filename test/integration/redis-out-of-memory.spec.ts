@@ -63,6 +63,7 @@ describe('Redis out of memory', () => {
         {
           handler: expect.stringContaining('create'),
           operations: [{ kind: 'grant', user: 'user:anne', relation: 'owner', object: 'document:oom-1' }],
+          written: [],
           reason: expect.stringMatching(/out of memory/),
         },
       ]);

@@ -1,8 +1,14 @@
 import 'reflect-metadata';
 import type { CallHandler, CanActivate, NestInterceptor } from '@nestjs/common';
-import { UseGuards, UseInterceptors } from '@nestjs/common';
+import { Sse, UseGuards, UseInterceptors } from '@nestjs/common';
 import type { Observable } from 'rxjs';
-import { GUARDS_METADATA, INTERCEPTORS_METADATA, useGuardOnce, useInterceptorOnce } from '../../../src/http/append-metadata.decorator';
+import {
+  GUARDS_METADATA,
+  INTERCEPTORS_METADATA,
+  SSE_METADATA,
+  useGuardOnce,
+  useInterceptorOnce,
+} from '../../../src/http/append-metadata.decorator';
 
 class SomeGuard implements CanActivate {
   canActivate(): boolean {
@@ -31,6 +37,16 @@ describe('the guard and interceptor metadata keys', () => {
     expect(Reflect.getOwnMetadata(INTERCEPTORS_METADATA, Controller)).toEqual([SomeInterceptor]);
     expect(Reflect.getOwnMetadata(GUARDS_METADATA, Controller.prototype.route)).toEqual([SomeGuard]);
     expect(Reflect.getOwnMetadata(INTERCEPTORS_METADATA, Controller.prototype.route)).toEqual([SomeInterceptor]);
+  });
+
+  it('is the key @Sse writes on its route, which @Grant/@Revoke are refused on', () => {
+    class Controller {
+      @Sse('events')
+      events(): void {}
+      plain(): void {}
+    }
+    expect(Reflect.getOwnMetadata(SSE_METADATA, Controller.prototype.events)).toBe(true);
+    expect(Reflect.getOwnMetadata(SSE_METADATA, Controller.prototype.plain)).toBeUndefined();
   });
 
   it('let useGuardOnce and useInterceptorOnce see a guard or interceptor already applied', () => {

@@ -39,6 +39,34 @@ describe('@Check context and contextual tuple templates', () => {
     await expect(bad.resolve(request)).rejects.toThrow(InvalidCheckOptionsError);
   });
 
+  it("fills {args...} from a GraphQL resolver's arguments, in templates and function forms, and refuses HTTP-only sources there", async () => {
+    const args = { folder: 'f9', region: 'us', id: '8' };
+    const templates = prepareCheckExtras(
+      { region: '{args.region}' },
+      [{ user: 'folder:{args.folder}', relation: 'parent', object: 'document:{args.id}' }],
+      CHECK_TEMPLATE_SOURCES,
+      callerInputPolicy(['args.region', 'args.folder', 'args.id']),
+    )!;
+    const functions = prepareCheckExtras(
+      (_req, a) => ({ region: a?.region }),
+      (_req, a) => [{ user: `folder:${String(a?.folder)}`, relation: 'parent', object: `document:${String(a?.id)}` }],
+      CHECK_TEMPLATE_SOURCES,
+    )!;
+    for (const extras of [templates, functions]) {
+      expect(await extras.resolve(request, args)).toEqual({
+        context: { region: 'us' },
+        contextualTuples: [{ user: 'folder:f9', relation: 'parent', object: 'document:8' }],
+      });
+    }
+    // Over HTTP {args...} has no value, and in a resolver params, query and body have none: the object templates' messages.
+    await expect(templates.resolve(request)).rejects.toThrow(
+      'Template "{args.region}" has no value: {args...} is filled in GraphQL resolvers only',
+    );
+    const http = prepareCheckExtras({ f: '{query.folder}' }, undefined, CHECK_TEMPLATE_SOURCES, callerInputPolicy(['query.folder']))!;
+    await expect(http.resolve(request, args)).rejects.toThrow('a GraphQL resolver has no query, read its arguments with {args...}');
+    await expect(http.resolve(request)).resolves.toEqual({ context: { f: 'f1' } });
+  });
+
   it('is absent without either, refuses bad templates when declared, and a request that cannot fill them', async () => {
     expect(prepareCheckExtras(undefined, undefined, CHECK_TEMPLATE_SOURCES)).toBeUndefined();
     expect(() => prepareCheckExtras({ r: '{result.id}' }, undefined, CHECK_TEMPLATE_SOURCES)).toThrow(InvalidTemplateError);

@@ -77,6 +77,29 @@ describe('object templates', () => {
       await expect(fill('document:{query.id}', { query: nullProto })).resolves.toBe('document:x');
     });
 
+    it('reads accessors of the authenticated user and of the result (class instances, Mongoose documents), never Object.prototype', async () => {
+      class Account {
+        constructor(private readonly accountId: string) {}
+        get id(): string {
+          return this.accountId;
+        }
+      }
+      await expect(fill('user:{user.id}', { user: new Account('acc1') })).resolves.toBe('user:acc1');
+      await expect(fill('document:{result.id}', {}, new Account('r1'))).resolves.toBe('document:r1');
+      await expect(fill('document:{result.owner.id}', {}, { owner: new Account('o1') })).resolves.toBe('document:o1');
+      for (const key of ['constructor', '__proto__', 'toString', 'hasOwnProperty']) {
+        expect((await failure(fill(`document:{user.${key}}`, { user: new Account('a') }))).reason).toMatch(/missing|invalid/);
+        expect((await failure(fill(`document:{result.${key}}`, {}, {}))).reason).toBe('missing');
+      }
+      // The caller's input: own properties only, accessors included.
+      for (const source of ['params', 'query', 'body', 'headers']) {
+        expect((await failure(fill(`document:{${source}.id}`, { [source]: new Account('a') }))).reason).toBe('missing');
+      }
+      expect((await failure(object('document:{args.id}').resolve({ request: {}, args: new Account('a') as never }))).reason).toBe(
+        'missing',
+      );
+    });
+
     it('validates the filled value (length, form)', async () => {
       const err = await failure(fill('document:{params.id}', { params: { id: 'x'.repeat(300) } }));
       expect(err.reason).toBe('invalid');
@@ -156,9 +179,25 @@ describe('object templates', () => {
       ['document:{params.a b}', 'not of the form'],
       ['no-colon', 'expected "type:id"'],
       ['', 'non-empty string'],
+      // Literals no placeholder value can make valid: a value never carries ":", "#", "*" or whitespace.
+      ['document:{params.id}#owner', 'no value can make it valid: filled with "x" it gives "document:x#owner"'],
+      ['document#{params.id}', 'gives "document#x"'],
+      ['document:{params.a}:{params.b}', 'gives "document:x:x"'],
+      ['{params.type}{params.id}', 'gives "xx"'],
+      ['document :{params.id}', 'gives "document :x"'],
     ])('rejects %j when the class loads', (template, message) => {
       expect(() => object(template)).toThrow(InvalidTemplateError);
       expect(() => object(template)).toThrow(message);
+    });
+
+    it('accepts templates some value makes valid, users as users', () => {
+      for (const t of ['document:{params.id}', '{params.type}:{params.id}', 'document:{params.a}-{params.b}.pdf', '{body.object}']) {
+        expect(() => object(t)).not.toThrow();
+      }
+      for (const t of ['group:{params.team}#member', '{params.type}:*', 'user:{params.id}', '{body.user}']) {
+        expect(() => prepareTemplate(t, 'user', CHECK_TEMPLATE_SOURCES)).not.toThrow();
+      }
+      expect(() => prepareTemplate('group:{params.team}#', 'user', CHECK_TEMPLATE_SOURCES)).toThrow(InvalidTemplateError);
     });
 
     it('accepts literal objects and knows which templates need the result', () => {
