@@ -1,10 +1,8 @@
 import { InvalidConsistencyTokenError } from '../consistency/consistency-token';
 import type { ResolvedOpenFgaOptions } from '../options/openfga-options.interface';
-import type { OutstandingOp } from '../buffer/outstanding-ops';
-import { isPlainUser, pairOf, typeOf } from '../model/relation-graph';
 import type { Read, ReadEngine, ReadTarget } from '../read/read-engine';
-import type { ReadScope } from '../scope/relation-scope';
 import type { FgaLists } from './fga-lists';
+import { effectOnList } from './list-effect';
 import { ListUnavailableError } from './list-errors';
 import type { ListContextualTuple, ListOptions } from './list-options';
 import { describeQuery, type ListQuery, listedRelation, probeTuple } from './list-query';
@@ -49,12 +47,13 @@ export class ListResolver {
     const request = (contextualTuples: readonly ListContextualTuple[], higherConsistency: boolean) =>
       fga.list(q, { modelId: this.options.authorizationModelId, contextualTuples, context: options.context, higherConsistency });
     const first = await engine.snapshot(target, room);
-    const effect = effectOnList(q, target.scope);
-    if (target.scope && read.freshAt === undefined && first.complete && (first.ops ?? []).every((op) => effect(op) !== undefined)) {
-      // Every relevant op (a scoped snapshot lists both kinds) is a plain grant to the listed user that
-      // adds its own object, or a plain tuple of another user that changes nothing here: OpenFGA lists
-      // without them (contextual tuples slow it down) and the added objects are added here, however many.
-      const added = (first.ops ?? []).filter((op) => effect(op) === 'adds').map((op) => op.tuple.object);
+    const effect = effectOnList(q, target.scope?.granting);
+    const effects = first.ops?.map(effect) ?? [];
+    if (target.scope && read.freshAt === undefined && first.complete && effects.every((e) => e !== undefined)) {
+      // Every relevant op (a scoped snapshot lists both kinds) is a plain grant that adds one item, or a
+      // plain tuple that changes nothing here: OpenFGA lists without them (contextual tuples slow it
+      // down) and the items they add are added here, however many.
+      const added = effects.filter((e): e is string => typeof e === 'string');
       const listed = await request(own, engine.higherConsistency(read, first));
       return added.length === 0 ? listed : [...new Set([...listed, ...added])].sort();
     }
@@ -65,22 +64,4 @@ export class ListResolver {
     );
     return value;
   }
-}
-
-/**
- * For listObjects of a plain user, what a relevant op does to the list, when the scope's granting
- * pairs tell: `adds` its object (a plain grant to that user), `nothing` (a plain tuple of another
- * user: it reaches only that user's answers); undefined for anything else (sent or written first).
- */
-function effectOnList(q: ListQuery, scope: ReadScope | undefined): (op: OutstandingOp) => 'adds' | 'nothing' | undefined {
-  const granting = q.kind === 'objects' && isPlainUser(q.user) ? scope?.granting : undefined;
-  if (!granting) return () => undefined;
-  const user = q.kind === 'objects' ? q.user : '';
-  const userType = typeOf(user);
-  return (op) => {
-    const types = granting.get(pairOf(op.tuple));
-    if (!types || op.condition || !isPlainUser(op.tuple.user)) return undefined;
-    if (op.tuple.user !== user) return 'nothing';
-    return op.kind === 'grant' && types.has(userType) ? 'adds' : undefined;
-  };
 }

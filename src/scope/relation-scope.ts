@@ -30,8 +30,8 @@ export interface ReadScope {
    */
   reach?: { from: string; tuplesets: ReadonlyMap<string, readonly string[]>; pairs: ReadonlySet<string> };
   /**
-   * listObjects only: the pairs where a plain grant to the listed user adds exactly its object to
-   * the list, by the user types each takes (RelationGraph.grantingPairs).
+   * Lists only: the pairs where a plain tuple relates exactly its user to its object and reaches no
+   * other answer of the list, by the user types each takes plainly (RelationGraph.grantingPairs).
    */
   granting?: ReadonlyMap<string, ReadonlySet<string>>;
 }
@@ -124,7 +124,7 @@ export class RelationScope {
       }
       return ranges;
     });
-    return scope && q.user !== undefined ? { ...scope, granting: this.current!.grantingPairs(q.type, q.relation) } : scope;
+    return scope && { ...scope, granting: this.current!.grantingPairs(q.type, q.relation) };
   }
 
   private build(

@@ -163,10 +163,20 @@ describe('lists read your writes (property)', () => {
           relation: fc.constantFrom('viewer', 'editor', 'owner'),
         }),
       },
+      {
+        weight: 2,
+        arbitrary: fc.record({
+          kind: fc.constant('listUsers' as const),
+          object: fc.constantFrom(...DOCS),
+          relation: fc.constantFrom('viewer', 'owner'),
+          filter: fc.constantFrom('user', 'group'),
+        }),
+      },
       { weight: 2, arbitrary: fc.constant({ kind: 'flush' as const }) },
     );
     let lists = 0;
     let addedByModule = 0;
+    let usersAddedByModule = 0;
     await fc.assert(
       fc.asyncProperty(fc.array(steps, { minLength: 5, maxLength: 30, size: 'max' }), async (run) => {
         const [store, mirrorStore] = await Promise.all([freshStore('list-plain'), freshStore('list-plain-mirror')]);
@@ -178,7 +188,7 @@ describe('lists read your writes (property)', () => {
         const { service, close, ready } = openService(testOptions(store));
         await ready();
         const sent: number[] = [];
-        service.events.on('request', ({ api, tuples }) => api === 'listObjects' && sent.push(tuples ?? 0));
+        service.events.on('request', ({ api, tuples }) => (api === 'listObjects' || api === 'listUsers') && sent.push(tuples ?? 0));
         try {
           for (const step of run) {
             if (step.kind === 'flush') await service.flush();
@@ -196,6 +206,19 @@ describe('lists read your writes (property)', () => {
               lists++;
               // The user's own grants pending, yet none sent and none written first: added by the module.
               if (pending > 0 && sent.length === 1 && sent[0] === 0 && (await service.status()).pending.total > 0) addedByModule++;
+            } else if (step.kind === 'listUsers') {
+              const pending = (await service.getPendingOperations(1000)).filter((op) => op.object === step.object).length;
+              sent.length = 0;
+              const listed = await service.listUsers(step.object, step.relation, [step.filter]);
+              const [objType, objId] = step.object.split(':');
+              const res = await mirror.listUsers(
+                { object: { type: objType, id: objId }, relation: step.relation, user_filters: [{ type: step.filter }] },
+                { consistency: 'HIGHER_CONSISTENCY' as never },
+              );
+              const truth = res.users.map((u) => (u.object ? `${u.object.type}:${u.object.id}` : `${u.wildcard!.type}:*`)).sort();
+              expect({ step, listed }).toEqual({ step, listed: truth });
+              lists++;
+              if (pending > 0 && sent.length === 1 && sent[0] === 0 && (await service.status()).pending.total > 0) usersAddedByModule++;
             } else {
               await recordAndMirror(service, mirror, step.kind, step.tuple);
             }
@@ -207,9 +230,11 @@ describe('lists read your writes (property)', () => {
       { numRuns: 40 },
     );
     console.log(
-      `list-read-your-writes (plain): ${lists} lists, ${addedByModule} with the user's pending grants added by the module, all equal to OpenFGA once written`,
+      `list-read-your-writes (plain): ${lists} lists, ${addedByModule} listObjects and ${usersAddedByModule} listUsers ` +
+        'with pending grants added by the module, all equal to OpenFGA once written',
     );
     expect(addedByModule).toBeGreaterThan(0);
+    expect(usersAddedByModule).toBeGreaterThan(0);
   });
 
   it('with `but not` (exclusion-groups model): a pending block hides, a pending unblock shows, also through groups', async () => {

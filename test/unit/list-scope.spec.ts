@@ -24,9 +24,11 @@ const viewer: RelationDependencies = {
   negative: set('doc#blocked'),
   conditional: false,
 };
+const granting = new Map([['doc#viewer', set('user')]]);
 const graph = {
   modelId: '01HMODEL000000000000000000',
   dependencies: (type: string, relation: string) => (type === 'doc' && relation === 'viewer' ? viewer : undefined),
+  grantingPairs: () => granting,
 } as unknown as RelationGraph;
 
 const listScope = (scope: RelationScope, q: ListQuery) => scope.forList(listedRelation(q));
@@ -54,6 +56,7 @@ describe('RelationScope.forList', () => {
     ]);
     expect(s.positive).toBe(viewer.positive);
     expect(s.negative).toBe(viewer.negative);
+    expect(s.granting).toBe(granting);
   });
 
   it('listUsers reads the by-object relations for its object and the by-user ones whole', () => {

@@ -1,6 +1,7 @@
 import type { BufferedOperation } from '../../buffer/buffered-operation';
 import { MAX_CONTEXTUAL_TUPLES } from '../../read/read-engine';
 import type { ConsistencyTokens } from '../../consistency/consistency-token';
+import { effectOnList } from '../../list/list-effect';
 import { ListUnavailableError } from '../../list/list-errors';
 import type { ListOptions } from '../../list/list-options';
 import { describeQuery, type ListQuery, type UserFilter } from '../../list/list-query';
@@ -16,9 +17,10 @@ import type { FakeTuples } from './fake-tuples';
 /**
  * listObjects/listUsers and read for the fake, step for step the real list
  * read path with the writes done at once: the pending ops on the pairs the
- * queried relation depends on are considered; relevant revokes (and, at a
- * fresh level, every relevant op up to its position; and grants beyond 100)
- * are written first; then the model is evaluated over the written tuples,
+ * queried relation depends on are considered; unless each is a plain grant
+ * that adds one item or a plain tuple that changes nothing here, relevant
+ * revokes (and, at a fresh level, every relevant op up to its position; and
+ * grants beyond 100) are written first; then the model is evaluated over the written tuples,
  * the pending grants and the caller's contextual tuples, for every object
  * (or user) of the asked type the fake knows of. Needs the `model` option.
  */
@@ -52,12 +54,19 @@ export class FakeLists {
     const relevant = () => this.buffer.list().filter((op) => listMayChange(deps, q, op));
     const write = (ops: readonly BufferedOperation[]) => this.flusher.flushOnly(new Set(ops.map((op) => op.key)));
     const grants = () => relevant().filter((op) => op.kind === 'grant');
-    if (grants().length > MAX_CONTEXTUAL_TUPLES - own.length) await write(relevant());
-    const target = freshAt === undefined ? undefined : Math.min(freshAt, this.buffer.latest);
-    const owed = relevant().filter((op) => op.kind === 'revoke' || (target !== undefined && op.seq <= target));
-    if (owed.length > 0) await write(owed);
-    // OpenFGA rejects the whole query when a pending grant is invalid: written first (dead-lettering it).
-    if (grants().some((g) => this.rejects(g) !== undefined)) await write(grants());
+    // As the real list: when every relevant op is a plain grant that adds one item or a plain tuple that
+    // changes nothing here, nothing is written first, however many (src/list/list-effect.ts).
+    const effect = effectOnList(q, this.graph.grantingPairs(type, q.relation));
+    const local =
+      freshAt === undefined && relevant().every((op) => effect({ kind: op.kind, tuple: op, condition: op.condition }) !== undefined);
+    if (!local) {
+      if (grants().length > MAX_CONTEXTUAL_TUPLES - own.length) await write(relevant());
+      const target = freshAt === undefined ? undefined : Math.min(freshAt, this.buffer.latest);
+      const owed = relevant().filter((op) => op.kind === 'revoke' || (target !== undefined && op.seq <= target));
+      if (owed.length > 0) await write(owed);
+      // OpenFGA rejects the whole query when a pending grant is invalid: written first (dead-lettering it).
+      if (grants().some((g) => this.rejects(g) !== undefined)) await write(grants());
+    }
     const known: Tuple[] = [...this.tuples.all(), ...grants(), ...own];
     const source = (withWildcards: boolean) => (object: string, relation: string) =>
       known.filter((x) => x.object === object && x.relation === relation && (withWildcards || !x.user.endsWith(':*')));

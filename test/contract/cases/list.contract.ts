@@ -56,11 +56,29 @@ export function listContract(service: () => OpenFgaServiceContract): void {
 
     it('write more relevant pending grants than fit as contextual tuples first, and list every one', async () => {
       const fga = service();
+      // Parent links: they reach anne through the folder, so they go as contextual tuples (more than fit).
+      await fga.grant('user:anne', 'viewer', 'folder:shared');
       const docs = Array.from({ length: 120 }, (_, i) => `document:d${String(i).padStart(3, '0')}`);
-      await fga.grantMany(docs.map((d) => t('user:anne', 'viewer', d)));
+      await fga.grantMany(docs.map((d) => t('folder:shared', 'parent', d)));
       await fga.grant('user:x', 'member', 'group:far');
       expect(await fga.listObjects('user:anne', 'viewer', 'document')).toEqual(docs);
       expect(await pendingKeys()).toEqual(['grant user:x member group:far']);
+    });
+
+    it("list any number of plain pending grants that add one item each without writing them; another user's revoke stays pending", async () => {
+      const fga = service();
+      await fga.grant('user:bob', 'viewer', 'document:b');
+      await fga.flush();
+      const docs = Array.from({ length: 120 }, (_, i) => `document:d${String(i).padStart(3, '0')}`);
+      await fga.grantMany(docs.map((d, i) => t('user:anne', i % 2 ? 'viewer' : 'owner', d)));
+      await fga.revoke('user:bob', 'viewer', 'document:b');
+      expect(await fga.listObjects('user:anne', 'viewer', 'document')).toEqual(docs);
+      expect(await fga.listUsers('document:d001', 'viewer', ['user'])).toEqual(['user:anne']);
+      expect(await pendingKeys()).toHaveLength(121);
+      // Anne's own revoke takes the usual path: 119 grants do not fit as contextual tuples, so every relevant op is written first.
+      await fga.revoke('user:anne', 'viewer', 'document:d001');
+      expect(await fga.listObjects('user:anne', 'viewer', 'document')).toEqual(docs.filter((d) => d !== 'document:d001'));
+      expect(await pendingKeys()).toEqual([]);
     });
 
     it('at fresh levels, write the relevant ops up to the position first; a bad token is refused', async () => {
