@@ -4,9 +4,9 @@ import { getOpenFgaCoreToken, getOpenFgaServiceToken } from '../connection/conne
 import type { OpenFgaCore } from '../core/openfga-core';
 import { moduleImportTarget } from '../import/module-import-target';
 import { appConnections } from '../connection/app-connections';
-import { tupleFileFormat } from '../import/tuple-file';
+import { tupleFileFormat, tupleFilePathProblem } from '../import/tuple-file';
 import { ImportProgress, importTupleFile } from '../import/tuple-import';
-import { TupleImportError } from '../import/tuple-import.error';
+import { TupleImportError, TupleImportStoppedError } from '../import/tuple-import.error';
 import type { OpenFgaService } from '../openfga.service';
 import { OpenFgaCliConsole } from './cli-console';
 import { parseConnectionOption } from './connection-option';
@@ -26,6 +26,9 @@ export interface TuplesImportCommandOptions {
 
 /** Plain progress lines (no terminal) at most this often. */
 const PLAIN_EVERY_MS = 2000;
+/** `--wait`: the sleep after a flush that claimed nothing starts here and doubles up to the max. */
+const WAIT_IDLE_MIN_MS = 50;
+const WAIT_IDLE_MAX_MS = 1000;
 
 /**
  * `tuples import <file> [--format jsonl|csv|json|yaml] [--chunk n] [--restart] [--wait] [--connection name]`:
@@ -90,6 +93,8 @@ export class OpenFgaTuplesImportCommand extends CommandRunner {
   private async execute(path: string, options: TuplesImportCommandOptions): Promise<OpenFgaCliExitCode> {
     const format = tupleFileFormat(path, options.format);
     const { service, core } = this.connection(options.connection);
+    const pathProblem = await tupleFilePathProblem(path);
+    if (pathProblem !== undefined) throw new OpenFgaCliError(pathProblem, OpenFgaCliExitCode.Usage);
     if (!core.model.graph) {
       this.console.err('warning: the authorization model could not be read: tuples are checked by form only, not by the model');
     }
@@ -102,24 +107,34 @@ export class OpenFgaTuplesImportCommand extends CommandRunner {
       shownAt = now;
       progress.update(renderProgress(p));
     };
+    const target = moduleImportTarget(service, core);
     let result;
     try {
-      result = await importTupleFile(path, format, moduleImportTarget(service, core), {
+      result = await importTupleFile(path, format, target, {
         chunk: options.chunk,
         restart: options.restart,
         onProgress: show,
       });
     } catch (err) {
-      if (err instanceof TupleImportError) throw new OpenFgaCliError(err.message, OpenFgaCliExitCode.Failed);
+      if (err instanceof TupleImportError || err instanceof TupleImportStoppedError) {
+        throw new OpenFgaCliError(err.message, OpenFgaCliExitCode.Failed);
+      }
       throw err;
     } finally {
       progress.done();
     }
-    const resumed = result.resumedAt > 0 ? ` (resumed after ${plural(result.resumedAt, 'tuple')} an interrupted import had buffered)` : '';
+    const resumed =
+      result.resumedAt > 0
+        ? ` (resumed after ${plural(result.resumedAt, 'tuple')} an interrupted import had buffered)`
+        : result.staleResumeAt !== undefined
+          ? ` (from the first: an interrupted import had saved its place after ${plural(result.staleResumeAt, 'tuple')}, ` +
+            'but the buffer was cleared since, which may have discarded them)'
+          : '';
     this.console.out(`Buffered ${plural(result.buffered, 'tuple')} of ${result.total}${resumed}.`);
     if (result.token) this.console.out(`Consistency token: ${result.token}`);
     if (!options.wait) return OpenFgaCliExitCode.Ok;
-    return this.waitForOpenFga(service);
+    // The buffer may empty because a clear discarded the import's tuples, not because OpenFGA has them.
+    return this.waitForOpenFga(service, async () => (await target.clears()) === result.clears);
   }
 
   private connection(name: string | undefined): { service: OpenFgaService; core: OpenFgaCore } {
@@ -137,16 +152,29 @@ export class OpenFgaTuplesImportCommand extends CommandRunner {
     }
   }
 
-  /** Flushes until nothing is pending or in flight, or a flush leaves operations failed or dead-lettered. */
-  private async waitForOpenFga(service: OpenFgaService): Promise<OpenFgaCliExitCode> {
+  /**
+   * Flushes until nothing is pending or in flight, or a flush leaves operations failed or dead-lettered.
+   * While another process holds the rest in flight (a flusher's batch, a lease left by a killed one) a
+   * flush claims nothing: the loop then sleeps, 50 ms doubling to 1 s, instead of asking Redis again at
+   * once. The progress line is shown as the import's is (every 100 ms on a terminal, every 2 s otherwise).
+   * `stillComplete` is asked before success is reported: false when the tuples may be gone otherwise.
+   */
+  private async waitForOpenFga(service: OpenFgaService, stillComplete: () => Promise<boolean>): Promise<OpenFgaCliExitCode> {
     const progress = this.console.progress();
+    const tty = process.stderr.isTTY === true;
     const started = Date.now();
+    let shownAt = 0;
+    let idleMs = 0;
     try {
       for (;;) {
         const status = await service.status();
         const left = status.pending.total + status.inFlight;
         if (left === 0) break;
-        progress.update(`Writing to OpenFGA: ${plural(left, 'operation')} left, ${formatDuration(Date.now() - started)}`);
+        const now = Date.now();
+        if (now - shownAt >= (tty ? 100 : PLAIN_EVERY_MS)) {
+          shownAt = now;
+          progress.update(`Writing to OpenFGA: ${plural(left, 'operation')} left, ${formatDuration(now - started)}`);
+        }
         const result = await service.flush();
         if (result.failed > 0 || result.deadLettered > 0) {
           progress.done();
@@ -156,11 +184,23 @@ export class OpenFgaTuplesImportCommand extends CommandRunner {
           );
           return OpenFgaCliExitCode.Failed;
         }
-        // In queue mode the workers write: give them time.
-        if (result.queued) await new Promise((r) => setTimeout(r, 200));
+        // In queue mode the workers write: give them time. Nothing claimed: the rest is in flight elsewhere.
+        if (result.queued || result.writes + result.deletes === 0) {
+          idleMs = result.queued ? WAIT_IDLE_MAX_MS / 5 : Math.min(WAIT_IDLE_MAX_MS, Math.max(WAIT_IDLE_MIN_MS, idleMs * 2));
+          await new Promise((r) => setTimeout(r, idleMs));
+        } else {
+          idleMs = 0;
+        }
       }
     } finally {
       progress.done();
+    }
+    if (!(await stillComplete())) {
+      this.console.err(
+        'error: the buffer was cleared (openfga:cache:clear) during the import or the wait: some of its tuples may have been ' +
+          'discarded before they were written. Run the import again.',
+      );
+      return OpenFgaCliExitCode.Failed;
     }
     this.console.out(`OpenFGA has every tuple (${formatDuration(Date.now() - started)}).`);
     return OpenFgaCliExitCode.Ok;

@@ -2,7 +2,7 @@ import type { OpenFgaCore } from '../core/openfga-core';
 import { checkWritesInModel } from '../model/write-rules';
 import type { OpenFgaService } from '../openfga.service';
 import { validateTuple } from '../tuple/validate-tuple';
-import type { ImportTarget } from './tuple-import';
+import type { ImportTarget, ResumePoint } from './tuple-import';
 
 /** How long an interrupted import's place is kept. */
 const RESUME_TTL_S = 7 * 24 * 3600;
@@ -10,10 +10,19 @@ const RESUME_TTL_S = 7 * 24 * 3600;
 /**
  * A connection's import target: `grant`'s checks (the module's tuple rules, and the model's write
  * rules when the model could be read), its `grantMany`, and the place of an interrupted import kept in
- * the store's Redis keys (`import:<file hash>`, a week).
+ * the store's Redis keys (`import:<file hash>` = `done|clears`, a week), beside the buffer's clear
+ * count (the field `cleared` of `count`, counted by clear-8.lua): all under the store's hash tag, one
+ * Cluster slot.
+ *
+ * Why a clear count rather than clear deleting the import keys: clear would have to find them (a
+ * SCAN, or an index of them to keep up), while a count is one HINCRBY in the clear's first step,
+ * atomic with it, on a key the script already declares, and a place saved before it is told apart by
+ * one read. A place without a count (saved by an earlier version) counts as 0: it holds until the
+ * first clear.
  */
 export function moduleImportTarget(service: OpenFgaService, core: OpenFgaCore): ImportTarget {
-  const key = (hash: string) => `${core.buffer.keys.base}import:${hash}`;
+  const keys = core.buffer.keys;
+  const key = (hash: string) => `${keys.base}import:${hash}`;
   return {
     validate(value) {
       const tuple = validateTuple(value, '', true);
@@ -22,12 +31,22 @@ export function moduleImportTarget(service: OpenFgaService, core: OpenFgaCore): 
       return tuple;
     },
     grantMany: (tuples) => service.grantMany(tuples),
-    async resumeAt(hash) {
-      return Number((await core.redis.get(key(hash))) ?? 0);
+    async clears() {
+      return Number((await core.redis.hget(keys.count, 'cleared')) ?? 0);
     },
-    async saveResume(hash, done) {
-      if (done === undefined) await core.redis.del(key(hash));
-      else await core.redis.set(key(hash), String(done), 'EX', RESUME_TTL_S);
+    async resumePoint(hash) {
+      return parseResumePoint(await core.redis.get(key(hash)));
+    },
+    async saveResume(hash, point) {
+      if (point === undefined) await core.redis.del(key(hash));
+      else await core.redis.set(key(hash), `${point.done}|${point.clears}`, 'EX', RESUME_TTL_S);
     },
   };
+}
+
+/** `done|clears`, or a bare `done` (saved before clears were counted: as if none had been). */
+export function parseResumePoint(raw: string | null): ResumePoint | undefined {
+  const match = raw === null ? null : /^(\d+)(?:\|(\d+))?$/.exec(raw);
+  if (!match) return undefined;
+  return { done: Number(match[1]), clears: Number(match[2] ?? 0) };
 }

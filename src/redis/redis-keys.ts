@@ -30,7 +30,8 @@ import type { Tuple } from '../tuple/tuple';
  *                      re-asserts that op (reassert). Absent when nothing is watched
  *   watchexp   ZSET    the watched tuple keys scored by `until` (claim and settle drop expired ones)
  *   revoked    STRING  ms since the epoch of the latest settled revoke (only grows)
- *   count      HASH    w, d (pending writes/deletes), fw, fd (in flight)
+ *   count      HASH    w, d (pending writes/deletes), fw, fd (in flight); cleared: clears begun
+ *                      (clear-8.lua counts one in its first step, before it discards anything)
  *   quiet      STRING  the `seq` at which a script (settle, clear) saw nothing outstanding
  *                      (every count 0). Every script that makes an op outstanding moves
  *                      `seq` (this version's and older ones'), so while `quiet` equals
@@ -71,6 +72,9 @@ import type { Tuple } from '../tuple/tuple';
  *                      per store, no TTL; bucket = `genBucket` below, in base 36)
  *   models     HASH    model id -> short index, and `#<index>` -> model id (`#` = last index)
  *   meta       HASH    lastFlush and other status fields
+ *   import:<hash> STRING `done|cleared`: where an interrupted bulk import of the file with that
+ *                      content hash got to, and count's `cleared` when it began (a week's TTL): the
+ *                      place holds only while `cleared` is unchanged
  *   b:<id>     HASH    a claimed batch: tuple key -> record
  *   c:<model> <tuple key>  STRING  cached check answer: `y|<o>|<u>|<x>|<epoch>` (allowed) or
  *                      `n|<o>|<u>|<x>|<epoch>` (denied), the generations it was computed

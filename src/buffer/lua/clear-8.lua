@@ -12,10 +12,19 @@
   ARGV[1] upTo: '' on the first step (the current position is taken), then the value it returned
   ARGV[2] limit: the most queue entries one step takes
   Returns { ops discarded, upTo, 1 when the clear is done else 0 }.
+
+  The first step also counts the clear, in the field `cleared` of `count` (every other reader of
+  `count` asks for its fields by name): a bulk import's saved place records that count and is stale
+  once it moved, as the clear may have discarded what the place counts. Counted before anything is
+  discarded, in the same step, so no op goes in a clear an import could not see begin. A field of a
+  key the script already has keeps its keys (and every other script) unchanged.
 ]]
 --- @include "callSliced"
 --- @include "outstandingIndex"
 --- @include "markQuiet"
+if ARGV[1] == '' then
+  rcall('HINCRBY', KEYS[3], 'cleared', 1)
+end
 local upTo = ARGV[1] == '' and (tonumber(rcall('GET', KEYS[4])) or 0) or tonumber(ARGV[1])
 local limit = tonumber(ARGV[2])
 -- The queue holds every pending op scored by its position (a newer op on a tuple re-scores it) ...
