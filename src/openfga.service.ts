@@ -1,6 +1,6 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import type { BufferedOperation, DeadLetter, DeadLetterRetry } from './buffer/buffered-operation';
-import { BufferCounts } from './buffer/write-buffer';
+import { BufferBacklog, BufferCounts, ClearOptions } from './buffer/write-buffer';
 import { CheckOptions, ConsistencyToken, validateCheckOptions } from './check/check-options';
 import type { ChangeFeedStatus } from './changefeed/change-feed-poller';
 import type { RedisMemory } from './redis/redis-memory';
@@ -214,10 +214,29 @@ export class OpenFgaService implements OnApplicationBootstrap, BeforeApplication
     return this.core.flusher.flush(options);
   }
 
-  /** Discards pending operations (in-flight batches are left to finish); returns how many were discarded. */
-  async clear(): Promise<number> {
-    const discarded = await this.core.buffer.clear();
-    this.logger.warn({ message: 'Pending operations discarded', count: discarded });
+  /**
+   * What `clear()` would discard now (pending operations, and those waiting out a retry backoff after a
+   * failed write) and what it leaves to finish (being written), counted in one atomic step, with the
+   * buffer position of the count: `clear({ upTo: backlog.position })` discards what was counted and
+   * never an operation buffered after it (ask, then clear what was asked about).
+   */
+  backlog(): Promise<BufferBacklog> {
+    return this.core.buffer.backlog();
+  }
+
+  /**
+   * Discards the operations buffered up to `upTo` (default: when it is called) that no flush is
+   * writing: pending ones, and those waiting out a retry backoff after a failed write. Batches being
+   * written are left to finish; operations buffered after `upTo` (or while it runs) are kept. Returns
+   * how many were discarded.
+   */
+  async clear(options?: ClearOptions): Promise<number> {
+    const discarded = await this.core.buffer.clear(options);
+    this.logger.warn({
+      message: 'Pending operations discarded',
+      count: discarded,
+      ...(options?.upTo !== undefined ? { upTo: options.upTo } : {}),
+    });
     return discarded;
   }
 
@@ -235,7 +254,10 @@ export class OpenFgaService implements OnApplicationBootstrap, BeforeApplication
     return this.core.buffer.retryDeadLetters(ids);
   }
 
-  /** Deletes dead letters (all, or by id); returns how many. */
+  /**
+   * Deletes dead letters for good: exactly the given ids (one gone already is skipped), or all of them
+   * when none are given (or `[]`), including any that arrived since you last listed them. Returns how many.
+   */
   purgeDeadLetters(ids?: readonly string[]): Promise<number> {
     return this.core.buffer.purgeDeadLetters(ids);
   }

@@ -15,9 +15,14 @@ import { BufferedOperation, ClaimedBatch, DeadLetter, DeadLetterRetry, OP_CODE, 
 
 export interface BufferCounts {
   pending: { writes: number; deletes: number; total: number };
+  /** Operations claimed by a flush and not yet settled: being written, or waiting out a retry backoff. */
   inFlight: number;
   deadLettered: number;
-  /** Age of the oldest queued operation (pending; claimable, or waiting on an in-flight op on its tuple), or null. */
+  /**
+   * Age of the oldest operation acknowledged and not yet written to OpenFGA, or null when there is none:
+   * pending (claimable, or waiting on an in-flight op on its tuple) or in flight (being written, or
+   * waiting out a retry backoff after a failed write). O(log n) to read.
+   */
   oldestAgeMs: number | null;
   /** Result of the last flush any process recorded, or null. */
   lastFlush: unknown;
@@ -103,6 +108,34 @@ export const ENQUEUE_CHUNK = 1000;
 
 /** Pending ops one clear step discards (see clear-8.lua): a few milliseconds of Redis each. */
 export const CLEAR_STEP = 2000;
+
+/** Dead letters one purge step deletes by id (see purge-dead-2.lua). */
+export const PURGE_STEP = 1000;
+
+/** Options of `clear`. */
+export interface ClearOptions {
+  /**
+   * Discard only operations buffered at or before this buffer position (`backlog().position`, or an
+   * operation's `seq`); those buffered after it are kept. Default, and at most: the position when the
+   * clear begins.
+   */
+  upTo?: number;
+}
+
+/** What `clear` would discard now, and the position to pass it so that it discards nothing buffered since. */
+export interface BufferBacklog {
+  /** Pending operations: claimable, or waiting on an in-flight operation of their tuple. */
+  pending: { writes: number; deletes: number; total: number };
+  /**
+   * Operations whose write failed (OpenFGA unreachable or erroring) and that wait out a retry backoff:
+   * no flush is writing them; the next flush that reaches OpenFGA does. `clear` discards them too.
+   */
+  retrying: number;
+  /** Operations a flush is writing now (or may be): `clear` leaves them to finish. */
+  writing: number;
+  /** The buffer position of this count: `clear({ upTo: position })` discards nothing buffered after it. */
+  position: number;
+}
 
 export interface WriteBufferSettings {
   /** How long after its expiry a lease is taken back: covers a request of its writer still in flight (see claim-11.lua). */
@@ -363,7 +396,7 @@ export class WriteBuffer {
     const k = this.keys;
     const [w, d, inFlight, dead, oldest, lastFlush] = await this.scripts.run<[number, number, number, number, number, string | null]>(
       'status',
-      [k.pending, k.queue, k.count, k.dead, k.meta],
+      [k.pending, k.queue, k.count, k.dead, k.meta, k.inflight, k.flight, k.leases, k.base],
       [],
     );
     return {
@@ -392,21 +425,58 @@ export class WriteBuffer {
   }
 
   /**
-   * Discards the operations pending when it is called (never in-flight ones, nor ops buffered while it
-   * runs); returns how many. A large backlog goes in steps of `CLEAR_STEP` ops, each atomic, so Redis
-   * is never blocked for long; a failure after the first step throws `IncompleteClearError`.
+   * The backlog a clear would discard, counted in one atomic step, with the buffer position of the
+   * count: `clear({ upTo: position })` then discards no operation buffered after it (see backlog-6.lua).
    */
-  async clear(): Promise<number> {
+  async backlog(): Promise<BufferBacklog> {
     const k = this.keys;
+    const [w, d, inFlight, retrying, position] = await this.scripts.run<[number, number, number, number, number]>(
+      'backlog',
+      [k.count, k.seq, k.held, k.leases, k.owners, k.base],
+      [],
+    );
+    return {
+      pending: { writes: w, deletes: d, total: w + d },
+      retrying,
+      writing: Math.max(0, inFlight - retrying),
+      position,
+    };
+  }
+
+  /**
+   * Discards the operations buffered up to position `upTo` (default: the position when it is called;
+   * a later one counts as that one) that no flush is writing: the pending ones, then those waiting out
+   * a retry backoff after a failed write (their batch's writer is done and no job owns it). Batches
+   * being written, and ops buffered after `upTo` or while it runs, are kept. Returns how many it
+   * discarded. A large backlog goes in steps of `CLEAR_STEP` ops, each atomic, so Redis is never
+   * blocked for long; a failure after the first step throws `IncompleteClearError`.
+   */
+  async clear(options: ClearOptions = {}): Promise<number> {
+    const k = this.keys;
+    const { upTo: requested } = options;
+    if (requested !== undefined && !(Number.isSafeInteger(requested) && requested >= 0)) {
+      throw new TypeError(`clear({ upTo }) must be a buffer position, an integer >= 0 (received ${String(requested)})`);
+    }
     const keys = [k.pending, k.queue, k.count, k.seq, k.epoch, k.inflight, k.base, k.quiet];
     let count = 0;
-    let upTo = '';
+    let upTo = requested === undefined ? '' : String(requested);
     try {
-      for (let done = false; !done;) {
-        const [discarded, position, last] = await this.scripts.run<[number, number, number]>('clear', keys, [upTo, this.clearStep]);
+      for (let first = true, done = false; !done; first = false) {
+        const [discarded, position, last] = await this.scripts.run<[number, number, number]>('clear', keys, [
+          upTo,
+          this.clearStep,
+          first ? 1 : 0,
+        ]);
         count += discarded;
         upTo = String(position);
         done = last === 1;
+      }
+      // Then the ops waiting out a retry backoff: nobody writes them until it ends (see clear-retrying-14.lua).
+      const retryingKeys = [...settleKeys(k).slice(0, 11), k.seq, k.epoch, k.quiet];
+      for (let cursor = '-inf'; cursor !== '';) {
+        const [discarded, next] = await this.scripts.run<[number, string]>('clear-retrying', retryingKeys, [upTo, this.clearStep, cursor]);
+        count += discarded;
+        cursor = next;
       }
     } catch (err) {
       throw count ? new IncompleteClearError(count, err) : err;
@@ -453,9 +523,19 @@ export class WriteBuffer {
     return { requeued, superseded: supersededIds.length, supersededIds };
   }
 
-  /** Deletes dead letters (all, or the given ids); returns how many. */
+  /**
+   * Deletes dead letters (all, or the given ids); returns how many. Ids go in atomic steps of
+   * `PURGE_STEP`, so a long list never blocks Redis for long (an id gone already counts nothing).
+   */
   async purgeDeadLetters(ids: readonly string[] = []): Promise<number> {
-    return this.scripts.run<number>('purge-dead', [this.keys.dead, this.keys.deadTuples], [...ids]);
+    const keys = [this.keys.dead, this.keys.deadTuples];
+    if (ids.length === 0) return this.scripts.run<number>('purge-dead', keys, []);
+    const unique = [...new Set(ids)];
+    let purged = 0;
+    for (let from = 0; from < unique.length; from += PURGE_STEP) {
+      purged += await this.scripts.run<number>('purge-dead', keys, unique.slice(from, from + PURGE_STEP));
+    }
+    return purged;
   }
 
   /** Decodes flat (tuple key, record) pairs, resolving model indexes this process has not seen yet in one round trip. */

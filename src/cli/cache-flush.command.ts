@@ -1,7 +1,7 @@
 import { Command, Option } from 'nest-commander';
 import { type FlushResult, operationsProcessed } from '../flush/flush-result';
 import { OpenFgaCliUsageError } from './cli-errors';
-import { formatDuration, formatFlushCounts, plural } from './cli-format';
+import { formatDuration, formatFlushCounts, plural, retryingNote } from './cli-format';
 import { OpenFgaCliExitCode } from './exit-codes';
 import { ConnectionCommandOptions, OpenFgaCliCommand } from './openfga-cli-command';
 
@@ -46,10 +46,11 @@ export class OpenFgaCacheFlushCommand extends OpenFgaCliCommand<CacheFlushComman
   }
 
   protected async execute(_params: string[], { timeout, json }: CacheFlushCommandOptions): Promise<OpenFgaCliExitCode> {
-    const before = await this.openfga.status();
-    const expected = before.pending.total;
+    // Ops waiting out a retry backoff count too: a flush that reaches OpenFGA writes them (see Flusher).
+    const before = await this.openfga.backlog();
+    const expected = before.pending.total + before.retrying;
     const progress = this.console.progress();
-    progress.update(`Flushing ${plural(expected, 'pending operation')}…`);
+    progress.update(`Flushing ${plural(expected, 'pending operation')}${retryingNote(before.retrying, expected)}…`);
     let result: FlushResult;
     try {
       result = await this.openfga.flush({
@@ -59,7 +60,7 @@ export class OpenFgaCacheFlushCommand extends OpenFgaCliCommand<CacheFlushComman
     } finally {
       progress.done();
     }
-    const after = await this.openfga.status();
+    const after = await this.openfga.backlog();
     const incomplete = result.failed > 0 || result.deadLettered > 0;
 
     if (json) {

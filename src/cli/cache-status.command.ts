@@ -16,8 +16,9 @@ export interface CacheStatusCommandOptions extends ConnectionCommandOptions {
 
 /**
  * `openfga:cache:status [--json] [--connection <name> | --all-connections]`:
- * pending operations (writes/deletes), age of the oldest, in-flight and
- * dead-lettered counts, and the last flush. `--all-connections` shows every
+ * pending operations (writes/deletes), age of the oldest operation not yet
+ * written to OpenFGA (pending or in flight), in-flight and dead-lettered
+ * counts, and the last flush. `--all-connections` shows every
  * connection of the app; one whose status cannot be read is named on stderr
  * (the others are still shown) and the exit code is {@link OpenFgaCliExitCode.Failed}.
  *
@@ -102,7 +103,8 @@ function renderStatus(
   const { pending, oldestAgeMs, inFlight, deadLettered, lastFlush, ...rest } = status;
   const rows: [string, string][] = [
     ['pending', `${pending.total} (${plural(pending.writes, 'write')}, ${plural(pending.deletes, 'delete')})`],
-    ['oldest pending', oldestAgeMs === null ? '-' : `${formatDuration(oldestAgeMs)} ago`],
+    // Pending or in flight (being written, or waiting out a retry backoff): not yet in OpenFGA.
+    ['oldest unwritten', oldestAgeMs === null ? '-' : `${formatDuration(oldestAgeMs)} ago`],
     ['in flight', String(inFlight)],
     ['dead letters', String(deadLettered)],
     ['last flush', renderLastFlush(lastFlush)],

@@ -42,3 +42,10 @@ export function formatBuffer(o: { storeId: string; prefix: string; connection: s
   const connection = always || o.connection !== 'default' ? `, connection "${o.connection}"` : '';
   return `store ${o.storeId} (prefix "${o.prefix}"${connection})`;
 }
+
+/** ` (1 of them waiting to retry after a failed write)` after a count of `total` operations, `retrying` of which wait out a retry backoff. */
+export function retryingNote(retrying: number, total: number): string {
+  if (retrying === 0) return '';
+  const which = retrying < total ? `${retrying} of them ` : total > 1 ? 'all ' : '';
+  return ` (${which}waiting to retry after a failed write)`;
+}

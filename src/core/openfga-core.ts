@@ -182,17 +182,23 @@ export function createOpenFgaCore(options: ResolvedOpenFgaOptions, flushQueue: F
       triggers.stop();
       cache.admission?.stop();
       primary?.close();
+      const deadline = Date.now() + options.shutdownTimeout * 1000;
+      // No further model read. One under way is not waited for here: it may wait on an OpenFGA that accepts
+      // connections and never answers, for a whole requestTimeout (a CLI command done in 3 s exited after 10).
+      const modelStopped = model.stop();
       // Bounded by shutdownTimeout: with Redis down, BullMQ and the watchers could wait for it for minutes.
       const steps = (async () => {
         // A flush under way settles what it is writing before the connections close (else: written, unsettled, rewritten later).
         await flusher.stop();
-        await model.stop();
         await changeFeed.stop();
         // The worker's active jobs still settle through `redis`: close the queue first.
         await queue?.close().catch(() => undefined);
       })();
       await waitAtMost(steps, options.shutdownTimeout * 1000);
+      // Closes the model read's request too (its socket is destroyed): the read then ends at once, or
+      // finishes the Redis script it is running, before Redis closes.
       agents.destroy();
+      await waitAtMost(modelStopped, Math.max(0, deadline - Date.now()));
       availability.close();
       if (owned) await closeRedis(redis);
     },

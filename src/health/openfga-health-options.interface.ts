@@ -14,7 +14,10 @@ export interface OpenFgaHealthOptions {
   connection?: string;
   /** Unhealthy when more operations than this are pending (`status().pending.total`). Default 1000. */
   maxPending?: number;
-  /** Unhealthy when the oldest pending operation is older than this many seconds. Default 60. */
+  /**
+   * Unhealthy when the oldest operation not yet written to OpenFGA is older than this many seconds: pending, or in
+   * flight (being written, or waiting out a retry backoff while OpenFGA refuses writes). Default 60.
+   */
   maxOldestAge?: number;
   /** Unhealthy when more operations than this are dead-lettered; `Infinity` ignores them. Default 0. */
   maxDeadLetters?: number;

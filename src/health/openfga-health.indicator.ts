@@ -32,8 +32,12 @@ export type OpenFgaHealthDetails = {
   openfga: 'up' | 'down' | 'skipped';
   /** Pending operations (absent when Redis is down). */
   pending?: number;
-  /** Age of the oldest pending operation, null when nothing is pending (absent when Redis is down). */
+  /**
+   * Age of the oldest operation not yet written to OpenFGA: pending, or in flight (being written or waiting out a
+   * retry backoff); null when there is none (absent when Redis is down). See `status().oldestAgeMs`.
+   */
   oldestAgeMs?: number | null;
+  /** Operations claimed by a flush and not yet settled: being written, or waiting out a retry backoff. */
   inFlight?: number;
   deadLettered?: number;
   /** `scoped` when cache invalidation follows the model's relation graph; `store-wide` (slower, still correct) when it cannot. */
@@ -56,9 +60,11 @@ export type OpenFgaHealthIndicatorResult<Key extends string = string> = { [K in 
 
 /**
  * A @nestjs/terminus health indicator for the write-behind buffer: down when
- * the backlog or the age of the oldest pending operation is over its
- * threshold, when dead letters are present, or when Redis or OpenFGA do not
- * answer in time; the reasons are in the details. It returns a `down` result
+ * the backlog or the age of the oldest operation not yet written to OpenFGA
+ * (pending, or in flight: being written or waiting out a retry backoff, as
+ * during an outage of OpenFGA's writes) is over its threshold, when dead
+ * letters are present, or when Redis or OpenFGA do not answer in time; the
+ * reasons are in the details. It returns a `down` result
  * (terminus 11 style) instead of throwing the deprecated `HealthCheckError`,
  * and needs no import of @nestjs/terminus at run time.
  *
@@ -149,7 +155,7 @@ export class OpenFgaHealthIndicator implements OnModuleInit, OnModuleDestroy {
         reasons.push(`${operations(s.pending.total)} pending, over maxPending (${o.maxPending})`);
       }
       if (s.oldestAgeMs !== null && s.oldestAgeMs > o.maxOldestAge * 1000) {
-        reasons.push(`oldest pending operation is ${s.oldestAgeMs} ms old, over maxOldestAge (${o.maxOldestAge} s)`);
+        reasons.push(`oldest unwritten operation is ${s.oldestAgeMs} ms old, over maxOldestAge (${o.maxOldestAge} s)`);
       }
       if (s.deadLettered > o.maxDeadLetters) {
         reasons.push(`${operations(s.deadLettered)} dead-lettered, over maxDeadLetters (${o.maxDeadLetters}): see getDeadLetters()`);

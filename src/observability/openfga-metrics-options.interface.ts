@@ -90,7 +90,7 @@ export const DEFAULT_METRICS_BUCKETS: Required<OpenFgaMetricsBuckets> = {
 export const OPENFGA_METRICS = {
   /** Gauge, label `operation` (grant|revoke): operations waiting in the buffer. */
   pendingOperations: 'pending_operations',
-  /** Gauge: age of the oldest pending operation (0 when none). */
+  /** Gauge: age of the oldest operation not yet written to OpenFGA, pending or in flight (0 when none); the name predates in-flight ops counting. */
   oldestPendingAge: 'oldest_pending_age_seconds',
   /** Gauge: operations claimed by a flush and not yet settled. */
   inFlightOperations: 'in_flight_operations',

@@ -129,12 +129,12 @@ export class OpenFgaMetrics implements OnModuleInit, OnApplicationShutdown {
     const value = (read: (s: OpenFgaStatus) => number) => (set: SetGauge, s: OpenFgaStatus | undefined) => set(s ? read(s) : NaN);
     this.statusGauge(
       'oldestPendingAge',
-      'Age of the oldest pending operation in seconds (0 when nothing is pending).',
+      'Age in seconds of the oldest operation not yet written to OpenFGA: pending, or in flight (being written or waiting out a retry backoff); 0 when none.',
       value((s) => (s.oldestAgeMs === null ? 0 : s.oldestAgeMs / 1000)),
     );
     this.statusGauge(
       'inFlightOperations',
-      'Operations claimed by a flush and not yet settled.',
+      'Operations claimed by a flush and not yet settled: being written, or waiting out a retry backoff.',
       value((s) => s.inFlight),
     );
     this.statusGauge(

@@ -143,6 +143,8 @@ export class LuaScripts {
 const OPERATIONS: Record<string, string> = {
   enqueue: 'buffering the operations',
   clear: 'clearing the buffer',
+  'clear-retrying': 'clearing the buffer',
+  backlog: 'counting what a clear would discard',
   status: 'reading the buffer status',
   snapshot: 'reading the pending operations a check depends on',
   'snapshot-many': 'reading the pending operations the checks depend on',

@@ -65,7 +65,8 @@ import type { Tuple } from '../tuple/tuple';
  *   indexed    STRING  set once the ops buffered before the index existed were indexed (index-buffer)
  *   held       SET     ids of leased batches that only wait out a backoff (their writer is
  *                      done: claim returns them without watching them); the next settle
- *                      that writes everything it was given returns them early (see settle)
+ *                      that writes everything it was given returns them early (see settle);
+ *                      clear discards their ops (see clear-retrying-14.lua)
  *   o:<bucket> STRING  seq of the latest write touching an object of the bucket
  *   u:<bucket> STRING  seq of the latest write touching a user of the bucket
  *                      (generation keys: at most 2^GEN_BUCKET_BITS of each kind

@@ -1,5 +1,6 @@
 import { DEFAULT_CONNECTION } from '../connection/connection-tokens';
 import type { BufferedOperation, DeadLetter, DeadLetterRetry } from '../buffer/buffered-operation';
+import type { BufferBacklog, ClearOptions } from '../buffer/write-buffer';
 import { CheckUnavailableError } from '../check/check-unavailable.error';
 import { ConsistencyTokens } from '../consistency/consistency-token';
 import type { FlushOptions, FlushResult } from '../flush/flush-result';
@@ -271,9 +272,21 @@ export class OpenFgaFake extends FakeAssertions implements OpenFgaServiceContrac
     return this.flusher.flush(options);
   }
 
-  /** Discards pending operations; returns how many. */
-  async clear(): Promise<number> {
-    const discarded = this.buffer.clear();
+  /** Pending counts and the latest position, shaped like the real `backlog()` (nothing is ever in flight or waiting to retry). */
+  async backlog(): Promise<BufferBacklog> {
+    const pending = this.buffer.list();
+    const writes = pending.filter((op) => op.kind === 'grant').length;
+    return {
+      pending: { writes, deletes: pending.length - writes, total: pending.length },
+      retrying: 0,
+      writing: 0,
+      position: this.buffer.latest,
+    };
+  }
+
+  /** Discards pending operations (those up to `upTo`, as the real one); returns how many. */
+  async clear(options?: ClearOptions): Promise<number> {
+    const discarded = this.buffer.clear(options?.upTo);
     // Discarded grants may have counted in cached "allowed" answers.
     if (discarded > 0) this.cache.dropAllowed();
     this.events.emit('cleared', { count: discarded });

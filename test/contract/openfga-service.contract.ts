@@ -450,6 +450,18 @@ export function openFgaServiceContract(factory: ContractFactory, connections: Co
       expect(await fga.clear()).toBe(0);
       expect(position(await fga.grant(...args(ANNE)))).toBe(5);
     });
+
+    it('clear({ upTo: backlog().position }) discards what backlog() counted and keeps what was buffered after', async () => {
+      await fga.grantMany([ANNE, BOB]);
+      await fga.revoke(...args(CARL));
+      const counted = await fga.backlog();
+      expect(counted).toEqual({ pending: { writes: 2, deletes: 1, total: 3 }, retrying: 0, writing: 0, position: 3 });
+      await fga.revoke(...args(ANNE)); // a newer op on a counted tuple: kept, as it came after the count
+      expect(await fga.clear({ upTo: counted.position })).toBe(2);
+      expect((await fga.getPendingOperations()).map((o) => `${o.kind} ${keyOf(o)}`)).toEqual([`revoke ${keyOf(ANNE)}`]);
+      expect(await fga.backlog()).toEqual({ pending: { writes: 0, deletes: 1, total: 1 }, retrying: 0, writing: 0, position: 5 });
+      await expect(fga.clear({ upTo: -1 })).rejects.toThrow(/must be a buffer position, an integer >= 0/);
+    });
   });
 
   describe('dead letters', () => {

@@ -162,7 +162,7 @@ describe('CLI: the nestjs-openfga bin on the real servers', () => {
     expect(table).toMatchObject({ code: 0, stderr: '' });
     expect(table.stdout).toContain(`store ${f.storeId} (prefix "${f.options.prefix}")`);
     expect(table.stdout).toMatch(/pending\s+3 \(2 writes, 1 delete\)/);
-    expect(table.stdout).toMatch(/oldest pending\s+\d[\d.]* m?s ago/);
+    expect(table.stdout).toMatch(/oldest unwritten\s+\d[\d.]* m?s ago/);
     expect(table.stdout).toMatch(/in flight\s+0/);
     expect(table.stdout).toMatch(/dead letters\s+0/);
     expect(table.stdout).toMatch(/last flush\s+never/);
@@ -171,6 +171,23 @@ describe('CLI: the nestjs-openfga bin on the real servers', () => {
     const status = JSON.parse(json.stdout) as Record<string, unknown>;
     expect(status).toMatchObject({ pending: { writes: 2, deletes: 1, total: 3 }, inFlight: 0, deadLettered: 0, lastFlush: null });
     expect(status.oldestAgeMs).toEqual(expect.any(Number));
+  });
+
+  it('openfga:cache:status shows the age of operations in flight as the oldest unwritten, with nothing pending', async () => {
+    const f = await fixture();
+    await f.service.grantMany(docs(2));
+    expect(await f.core.buffer.claim(10, 60_000)).toBeDefined(); // a writer claims both and stalls
+    await new Promise((r) => setTimeout(r, 300));
+
+    const [table, json] = await Promise.all([runCli(['openfga:cache:status'], f.env), runCli(['openfga:cache:status', '--json'], f.env)]);
+
+    expect(table).toMatchObject({ code: 0, stderr: '' });
+    expect(table.stdout).toMatch(/pending\s+0 \(0 writes, 0 deletes\)/);
+    expect(table.stdout).toMatch(/oldest unwritten\s+\d[\d.]* m?s ago/);
+    expect(table.stdout).toMatch(/in flight\s+2/);
+    const status = JSON.parse(json.stdout) as { pending: { total: number }; inFlight: number; oldestAgeMs: number | null };
+    expect(status).toMatchObject({ pending: { total: 0 }, inFlight: 2 });
+    expect(status.oldestAgeMs).toBeGreaterThanOrEqual(300);
   });
 
   it('openfga:cache:flush writes pending operations to OpenFGA, shows progress and exits 0', async () => {

@@ -14,7 +14,10 @@ import request from 'supertest';
 import { getOpenFgaServiceToken, OpenFgaModule, OpenFgaModuleOptions, OpenFgaService } from '../../src';
 import { OpenFgaHealthIndicator, OpenFgaHealthModule, OpenFgaHealthOptions } from '../../src/health';
 import { OpenFgaTestingModule } from '../../src/testing';
-import { freshStore, testOptions } from '../support/harness/env';
+import { getOpenFgaCoreToken } from '../../src/connection/connection-tokens';
+import type { OpenFgaCore } from '../../src/core/openfga-core';
+import { startTupleFaultProxy } from '../support/faults/tuple-fault-proxy';
+import { freshStore, serverEnv, testOptions } from '../support/harness/env';
 import { fixtureModelAgain, lenientModelFirst } from '../support/harness/model-behind';
 import { freePort, startRedis } from '../support/harness/servers';
 import type { TestStore } from '../support/harness/store';
@@ -125,9 +128,84 @@ describe('OpenFgaHealthIndicator on the real servers', () => {
     const { openfga } = await indicator.isHealthy('openfga', { maxOldestAge: 0.2 });
     expect(openfga.status).toBe('down');
     expect(openfga.oldestAgeMs).toBeGreaterThanOrEqual(300);
-    expect(openfga.reasons).toEqual([expect.stringMatching(/^oldest pending operation is \d+ ms old, over maxOldestAge \(0\.2 s\)$/)]);
+    expect(openfga.reasons).toEqual([expect.stringMatching(/^oldest unwritten operation is \d+ ms old, over maxOldestAge \(0\.2 s\)$/)]);
     // The module defaults (60 s) are not exceeded.
     expect((await indicator.isHealthy('openfga')).openfga.status).toBe('up');
+  });
+
+  it('is unhealthy past maxOldestAge while OpenFGA refuses writes but answers GetStore: operations waiting out a retry backoff count', async () => {
+    // A proxy answers every Write with 503 and forwards the rest: the probe's GetStore succeeds, writes do not.
+    const proxy = await startTupleFaultProxy(serverEnv().apiUrl);
+    try {
+      proxy.fault = () => ({ status: 503, code: 'unavailable', message: 'write path down' });
+      const app = await open(testOptions(store, { apiUrl: proxy.url, changeFeed: { enabled: false } }));
+      const fga = app.get(OpenFgaService);
+      const indicator = app.get(OpenFgaHealthIndicator);
+      await fga.grantMany(['a', 'b', 'c'].map((id) => ({ user: `user:${id}`, relation: 'viewer', object: 'document:refused' })));
+      const grantedAt = Date.now();
+      expect(await fga.flush()).toMatchObject({ writes: 0, failed: 3 });
+      await sleep(400);
+
+      // Nothing is pending: the three wait out their backoff in a leased batch, unwritten.
+      const { openfga } = await indicator.isHealthy('openfga', { maxOldestAge: 0.3 });
+      expect(openfga).toMatchObject({ status: 'down', redis: 'up', openfga: 'up', pending: 0, inFlight: 3 });
+      expect(openfga.oldestAgeMs).toBeGreaterThanOrEqual(400);
+      expect(openfga.oldestAgeMs).toBeLessThanOrEqual(Date.now() - grantedAt + 50);
+      expect(openfga.reasons).toEqual([expect.stringMatching(/^oldest unwritten operation is \d+ ms old, over maxOldestAge \(0\.3 s\)$/)]);
+      const res = await request(app.getHttpServer()).get('/health').expect(200); // the default maxOldestAge (60 s) is not exceeded
+      expect(res.body.info.openfga).toMatchObject({ pending: 0, inFlight: 3, oldestAgeMs: expect.any(Number) });
+
+      // OpenFGA takes writes again: the flush's probe ends the backoff, and nothing is left to be old.
+      proxy.fault = () => 'forward';
+      expect(await fga.flush()).toMatchObject({ writes: 3, failed: 0 });
+      expect((await indicator.isHealthy('openfga', { maxOldestAge: 0.3 })).openfga).toMatchObject({
+        status: 'up',
+        pending: 0,
+        inFlight: 0,
+        oldestAgeMs: null,
+      });
+    } finally {
+      await Promise.all(apps.splice(0).map((a) => a.close()));
+      await proxy.close();
+    }
+  });
+
+  it('reports the age of an operation waiting on an in-flight operation of its tuple (out of the queue), and of that one', async () => {
+    const app = await open(testOptions(store));
+    const fga = app.get(OpenFgaService);
+    const { buffer } = app.get<OpenFgaCore>(getOpenFgaCoreToken());
+    await fga.grant('user:anne', 'viewer', 'document:waiting');
+    const stalled = await buffer.claim(10, 60_000); // a writer claims the grant and stalls
+    expect(stalled?.operations).toHaveLength(1);
+    await sleep(300);
+    await fga.revoke('user:anne', 'viewer', 'document:waiting');
+    const revokedAt = Date.now();
+    // Another flush's claim finds the revoke waiting on the in-flight grant: it leaves the queue until the grant is settled.
+    expect(await buffer.claim(10, 60_000)).toBeUndefined();
+
+    const status = await fga.status();
+    expect(status).toMatchObject({ pending: { deletes: 1, total: 1 }, inFlight: 1 });
+    // Both are unwritten; the grant, acknowledged first, is the oldest.
+    expect(status.oldestAgeMs).toBeGreaterThanOrEqual(Math.max(300, Date.now() - revokedAt));
+    const { openfga } = await app.get(OpenFgaHealthIndicator).isHealthy('openfga', { maxOldestAge: 0.2 });
+    expect(openfga).toMatchObject({ status: 'down', pending: 1, inFlight: 1 });
+    expect(openfga.reasons).toEqual([expect.stringMatching(/^oldest unwritten operation is \d+ ms old, over maxOldestAge \(0\.2 s\)$/)]);
+  });
+
+  it('status reads the age from the batches while the in-flight index disagrees with the in-flight count (an older version claimed)', async () => {
+    const app = await open(testOptions(store));
+    const fga = app.get(OpenFgaService);
+    const core = app.get<OpenFgaCore>(getOpenFgaCoreToken());
+    await fga.grant('user:anne', 'viewer', 'document:older');
+    const grantedAt = Date.now();
+    await sleep(300);
+    await fga.grant('user:bob', 'viewer', 'document:newer');
+    expect((await core.buffer.claim(1, 60_000))?.operations.map((o) => o.key)).toEqual(['user:anne viewer document:older']);
+    await core.redis.del(core.buffer.keys.flight); // as an older version leaves it
+    const status = await fga.status();
+    expect(status).toMatchObject({ pending: { total: 1 }, inFlight: 1 });
+    expect(status.oldestAgeMs).toBeGreaterThanOrEqual(300); // anne's grant, in flight; bob's is younger
+    expect(status.oldestAgeMs).toBeLessThanOrEqual(Date.now() - grantedAt + 50);
   });
 
   it('is unhealthy while dead letters are present (configurable), healthy after they are purged', async () => {

@@ -16,6 +16,7 @@ import {
   OpenFgaService,
 } from '../../src';
 import { OpenFgaTestingModule } from '../../src/testing';
+import { startTupleFaultProxy } from '../support/faults/tuple-fault-proxy';
 import { freshStore, serverEnv, testOptions } from '../support/harness/env';
 import { eventually } from '../support/state/flush-queue-state';
 import { freePort, startRedis } from '../support/harness/servers';
@@ -179,6 +180,35 @@ describe('OpenFgaMetricsModule on the real servers', () => {
     expect(
       (value(s, 'nestjs_openfga_pending_operations', { operation: 'grant' }) ?? 0) + (value(s, 'nestjs_openfga_in_flight_operations') ?? 0),
     ).toBe(1);
+  });
+
+  it('reports the age of operations OpenFGA refused to write (waiting out a retry backoff) as the oldest age', async () => {
+    // Writes answer 503, everything else is forwarded: OpenFGA looks up, yet nothing reaches it.
+    const proxy = await startTupleFaultProxy(serverEnv().apiUrl);
+    try {
+      proxy.fault = () => ({ status: 503, code: 'unavailable', message: 'write path down' });
+      const registry = new Registry();
+      const { fga } = await open(testOptions(store, { apiUrl: proxy.url, changeFeed: { enabled: false } }), { registry });
+      await fga.grantMany(['a', 'b', 'c'].map((id) => ({ user: `user:${id}`, relation: 'viewer', object: 'document:refused' })));
+      const grantedAt = Date.now();
+      expect(await fga.flush()).toMatchObject({ writes: 0, failed: 3 });
+      await new Promise((r) => setTimeout(r, 500));
+
+      let s = await scrape(registry);
+      expect(value(s, 'nestjs_openfga_pending_operations', { operation: 'grant' })).toBe(0);
+      expect(value(s, 'nestjs_openfga_in_flight_operations')).toBe(3);
+      expect(value(s, 'nestjs_openfga_oldest_pending_age_seconds')).toBeGreaterThanOrEqual(0.5);
+      expect(value(s, 'nestjs_openfga_oldest_pending_age_seconds')).toBeLessThanOrEqual((Date.now() - grantedAt) / 1000 + 0.05);
+
+      proxy.fault = () => 'forward';
+      expect(await fga.flush()).toMatchObject({ writes: 3, failed: 0 });
+      s = await scrape(registry);
+      expect(value(s, 'nestjs_openfga_in_flight_operations')).toBe(0);
+      expect(value(s, 'nestjs_openfga_oldest_pending_age_seconds')).toBe(0);
+    } finally {
+      for (const app of apps.splice(0).reverse()) await app.close().catch(() => undefined);
+      await proxy.close();
+    }
   });
 
   it('reads the status gauges as NaN and status_up 0 when Redis does not answer, within statusTimeout', async () => {

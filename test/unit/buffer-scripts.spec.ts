@@ -41,6 +41,8 @@ describe('LuaScripts', () => {
       'populate-many',
       'status',
       'clear',
+      'clear-retrying',
+      'backlog',
       'retry-dead',
       'due',
       'invalidate',
@@ -65,6 +67,9 @@ describe('LuaScripts', () => {
     expect(scripts.get('snapshot_many')?.numberOfKeys).toBeUndefined();
     expect(scripts.get('populate_many')?.numberOfKeys).toBeUndefined();
     expect(scripts.get('settle')?.numberOfKeys).toBe(18);
+    expect(scripts.get('status')?.numberOfKeys).toBe(9);
+    expect(scripts.get('clear_retrying')?.numberOfKeys).toBe(14);
+    expect(scripts.get('backlog')?.numberOfKeys).toBe(6);
   });
 
   it('prepends the includes a script names, those they name, each once, before the body', () => {

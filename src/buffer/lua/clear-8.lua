@@ -1,16 +1,19 @@
 --[[
   One step of a clear: discards up to `limit` pending operations that were
   buffered at or before position `upTo` (claimable, or waiting on an
-  in-flight op of their tuple). In-flight batches are left alone: they are
-  already being written. Ops buffered after the clear began (a higher
-  position) are kept. The caller repeats the step until it reports `done`, so
-  a large backlog never blocks Redis in one script (100,000 ops took 0.5 s
-  in one).
+  in-flight op of their tuple). In-flight batches are left alone here: one
+  being written finishes, and the ops of one waiting out a retry backoff are
+  discarded by clear-retrying-14.lua once these steps are done. Ops buffered
+  after the clear began, or after `upTo`, are kept. The caller repeats the
+  step until it reports `done`, so a large backlog never blocks Redis in one
+  script (100,000 ops took 0.5 s in one).
 
   KEYS[1] pending   KEYS[2] queue   KEYS[3] count   KEYS[4] seq   KEYS[5] epoch
   KEYS[6] inflight  KEYS[7] the store's key prefix (outstanding-op index)   KEYS[8] quiet (set to seq when nothing is left in flight)
-  ARGV[1] upTo: '' on the first step (the current position is taken), then the value it returned
+  ARGV[1] upTo: on the first step '' (the current position) or the caller's position, capped at the
+          current one (a clear never discards an op buffered after it began); then the value it returned
   ARGV[2] limit: the most queue entries one step takes
+  ARGV[3] '1' on the first step, else '0'
   Returns { ops discarded, upTo, 1 when the clear is done else 0 }.
 
   The first step also counts the clear, in the field `cleared` of `count` (every other reader of
@@ -22,10 +25,14 @@
 --- @include "callSliced"
 --- @include "outstandingIndex"
 --- @include "markQuiet"
-if ARGV[1] == '' then
+local upTo = tonumber(ARGV[1])
+if ARGV[3] == '1' then
   rcall('HINCRBY', KEYS[3], 'cleared', 1)
+  local current = tonumber(rcall('GET', KEYS[4])) or 0
+  if not upTo or upTo > current then
+    upTo = current
+  end
 end
-local upTo = ARGV[1] == '' and (tonumber(rcall('GET', KEYS[4])) or 0) or tonumber(ARGV[1])
 local limit = tonumber(ARGV[2])
 -- The queue holds every pending op scored by its position (a newer op on a tuple re-scores it) ...
 local range = rcall('ZRANGEBYSCORE', KEYS[2], '-inf', upTo, 'LIMIT', 0, limit)

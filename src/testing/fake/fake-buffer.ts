@@ -79,10 +79,18 @@ export class FakeBuffer {
     return all;
   }
 
-  /** Discards everything pending; returns how many. */
-  clear(): number {
-    const discarded = this.pending.size;
-    this.pending.clear();
+  /** Discards what is pending (at positions up to `upTo`, when given; never past the latest); returns how many. */
+  clear(upTo?: number): number {
+    if (upTo !== undefined && !(Number.isSafeInteger(upTo) && upTo >= 0)) {
+      throw new TypeError(`clear({ upTo }) must be a buffer position, an integer >= 0 (received ${String(upTo)})`);
+    }
+    let discarded = 0;
+    for (const [key, op] of this.pending) {
+      if (upTo === undefined || op.seq <= upTo) {
+        this.pending.delete(key);
+        discarded++;
+      }
+    }
     if (discarded > 0) this.skipPosition();
     return discarded;
   }
