@@ -6,104 +6,16 @@
  * which it left to finish; and a command that needs only Redis exits as soon as it is done when
  * OpenFGA accepts connections but never answers. Prompts run under a pseudo-terminal (util-linux `script`).
  */
-import { spawn } from 'node:child_process';
 import { createServer, Server, Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { Logger } from '@nestjs/common';
 import type { Tuple } from '../../src';
 import { freshStore, testOptions } from '../support/harness/env';
 import { openService, OpenService } from '../support/harness/service';
-import { compiledBin } from '../support/processes/compiled';
+import { runCli, runInTerminal } from '../support/processes/cli-run';
 import { binEnv } from '../support/processes/run-bin';
 import { readAllTuples } from '../support/state/fga-state';
-import { freePort, PROJECT_ROOT } from '../support/harness/servers';
-
-const BIN = compiledBin();
-const CHILD_TIMEOUT_MS = 30_000;
-
-/** A minimal environment: nothing of this process's OPENFGA_* leaks into the child. */
-function childEnv(vars: Record<string, string | undefined>): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME };
-  for (const [k, v] of Object.entries(vars)) if (v !== undefined) env[k] = v;
-  return env;
-}
-
-interface CliRun {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-  /** From the spawn to the exit of the process. */
-  ms: number;
-}
-
-/** Runs the bin with stdin a pipe that is closed at once (no terminal). */
-function runCli(args: string[], vars: Record<string, string | undefined>): Promise<CliRun> {
-  return new Promise((resolve, reject) => {
-    const started = Date.now();
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: PROJECT_ROOT, env: childEnv(vars), stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.stdin.end();
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`bin ${args.join(' ')} did not exit within ${CHILD_TIMEOUT_MS} ms\nstdout: ${stdout}\nstderr: ${stderr}`));
-    }, CHILD_TIMEOUT_MS);
-    child.once('error', reject);
-    child.once('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr, ms: Date.now() - started });
-    });
-  });
-}
-
-const shellQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
-
-/**
- * Runs the bin on a pseudo-terminal. Once the `[y/N]` prompt shows, `atPrompt` runs (what other
- * processes do while the operator reads the question) and its result is typed as the answer.
- */
-function runInTerminal(
-  args: string[],
-  vars: Record<string, string | undefined>,
-  atPrompt: () => Promise<string>,
-): Promise<{ code: number | null; output: string }> {
-  const command = [process.execPath, BIN, ...args].map(shellQuote).join(' ');
-  return new Promise((resolve, reject) => {
-    const child = spawn('script', ['-q', '-e', '-c', command, '/dev/null'], {
-      cwd: PROJECT_ROOT,
-      env: childEnv({ ...vars, SHELL: '/bin/sh', TERM: 'xterm' }),
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let output = '';
-    let prompted = false;
-    child.stdout.on('data', (d: Buffer) => {
-      output += d.toString();
-      if (!prompted && output.includes('[y/N]')) {
-        prompted = true;
-        atPrompt().then(
-          (answer) => child.stdin.write(`${answer}\r`),
-          (err: unknown) => {
-            child.kill('SIGKILL');
-            reject(err instanceof Error ? err : new Error(String(err)));
-          },
-        );
-      }
-    });
-    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`bin ${args.join(' ')} on a terminal did not exit within ${CHILD_TIMEOUT_MS} ms\noutput: ${output}`));
-    }, CHILD_TIMEOUT_MS);
-    child.once('error', reject);
-    child.once('close', (code) => {
-      clearTimeout(timer);
-      child.stdin.destroy();
-      resolve({ code, output });
-    });
-  });
-}
+import { freePort } from '../support/harness/servers';
 
 interface Fixture {
   open: OpenService;

@@ -5,7 +5,6 @@
  * the real service in this process. Interactive prompts run under a
  * pseudo-terminal made by util-linux `script`.
  */
-import { spawn } from 'node:child_process';
 import { Logger, Module } from '@nestjs/common';
 import { CommandFactory, CommandRunnerService } from 'nest-commander';
 import { OpenFgaModule, OpenFgaService } from '../../src';
@@ -14,94 +13,10 @@ import { OpenFgaCliModule } from '../../src/cli/openfga-cli.module';
 import { createOpenFgaCore, OpenFgaCore } from '../../src/core/openfga-core';
 import { resolveOptions } from '../../src/options/resolve-options';
 import { freshStore, testOptions } from '../support/harness/env';
-import { compiledBin } from '../support/processes/compiled';
+import { runCli, runInTerminal } from '../support/processes/cli-run';
 import { binEnv } from '../support/processes/run-bin';
 import { readAllTuples, tupleId } from '../support/state/fga-state';
-import { freePort, PROJECT_ROOT, startRedis } from '../support/harness/servers';
-
-const BIN = compiledBin();
-const CHILD_TIMEOUT_MS = 30_000;
-
-interface CliRun {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** A minimal environment: nothing of this process's OPENFGA_* leaks into the child. */
-function childEnv(vars: Record<string, string | undefined>): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME };
-  for (const [k, v] of Object.entries(vars)) if (v !== undefined) env[k] = v;
-  return env;
-}
-
-/** Runs the bin with stdin a pipe that is closed at once (no terminal). */
-function runCli(args: string[], vars: Record<string, string | undefined>, timeoutMs = CHILD_TIMEOUT_MS): Promise<CliRun> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      cwd: PROJECT_ROOT,
-      env: childEnv(vars),
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.stdin.end();
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`bin ${args.join(' ')} did not exit within ${timeoutMs} ms\nstdout: ${stdout}\nstderr: ${stderr}`));
-    }, timeoutMs);
-    child.once('error', reject);
-    child.once('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
-
-const shellQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
-
-/**
- * Runs the bin on a pseudo-terminal (util-linux `script`), so stdin, stdout
- * and stderr are a TTY. When `answer` is given, it is typed once the `[y/N]`
- * prompt shows. Returns the terminal's output and the bin's exit code.
- */
-function runInTerminal(
-  args: string[],
-  vars: Record<string, string | undefined>,
-  answer?: string,
-  timeoutMs = CHILD_TIMEOUT_MS,
-): Promise<{ code: number | null; output: string }> {
-  const command = [process.execPath, BIN, ...args].map(shellQuote).join(' ');
-  return new Promise((resolve, reject) => {
-    const child = spawn('script', ['-q', '-e', '-c', command, '/dev/null'], {
-      cwd: PROJECT_ROOT,
-      env: childEnv({ ...vars, SHELL: '/bin/sh', TERM: 'xterm' }),
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let output = '';
-    let answered = false;
-    child.stdout.on('data', (d: Buffer) => {
-      output += d.toString();
-      if (answer !== undefined && !answered && output.includes('[y/N]')) {
-        answered = true;
-        child.stdin.write(`${answer}\r`);
-      }
-    });
-    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`bin ${args.join(' ')} on a terminal did not exit within ${timeoutMs} ms\noutput: ${output}`));
-    }, timeoutMs);
-    child.once('error', reject);
-    child.once('close', (code) => {
-      clearTimeout(timer);
-      child.stdin.destroy();
-      resolve({ code, output });
-    });
-  });
-}
+import { freePort, startRedis } from '../support/harness/servers';
 
 interface Fixture {
   options: OpenFgaModuleOptions;
