@@ -100,6 +100,7 @@ describe('LuaScripts', () => {
       'markRevoked',
       'indexEntries',
       'indexOutstanding',
+      'releaseTuples',
       'markQuiet',
     ]);
     expect(helpers(scripts.get('clear')!.lua)).toEqual(['callSliced', 'indexEntries', 'indexOutstanding', 'markQuiet']);

@@ -29,7 +29,7 @@
 ]]
 --- @include "callSliced"
 --- @include "parseRecord"
---- @include "outstandingIndex"
+--- @include "releaseTuples"
 --- @include "markQuiet"
 local upTo, limit, cursor = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3]
 local range = rcall('ZRANGEBYSCORE', KEYS[6], cursor, upTo, 'WITHSCORES', 'LIMIT', 0, limit)
@@ -79,24 +79,7 @@ if #discarded > 0 then
   callSliced('ZREM', KEYS[6], discarded)
   if dw > 0 then rcall('HINCRBY', KEYS[5], 'fw', -dw) end
   if dd > 0 then rcall('HINCRBY', KEYS[5], 'fd', -dd) end
-  -- A newer op waiting on the tuple becomes claimable; a tuple with none is no longer outstanding.
-  local waiting = callSliced('HMGET', KEYS[1], discarded, true)
-  local claimable, gone = {}, {}
-  for j, tk in ipairs(discarded) do
-    if waiting[j] then
-      local _, wseq = parseRecord(waiting[j])
-      claimable[#claimable + 1] = wseq
-      claimable[#claimable + 1] = tk
-    else
-      gone[#gone + 1] = tk
-    end
-  end
-  if #claimable > 0 then
-    callSliced('ZADD', KEYS[2], claimable)
-  end
-  if #gone > 0 then
-    indexOutstanding({ prefix = KEYS[11] }, gone, false)
-  end
+  releaseTuples(KEYS[1], KEYS[2], KEYS[11], discarded)
   for id, bkey in pairs(touched) do
     if rcall('EXISTS', bkey) == 0 then
       rcall('ZREM', KEYS[4], id)

@@ -50,7 +50,7 @@
 --- @include "recordAcks"
 --- @include "requeueBatch"
 --- @include "markRevoked"
---- @include "outstandingIndex"
+--- @include "releaseTuples"
 --- @include "markQuiet"
 local now, batchId, retryAt, held = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4]
 local grace, owner, nAck = tonumber(ARGV[5]), ARGV[6], tonumber(ARGV[7])
@@ -117,24 +117,7 @@ if #taken > 0 then
   callSliced('ZREM', KEYS[6], taken)
   if fw > 0 then rcall('HINCRBY', KEYS[5], 'fw', -fw) end
   if fd > 0 then rcall('HINCRBY', KEYS[5], 'fd', -fd) end
-  local waiting = callSliced('HMGET', KEYS[1], taken, true)
-  local claimable, done = {}, {}
-  for j, tk in ipairs(taken) do
-    if waiting[j] then
-      local _, wseq = parseRecord(waiting[j])
-      claimable[#claimable + 1] = wseq
-      claimable[#claimable + 1] = tk
-    else
-      done[#done + 1] = tk
-    end
-  end
-  if #claimable > 0 then
-    callSliced('ZADD', KEYS[2], claimable)
-  end
-  -- Nothing outstanding is left on these tuples: checks no longer consider them.
-  if #done > 0 then
-    indexOutstanding({ prefix = KEYS[11] }, done, false)
-  end
+  releaseTuples(KEYS[1], KEYS[2], KEYS[11], taken)
   if #dead > 0 then
     callSliced('HSET', KEYS[12], dead)
     -- A dead-lettered grant never reaches OpenFGA, yet checks may have counted
