@@ -1,5 +1,5 @@
 import { DynamicModule, Module, Provider } from '@nestjs/common';
-import { DiscoveryModule, DiscoveryService, MetadataScanner, ModuleRef, Reflector } from '@nestjs/core';
+import { DiscoveryModule, DiscoveryService, MetadataScanner, ModuleRef, ModulesContainer, Reflector } from '@nestjs/core';
 import { flushQueueRegistration } from './bullmq/flush-queue-registration';
 import { getFlushHostToken, getBullQueueToken } from './bullmq/flush-queue.constants';
 import {
@@ -17,6 +17,7 @@ import { FieldResolverEnhancers } from './http/field-resolver-enhancers';
 import { ASYNC_OPTIONS_TYPE, ConfigurableModuleClass, MODULE_OPTIONS_TOKEN, OPTIONS_TYPE } from './openfga.module-definition';
 import { OpenFgaService } from './openfga.service';
 import type { OpenFgaModuleOptions, ResolvedOpenFgaOptions } from './options/openfga-options.interface';
+import { InvalidOptionsError } from './options/invalid-options.error';
 import { resolveOptions } from './options/resolve-options';
 import type { FlushWorkerHost } from './queue/flush-queue';
 import type { FlushJobQueue } from './queue/flush-queue.producer';
@@ -46,6 +47,41 @@ async function startCore(options: ResolvedOpenFgaOptions, bullQueue?: FlushJobQu
   return core;
 }
 
+/**
+ * The options `forRoot`/`forRootAsync` read themselves (`name`, `isGlobal`, `bullQueue`), checked as the others are:
+ * an `InvalidOptionsError` naming the option (`isGlobal: "false"` from an env file would have made the module global).
+ * Returns the connection name.
+ */
+function validateExtras(options: { name?: unknown; isGlobal?: unknown; bullQueue?: unknown } | undefined): string {
+  if (typeof options !== 'object' || options === null) throw new InvalidOptionsError('options', 'an object', options);
+  for (const flag of ['isGlobal', 'bullQueue'] as const) {
+    if (options[flag] !== undefined && typeof options[flag] !== 'boolean')
+      throw new InvalidOptionsError(flag, 'true or false', options[flag]);
+  }
+  try {
+    return validateConnectionName(options.name);
+  } catch {
+    throw new InvalidOptionsError('name', 'a connection name: letters, digits, "_" or "-" (1-64 characters)', options.name);
+  }
+}
+
+/**
+ * Refuses a connection registered twice in one application (two `forRoot`/`forRootAsync` with the same `name`, or
+ * two without one): Nest would silently keep one of them for both, so the other's store would get the writes
+ * meant for it. Runs when the options are resolved, before anything connects; every module is registered by then.
+ */
+function assertOneRegistration(modules: ModulesContainer, optionsToken: string | symbol, name: string): void {
+  let count = 0;
+  for (const module of modules.values()) if (module.providers.has(optionsToken)) count++;
+  if (count > 1) {
+    throw new InvalidOptionsError(
+      'name',
+      `a connection name no other OpenFgaModule.forRoot/forRootAsync (or OpenFgaTestingModule.forRoot) of the application uses: one per connection (${count} register "${name}")`,
+      name,
+    );
+  }
+}
+
 /** Holds the options (and the imports their factory needs), shared by the module and the flush queue's registration. */
 @Module({})
 class OpenFgaOptionsModule {}
@@ -68,13 +104,13 @@ class OpenFgaOptionsModule {}
 export class OpenFgaModule extends ConfigurableModuleClass {
   /** Queue mode (`queue.enabled`) registers the flush queue through @nestjs/bullmq, unless `bullQueue: false`. */
   static override forRoot(options: typeof OPTIONS_TYPE): DynamicModule {
-    const name = validateConnectionName(options.name);
+    const name = validateExtras(options);
     return connectionModule(super.forRoot(options), options.bullQueue ?? options.queue?.enabled === true, name);
   }
 
   /** The factory's options are not known yet: `bullQueue: true` registers the flush queue through @nestjs/bullmq. */
   static override forRootAsync(options: typeof ASYNC_OPTIONS_TYPE): DynamicModule {
-    const name = validateConnectionName(options.name);
+    const name = validateExtras(options);
     return connectionModule(super.forRootAsync(options), options.bullQueue === true, name);
   }
 }
@@ -93,7 +129,14 @@ function connectionModule(base: DynamicModule, bullQueue: boolean, name: string)
     imports: base.imports ?? [],
     providers: [
       ...(base.providers ?? []),
-      { provide: optionsToken, useFactory: (raw: OpenFgaModuleOptions) => resolveOptions(raw, name), inject: [MODULE_OPTIONS_TOKEN] },
+      {
+        provide: optionsToken,
+        useFactory: (raw: OpenFgaModuleOptions, modules: ModulesContainer) => {
+          assertOneRegistration(modules, optionsToken, name);
+          return resolveOptions(raw, name);
+        },
+        inject: [MODULE_OPTIONS_TOKEN, ModulesContainer],
+      },
     ],
     exports: [optionsToken],
   };

@@ -26,6 +26,7 @@ import { waitAtMost } from './timing/wait-at-most';
 export type { GrantOptions } from './tuple/grant-options';
 
 import { BatchCheckAnswer, BatchCheckItem, BatchCheckOptions, validateBatchCheck } from './check/batch-check-items';
+import { secondsToMs } from './timing/seconds';
 
 export type { CheckConsistency, CheckOptions, ConsistencyToken } from './check/check-options';
 export type { BatchCheckAnswer, BatchCheckItem, BatchCheckOptions } from './check/batch-check-items';
@@ -272,8 +273,8 @@ export class OpenFgaService implements OnApplicationBootstrap, BeforeApplication
     this.shuttingDown = true;
     this.core.triggers.stop();
     // One shutdownTimeout for both steps: a poll under way can wait on a frozen Redis for as long as it stays frozen.
-    const deadline = Date.now() + this.core.options.shutdownTimeout * 1000;
-    await waitAtMost(this.core.changeFeed.stop(), this.core.options.shutdownTimeout * 1000);
+    const deadline = Date.now() + secondsToMs(this.core.options.shutdownTimeout);
+    await waitAtMost(this.core.changeFeed.stop(), secondsToMs(this.core.options.shutdownTimeout));
     if (!this.core.options.enabled || !this.core.options.flushOnShutdown) return;
     try {
       const result = await this.core.flusher.flush({ timeoutMs: Math.max(0, deadline - Date.now()) });

@@ -30,6 +30,7 @@ import { OpenFgaEvents } from '../events/openfga-events';
 import { closeRedis, connectRedis } from '../redis/redis-connection';
 import { changeFeedKeys, storeKeys } from '../redis/redis-keys';
 import { waitAtMost } from '../timing/wait-at-most';
+import { secondsToMs } from '../timing/seconds';
 
 /** Added to requestTimeout in the lease grace: clock skew between processes, and scheduling. */
 const LEASE_GRACE_MARGIN_MS = 1000;
@@ -75,7 +76,7 @@ export function createOpenFgaCore(options: ResolvedOpenFgaOptions, flushQueue: F
   // One call path for every script; the buffer, the cache and the change feed each add their own folder.
   // Every call bounded by redisTimeout, failing at once while Redis is known down.
   const keys = storeKeys(options.prefix, options.storeId);
-  const availability = new RedisAvailability(redis, options.redisTimeout * 1000, keys.seq);
+  const availability = new RedisAvailability(redis, secondsToMs(options.redisTimeout), keys.seq);
   const scripts = new LuaScripts(redis, availability);
   const events = new OpenFgaEvents();
   // A lease is taken back only once a request its writer may have sent just before stopping has ended (see BatchLease).
@@ -83,19 +84,19 @@ export function createOpenFgaCore(options: ResolvedOpenFgaOptions, flushQueue: F
   const scope = new RelationScope(keys);
   const acknowledgement = new ReplicaAcknowledgement(redis, keys.seq, {
     replicas: options.acknowledge.replicas,
-    timeoutMs: options.acknowledge.timeout * 1000,
+    timeoutMs: secondsToMs(options.acknowledge.timeout),
   });
   const buffer = new WriteBuffer(redis, scripts, keys, events, {
-    graceMs: options.requestTimeout * 1000 + LEASE_GRACE_MARGIN_MS,
+    graceMs: secondsToMs(options.requestTimeout) + LEASE_GRACE_MARGIN_MS,
     scope,
     acknowledgement,
   });
-  const primary = options.cache ? new PrimaryWatch(redis, keys, options.redisTimeout * 1000) : undefined;
+  const primary = options.cache ? new PrimaryWatch(redis, keys, secondsToMs(options.redisTimeout)) : undefined;
   const cache = new CheckCache(
     redis,
     scripts,
     keys,
-    { enabled: options.cache, ttlMs: options.ttl * 1000, negativeTtlMs: options.negativeTtl * 1000 },
+    { enabled: options.cache, ttlMs: secondsToMs(options.ttl), negativeTtlMs: secondsToMs(options.negativeTtl) },
     primary,
     availability,
     options.cache ? new CacheAdmission(redis, events, options.cacheMemoryLimit) : undefined,
@@ -116,15 +117,15 @@ export function createOpenFgaCore(options: ResolvedOpenFgaOptions, flushQueue: F
   const dispatcher =
     queue?.dispatcher ??
     new InlineDispatcher(buffer, writer, {
-      leaseMs: options.leaseTtl * 1000,
-      retryBaseMs: options.retryBaseDelay * 1000,
-      retryMaxMs: options.retryMaxDelay * 1000,
+      leaseMs: secondsToMs(options.leaseTtl),
+      retryBaseMs: secondsToMs(options.retryBaseDelay),
+      retryMaxMs: secondsToMs(options.retryMaxDelay),
     });
   const flusher = new Flusher(buffer, dispatcher, {
     batchSize: options.batchSize,
     lanes: Math.max(1, Math.floor(options.maxParallelRequests / chunksPerBatch)),
   });
-  const triggers = new FlushTriggers(buffer, flusher, options.batchSize, options.flushInterval * 1000);
+  const triggers = new FlushTriggers(buffer, flusher, options.batchSize, secondsToMs(options.flushInterval));
   const changeFeed = new ChangeFeedPoller(
     redis,
     scripts,
@@ -132,7 +133,7 @@ export function createOpenFgaCore(options: ResolvedOpenFgaOptions, flushQueue: F
     client,
     changeFeedKeys(keys),
     {
-      intervalMs: options.changeFeed.interval * 1000,
+      intervalMs: secondsToMs(options.changeFeed.interval),
       types: options.changeFeed.types.length ? options.changeFeed.types : [undefined],
       pageSize: options.changeFeed.pageSize,
     },
@@ -151,7 +152,7 @@ export function createOpenFgaCore(options: ResolvedOpenFgaOptions, flushQueue: F
     scripts,
     keys,
     scope,
-    { pinnedModelId: options.authorizationModelId, refreshMs: options.modelRefreshInterval * 1000 },
+    { pinnedModelId: options.authorizationModelId, refreshMs: secondsToMs(options.modelRefreshInterval) },
     () => buffer.indexBuffered(),
   );
   // Until the graph is read, every write is store-wide and checks take the store-wide path: correct, only slower.
@@ -182,7 +183,7 @@ export function createOpenFgaCore(options: ResolvedOpenFgaOptions, flushQueue: F
       triggers.stop();
       cache.admission?.stop();
       primary?.close();
-      const deadline = Date.now() + options.shutdownTimeout * 1000;
+      const deadline = Date.now() + secondsToMs(options.shutdownTimeout);
       // No further model read. One under way is not waited for here: it may wait on an OpenFGA that accepts
       // connections and never answers, for a whole requestTimeout (a CLI command done in 3 s exited after 10).
       const modelStopped = model.stop();
@@ -194,7 +195,7 @@ export function createOpenFgaCore(options: ResolvedOpenFgaOptions, flushQueue: F
         // The worker's active jobs still settle through `redis`: close the queue first.
         await queue?.close().catch(() => undefined);
       })();
-      await waitAtMost(steps, options.shutdownTimeout * 1000);
+      await waitAtMost(steps, secondsToMs(options.shutdownTimeout));
       // Closes the model read's request too (its socket is destroyed): the read then ends at once, or
       // finishes the Redis script it is running, before Redis closes.
       agents.destroy();

@@ -7,7 +7,8 @@ import { OpenFgaEventEmitterConfigurableModule } from './openfga-event-emitter.m
  * `connections`), with their `connection` and `storeId`, as Nest events through
  * @nestjs/event-emitter (an optional peer dependency, loaded only when this
  * module starts): `openfga.enqueued`, `openfga.flushed`, `openfga.flush.failed`,
- * `openfga.dead-lettered` and `openfga.cleared` by default (see
+ * `openfga.dead-lettered`, `openfga.cleared`, `openfga.cache.fills` and
+ * `openfga.record.failed` by default (`DEFAULT_NEST_EVENTS`; names in
  * `OPENFGA_NEST_EVENTS`). Needs `EventEmitterModule.forRoot()` in the application.
  *
  * @example

@@ -8,6 +8,54 @@ const PREFIX = /^[A-Za-z0-9_.:-]{1,64}$/;
 /** Integer options and their lower bounds; the other numeric options are positive numbers of seconds. */
 const INTEGERS: Partial<Record<string, number>> = { batchSize: 1, maxTuplesPerWrite: 1, maxParallelRequests: 1 };
 
+/**
+ * Longest duration (seconds) a Node.js timer holds: 2^31 - 1 ms, about 24.8 days. A longer one fires after 1 ms
+ * (Node's TimeoutOverflowWarning), so a change feed or model refresh "every 35 days" would poll OpenFGA every millisecond.
+ */
+const MAX_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
+const SECONDS = `a positive number of seconds, at most ${MAX_SECONDS} (about 24.8 days, the longest Node.js timer)`;
+
+/** Whether `value` is a duration the module can use: positive, finite, within a timer's range. */
+function isSeconds(value: unknown): value is number {
+  return typeof value === 'number' && Number.isFinite(value) && value > 0 && value <= MAX_SECONDS;
+}
+
+/** Whether `url` parses and has no query or fragment, which the SDK's request paths would land after. */
+function isBaseUrl(url: string): boolean {
+  try {
+    const parsed = new URL(url);
+    return parsed.search === '' && parsed.hash === '' && !url.includes('?') && !url.includes('#');
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The shapes of `redis` that can be told wrong without connecting: an array, or Cluster nodes that are not
+ * `{ host, port }` (these used to start an app that never reached Redis). A client (whose `cluster` is the
+ * CLUSTER command) and ioredis options are left to ioredis.
+ */
+function validateRedisShape(redis: unknown): void {
+  if (Array.isArray(redis)) {
+    throw new InvalidOptionsError('redis', 'a redis:// URL, ioredis options, { cluster: [{ host, port }] }, or an ioredis client', redis);
+  }
+  if (typeof redis !== 'object' || redis === null || !('cluster' in redis)) return;
+  const { cluster, ...rest } = redis as { cluster: unknown };
+  if (typeof cluster === 'function') return;
+  const isNode = (n: unknown) =>
+    typeof n === 'object' &&
+    n !== null &&
+    typeof (n as { host?: unknown }).host === 'string' &&
+    (n as { host: string }).host !== '' &&
+    Number.isInteger((n as { port?: unknown }).port) &&
+    (n as { port: number }).port > 0 &&
+    (n as { port: number }).port < 65536;
+  if (!Array.isArray(cluster) || cluster.length === 0 || !cluster.every(isNode)) {
+    throw new InvalidOptionsError('redis.cluster', 'a non-empty array of Cluster nodes { host, port }', cluster);
+  }
+  refuseUnknown(rest, ['options'], 'redis.', 'cluster or options (the ClusterOptions of ioredis)');
+}
+
 const CLIENT_CREDENTIAL_FIELDS = ['apiTokenIssuer', 'apiAudience', 'clientId', 'clientSecret'] as const;
 
 /** A credentials typo would otherwise surface as 401s from the first flush on, after grants were acknowledged. */
@@ -72,9 +120,11 @@ export function resolveOptions(input: OpenFgaModuleOptions, name?: string): Reso
   options.readLimits = resolveReadLimits(input.readLimits);
   options.acknowledge = resolveAcknowledge(input.acknowledge);
 
-  if (typeof options.apiUrl !== 'string' || !/^https?:\/\/[^\s]+$/.test(options.apiUrl)) {
-    throw new InvalidOptionsError('apiUrl', 'an http(s) URL such as "http://127.0.0.1:8080"', options.apiUrl);
+  if (typeof options.apiUrl !== 'string' || !/^https?:\/\/[^\s]+$/.test(options.apiUrl) || !isBaseUrl(options.apiUrl)) {
+    throw new InvalidOptionsError('apiUrl', 'an http(s) URL such as "http://127.0.0.1:8080" (no query or fragment)', options.apiUrl);
   }
+  // The SDK appends "/stores/..." to it: a trailing slash ("http://openfga:8080/") made every request a 404.
+  options.apiUrl = options.apiUrl.replace(/\/+$/, '');
   if (typeof options.storeId !== 'string' || !ULID.test(options.storeId)) {
     throw new InvalidOptionsError('storeId', 'an OpenFGA store id (a 26-character ULID)', options.storeId);
   }
@@ -85,6 +135,7 @@ export function resolveOptions(input: OpenFgaModuleOptions, name?: string): Reso
   if (options.redis === undefined || options.redis === null || (typeof options.redis !== 'string' && typeof options.redis !== 'object')) {
     throw new InvalidOptionsError('redis', 'a redis:// URL, ioredis options, or an ioredis client', options.redis);
   }
+  validateRedisShape(options.redis);
   if (typeof options.prefix !== 'string' || !PREFIX.test(options.prefix)) {
     throw new InvalidOptionsError('prefix', 'letters, digits, "_", "-", "." or ":" (1-64 characters)', options.prefix);
   }
@@ -101,8 +152,8 @@ export function resolveOptions(input: OpenFgaModuleOptions, name?: string): Reso
       }
     } else if (min !== undefined) {
       if (!Number.isInteger(value) || (value as number) < min) throw new InvalidOptionsError(key, `an integer >= ${min}`, value);
-    } else if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
-      throw new InvalidOptionsError(key, 'a positive number of seconds', value);
+    } else if (!isSeconds(value)) {
+      throw new InvalidOptionsError(key, SECONDS, value);
     }
   }
   if (options.requestTimeout >= options.leaseTtl) {
@@ -146,8 +197,7 @@ function resolveQueue(input: OpenFgaModuleOptions['queue'], connection: string):
     if (!Number.isInteger(queue[key]) || queue[key] < 1) throw new InvalidOptionsError(`queue.${key}`, 'an integer >= 1', queue[key]);
   }
   for (const key of ['backoff', 'timeout'] as const) {
-    if (typeof queue[key] !== 'number' || !Number.isFinite(queue[key]) || queue[key] <= 0)
-      throw new InvalidOptionsError(`queue.${key}`, 'a positive number of seconds', queue[key]);
+    if (!isSeconds(queue[key])) throw new InvalidOptionsError(`queue.${key}`, SECONDS, queue[key]);
   }
   return queue;
 }
@@ -160,8 +210,8 @@ function resolveChangeFeed(input: OpenFgaModuleOptions['changeFeed']): ResolvedO
   refuseUnknown(input, feedKeys, 'changeFeed.', `one of the known change feed options (${feedKeys.join(', ')})`);
   const feed = { ...DEFAULT_CHANGE_FEED_OPTIONS, ...stripUndefined(input) };
   if (typeof feed.enabled !== 'boolean') throw new InvalidOptionsError('changeFeed.enabled', 'true or false', feed.enabled);
-  if (typeof feed.interval !== 'number' || !Number.isFinite(feed.interval) || feed.interval <= 0) {
-    throw new InvalidOptionsError('changeFeed.interval', 'a positive number of seconds', feed.interval);
+  if (!isSeconds(feed.interval)) {
+    throw new InvalidOptionsError('changeFeed.interval', SECONDS, feed.interval);
   }
   if (!Number.isInteger(feed.pageSize) || feed.pageSize < 1 || feed.pageSize > 100) {
     throw new InvalidOptionsError('changeFeed.pageSize', 'an integer from 1 to 100', feed.pageSize);
@@ -203,8 +253,8 @@ function resolveAcknowledge(input: OpenFgaModuleOptions['acknowledge']): Resolve
   if (ack.replicas !== 'auto' && (!Number.isInteger(ack.replicas) || ack.replicas < 0 || ack.replicas > 16)) {
     throw new InvalidOptionsError('acknowledge.replicas', '"auto" or an integer from 0 to 16', ack.replicas);
   }
-  if (typeof ack.timeout !== 'number' || !Number.isFinite(ack.timeout) || ack.timeout <= 0) {
-    throw new InvalidOptionsError('acknowledge.timeout', 'a positive number of seconds', ack.timeout);
+  if (!isSeconds(ack.timeout)) {
+    throw new InvalidOptionsError('acknowledge.timeout', SECONDS, ack.timeout);
   }
   return ack;
 }

@@ -1,6 +1,7 @@
 import type { ResolvedOpenFgaOptions } from '../options/openfga-options.interface';
 import type { StoreKeys } from '../redis/redis-keys';
 import { flushQueueKeyPrefix } from './flush-queue-prefix';
+import { secondsToMs } from '../timing/seconds';
 
 /** Queue-mode settings derived from the module options, in milliseconds. */
 export interface QueueSettings {
@@ -34,26 +35,26 @@ export interface QueueSettings {
 /** `bullPrefix`: the `prefix` of the app's `BullModule.forRoot`, when the queue is registered through it. */
 export function queueSettings(options: ResolvedOpenFgaOptions, keys: StoreKeys, bullPrefix?: string): QueueSettings {
   const q = options.queue;
-  const timeoutMs = q.timeout * 1000;
+  const timeoutMs = secondsToMs(q.timeout);
   const lockMs = Math.max(1000, timeoutMs);
   // An attempt stops sending at `timeout`, then waits for requests in flight (at most `requestTimeout`).
-  const perAttemptMs = timeoutMs + options.requestTimeout * 1000;
+  const perAttemptMs = timeoutMs + secondsToMs(options.requestTimeout);
   // BullMQ's exponential backoff waits backoff * 2^(n-1) after the n-th failure.
-  const backoffsMs = q.backoff * 1000 * (2 ** (q.attempts - 1) - 1);
+  const backoffsMs = secondsToMs(q.backoff) * (2 ** (q.attempts - 1) - 1);
   const stallMs = 3 * lockMs;
-  const leaseTtlMs = options.leaseTtl * 1000;
+  const leaseTtlMs = secondsToMs(options.leaseTtl);
   return {
     name: q.name,
     bullPrefix: flushQueueKeyPrefix(keys, bullPrefix),
     storeId: options.storeId,
     prefix: options.prefix,
     attempts: q.attempts,
-    backoffMs: q.backoff * 1000,
+    backoffMs: secondsToMs(q.backoff),
     timeoutMs,
     concurrency: q.concurrency,
     lockMs,
     leaseMs: Math.ceil(q.attempts * perAttemptMs + backoffsMs + stallMs + leaseTtlMs),
-    retryBaseMs: options.retryBaseDelay * 1000,
-    retryMaxMs: options.retryMaxDelay * 1000,
+    retryBaseMs: secondsToMs(options.retryBaseDelay),
+    retryMaxMs: secondsToMs(options.retryMaxDelay),
   };
 }

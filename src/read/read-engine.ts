@@ -13,6 +13,7 @@ import type { ConditionalTuple, Tuple } from '../tuple/tuple';
 import { Deadlines } from '../timing/deadlines';
 import type { PathReach } from './path-reach';
 import { type ReadFailure, WriteFirst } from './write-first';
+import { secondsToMs } from '../timing/seconds';
 
 /** OpenFGA accepts at most 100 contextual tuples per request. */
 export const MAX_CONTEXTUAL_TUPLES = 100;
@@ -102,7 +103,7 @@ export class ReadEngine {
   private readonly writeFirst: WriteFirst;
 
   constructor(private readonly parts: ReadEngineParts) {
-    this.timeoutMs = parts.options.checkTimeout * 1000;
+    this.timeoutMs = secondsToMs(parts.options.checkTimeout);
     this.deadlines = new Deadlines(this.timeoutMs);
     this.writeFirst = new WriteFirst(parts.buffer, parts.flusher);
   }
@@ -330,7 +331,7 @@ export class ReadEngine {
    */
   higherConsistency(read: Read, snapshot: ReadSnapshot): boolean {
     if (read.freshAt !== undefined || read.wrote) return true;
-    return snapshot.revokedAt > 0 && Date.now() - snapshot.revokedAt < this.parts.options.revokeConsistencyWindow * 1000;
+    return snapshot.revokedAt > 0 && Date.now() - snapshot.revokedAt < secondsToMs(this.parts.options.revokeConsistencyWindow);
   }
 
   /**

@@ -12,9 +12,17 @@ describe('resolveOptions', () => {
 
   it.each([
     [{ apiUrl: 'localhost:8080' }, 'apiUrl'],
+    [{ apiUrl: 'http://127.0.0.1:8080?timeout=5' }, 'apiUrl'],
+    [{ apiUrl: 'http://127.0.0.1:8080/#stores' }, 'apiUrl'],
+    [{ apiUrl: 'http://[::1' }, 'apiUrl'],
     [{ storeId: '' }, 'storeId'],
     [{ authorizationModelId: 'latest' }, 'authorizationModelId'],
     [{ redis: 42 }, 'redis'],
+    [{ redis: [] }, 'redis'],
+    [{ redis: { cluster: [] } }, 'redis.cluster'],
+    [{ redis: { cluster: 'redis://127.0.0.1:7000' } }, 'redis.cluster'],
+    [{ redis: { cluster: [{ host: '127.0.0.1' }] } }, 'redis.cluster'],
+    [{ redis: { cluster: [{ host: '127.0.0.1', port: 7000 }], option: {} } }, 'redis.option'],
     [{ prefix: 'a{b}' }, 'prefix'],
     [{ prefix: '' }, 'prefix'],
     [{ enabled: 'yes' }, 'enabled'],
@@ -47,6 +55,41 @@ describe('resolveOptions', () => {
     expect(err).toBeInstanceOf(InvalidOptionsError);
     expect((err as InvalidOptionsError).option).toBe(option);
     expect((err as Error).message).toContain(`"${option}" must be`);
+  });
+
+  // Longer than 2^31 - 1 ms, a Node.js timer fires after 1 ms: a change feed "every 35 days" polled OpenFGA every millisecond.
+  it.each([
+    [{ modelRefreshInterval: 3e6 }, 'modelRefreshInterval'],
+    [{ flushInterval: Number.MAX_VALUE }, 'flushInterval'],
+    [{ shutdownTimeout: 2_147_484 }, 'shutdownTimeout'],
+    [{ checkTimeout: 1e10 }, 'checkTimeout'],
+    [{ changeFeed: { interval: 3e6 } }, 'changeFeed.interval'],
+    [{ queue: { backoff: 3e6 } }, 'queue.backoff'],
+    [{ queue: { timeout: 3e6 } }, 'queue.timeout'],
+    [{ acknowledge: { timeout: 3e6 } }, 'acknowledge.timeout'],
+  ])('rejects %j, longer than a Node.js timer holds, naming %s', (override, option) => {
+    expect(() => resolveOptions({ ...valid, ...override } as never)).toThrow(
+      expect.objectContaining({ option, message: expect.stringContaining('at most 2147483 (about 24.8 days') }),
+    );
+  });
+
+  it('takes Cluster nodes with their options, and clients whose `cluster` is the CLUSTER command', () => {
+    const cluster = { cluster: [{ host: '127.0.0.1', port: 7000 }], options: { scaleReads: 'master' as const } };
+    expect(resolveOptions({ ...valid, redis: cluster }).redis).toBe(cluster);
+    const client = { cluster: () => undefined, status: 'wait' };
+    expect(resolveOptions({ ...valid, redis: client as never }).redis).toBe(client);
+  });
+
+  it('drops the trailing slashes of apiUrl (the SDK appends "/stores/...")', () => {
+    expect(resolveOptions({ ...valid, apiUrl: 'https://fga.example.com/' }).apiUrl).toBe('https://fga.example.com');
+    expect(resolveOptions({ ...valid, apiUrl: 'http://127.0.0.1:8080/fga//' }).apiUrl).toBe('http://127.0.0.1:8080/fga');
+    expect(resolveOptions(valid).apiUrl).toBe(valid.apiUrl);
+  });
+
+  it('takes durations up to the longest Node.js timer (2147483 s)', () => {
+    const longest = 2_147_483;
+    const o = resolveOptions({ ...valid, modelRefreshInterval: longest, changeFeed: { interval: longest }, leaseTtl: longest });
+    expect(o).toMatchObject({ modelRefreshInterval: longest, leaseTtl: longest, changeFeed: { interval: longest } });
   });
 
   it('never echoes a password or secret it received', () => {

@@ -1,0 +1,8 @@
+/**
+ * Whole milliseconds from an option given in seconds. `16.1 * 1000` is
+ * 16100.000000000002, which Redis refuses as an expiry (PX) or a score
+ * argument: every conversion rounds, and a positive duration is at least 1 ms.
+ */
+export function secondsToMs(seconds: number): number {
+  return seconds > 0 ? Math.max(1, Math.round(seconds * 1000)) : 0;
+}
