@@ -219,7 +219,8 @@ export function readSetupEnv(env: NodeJS.ProcessEnv, needStore: boolean): OpenFg
     );
   }
   const credentials = readCredentials(get);
-  const setup: OpenFgaSetupEnv = { apiUrl, ...(credentials ? { credentials } : {}) };
+  // As the module's apiUrl: a trailing slash (env files often have one) would make every request a 404.
+  const setup: OpenFgaSetupEnv = { apiUrl: apiUrl.replace(/\/+$/, ''), ...(credentials ? { credentials } : {}) };
   if (!needStore) return setup;
   const storeId = get('OPENFGA_STORE_ID');
   if (storeId === undefined || !/^[0-9A-HJKMNP-TV-Z]{26}$/.test(storeId)) {

@@ -22,7 +22,8 @@ describe('CLI set-up: store create, model write', () => {
     });
     const storeId = /^OPENFGA_STORE_ID=(\w{26})$/m.exec(created.stdout)?.[1];
     expect(storeId).toBeDefined();
-    const written = await runBin(['model', 'write', MODEL], { OPENFGA_API_URL: apiUrl, OPENFGA_STORE_ID: storeId! });
+    // With a trailing slash, as env files often have it (every request was a 404 before).
+    const written = await runBin(['model', 'write', MODEL], { OPENFGA_API_URL: `${apiUrl}/`, OPENFGA_STORE_ID: storeId! });
     expect(written.code).toBe(0);
     const modelId = /^OPENFGA_MODEL_ID=(\w{26})$/m.exec(written.stdout)?.[1];
     expect(modelId).toBeDefined();
