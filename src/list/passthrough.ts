@@ -50,6 +50,16 @@ export function validateReadFilter(filter: unknown): ReadFilter {
       ? `${validateType((f.object as string).slice(0, -1), 'filter.object')}:`
       : validateObject(f.object, 'filter.object');
   }
+  // OpenFGA's Read needs an object type whenever the filter names anything, and a user with a bare type;
+  // refused here, naming the field, instead of its raw validation error (the testing fake refuses the same).
+  const filtered = out.user !== undefined || out.relation !== undefined || out.object !== undefined;
+  if (filtered && (out.object === undefined || (out.object.endsWith(':') && out.user === undefined))) {
+    throw new InvalidTupleError(
+      'filter.object',
+      out.object,
+      'an object "type:id", or a bare type "type:" with filter.user (OpenFGA reads by object type: a filter naming a user or relation needs one)',
+    );
+  }
   return out;
 }
 

@@ -1,4 +1,4 @@
-export type { ModelObject, ModelObjectType, ModelRelation, ModelTuple } from './model-types';
+export type { ModelConditionalTuple, ModelObject, ModelObjectType, ModelRelation, ModelTuple } from './model-types';
 export { typedOpenFga } from './typed-service';
 export type { TypedOpenFgaService } from './typed-service';
 export { openFgaDecorators } from './typed-decorators';

@@ -1,5 +1,6 @@
 import type { CheckOptions, ConsistencyToken, OpenFgaService } from '../openfga.service';
-import type { ModelObject, ModelObjectType, ModelRelation, ModelTuple } from './model-types';
+import type { GrantOptions } from '../tuple/grant-options';
+import type { ModelConditionalTuple, ModelObject, ModelObjectType, ModelRelation, ModelTuple } from './model-types';
 
 /** The methods whose relation and object the model types. */
 type TypedMethods = 'check' | 'grant' | 'revoke' | 'grantMany' | 'revokeMany';
@@ -20,9 +21,14 @@ export type TypedOpenFgaService<M> = Omit<OpenFgaService, TypedMethods> & {
     object: ModelObject<M, T>,
     options?: CheckOptions,
   ): Promise<boolean>;
-  grant<T extends ModelObjectType<M>>(user: string, relation: ModelRelation<M, T>, object: ModelObject<M, T>): Promise<ConsistencyToken>;
+  grant<T extends ModelObjectType<M>>(
+    user: string,
+    relation: ModelRelation<M, T>,
+    object: ModelObject<M, T>,
+    options?: GrantOptions,
+  ): Promise<ConsistencyToken>;
   revoke<T extends ModelObjectType<M>>(user: string, relation: ModelRelation<M, T>, object: ModelObject<M, T>): Promise<ConsistencyToken>;
-  grantMany(tuples: readonly ModelTuple<M>[]): Promise<ConsistencyToken>;
+  grantMany(tuples: readonly ModelConditionalTuple<M>[]): Promise<ConsistencyToken>;
   revokeMany(tuples: readonly ModelTuple<M>[]): Promise<ConsistencyToken>;
 };
 

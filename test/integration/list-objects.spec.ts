@@ -336,6 +336,10 @@ describe('listObjects and listUsers', () => {
     expect(JSON.stringify(tree)).toContain('user:anne');
     expect(JSON.stringify(tree)).not.toContain('user:bob');
     await expect(s.service.read({ object: 'document' })).rejects.toMatchObject({ field: 'filter.object' });
+    // What OpenFGA's Read refuses without naming a field: a user or relation without an object, a bare type without a user.
+    await expect(s.service.read({ user: 'user:anne' })).rejects.toMatchObject({ name: 'InvalidTupleError', field: 'filter.object' });
+    await expect(s.service.read({ relation: 'viewer' })).rejects.toMatchObject({ field: 'filter.object' });
+    await expect(s.service.read({ object: 'document:' })).rejects.toMatchObject({ field: 'filter.object' });
     await expect(s.service.read({}, { pageSize: 0 })).rejects.toMatchObject({ field: 'options.pageSize' });
     await expect(s.service.expand('viewer', 'document')).rejects.toMatchObject({ field: 'object' });
     const sdk = s.service.sdkClient;

@@ -226,6 +226,40 @@ export class DocumentsController {
     COMPILE_TIMEOUT_MS,
   );
 
+  it(
+    'the typed service takes conditional grants (ABAC) as the untyped one does, and still types their relations',
+    async () => {
+      const types = await generate('test/fixtures/temporal-access.fga');
+      expect(types).toContain(`    viewer: 'user' | 'group#member';`);
+      writeFileSync(
+        join(dir, 'conditional.ts'),
+        `import type { OpenFgaService } from 'nestjs-openfga';
+import { typed } from './openfga.types';
+
+const expiring = { name: 'non_expired_grant', context: { grant_time: '2026-01-01T00:00:00Z', grant_duration: '1h' } };
+
+export async function share(service: OpenFgaService): Promise<void> {
+  const fga = typed(service);
+  await fga.grant('user:anne', 'viewer', 'document:1', { condition: expiring });
+  await fga.grantMany([{ user: 'user:anne', relation: 'viewer', object: 'document:1', condition: expiring }]);
+  await fga.grant('user:anne', 'member', 'document:1', { condition: expiring });
+  await fga.grantMany([{ user: 'user:anne', relation: 'member', object: 'document:1', condition: expiring }]);
+  await fga.revokeMany([{ user: 'user:anne', relation: 'viewer', object: 'document:1', condition: expiring }]);
+}
+`,
+      );
+      const diagnostics = compile(dir, ['conditional.ts']);
+      expect(diagnostics.get('openfga.types.ts')).toBeUndefined();
+      expect(diagnostics.get('(elsewhere)')).toBeUndefined();
+      expect(diagnostics.get('conditional.ts')).toEqual([
+        `10: Argument of type '"member"' is not assignable to parameter of type '"editor" | "owner" | "viewer"'.`,
+        expect.stringMatching(/^11: Type '\{ user: string; relation: "member"; object: "document:1";.* is not assignable to type/s),
+        expect.stringMatching(/^12: Object literal may only specify known properties, and 'condition' does not exist/),
+      ]);
+    },
+    COMPILE_TIMEOUT_MS,
+  );
+
   it('--types-only: only the model types, no import; stdout without --out', async () => {
     const run = await runBin(['model', 'types', join(PROJECT_ROOT, 'example-app/model.fga'), '--types-only']);
     expect(run.code).toBe(0);

@@ -2,6 +2,7 @@ import type { BufferedOperation } from '../../buffer/buffered-operation';
 import type { CheckOptions, ConsistencyToken } from '../../check/check-options';
 import { tupleKey } from '../../redis/redis-keys';
 import type { Tuple, TupleOperation, TupleOperationKind } from '../../tuple/tuple';
+import { validateTuple } from '../../tuple/validate-tuple';
 import { describeChecks, describeOperations, describePending, describeWritten, fail, show } from './fake-report';
 
 /**
@@ -99,6 +100,7 @@ export abstract class FakeAssertions {
    * fake.assertPending('user:anne', 'viewer', 'document:1', 'grant');
    */
   assertPending(user: string, relation: string, object: string, kind?: TupleOperationKind): void {
+    asserted({ user, relation, object });
     const op = this.pendingOperation(tupleKey({ user, relation, object }));
     if (op && (kind === undefined || op.kind === kind)) return;
     fail(
@@ -114,6 +116,7 @@ export abstract class FakeAssertions {
    * fake.assertNotPending('user:anne', 'viewer', 'document:1');
    */
   assertNotPending(user: string, relation: string, object: string): void {
+    asserted({ user, relation, object });
     if (!this.pendingOperation(tupleKey({ user, relation, object }))) return;
     fail(`Expected no pending operation on ${show({ user, relation, object })}.`, describePending(this.pendingList()));
   }
@@ -137,6 +140,7 @@ export abstract class FakeAssertions {
    * fake.assertWritten('user:anne', 'viewer', 'document:1');
    */
   assertWritten(user: string, relation: string, object: string): void {
+    asserted({ user, relation, object });
     if (this.isWritten({ user, relation, object })) return;
     fail(`Expected ${show({ user, relation, object })} to be written.`, describeWritten(this.writtenList()));
   }
@@ -148,6 +152,7 @@ export abstract class FakeAssertions {
    * fake.assertNotWritten('user:anne', 'viewer', 'document:1');
    */
   assertNotWritten(user: string, relation: string, object: string): void {
+    asserted({ user, relation, object });
     if (!this.isWritten({ user, relation, object })) return;
     fail(`Expected ${show({ user, relation, object })} not to be written.`, describeWritten(this.writtenList()));
   }
@@ -160,6 +165,7 @@ export abstract class FakeAssertions {
    * fake.assertChecked('user:bob', 'viewer', 'document:1', { allowed: false });
    */
   assertChecked(user: string, relation: string, object: string, expected: { allowed?: boolean } = {}): void {
+    asserted({ user, relation, object });
     const key = tupleKey({ user, relation, object });
     const hit = this.recordedCheckList().some(
       (c) => tupleKey(c) === key && (expected.allowed === undefined || c.allowed === expected.allowed),
@@ -176,12 +182,14 @@ export abstract class FakeAssertions {
    * fake.assertNotChecked('user:anne', 'owner', 'document:1');
    */
   assertNotChecked(user: string, relation: string, object: string): void {
+    asserted({ user, relation, object });
     const key = tupleKey({ user, relation, object });
     if (!this.recordedCheckList().some((c) => tupleKey(c) === key)) return;
     fail(`Expected no check of ${show({ user, relation, object })}.`, describeChecks(this.recordedCheckList()));
   }
 
-  private assertOperation(kind: TupleOperationKind, t: Tuple, expected: boolean): void {
+  private assertOperation(kind: TupleOperationKind, given: Tuple, expected: boolean): void {
+    const t = asserted(given);
     const key = tupleKey(t);
     const found = this.recordedOperationList().some((o) => o.kind === kind && tupleKey(o) === key);
     if (found === expected) return;
@@ -192,4 +200,13 @@ export abstract class FakeAssertions {
       describeOperations(this.recordedOperationList()),
     );
   }
+}
+
+/**
+ * The tuple an assertion names, validated as the fake's own methods validate it (`InvalidTupleError` naming
+ * the field and its form): a malformed tuple is never recorded, so without this a negative assertion on a
+ * typo (`'anne'` for `'user:anne'`) would pass whatever the code under test did.
+ */
+function asserted(t: Tuple): Tuple {
+  return validateTuple({ user: t.user, relation: t.relation, object: t.object });
 }

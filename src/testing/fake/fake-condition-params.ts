@@ -88,6 +88,22 @@ export function celValueOf(value: unknown, type: FakeConditionParameterType, pee
   throw new ConditionNotEvaluable(`unknown condition parameter type ${type.type_name ?? '(none)'}`);
 }
 
+/**
+ * Converts `value` as `celValueOf` does, without building CEL values (nor loading @bufbuild/cel): throws
+ * ConditionNotEvaluable when its type cannot take it. What OpenFGA's Write checks a tuple's context with.
+ */
+export function contextValueOf(value: unknown, type: FakeConditionParameterType): void {
+  celValueOf(value, type, CONVERSION_ONLY);
+}
+
+/** Peers whose constructors build nothing: `celValueOf` then only converts (every failure is raised before a constructor). */
+const CONVERSION_ONLY = {
+  cel: { celUint: () => undefined },
+  duration: () => undefined,
+  timestamp: () => undefined,
+  ipAddress: () => undefined,
+} as unknown as CelPeers;
+
 function generic(type: FakeConditionParameterType): FakeConditionParameterType {
   const [only, ...more] = type.generic_types ?? [];
   if (!only || more.length > 0) throw new ConditionNotEvaluable(`${type.type_name} needs one generic type`);

@@ -1,4 +1,5 @@
 import type { BufferedOperation } from '../../buffer/buffered-operation';
+import { CheckUnavailableError } from '../../check/check-unavailable.error';
 import { MAX_CONTEXTUAL_TUPLES } from '../../read/read-engine';
 import type { ConsistencyTokens } from '../../consistency/consistency-token';
 import { effectOnList } from '../../list/list-effect';
@@ -8,6 +9,7 @@ import { describeQuery, type ListQuery, type UserFilter } from '../../list/list-
 import type { ReadFilter, ReadOptions, ReadPage } from '../../list/passthrough';
 import { isPlainUser, pairOf, type RelationDependencies, type RelationGraph, typeOf } from '../../model/relation-graph';
 import type { Tuple } from '../../tuple/tuple';
+import { InvalidTupleError } from '../../tuple/invalid-tuple.error';
 import type { FakeBuffer } from './fake-buffer';
 import { fakeFreshnessTarget } from './fake-freshness';
 import type { FakeFlusher } from './fake-flusher';
@@ -70,21 +72,36 @@ export class FakeLists {
     const known: Tuple[] = [...this.tuples.all(), ...grants(), ...own];
     const source = (withWildcards: boolean) => (object: string, relation: string) =>
       known.filter((x) => x.object === object && x.relation === relation && (withWildcards || !x.user.endsWith(':*')));
+    // A condition the model cannot evaluate fails the whole list closed, with the list's error as the real one.
+    const holds = (t: Tuple, withWildcards: boolean): boolean => {
+      try {
+        return model.check(t, source(withWildcards), options.context);
+      } catch (err) {
+        if (!(err instanceof CheckUnavailableError)) throw err;
+        throw fail(err.message.slice(`Check ${t.user} ${t.relation} ${t.object} could not be answered: `.length));
+      }
+    };
     if (q.kind === 'objects') {
       const candidates = namesOfType(known, q.type, false);
-      return candidates
-        .filter((object) => model.check({ user: q.user, relation: q.relation, object }, source(true), options.context))
-        .sort();
+      return candidates.filter((object) => holds({ user: q.user, relation: q.relation, object }, true)).sort();
     }
     const users = q.userFilters.flatMap((f) => usersOf(known, f));
     // As OpenFGA: a wildcard is listed as `type:*`, not expanded into the users it covers.
-    const has = (user: string) =>
-      model.check({ user, relation: q.relation, object: q.object }, source(user.endsWith(':*')), options.context);
+    const has = (user: string) => holds({ user, relation: q.relation, object: q.object }, user.endsWith(':*'));
     return [...new Set(users.filter(has))].sort();
   }
 
   /** One page of the written tuples (never the pending ones, as the real `read`), in the order written. */
   read(filter: ReadFilter, options: ReadOptions): ReadPage {
+    // OpenFGA's Read refuses a filter without an object type, and a bare type without a user; the fake does too.
+    const filtered = filter.user !== undefined || filter.relation !== undefined || filter.object !== undefined;
+    if (filtered && (filter.object === undefined || (filter.object.endsWith(':') && filter.user === undefined))) {
+      throw new InvalidTupleError('filter.object', filter.object, READ_OBJECT_FORM);
+    }
+    // A token the fake did not issue is refused, as OpenFGA refuses one (not read as the first page).
+    if (options.continuationToken && !/^[1-9]\d*$/.test(options.continuationToken)) {
+      throw new InvalidTupleError('options.continuationToken', options.continuationToken, 'the string a previous page returned');
+    }
     const matching = this.tuples
       .all()
       .filter(
@@ -93,7 +110,7 @@ export class FakeLists {
           (filter.relation === undefined || t.relation === filter.relation) &&
           (filter.object === undefined || (filter.object.endsWith(':') ? t.object.startsWith(filter.object) : t.object === filter.object)),
       );
-    const from = options.continuationToken ? Number(options.continuationToken) || 0 : 0;
+    const from = options.continuationToken ? Number(options.continuationToken) : 0;
     const size = options.pageSize ?? 50;
     const page = matching.slice(from, from + size).map((t) => ({ ...t, timestamp: this.tuples.writtenAt(t) }));
     return { tuples: page, ...(from + size < matching.length ? { continuationToken: String(from + size) } : {}) };
@@ -103,6 +120,10 @@ export class FakeLists {
     return fakeFreshnessTarget(options, this.tokens, this.buffer);
   }
 }
+
+/** What OpenFGA's Read needs in a filter that names anything. */
+const READ_OBJECT_FORM =
+  'an object "type:id", or a bare type "type:" with filter.user (OpenFGA reads by object type: a filter naming a user or relation needs one)';
 
 /** Whether an op may change the list: the real list scope's index ranges (src/list/list-scope.ts), as a predicate. */
 function listMayChange(deps: RelationDependencies, q: ListQuery, op: Tuple): boolean {

@@ -1,5 +1,6 @@
 import { CheckUnavailableError } from '../../check/check-unavailable.error';
 import { conditionHolds, ConditionNotEvaluable } from './fake-conditions';
+import { contextValueOf } from './fake-condition-params';
 import type { ConditionalTuple, Tuple } from '../../tuple/tuple';
 
 /** A relation's rewrite, as in OpenFGA's JSON authorization model. */
@@ -68,7 +69,33 @@ export class FakeModel {
   /** Why OpenFGA rejects writing this tuple (its message), or undefined when it accepts it. */
   rejectWrite(t: ConditionalTuple): string | undefined {
     const why = this.relationError(t) ?? this.restrictionError(t);
-    return why === undefined ? undefined : `Invalid tuple '${t.object}#${t.relation}@${t.user}'. Reason: ${why}`;
+    if (why !== undefined) return `Invalid tuple '${t.object}#${t.relation}@${t.user}'. Reason: ${why}`;
+    const unreadable = this.contextError(t);
+    // OpenFGA names the condition in the tuple it refuses for its context.
+    return unreadable === undefined
+      ? undefined
+      : `Invalid tuple '${t.object}#${t.relation}@${t.user} (condition ${t.condition?.name})'. Reason: ${unreadable}`;
+  }
+
+  /**
+   * Why OpenFGA's Write refuses the context of a conditional tuple: it converts each value to its parameter's
+   * declared type (a timestamp that is not RFC 3339, a duration Go cannot parse, a list item of another type),
+   * as a check would; the call only checked the JSON type.
+   */
+  private contextError({ condition }: ConditionalTuple): string | undefined {
+    const params = condition && this.model.conditions?.[condition.name]?.parameters;
+    if (!params) return undefined;
+    for (const [key, value] of Object.entries(condition.context ?? {})) {
+      const type = params[key];
+      if (!type) continue;
+      try {
+        contextValueOf(value, type);
+      } catch (err) {
+        if (!(err instanceof ConditionNotEvaluable)) throw err;
+        return `parameter type error on condition '${condition.name}' - failed to convert context parameter '${key}': ${err.message}`;
+      }
+    }
+    return undefined;
   }
 
   /** Why OpenFGA refuses to answer this check (unknown type or relation), or undefined. */
@@ -143,6 +170,8 @@ export class FakeModel {
   }
 
   private has(user: string, relation: string, object: string, source: TupleSource, depth: number): boolean {
+    // As OpenFGA (at every step of the resolution): a userset always has its own relation on its own object.
+    if (user === `${object}#${relation}`) return true;
     if (depth > MAX_DEPTH) return false;
     const rewrite = this.model.type_definitions.find((d) => d.type === typeOf(object))?.relations?.[relation];
     return rewrite !== undefined && this.resolve(rewrite, user, relation, object, source, depth + 1);

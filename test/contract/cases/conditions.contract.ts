@@ -4,7 +4,7 @@
  * fail-closed checks on the real service and the fake.
  */
 import { join } from 'node:path';
-import { CheckUnavailableError, InvalidTupleError, type TupleCondition } from '../../../src';
+import { CheckUnavailableError, InvalidTupleError, ListUnavailableError, type TupleCondition } from '../../../src';
 import type { ContractFactory, ContractSubject } from '../openfga-service.contract';
 import { BAD_CONDITIONS } from '../../support/inputs/malformed-conditions';
 
@@ -65,6 +65,60 @@ export function conditionsContract(factory: ContractFactory): void {
       await expect(fga.grant(ANNE.user, 'editor', ANNE.object, { condition: EXPIRING })).rejects.toMatchObject({ field: 'condition' });
       await expect(fga.revokeMany([{ ...ANNE, condition: EXPIRING } as never])).rejects.toMatchObject({ field: 'tuples[0].condition' });
       expect(await fga.getPendingOperations()).toEqual([]);
+    });
+
+    it('dead-letters at flush a conditional grant whose context value its parameter type cannot take, and writes the rest', async () => {
+      const fga = subject.service;
+      // A string, so the call takes it (the type of a JSON value is all it checks); OpenFGA reads it as a timestamp at Write.
+      const unreadable: TupleCondition = { name: 'non_expired_grant', context: { grant_time: 'yesterday', grant_duration: '1h' } };
+      await fga.grant(ANNE.user, ANNE.relation, ANNE.object, { condition: unreadable });
+      await fga.grant('user:bob', ANNE.relation, ANNE.object, { condition: EXPIRING });
+      expect(await fga.flush()).toMatchObject({ writes: 1, failed: 0, deadLettered: 1 });
+      const letters = await fga.getDeadLetters();
+      expect(letters).toMatchObject([{ operation: { kind: 'grant', ...ANNE, condition: unreadable } }]);
+      expect(letters[0].reason).toMatch(
+        /^Invalid tuple 'document:1#viewer@user:anne \(condition non_expired_grant\)'\. Reason: parameter type error on condition 'non_expired_grant' - failed to convert context parameter 'grant_time': /,
+      );
+      expect(await fga.read({ object: ANNE.object })).toMatchObject({ tuples: [{ user: 'user:bob', condition: EXPIRING }] });
+    });
+
+    it('lists reaching a conditional tuple they cannot evaluate fail closed with ListUnavailableError, pending or flushed', async () => {
+      const fga = subject.service;
+      await fga.grant('user:carl', 'viewer', 'document:2', { condition: { name: 'in_region', context: { allowed: ['eu', 'us'] } } });
+      await fga.grant('user:carl', 'viewer', 'document:3');
+      for (const stage of ['pending', 'flushed']) {
+        const unavailable = (query: string) => ({ name: 'ListUnavailableError', query, stage });
+        const failed = (p: Promise<unknown>) =>
+          p.then(
+            () => undefined,
+            (e: unknown) => ({ name: (e as Error).name, query: (e as ListUnavailableError).query, stage }),
+          );
+        expect(await failed(fga.listObjects('user:carl', 'viewer', 'document'))).toEqual(
+          unavailable('listObjects user:carl viewer document'),
+        );
+        expect(await failed(fga.listObjects('user:carl', 'viewer', 'document', { context: { region: 5 } }))).toEqual(
+          unavailable('listObjects user:carl viewer document'),
+        );
+        expect(await failed(fga.listUsers('document:2', 'viewer', ['user']))).toEqual(unavailable('listUsers document:2 viewer [user]'));
+        // With the context the condition needs, both are answered.
+        expect(await fga.listObjects('user:carl', 'viewer', 'document', { context: { region: 'eu' } })).toEqual([
+          'document:2',
+          'document:3',
+        ]);
+        expect(await fga.listUsers('document:2', 'viewer', ['user'], { context: { region: 'eu' } })).toEqual(['user:carl']);
+        await fga.flush();
+      }
+    });
+
+    it('a check reaching a pending grant whose context its parameter type cannot take dead-letters it, then answers', async () => {
+      const fga = subject.service;
+      const unreadable: TupleCondition = { name: 'non_expired_grant', context: { grant_time: 'yesterday', grant_duration: '1h' } };
+      await fga.grant(ANNE.user, ANNE.relation, ANNE.object, { condition: unreadable });
+      expect(await fga.check(ANNE.user, ANNE.relation, ANNE.object, { context: { current_time: '2026-01-01T00:30:00Z' } })).toBe(false);
+      expect(await fga.getPendingOperations()).toEqual([]);
+      const letters = await fga.getDeadLetters();
+      expect(letters).toMatchObject([{ operation: { kind: 'grant', ...ANNE, condition: unreadable } }]);
+      expect(letters[0].reason).toContain("failed to convert context parameter 'grant_time'");
     });
   });
 }

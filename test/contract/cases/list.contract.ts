@@ -141,6 +141,27 @@ export function listContract(service: () => OpenFgaServiceContract): void {
       expect(listed.every((o) => ['document:1', 'document:2'].includes(o))).toBe(true);
     });
 
+    it('a userset has its own relation on its own object, at every step of a check: check, batchCheck and lists', async () => {
+      const fga = service();
+      await fga.grantMany([t('user:erin', 'member', 'group:g'), t('user:anne', 'owner', 'document:5')]);
+      for (const stage of ['pending', 'flushed']) {
+        const answers = [
+          await fga.check('group:g#member', 'member', 'group:g'),
+          await fga.check('group:h#member', 'member', 'group:h'),
+          // viewer = ... or editor, editor = ... or owner: document:5#owner reaches its own relation on the way.
+          await fga.check('document:5#owner', 'viewer', 'document:5'),
+          await fga.check('document:5#editor', 'owner', 'document:5'),
+          await fga.check('group:g#member', 'member', 'group:g', { consistency: 'strong' }),
+        ];
+        expect([stage, answers]).toEqual([stage, [true, true, true, false, true]]);
+        const batch = await fga.batchCheck([t('group:g#member', 'member', 'group:g'), t('group:g#member', 'member', 'group:h')]);
+        expect([stage, batch.map((a) => a.allowed)]).toEqual([stage, [true, false]]);
+        expect([stage, await fga.listObjects('group:g#member', 'member', 'group')]).toEqual([stage, ['group:g']]);
+        expect([stage, await fga.listUsers('group:g', 'member', ['group#member'])]).toEqual([stage, ['group:g#member']]);
+        await fga.flush();
+      }
+    });
+
     it('read returns the written tuples only, page by page', async () => {
       const fga = service();
       await fga.grantMany([t('user:anne', 'viewer', 'document:1'), t('user:bob', 'viewer', 'document:1')]);
