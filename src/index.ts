@@ -25,6 +25,7 @@ export { MAX_CONDITION_CONTEXT_BYTES } from './tuple/validate-condition';
 export { InvalidTupleError } from './tuple/invalid-tuple.error';
 export { IncompleteWriteError } from './tuple/incomplete-write.error';
 export { IncompleteClearError } from './buffer/incomplete-clear.error';
+export { InvalidDeadLetterIdsError } from './buffer/dead-letter-ids';
 export type { BufferBacklog, ClearOptions } from './buffer/write-buffer';
 export { InvalidModelError } from './model/invalid-model.error';
 export { SAFE_EVICTION_POLICIES, UnsafeEvictionPolicyError } from './redis/eviction-policy';

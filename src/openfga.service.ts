@@ -1,5 +1,6 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import type { BufferedOperation, DeadLetter, DeadLetterRetry } from './buffer/buffered-operation';
+import { validateDeadLetterIds } from './buffer/dead-letter-ids';
 import { BufferBacklog, BufferCounts, ClearOptions } from './buffer/write-buffer';
 import { CheckOptions, ConsistencyToken, validateCheckOptions } from './check/check-options';
 import type { ChangeFeedStatus } from './changefeed/change-feed-poller';
@@ -252,7 +253,7 @@ export class OpenFgaService implements OnApplicationBootstrap, BeforeApplication
    * are dropped and named in `supersededIds` (last operation wins).
    */
   retryDeadLetters(ids?: readonly string[]): Promise<DeadLetterRetry> {
-    return this.core.buffer.retryDeadLetters(ids);
+    return this.core.buffer.retryDeadLetters(validateDeadLetterIds(ids));
   }
 
   /**
@@ -260,7 +261,7 @@ export class OpenFgaService implements OnApplicationBootstrap, BeforeApplication
    * when none are given (or `[]`), including any that arrived since you last listed them. Returns how many.
    */
   purgeDeadLetters(ids?: readonly string[]): Promise<number> {
-    return this.core.buffer.purgeDeadLetters(ids);
+    return this.core.buffer.purgeDeadLetters(validateDeadLetterIds(ids));
   }
 
   onApplicationBootstrap(): void {

@@ -43,6 +43,7 @@ import { ListUnavailableError } from '../list/list-errors';
 import { validateReadFilter, validateReadOptions, type ReadFilter, type ReadOptions, type ReadPage } from '../list/passthrough';
 import { validateObject, validateRelation } from '../tuple/validate-tuple';
 import { OpenFgaFakeUnsupportedError } from './openfga-fake-unsupported.error';
+import { validateDeadLetterIds } from '../buffer/dead-letter-ids';
 
 /**
  * The store id behind the fake's consistency tokens and `OPENFGA_OPTIONS` (a valid ULID no real store has).
@@ -304,12 +305,12 @@ export class OpenFgaFake extends FakeAssertions implements OpenFgaServiceContrac
    * a flush since) supersedes it; superseded ones are dropped and named.
    */
   async retryDeadLetters(ids?: readonly string[]): Promise<DeadLetterRetry> {
-    return this.flusher.retry(ids);
+    return this.flusher.retry(validateDeadLetterIds(ids));
   }
 
   /** Deletes dead letters (all, or by id); returns how many. */
   async purgeDeadLetters(ids?: readonly string[]): Promise<number> {
-    return this.flusher.purge(ids);
+    return this.flusher.purge(validateDeadLetterIds(ids));
   }
 
   // ---- lists and read (see FakeLists) -------------------------------------

@@ -537,6 +537,16 @@ export function openFgaServiceContract(factory: ContractFactory, connections: Co
       expect(await fga.retryDeadLetters([])).toEqual({ requeued: 1, superseded: 0, supersededIds: [] });
     });
 
+    it('retry and purge refuse ids that are not an array of strings, naming them, and change nothing', async () => {
+      await deadLetter('grant');
+      // From JavaScript, a string would be spread into its characters ('12': the letters 1 and 2).
+      for (const ids of ['12', [12], [''], null]) {
+        await expect(fga.purgeDeadLetters(ids as never)).rejects.toMatchObject({ name: 'InvalidDeadLetterIdsError', field: 'ids' });
+        await expect(fga.retryDeadLetters(ids as never)).rejects.toMatchObject({ name: 'InvalidDeadLetterIdsError', field: 'ids' });
+      }
+      expect(await fga.getDeadLetters()).toHaveLength(1);
+    });
+
     it('purge deletes by id (each once) or all, and status follows', async () => {
       const first = await deadLetter('grant');
       await deadLetter('grant', UNKNOWN_RELATION);
