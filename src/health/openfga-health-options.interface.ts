@@ -1,4 +1,5 @@
 import { DEFAULT_CONNECTION, validateConnectionName } from '../connection/connection-tokens';
+import { MAX_TIMER_SECONDS } from '../timing/seconds';
 
 /**
  * Thresholds and probes of `OpenFgaHealthIndicator`, set once with
@@ -68,8 +69,10 @@ export function resolveHealthOptions(...layers: (OpenFgaHealthOptions | undefine
       throw new RangeError(`OpenFgaHealth option "${key}" must be a number >= 0, or Infinity (received ${String(value)})`);
     }
   }
-  if (typeof merged.timeout !== 'number' || !Number.isFinite(merged.timeout) || merged.timeout <= 0) {
-    throw new RangeError(`OpenFgaHealth option "timeout" must be a positive number of seconds (received ${String(merged.timeout)})`);
+  if (typeof merged.timeout !== 'number' || !Number.isFinite(merged.timeout) || merged.timeout <= 0 || merged.timeout > MAX_TIMER_SECONDS) {
+    throw new RangeError(
+      `OpenFgaHealth option "timeout" must be a positive number of seconds, at most ${MAX_TIMER_SECONDS} (received ${String(merged.timeout)})`,
+    );
   }
   const usage = merged.maxMemoryUsage;
   if (typeof usage !== 'number' || !(usage > 0 && usage <= 1)) {

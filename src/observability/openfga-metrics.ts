@@ -16,6 +16,7 @@ import {
   OpenFgaMetricsOptions,
   OpenFgaMetricsRegistry,
 } from './openfga-metrics-options.interface';
+import { MAX_TIMER_SECONDS } from '../timing/seconds';
 
 type PromClient = typeof import('prom-client');
 
@@ -341,9 +342,10 @@ function validateMetricsOptions(options: unknown): OpenFgaMetricsOptions {
       `OpenFgaMetrics option "prefix" must be letters, digits, "_" or ":", not starting with a digit (received ${JSON.stringify(o.prefix)})`,
     );
   }
-  if (o.statusTimeout !== undefined && !(typeof o.statusTimeout === 'number' && Number.isFinite(o.statusTimeout) && o.statusTimeout > 0)) {
+  const timeout = o.statusTimeout;
+  if (timeout !== undefined && !(typeof timeout === 'number' && Number.isFinite(timeout) && timeout > 0 && timeout <= MAX_TIMER_SECONDS)) {
     throw new RangeError(
-      `OpenFgaMetrics option "statusTimeout" must be a positive number of seconds (received ${String(o.statusTimeout)})`,
+      `OpenFgaMetrics option "statusTimeout" must be a positive number of seconds, at most ${MAX_TIMER_SECONDS} (received ${String(timeout)})`,
     );
   }
   if (o.registry !== undefined && typeof (o.registry as Partial<OpenFgaMetricsRegistry>).getSingleMetric !== 'function') {

@@ -1,6 +1,7 @@
 import { DEFAULT_CHANGE_FEED_OPTIONS, DEFAULT_OPTIONS, DEFAULT_QUEUE_OPTIONS } from './defaults';
 import { InvalidOptionsError } from './invalid-options.error';
 import type { OpenFgaModuleOptions, ResolvedOpenFgaOptions } from './openfga-options.interface';
+import { MAX_TIMER_SECONDS } from '../timing/seconds';
 
 const ULID = /^[0-9A-HJKMNP-TV-Z]{26}$/;
 const PREFIX = /^[A-Za-z0-9_.:-]{1,64}$/;
@@ -12,12 +13,11 @@ const INTEGERS: Partial<Record<string, number>> = { batchSize: 1, maxTuplesPerWr
  * Longest duration (seconds) a Node.js timer holds: 2^31 - 1 ms, about 24.8 days. A longer one fires after 1 ms
  * (Node's TimeoutOverflowWarning), so a change feed or model refresh "every 35 days" would poll OpenFGA every millisecond.
  */
-const MAX_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
-const SECONDS = `a positive number of seconds, at most ${MAX_SECONDS} (about 24.8 days, the longest Node.js timer)`;
+const SECONDS = `a positive number of seconds, at most ${MAX_TIMER_SECONDS} (about 24.8 days, the longest Node.js timer)`;
 
 /** Whether `value` is a duration the module can use: positive, finite, within a timer's range. */
 function isSeconds(value: unknown): value is number {
-  return typeof value === 'number' && Number.isFinite(value) && value > 0 && value <= MAX_SECONDS;
+  return typeof value === 'number' && Number.isFinite(value) && value > 0 && value <= MAX_TIMER_SECONDS;
 }
 
 /** Whether `url` parses and has no query or fragment, which the SDK's request paths would land after. */

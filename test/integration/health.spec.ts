@@ -342,6 +342,10 @@ describe('OpenFgaHealthIndicator on the real servers', () => {
     const app = await open(testOptions(store));
     const indicator = app.get(OpenFgaHealthIndicator);
     await expect(indicator.isHealthy('openfga', { timeout: 0 })).rejects.toThrow('OpenFgaHealth option "timeout"');
+    // Longer than a Node.js timer holds: every probe would time out after 1 ms.
+    await expect(indicator.isHealthy('openfga', { timeout: 3e6 })).rejects.toThrow(
+      'OpenFgaHealth option "timeout" must be a positive number of seconds, at most 2147483',
+    );
     await expect(indicator.isHealthy('openfga', { maxPendng: 1 } as OpenFgaHealthOptions)).rejects.toThrow(
       'Unknown OpenFgaHealth option "maxPendng"',
     );

@@ -318,6 +318,10 @@ describe('OpenFgaMetricsModule on the real servers', () => {
       }).compile();
     await expect(attempt({ prefix: '9bad' })).rejects.toThrow('OpenFgaMetrics option "prefix" must be letters');
     await expect(attempt({ statusTimeout: 0 })).rejects.toThrow('OpenFgaMetrics option "statusTimeout" must be a positive number');
+    // Longer than a Node.js timer holds: it would fire after 1 ms and every scrape would read the status as missing.
+    await expect(attempt({ statusTimeout: 3e6 })).rejects.toThrow(
+      'OpenFgaMetrics option "statusTimeout" must be a positive number of seconds, at most 2147483',
+    );
     await expect(attempt({ registry: {} })).rejects.toThrow('OpenFgaMetrics option "registry" must be a prom-client Registry');
     await expect(attempt({ buckets: { check: [] } })).rejects.toThrow('"buckets.check" must be a non-empty array');
     await expect(attempt({ registy: new Registry() })).rejects.toThrow('Unknown OpenFgaMetrics option "registy"');
