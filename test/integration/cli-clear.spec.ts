@@ -12,8 +12,7 @@ import { Logger } from '@nestjs/common';
 import type { Tuple } from '../../src';
 import { freshStore, testOptions } from '../support/harness/env';
 import { openService, OpenService } from '../support/harness/service';
-import { runCli, runInTerminal } from '../support/processes/cli-run';
-import { binEnv } from '../support/processes/run-bin';
+import { binEnv, runBin, runInTerminal } from '../support/processes/run-bin';
 import { readAllTuples } from '../support/state/fga-state';
 import { freePort } from '../support/harness/servers';
 
@@ -119,11 +118,11 @@ describe('CLI: operations waiting to retry after a failed write', () => {
     await service.revoke('user:b', 'viewer', 'document:b');
     const down = { ...f.env, OPENFGA_API_URL: `http://127.0.0.1:${await freePort()}` }; // nothing listens: refused
 
-    const failed = await runCli(['openfga:cache:flush'], down);
+    const failed = await runBin(['openfga:cache:flush'], down);
     expect(failed.code).toBe(1);
     expect(failed.stderr.split('\n')[0]).toBe('Flushing 2 pending operations…');
     expect(await service.backlog()).toMatchObject({ pending: { total: 0 }, retrying: 2, writing: 1 });
-    const again = await runCli(['openfga:cache:flush'], down);
+    const again = await runBin(['openfga:cache:flush'], down);
     expect(again.code).toBe(1);
     expect(again.stderr.split('\n')[0]).toBe('Flushing 2 pending operations (all waiting to retry after a failed write)…');
 
@@ -132,7 +131,7 @@ describe('CLI: operations waiting to retry after a failed write', () => {
     expect(declined.output).toContain('Discard 3 pending operations (2 of them waiting to retry after a failed write) of store');
     expect(declined.code).toBe(3);
 
-    const cleared = await runCli(['openfga:cache:clear', '--force'], f.env);
+    const cleared = await runBin(['openfga:cache:clear', '--force'], f.env);
     expect(cleared).toMatchObject({
       code: 0,
       stdout: 'Discarded 3 pending operations.\n',
@@ -140,7 +139,7 @@ describe('CLI: operations waiting to retry after a failed write', () => {
     });
     expect(await service.backlog()).toMatchObject({ pending: { total: 0 }, retrying: 0, writing: 1 });
 
-    const flush = await runCli(['openfga:cache:flush'], f.env);
+    const flush = await runBin(['openfga:cache:flush'], f.env);
     expect(flush).toMatchObject({ code: 0, stdout: 'Nothing to flush.\n' });
     expect(flush.stderr.split('\n')[0]).toBe('Flushing 0 pending operations…');
     expect(await readAllTuples(f.storeId)).toEqual([]);
@@ -168,10 +167,10 @@ describe('CLI: OpenFGA accepts connections but never answers', () => {
     const env = { ...f.env, OPENFGA_API_URL: `http://127.0.0.1:${(blackhole.address() as AddressInfo).port}` };
 
     const [status, list] = await Promise.all([
-      runCli(['openfga:cache:status', '--json'], env),
-      runCli(['openfga:dead-letter', 'list'], env),
+      runBin(['openfga:cache:status', '--json'], env),
+      runBin(['openfga:dead-letter', 'list'], env),
     ]);
-    const clear = await runCli(['openfga:cache:clear', '--force'], env);
+    const clear = await runBin(['openfga:cache:clear', '--force'], env);
 
     expect(status.code).toBe(0);
     expect(JSON.parse(status.stdout)).toMatchObject({ pending: { total: 1 } });

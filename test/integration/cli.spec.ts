@@ -13,8 +13,7 @@ import { OpenFgaCliModule } from '../../src/cli/openfga-cli.module';
 import { createOpenFgaCore, OpenFgaCore } from '../../src/core/openfga-core';
 import { resolveOptions } from '../../src/options/resolve-options';
 import { freshStore, testOptions } from '../support/harness/env';
-import { runCli, runInTerminal } from '../support/processes/cli-run';
-import { binEnv } from '../support/processes/run-bin';
+import { binEnv, runBin, runInTerminal } from '../support/processes/run-bin';
 import { readAllTuples, tupleId } from '../support/state/fga-state';
 import { freePort, startRedis } from '../support/harness/servers';
 
@@ -72,7 +71,7 @@ describe('CLI: the nestjs-openfga bin on the real servers', () => {
     await f.service.grantMany(docs(2));
     await f.service.revoke('user:bob', 'viewer', 'document:z');
 
-    const [table, json] = await Promise.all([runCli(['openfga:cache:status'], f.env), runCli(['openfga:cache:status', '--json'], f.env)]);
+    const [table, json] = await Promise.all([runBin(['openfga:cache:status'], f.env), runBin(['openfga:cache:status', '--json'], f.env)]);
 
     expect(table).toMatchObject({ code: 0, stderr: '' });
     expect(table.stdout).toContain(`store ${f.storeId} (prefix "${f.options.prefix}")`);
@@ -94,7 +93,7 @@ describe('CLI: the nestjs-openfga bin on the real servers', () => {
     expect(await f.core.buffer.claim(10, 60_000)).toBeDefined(); // a writer claims both and stalls
     await new Promise((r) => setTimeout(r, 300));
 
-    const [table, json] = await Promise.all([runCli(['openfga:cache:status'], f.env), runCli(['openfga:cache:status', '--json'], f.env)]);
+    const [table, json] = await Promise.all([runBin(['openfga:cache:status'], f.env), runBin(['openfga:cache:status', '--json'], f.env)]);
 
     expect(table).toMatchObject({ code: 0, stderr: '' });
     expect(table.stdout).toMatch(/pending\s+0 \(0 writes, 0 deletes\)/);
@@ -110,7 +109,7 @@ describe('CLI: the nestjs-openfga bin on the real servers', () => {
     const tuples = docs(250); // three batches of batchSize 100
     await f.service.grantMany(tuples);
 
-    const run = await runCli(['openfga:cache:flush', '--timeout', '20'], f.env);
+    const run = await runBin(['openfga:cache:flush', '--timeout', '20'], f.env);
 
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/^Flushed in .+: 250 writes, 0 deletes, 0 failed, 0 dead-lettered\.\n$/);
@@ -121,10 +120,10 @@ describe('CLI: the nestjs-openfga bin on the real servers', () => {
     expect(lines[lines.length - 1]).toMatch(/^Flushing: 250\/250 \(250 writes/);
     expect(sorted(await readAllTuples(f.storeId))).toEqual(sorted(tuples));
 
-    const status = JSON.parse((await runCli(['openfga:cache:status', '--json'], f.env)).stdout) as Record<string, unknown>;
+    const status = JSON.parse((await runBin(['openfga:cache:status', '--json'], f.env)).stdout) as Record<string, unknown>;
     expect(status).toMatchObject({ pending: { total: 0 }, inFlight: 0, lastFlush: { writes: 250, failed: 0, deadLettered: 0 } });
 
-    const again = await runCli(['openfga:cache:flush', '--json'], f.env);
+    const again = await runBin(['openfga:cache:flush', '--json'], f.env);
     expect(again.code).toBe(0);
     expect(JSON.parse(again.stdout)).toMatchObject({ writes: 0, deletes: 0, failed: 0, deadLettered: 0 });
   });
@@ -135,7 +134,7 @@ describe('CLI: the nestjs-openfga bin on the real servers', () => {
     await f.service.grantMany(good);
     await f.poison('grant', [POISON]);
 
-    const run = await runCli(['openfga:cache:flush'], f.env);
+    const run = await runBin(['openfga:cache:flush'], f.env);
 
     expect(run.code).toBe(1);
     expect(run.stdout).toMatch(/3 writes, 0 deletes, 0 failed, 1 dead-lettered/);
@@ -157,8 +156,8 @@ describe('CLI: the nestjs-openfga bin on the real servers', () => {
     expect(dead).toHaveLength(2);
 
     const [list, listJson] = await Promise.all([
-      runCli(['openfga:dead-letter', 'list'], f.env),
-      runCli(['openfga:dead-letter', 'list', '--json'], f.env),
+      runBin(['openfga:dead-letter', 'list'], f.env),
+      runBin(['openfga:dead-letter', 'list', '--json'], f.env),
     ]);
     expect(list.code).toBe(0);
     const lines = list.stdout.split('\n');
@@ -174,7 +173,7 @@ describe('CLI: the nestjs-openfga bin on the real servers', () => {
     expect(JSON.parse(listJson.stdout)).toEqual(JSON.parse(JSON.stringify(dead)));
 
     // retry one id, and an unknown one: the known one is requeued, the unknown named, exit 1
-    const retryOne = await runCli(['openfga:dead-letter', 'retry', dead[0].id, '999999'], f.env);
+    const retryOne = await runBin(['openfga:dead-letter', 'retry', dead[0].id, '999999'], f.env);
     expect(retryOne.code).toBe(1);
     expect(retryOne.stdout).toContain('Requeued 1 dead letter.');
     expect(retryOne.stderr).toContain('no dead letter with id 999999');
@@ -184,7 +183,7 @@ describe('CLI: the nestjs-openfga bin on the real servers', () => {
     expect((await f.service.status()).deadLettered).toBe(2);
 
     // retry all
-    const retryAll = await runCli(['openfga:dead-letter', 'retry'], f.env);
+    const retryAll = await runBin(['openfga:dead-letter', 'retry'], f.env);
     expect(retryAll.code).toBe(0);
     expect(retryAll.stdout).toContain('Requeued 2 dead letters.');
     expect(await f.service.status()).toMatchObject({ pending: { total: 2 }, deadLettered: 0 });
@@ -193,16 +192,16 @@ describe('CLI: the nestjs-openfga bin on the real servers', () => {
     expect(again).toHaveLength(2);
 
     // purge needs --force without a terminal
-    const refused = await runCli(['openfga:dead-letter', 'purge'], f.env);
+    const refused = await runBin(['openfga:dead-letter', 'purge'], f.env);
     expect(refused.code).toBe(3);
     expect(refused.stderr).toMatch(/refusing to purge dead letters without --force: stdin is not a terminal/);
     expect((await f.service.status()).deadLettered).toBe(2);
 
-    const purgeOne = await runCli(['openfga:dead-letter', 'purge', '--force', again[0].id], f.env);
+    const purgeOne = await runBin(['openfga:dead-letter', 'purge', '--force', again[0].id], f.env);
     expect(purgeOne).toMatchObject({ code: 0, stdout: 'Purged 1 dead letter.\n' });
     expect((await f.service.getDeadLetters()).map((d) => d.id)).toEqual([again[1].id]);
 
-    const purgeAll = await runCli(['openfga:dead-letter', 'purge', '-f'], f.env);
+    const purgeAll = await runBin(['openfga:dead-letter', 'purge', '-f'], f.env);
     expect(purgeAll).toMatchObject({ code: 0, stdout: 'Purged 1 dead letter.\n' });
     expect(await f.service.getDeadLetters()).toEqual([]);
     expect(await readAllTuples(f.storeId)).toEqual([]);
@@ -215,7 +214,7 @@ describe('CLI: the nestjs-openfga bin on the real servers', () => {
     const [letter] = await f.service.getDeadLetters();
     await f.poison('revoke', [POISON]); // newer: the grant must not come back
 
-    const run = await runCli(['openfga:dead-letter', 'retry'], f.env);
+    const run = await runBin(['openfga:dead-letter', 'retry'], f.env);
     expect(run).toMatchObject({ code: 0, stderr: '' });
     expect(run.stdout).toBe(`Requeued 0 dead letters; dropped 1 superseded by a newer operation on the same tuple (id ${letter.id}).\n`);
     expect(await f.service.getDeadLetters()).toEqual([]);
@@ -224,7 +223,7 @@ describe('CLI: the nestjs-openfga bin on the real servers', () => {
 
   it('openfga:dead-letter without a valid action prints its help and exits 2', async () => {
     const f = await fixture();
-    const [none, unknown] = await Promise.all([runCli(['openfga:dead-letter'], f.env), runCli(['openfga:dead-letter', 'requeue'], f.env)]);
+    const [none, unknown] = await Promise.all([runBin(['openfga:dead-letter'], f.env), runBin(['openfga:dead-letter', 'requeue'], f.env)]);
     expect(none.code).toBe(2);
     expect(none.stderr).toMatch(/Usage: nestjs-openfga openfga:dead-letter/);
     expect(unknown.code).toBe(2);
@@ -235,7 +234,7 @@ describe('CLI: the nestjs-openfga bin on the real servers', () => {
     const f = await fixture();
     await f.service.grantMany(docs(3));
 
-    const run = await runCli(['openfga:cache:clear'], f.env);
+    const run = await runBin(['openfga:cache:clear'], f.env);
 
     expect(run.code).toBe(3);
     expect(run.stdout).toBe('');
@@ -249,7 +248,7 @@ describe('CLI: the nestjs-openfga bin on the real servers', () => {
     await f.service.grantMany(docs(3));
     await f.service.revoke('user:bob', 'viewer', 'document:z');
 
-    const run = await runCli(['openfga:cache:clear', '--force'], f.env);
+    const run = await runBin(['openfga:cache:clear', '--force'], f.env);
 
     expect(run).toMatchObject({ code: 0, stdout: 'Discarded 4 pending operations.\n' });
     expect((await f.service.status()).pending.total).toBe(0);
@@ -325,7 +324,7 @@ describe('CLI: the nestjs-openfga bin on the real servers', () => {
       [{ OPENFGA_MAX_TUPLES_PER_WRITE: '0' }, /^nestjs-openfga: OPENFGA_MAX_TUPLES_PER_WRITE must be an integer >= 1/],
       [{ OPENFGA_CLIENT_ID: 'abc' }, /^nestjs-openfga: OPENFGA_CLIENT_SECRET is not set/],
     ];
-    const runs = await Promise.all(cases.map(([override]) => runCli(['openfga:cache:status'], { ...f.env, ...override })));
+    const runs = await Promise.all(cases.map(([override]) => runBin(['openfga:cache:status'], { ...f.env, ...override })));
     runs.forEach((run, i) => {
       expect({ case: cases[i][0], code: run.code, stdout: run.stdout }).toEqual({ case: cases[i][0], code: 2, stdout: '' });
       expect(run.stderr).toMatch(cases[i][1]);
@@ -336,9 +335,9 @@ describe('CLI: the nestjs-openfga bin on the real servers', () => {
   it('usage errors exit 2: an invalid --timeout, an unknown command or option', async () => {
     const f = await fixture();
     const [timeout, command, option] = await Promise.all([
-      runCli(['openfga:cache:flush', '--timeout', 'soon'], f.env),
-      runCli(['openfga:cache:nope'], f.env),
-      runCli(['openfga:cache:status', '--yaml'], f.env),
+      runBin(['openfga:cache:flush', '--timeout', 'soon'], f.env),
+      runBin(['openfga:cache:nope'], f.env),
+      runBin(['openfga:cache:status', '--yaml'], f.env),
     ]);
     expect(timeout.code).toBe(2);
     expect(timeout.stderr).toContain('--timeout must be a positive number of seconds');
@@ -349,7 +348,7 @@ describe('CLI: the nestjs-openfga bin on the real servers', () => {
   });
 
   it('--help works without any configuration and documents the commands and variables', async () => {
-    const run = await runCli(['--help'], {});
+    const run = await runBin(['--help'], {});
     expect(run.code).toBe(0);
     for (const text of [
       'Usage: nestjs-openfga',
@@ -371,7 +370,7 @@ describe('CLI: the nestjs-openfga bin on the real servers', () => {
     ]) {
       expect(run.stdout).toContain(v);
     }
-    const sub = await runCli(['openfga:cache:flush', '--help'], {});
+    const sub = await runBin(['openfga:cache:flush', '--help'], {});
     expect(sub.code).toBe(0);
     expect(sub.stdout).toContain('--timeout <seconds>');
   });
@@ -381,12 +380,12 @@ describe('CLI: the nestjs-openfga bin on the real servers', () => {
     const port = await freePort(); // nothing listens there
     const started = Date.now();
     const [single, cluster] = await Promise.all([
-      runCli(
+      runBin(
         ['openfga:cache:status'],
         { ...f.env, OPENFGA_REDIS_CLUSTER_NODES: undefined, OPENFGA_REDIS_URL: `redis://127.0.0.1:${port}` },
         20_000,
       ),
-      runCli(
+      runBin(
         ['openfga:cache:status'],
         { ...f.env, OPENFGA_REDIS_URL: undefined, OPENFGA_REDIS_CLUSTER_NODES: `127.0.0.1:${port}` },
         20_000,
@@ -403,7 +402,7 @@ describe('CLI: the nestjs-openfga bin on the real servers', () => {
     const f = await fixture();
     const redis = await startRedis({ args: ['--maxmemory-policy', 'allkeys-lru'] });
     try {
-      const run = await runCli(['openfga:cache:status'], {
+      const run = await runBin(['openfga:cache:status'], {
         ...f.env,
         OPENFGA_REDIS_CLUSTER_NODES: undefined,
         OPENFGA_REDIS_URL: redis.url,
