@@ -12,10 +12,11 @@
   KEYS[6] the store's key prefix: a batch is KEYS[6] .. 'b:' .. its id
   Returns { pending writes, pending deletes, in-flight ops, ops waiting to retry, position }.
 ]]
+--- @include "restingBatch"
 local c = rcall('HMGET', KEYS[1], 'w', 'd', 'fw', 'fd')
 local retrying = 0
 for _, id in ipairs(rcall('SMEMBERS', KEYS[3])) do
-  if rcall('ZSCORE', KEYS[4], id) and rcall('HEXISTS', KEYS[5], id) == 0 then
+  if restingBatch(KEYS[3], KEYS[4], KEYS[5], id) then
     retrying = retrying + rcall('HLEN', KEYS[6] .. 'b:' .. id)
   end
 end

@@ -30,6 +30,7 @@
 --- @include "callSliced"
 --- @include "parseRecord"
 --- @include "releaseTuples"
+--- @include "restingBatch"
 --- @include "markQuiet"
 local upTo, limit, cursor = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3]
 local range = rcall('ZRANGEBYSCORE', KEYS[6], cursor, upTo, 'WITHSCORES', 'LIMIT', 0, limit)
@@ -45,12 +46,11 @@ if #tks == 0 then
 end
 
 local batches = callSliced('HMGET', KEYS[3], tks, true)
--- Whether a batch only waits out a backoff and nobody may be writing it.
+-- Each batch is looked at once, however many of its tuples the step reads.
 local resting = {}
 local function isResting(id)
   if resting[id] == nil then
-    resting[id] = rcall('SISMEMBER', KEYS[10], id) == 1 and rcall('ZSCORE', KEYS[4], id) ~= false
-      and rcall('HEXISTS', KEYS[7], id) == 0
+    resting[id] = restingBatch(KEYS[10], KEYS[4], KEYS[7], id)
   end
   return resting[id]
 end
