@@ -13,6 +13,7 @@ import type { ResolvedOpenFgaOptions } from '../options/openfga-options.interfac
 import type { ConditionalTuple, Tuple } from '../tuple/tuple';
 import type { OpenFgaAgents } from './openfga-agents';
 import { sdkConfiguration } from './sdk-configuration';
+import { secondsToMs } from '../timing/seconds';
 
 /** A change read from OpenFGA's change feed. */
 export interface FgaChange {
@@ -57,7 +58,7 @@ export class FgaClient {
     agents: OpenFgaAgents,
   ) {
     this.api = new OpenFgaApi(sdkConfiguration(options, agents));
-    this.requestOptions = { timeout: Math.round(options.requestTimeout * 1000) };
+    this.requestOptions = { timeout: secondsToMs(options.requestTimeout) };
   }
 
   /**

@@ -8,6 +8,7 @@ import type { OpenFgaStatus } from '../openfga.service';
 import { OPENFGA_HEALTH_OPTIONS } from './openfga-health.module-definition';
 import { OpenFgaHealthOptions, resolveHealthOptions } from './openfga-health-options.interface';
 import { OpenFgaProbe } from './openfga-probe';
+import { secondsToMs } from '../timing/seconds';
 
 /**
  * What the indicator reports under its key. `status` and the layout follow
@@ -124,7 +125,7 @@ export class OpenFgaHealthIndicator implements OnModuleInit, OnModuleDestroy {
     const o = resolveHealthOptions(this.defaults, options);
     const connection = this.resolve(o.connection);
     const core = this.core(connection.name);
-    const timeoutMs = Math.round(o.timeout * 1000);
+    const timeoutMs = secondsToMs(o.timeout);
     const [status, openfga, memory] = await Promise.all([
       settle(withTimeout(connection.service.status(), timeoutMs)),
       o.checkOpenFga ? settle(withTimeout(this.probe(connection).reach(timeoutMs), timeoutMs)) : undefined,

@@ -16,7 +16,7 @@ import {
   OpenFgaMetricsOptions,
   OpenFgaMetricsRegistry,
 } from './openfga-metrics-options.interface';
-import { MAX_TIMER_SECONDS } from '../timing/seconds';
+import { MAX_TIMER_SECONDS, secondsToMs } from '../timing/seconds';
 
 type PromClient = typeof import('prom-client');
 
@@ -78,7 +78,7 @@ export class OpenFgaMetrics implements OnModuleInit, OnApplicationShutdown {
       string
     >;
     this.buckets = { ...DEFAULT_METRICS_BUCKETS, ...o.buckets };
-    this.statusTimeoutMs = Math.round((o.statusTimeout ?? DEFAULT_STATUS_TIMEOUT) * 1000);
+    this.statusTimeoutMs = secondsToMs(o.statusTimeout ?? DEFAULT_STATUS_TIMEOUT);
     this.requested = o.connections;
   }
 
