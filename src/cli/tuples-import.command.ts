@@ -8,7 +8,7 @@ import { tupleFileFormat, tupleFilePathProblem } from '../import/tuple-file';
 import { ImportProgress, importTupleFile } from '../import/tuple-import';
 import { TupleImportError, TupleImportStoppedError } from '../import/tuple-import.error';
 import type { OpenFgaService } from '../openfga.service';
-import { OpenFgaCliConsole } from './cli-console';
+import { CliProgressLine, OpenFgaCliConsole } from './cli-console';
 import { parseConnectionOption } from './connection-option';
 import { OpenFgaCliError, OpenFgaCliUsageError } from './cli-errors';
 import { formatDuration, plural } from './cli-format';
@@ -26,6 +26,22 @@ export interface TuplesImportCommandOptions {
 
 /** Plain progress lines (no terminal) at most this often. */
 const PLAIN_EVERY_MS = 2000;
+/** The progress line of the import and of `--wait`: at most every 100 ms on a terminal, every `PLAIN_EVERY_MS` otherwise. */
+function throttledProgress(console: OpenFgaCliConsole): CliProgressLine {
+  const line = console.progress();
+  const everyMs = process.stderr.isTTY === true ? 100 : PLAIN_EVERY_MS;
+  let shownAt = 0;
+  return {
+    update(text: string) {
+      const now = Date.now();
+      if (now - shownAt < everyMs) return;
+      shownAt = now;
+      line.update(text);
+    },
+    done: () => line.done(),
+  };
+}
+
 /** `--wait`: the sleep after a flush that claimed nothing starts here and doubles up to the max. */
 const WAIT_IDLE_MIN_MS = 50;
 const WAIT_IDLE_MAX_MS = 1000;
@@ -98,15 +114,8 @@ export class OpenFgaTuplesImportCommand extends CommandRunner {
     if (!core.model.graph) {
       this.console.err('warning: the authorization model could not be read: tuples are checked by form only, not by the model');
     }
-    const progress = this.console.progress();
-    const tty = process.stderr.isTTY === true;
-    let shownAt = 0;
-    const show = (p: ImportProgress) => {
-      const now = Date.now();
-      if (now - shownAt < (tty ? 100 : PLAIN_EVERY_MS)) return;
-      shownAt = now;
-      progress.update(renderProgress(p));
-    };
+    const progress = throttledProgress(this.console);
+    const show = (p: ImportProgress) => progress.update(renderProgress(p));
     const target = moduleImportTarget(service, core);
     let result;
     try {
@@ -160,21 +169,15 @@ export class OpenFgaTuplesImportCommand extends CommandRunner {
    * `stillComplete` is asked before success is reported: false when the tuples may be gone otherwise.
    */
   private async waitForOpenFga(service: OpenFgaService, stillComplete: () => Promise<boolean>): Promise<OpenFgaCliExitCode> {
-    const progress = this.console.progress();
-    const tty = process.stderr.isTTY === true;
+    const progress = throttledProgress(this.console);
     const started = Date.now();
-    let shownAt = 0;
     let idleMs = 0;
     try {
       for (;;) {
         const status = await service.status();
         const left = status.pending.total + status.inFlight;
         if (left === 0) break;
-        const now = Date.now();
-        if (now - shownAt >= (tty ? 100 : PLAIN_EVERY_MS)) {
-          shownAt = now;
-          progress.update(`Writing to OpenFGA: ${plural(left, 'operation')} left, ${formatDuration(now - started)}`);
-        }
+        progress.update(`Writing to OpenFGA: ${plural(left, 'operation')} left, ${formatDuration(Date.now() - started)}`);
         const result = await service.flush();
         if (result.failed > 0 || result.deadLettered > 0) {
           progress.done();
