@@ -18,7 +18,7 @@ import { freshStore, serverEnv, testOptions } from '../support/harness/env';
 import { PROJECT_ROOT } from '../support/harness/servers';
 import { createStore } from '../support/harness/store';
 import { openService } from '../support/harness/service';
-import { recordAndMirror } from '../support/state/mirror-store';
+import { mirrorUsers, recordAndMirror } from '../support/state/mirror-store';
 
 const USERS = ['user:a', 'user:b'];
 const DOCS = ['document:1', 'document:2'];
@@ -98,15 +98,7 @@ describe('lists read your writes (property)', () => {
                 { object: { type: objType, id: objId }, relation: step.relation, user_filters: [relation ? { type, relation } : { type }] },
                 higher,
               );
-              const truth = res.users
-                .map((u) =>
-                  u.object
-                    ? `${u.object.type}:${u.object.id}`
-                    : u.userset
-                      ? `${u.userset.type}:${u.userset.id}#${u.userset.relation}`
-                      : `${u.wildcard!.type}:*`,
-                )
-                .sort();
+              const truth = mirrorUsers(res);
               expect({ step, listed }).toEqual({ step, listed: truth });
               lists++;
             } else {
@@ -215,7 +207,7 @@ describe('lists read your writes (property)', () => {
                 { object: { type: objType, id: objId }, relation: step.relation, user_filters: [{ type: step.filter }] },
                 { consistency: 'HIGHER_CONSISTENCY' as never },
               );
-              const truth = res.users.map((u) => (u.object ? `${u.object.type}:${u.object.id}` : `${u.wildcard!.type}:*`)).sort();
+              const truth = mirrorUsers(res);
               expect({ step, listed }).toEqual({ step, listed: truth });
               lists++;
               if (pending > 0 && sent.length === 1 && sent[0] === 0 && (await service.status()).pending.total > 0) usersAddedByModule++;

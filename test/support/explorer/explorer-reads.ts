@@ -8,6 +8,7 @@
 import { ConsistencyPreference } from '@openfga/sdk';
 import type { BatchCheckAnswer, CheckOptions, Tuple } from '../../../src';
 import { seededRandom } from '../inputs/random-model';
+import { mirrorUsers } from '../state/mirror-store';
 import type { ExplorerWorld } from './explorer-world';
 
 export const READ_KINDS = ['check', 'check-cached', 'check-uncached', 'check-fresh', 'batchCheck', 'listObjects', 'listUsers'] as const;
@@ -189,7 +190,7 @@ export class ExplorerReads {
           { object: { type, id }, relation: c.relation, user_filters: [{ type: 'user' }] },
           HIGHER,
         );
-        return res.users.map((u) => (u.object ? `${u.object.type}:${u.object.id}` : `${u.wildcard!.type}:*`)).sort();
+        return mirrorUsers(res);
       };
       await this.list(when, 'listUsers', what, truth, () => service.listUsers(c.object, c.relation, ['user']));
     }

@@ -1,4 +1,4 @@
-import type { OpenFgaClient } from '@openfga/sdk';
+import type { ListUsersResponse, OpenFgaClient } from '@openfga/sdk';
 import type { ConditionalTuple, GrantOptions, Tuple, TupleOperationKind } from '../../../src';
 
 /** What the property specs record through the module under test (the service or the fake). */
@@ -55,3 +55,19 @@ export async function mirrorWrite(mirror: OpenFgaClient, kind: TupleOperationKin
 }
 
 const plain = ({ user, relation, object }: Tuple): Tuple => ({ user, relation, object });
+
+/**
+ * The mirror's ListUsers answer as the module lists users: `type:id`, `type:id#relation`, `type:*`,
+ * sorted. Written here, not taken from the module, so the oracle does not share its code.
+ */
+export function mirrorUsers(res: ListUsersResponse): string[] {
+  return res.users
+    .map((u) =>
+      u.object
+        ? `${u.object.type}:${u.object.id}`
+        : u.userset
+          ? `${u.userset.type}:${u.userset.id}#${u.userset.relation}`
+          : `${u.wildcard!.type}:*`,
+    )
+    .sort();
+}
