@@ -44,6 +44,29 @@ function csv(name: string, n: number, bad: Record<number, string> = {}): string 
   return path;
 }
 
+/**
+ * Another writer's batch of `held` grants, leased for a minute (a flush can claim none of it), then
+ * `tuples import <one tuple> --wait`: resolves once the imported tuple is in OpenFGA, the bin then
+ * waiting for the held batch, with the batch (to give back) and the running bin.
+ */
+async function importWaitingBehindHeldBatch(f: Awaited<ReturnType<typeof fixture>>, name: string, held: number) {
+  await f.service.grantMany(
+    Array.from({ length: held }, (_, i) => ({ user: `user:${name}${i}`, relation: 'viewer', object: `document:${name}${i}` })),
+  );
+  const batch = await f.core.buffer.claim(100, 60_000);
+  expect(batch?.operations).toHaveLength(held);
+  const path = join(dir, `${name}.jsonl`);
+  writeFileSync(path, `{"user":"user:${name}","relation":"viewer","object":"document:${name}"}\n`);
+  const running = runBin(['tuples', 'import', path, '--wait'], f.env, 60_000);
+  await eventually(
+    'the imported tuple in OpenFGA',
+    async () => (await readAllTuples(f.store.storeId)).length === 1 || undefined,
+    30_000,
+    100,
+  );
+  return { batch: batch!, running };
+}
+
 beforeAll(() => Logger.overrideLogger(['error']));
 afterEach(async () => {
   await Promise.all(open.splice(0).map((c) => c.close()));
@@ -203,25 +226,12 @@ describe('tuples import: review fixes (the bin)', () => {
 
   it('--wait sleeps between polls while another process holds the operations in flight, and shows progress every 2 s', async () => {
     const f = await fixture();
-    await f.service.grantMany(Array.from({ length: 20 }, (_, i) => ({ user: `user:h${i}`, relation: 'viewer', object: `document:h${i}` })));
-    // Another writer's batch, leased for a minute: a flush can claim none of it.
-    const batch = await f.core.buffer.claim(100, 60_000);
-    expect(batch?.operations).toHaveLength(20);
-    const path = join(dir, 'one.jsonl');
-    writeFileSync(path, '{"user":"user:one","relation":"viewer","object":"document:one"}\n');
-    const running = runBin(['tuples', 'import', path, '--wait'], f.env, 60_000);
-    // The import is done and its tuple written: the bin now waits for the batch held above.
-    await eventually(
-      'the imported tuple in OpenFGA',
-      async () => (await readAllTuples(f.store.storeId)).length === 1 || undefined,
-      30_000,
-      100,
-    );
+    const { batch, running } = await importWaitingBehindHeldBatch(f, 'h', 20);
     const before = await commandCalls(f.core.redis, 'evalsha');
     await new Promise((r) => setTimeout(r, 4000));
     const scriptCalls = (await commandCalls(f.core.redis, 'evalsha')) - before;
     // The other writer gives its batch back: the waiting import writes it and is done.
-    expect(await f.core.buffer.release(batch!.id)).toBe(true);
+    expect(await f.core.buffer.release(batch.id)).toBe(true);
     const run = await running;
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/OpenFGA has every tuple/);
@@ -237,20 +247,9 @@ describe('tuples import: review fixes (the bin)', () => {
 describe('tuples import --wait and clear (the bin)', () => {
   it('exits 1 when the buffer was cleared during the wait: its tuples may be discarded, not written', async () => {
     const f = await fixture();
-    await f.service.grantMany(Array.from({ length: 5 }, (_, i) => ({ user: `user:c${i}`, relation: 'viewer', object: `document:c${i}` })));
-    const batch = await f.core.buffer.claim(100, 60_000);
-    const path = join(dir, 'wait-clear.jsonl');
-    writeFileSync(path, '{"user":"user:wc","relation":"viewer","object":"document:wc"}\n');
-    const running = runBin(['tuples', 'import', path, '--wait'], f.env, 60_000);
-    // The import is done and its tuple written: the bin now waits for the batch held above.
-    await eventually(
-      'the imported tuple in OpenFGA',
-      async () => (await readAllTuples(f.store.storeId)).length === 1 || undefined,
-      30_000,
-      100,
-    );
+    const { batch, running } = await importWaitingBehindHeldBatch(f, 'c', 5);
     await f.service.clear();
-    expect(await f.core.buffer.release(batch!.id)).toBe(true);
+    expect(await f.core.buffer.release(batch.id)).toBe(true);
     const run = await running;
     expect(run.code).toBe(1);
     expect(run.stdout).toContain('Buffered 1 tuple of 1.');
