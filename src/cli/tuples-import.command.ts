@@ -2,7 +2,8 @@ import { ModuleRef, ModulesContainer } from '@nestjs/core';
 import { CommandRunner, Option, SubCommand } from 'nest-commander';
 import { getOpenFgaCoreToken, getOpenFgaServiceToken } from '../connection/connection-tokens';
 import type { OpenFgaCore } from '../core/openfga-core';
-import { moduleImportTarget } from '../import/module-import-target';
+import { waitForImport } from '../import/import-wait';
+import { moduleImportTarget, moduleImportWaitTarget } from '../import/module-import-target';
 import { appConnections } from '../connection/app-connections';
 import { tupleFileFormat, tupleFilePathProblem } from '../import/tuple-file';
 import { ImportProgress, importTupleFile } from '../import/tuple-import';
@@ -42,15 +43,11 @@ function throttledProgress(console: OpenFgaCliConsole): CliProgressLine {
   };
 }
 
-/** `--wait`: the sleep after a flush that claimed nothing starts here and doubles up to the max. */
-const WAIT_IDLE_MIN_MS = 50;
-const WAIT_IDLE_MAX_MS = 1000;
-
 /**
  * `tuples import <file> [--format jsonl|csv|json|yaml] [--chunk n] [--restart] [--wait] [--connection name]`:
  * grants every tuple of a file through the buffer (README "Bulk import"). Every tuple is validated first
  * (bad ones named by line, nothing buffered); then `grantMany` in atomic calls, the place kept in Redis so
- * an interrupted import resumes; `--wait` then flushes until OpenFGA has everything.
+ * an interrupted import resumes; `--wait` then flushes until what was buffered up to its end is written (see import-wait.ts).
  *
  * @example
  * nestjs-openfga tuples import tuples.csv --wait
@@ -117,6 +114,9 @@ export class OpenFgaTuplesImportCommand extends CommandRunner {
     const progress = throttledProgress(this.console);
     const show = (p: ImportProgress) => progress.update(renderProgress(p));
     const target = moduleImportTarget(service, core);
+    const waitTarget = moduleImportWaitTarget(service, core);
+    // --wait checks the dead letters of what was buffered from here on.
+    const after = options.wait ? (await waitTarget.positions()).latest : 0;
     let result;
     try {
       result = await importTupleFile(path, format, target, {
@@ -142,8 +142,30 @@ export class OpenFgaTuplesImportCommand extends CommandRunner {
     this.console.out(`Buffered ${plural(result.buffered, 'tuple')} of ${result.total}${resumed}.`);
     if (result.token) this.console.out(`Consistency token: ${result.token}`);
     if (!options.wait) return OpenFgaCliExitCode.Ok;
-    // The buffer may empty because a clear discarded the import's tuples, not because OpenFGA has them.
-    return this.waitForOpenFga(service, async () => (await target.clears()) === result.clears);
+    const writing = throttledProgress(this.console);
+    let outcome;
+    try {
+      outcome = await waitForImport(waitTarget, {
+        after,
+        clears: result.clears,
+        onProgress: (outstanding, elapsedMs) =>
+          writing.update(`Writing to OpenFGA: ${plural(outstanding, 'operation')} outstanding, ${formatDuration(elapsedMs)}`),
+      });
+    } finally {
+      writing.done();
+    }
+    if (outcome.status === 'written') {
+      this.console.out(`OpenFGA has every tuple (${formatDuration(outcome.durationMs)}).`);
+      return OpenFgaCliExitCode.Ok;
+    }
+    this.console.err(
+      outcome.status === 'cleared'
+        ? 'error: the buffer was cleared (openfga:cache:clear) during the import or the wait: some of its tuples may have been ' +
+            'discarded before they were written. Run the import again.'
+        : `${plural(outcome.failed, 'operation')} failed (retried with backoff) and ${plural(outcome.deadLettered, 'operation')} dead-lettered; ` +
+            'see "openfga:cache:status" and "openfga:dead-letter list".',
+    );
+    return OpenFgaCliExitCode.Failed;
   }
 
   private connection(name: string | undefined): { service: OpenFgaService; core: OpenFgaCore } {
@@ -159,54 +181,6 @@ export class OpenFgaTuplesImportCommand extends CommandRunner {
         OpenFgaCliExitCode.Usage,
       );
     }
-  }
-
-  /**
-   * Flushes until nothing is pending or in flight, or a flush leaves operations failed or dead-lettered.
-   * While another process holds the rest in flight (a flusher's batch, a lease left by a killed one) a
-   * flush claims nothing: the loop then sleeps, 50 ms doubling to 1 s, instead of asking Redis again at
-   * once. The progress line is shown as the import's is (every 100 ms on a terminal, every 2 s otherwise).
-   * `stillComplete` is asked before success is reported: false when the tuples may be gone otherwise.
-   */
-  private async waitForOpenFga(service: OpenFgaService, stillComplete: () => Promise<boolean>): Promise<OpenFgaCliExitCode> {
-    const progress = throttledProgress(this.console);
-    const started = Date.now();
-    let idleMs = 0;
-    try {
-      for (;;) {
-        const status = await service.status();
-        const left = status.pending.total + status.inFlight;
-        if (left === 0) break;
-        progress.update(`Writing to OpenFGA: ${plural(left, 'operation')} left, ${formatDuration(Date.now() - started)}`);
-        const result = await service.flush();
-        if (result.failed > 0 || result.deadLettered > 0) {
-          progress.done();
-          this.console.err(
-            `${plural(result.failed, 'operation')} failed (retried with backoff) and ${plural(result.deadLettered, 'operation')} dead-lettered; ` +
-              'see "openfga:cache:status" and "openfga:dead-letter list".',
-          );
-          return OpenFgaCliExitCode.Failed;
-        }
-        // In queue mode the workers write: give them time. Nothing claimed: the rest is in flight elsewhere.
-        if (result.queued || result.writes + result.deletes === 0) {
-          idleMs = result.queued ? WAIT_IDLE_MAX_MS / 5 : Math.min(WAIT_IDLE_MAX_MS, Math.max(WAIT_IDLE_MIN_MS, idleMs * 2));
-          await new Promise((r) => setTimeout(r, idleMs));
-        } else {
-          idleMs = 0;
-        }
-      }
-    } finally {
-      progress.done();
-    }
-    if (!(await stillComplete())) {
-      this.console.err(
-        'error: the buffer was cleared (openfga:cache:clear) during the import or the wait: some of its tuples may have been ' +
-          'discarded before they were written. Run the import again.',
-      );
-      return OpenFgaCliExitCode.Failed;
-    }
-    this.console.out(`OpenFGA has every tuple (${formatDuration(Date.now() - started)}).`);
-    return OpenFgaCliExitCode.Ok;
   }
 }
 

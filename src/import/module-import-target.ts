@@ -2,6 +2,7 @@ import type { OpenFgaCore } from '../core/openfga-core';
 import { checkWritesInModel } from '../model/write-rules';
 import type { OpenFgaService } from '../openfga.service';
 import { validateTuple } from '../tuple/validate-tuple';
+import type { ImportWaitTarget } from './import-wait';
 import type { ImportTarget, ResumePoint } from './tuple-import';
 
 /** How long an interrupted import's place is kept. */
@@ -31,9 +32,7 @@ export function moduleImportTarget(service: OpenFgaService, core: OpenFgaCore): 
       return tuple;
     },
     grantMany: (tuples) => service.grantMany(tuples),
-    async clears() {
-      return Number((await core.redis.hget(keys.count, 'cleared')) ?? 0);
-    },
+    clears: () => clearCount(core),
     async resumePoint(hash) {
       return parseResumePoint(await core.redis.get(key(hash)));
     },
@@ -42,6 +41,26 @@ export function moduleImportTarget(service: OpenFgaService, core: OpenFgaCore): 
       else await core.redis.set(key(hash), `${point.done}|${point.clears}`, 'EX', RESUME_TTL_S);
     },
   };
+}
+
+/** What `tuples import --wait` reads and does on the connection: the buffer's positions, the service's flush and dead letters. */
+export function moduleImportWaitTarget(service: OpenFgaService, core: OpenFgaCore): ImportWaitTarget {
+  return {
+    positions: () => core.buffer.positions(),
+    async outstanding() {
+      const status = await service.status();
+      return status.pending.total + status.inFlight;
+    },
+    flush: (timeoutMs) => service.flush({ timeoutMs }),
+    async deadLetteredBetween(after, through) {
+      return (await service.getDeadLetters()).filter((d) => d.operation.seq > after && d.operation.seq <= through).length;
+    },
+    clears: () => clearCount(core),
+  };
+}
+
+async function clearCount(core: OpenFgaCore): Promise<number> {
+  return Number((await core.redis.hget(core.buffer.keys.count, 'cleared')) ?? 0);
 }
 
 /** `done|clears`, or a bare `done` (saved before clears were counted: as if none had been). */
