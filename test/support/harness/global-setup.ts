@@ -34,7 +34,9 @@ export default async function globalSetup(): Promise<void> {
       ...(process.env.TEST_REDIS_CLUSTER_NODES ? { TEST_REDIS_CLUSTER_NODES: process.env.TEST_REDIS_CLUSTER_NODES } : {}),
     };
     Object.assign(process.env, env);
-    writeFileSync(join(PROJECT_ROOT, '.jest-servers.json'), JSON.stringify(env, null, 2));
+    // One file per pass: `npm test` runs the standalone and the Cluster pass at once.
+    const name = process.env.NESTJS_OPENFGA_REDIS === 'cluster' ? '.jest-servers-cluster.json' : '.jest-servers.json';
+    writeFileSync(join(PROJECT_ROOT, name), JSON.stringify(env, null, 2));
   } catch (err) {
     await Promise.all(globalThis.__NESTJS_OPENFGA_SERVERS__.map((s) => s.stop()));
     throw err;
