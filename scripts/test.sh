@@ -16,9 +16,11 @@ status=0
 # The Cluster pass runs beside the standalone one: most tests wait on timers
 # and servers, not on the two cores, and each pass has its own servers.
 cluster_log="$(mktemp -t jest-cluster.XXXXXX)"
+# In its own process group, so an interrupted `npm test` stops it and its servers too.
 # shellcheck disable=SC2046
-NESTJS_OPENFGA_REDIS=cluster npx jest --runInBand test/integration $(report cluster) "$@" >"$cluster_log" 2>&1 &
+NESTJS_OPENFGA_REDIS=cluster setsid npx jest --runInBand test/integration $(report cluster) "$@" >"$cluster_log" 2>&1 &
 cluster=$!
+trap 'kill -TERM -- -"$cluster" 2>/dev/null; rm -f "$cluster_log"; exit 130' INT TERM
 # shellcheck disable=SC2046
 npx jest --runInBand $(report standalone) "$@" || status=1
 wait "$cluster" || status=1

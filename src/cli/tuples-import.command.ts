@@ -104,10 +104,10 @@ export class OpenFgaTuplesImportCommand extends CommandRunner {
   }
 
   private async execute(path: string, options: TuplesImportCommandOptions): Promise<OpenFgaCliExitCode> {
-    const format = tupleFileFormat(path, options.format);
-    const { service, core } = this.connection(options.connection);
     const pathProblem = await tupleFilePathProblem(path);
     if (pathProblem !== undefined) throw new OpenFgaCliError(pathProblem, OpenFgaCliExitCode.Usage);
+    const format = tupleFileFormat(path, options.format);
+    const { service, core } = this.connection(options.connection);
     if (!core.model.graph) {
       this.console.err('warning: the authorization model could not be read: tuples are checked by form only, not by the model');
     }
@@ -115,13 +115,14 @@ export class OpenFgaTuplesImportCommand extends CommandRunner {
     const show = (p: ImportProgress) => progress.update(renderProgress(p));
     const target = moduleImportTarget(service, core);
     const waitTarget = moduleImportWaitTarget(service, core);
-    // --wait checks the dead letters of what was buffered from here on.
-    const after = options.wait ? (await waitTarget.positions()).latest : 0;
+    // --wait checks the dead letters of what was buffered from here on (or from where the interrupted run it resumes began).
+    const after = (await waitTarget.positions()).latest;
     let result;
     try {
       result = await importTupleFile(path, format, target, {
         chunk: options.chunk,
         restart: options.restart,
+        after,
         onProgress: show,
       });
     } catch (err) {
@@ -146,7 +147,7 @@ export class OpenFgaTuplesImportCommand extends CommandRunner {
     let outcome;
     try {
       outcome = await waitForImport(waitTarget, {
-        after,
+        after: result.after ?? after,
         clears: result.clears,
         onProgress: (outstanding, elapsedMs) =>
           writing.update(`Writing to OpenFGA: ${plural(outstanding, 'operation')} outstanding, ${formatDuration(elapsedMs)}`),

@@ -38,7 +38,10 @@ export function moduleImportTarget(service: OpenFgaService, core: OpenFgaCore): 
     },
     async saveResume(hash, point) {
       if (point === undefined) await core.redis.del(key(hash));
-      else await core.redis.set(key(hash), `${point.done}|${point.clears}`, 'EX', RESUME_TTL_S);
+      else {
+        const value = `${point.done}|${point.clears}${point.after !== undefined ? `|${point.after}` : ''}`;
+        await core.redis.set(key(hash), value, 'EX', RESUME_TTL_S);
+      }
     },
   };
 }
@@ -65,7 +68,7 @@ async function clearCount(core: OpenFgaCore): Promise<number> {
 
 /** `done|clears`, or a bare `done` (saved before clears were counted: as if none had been). */
 export function parseResumePoint(raw: string | null): ResumePoint | undefined {
-  const match = raw === null ? null : /^(\d+)(?:\|(\d+))?$/.exec(raw);
+  const match = raw === null ? null : /^(\d+)(?:\|(\d+)(?:\|(\d+))?)?$/.exec(raw);
   if (!match) return undefined;
-  return { done: Number(match[1]), clears: Number(match[2] ?? 0) };
+  return { done: Number(match[1]), clears: Number(match[2] ?? 0), ...(match[3] !== undefined ? { after: Number(match[3]) } : {}) };
 }

@@ -56,6 +56,7 @@ const EXPECTED_FILE = 'expected a tuple file: JSON lines, CSV, JSON or YAML (.js
  * it is a readable file.
  */
 export async function tupleFilePathProblem(path: string): Promise<string | undefined> {
+  if (path === '-') return `standard input ("-") cannot be imported: the file is read twice (validated, then buffered): ${EXPECTED_FILE}`;
   try {
     const stats = await stat(path);
     if (stats.isDirectory()) return `"${path}" is a directory: ${EXPECTED_FILE}`;
@@ -95,6 +96,10 @@ export async function* readTupleFile(path: string, format: TupleFileFormat, tap?
       for await (const { n, text } of lines(path, tap)) {
         if (text.trim() === '') continue;
         blank = false;
+        if (text.includes(REPLACEMENT)) {
+          yield { at: `line ${n}`, error: NOT_UTF8 };
+          continue;
+        }
         let value: unknown;
         try {
           value = JSON.parse(text);
@@ -114,6 +119,11 @@ export async function* readTupleFile(path: string, format: TupleFileFormat, tap?
       const text = await wholeText(path, tap);
       if (text.trim() === '') {
         yield emptyFile(format);
+        return;
+      }
+      const notUtf8 = notUtf8Entry(text);
+      if (notUtf8) {
+        yield notUtf8;
         return;
       }
       let items: unknown;
@@ -156,6 +166,17 @@ function kindOf(value: unknown): string {
 }
 
 const BOM = '\uFEFF';
+/** What a byte sequence that is not UTF-8 is decoded to (and what a file mangled by an earlier conversion holds). */
+const REPLACEMENT = '\uFFFD';
+const NOT_UTF8 = 'holds bytes that are not UTF-8 (decoded as U+FFFD, which would change the ids granted): save the file as UTF-8';
+
+/** A whole-file read that holds U+FFFD: refused where it first is (a file problem). */
+function notUtf8Entry(text: string): TupleEntry | undefined {
+  const at = text.indexOf(REPLACEMENT);
+  if (at < 0) return undefined;
+  const where = lineAndColumn(text, at);
+  return { at: `line ${where.line}, column ${where.column}`, error: NOT_UTF8, fatal: true };
+}
 
 /**
  * The lines of a file, numbered from 1, as readline splits them (at `\r\n`, `\n` or a lone `\r`; a
@@ -235,7 +256,17 @@ async function* csvEntries(path: string, tap?: FileBlockTap): AsyncGenerator<Tup
     try {
       cells = csvRecordCells(record.text);
     } catch (err) {
+      if (!header) {
+        // Not a tuple: the header. Reading on would take the first tuple for it (and call the file empty).
+        yield { at, error: `the CSV header cannot be read (${(err as Error).message}): the header is ${CSV_FORMS}`, fatal: true };
+        return;
+      }
       yield { at, error: (err as Error).message };
+      continue;
+    }
+    if (cells && record.text.includes(REPLACEMENT)) {
+      yield { at, error: NOT_UTF8, ...(header ? {} : { fatal: true }) };
+      if (!header) return;
       continue;
     }
     if (!cells) {
@@ -338,6 +369,11 @@ async function* yamlEntries(path: string, tap?: FileBlockTap): AsyncGenerator<Tu
   const text = await wholeText(path, tap);
   if (text.trim() === '') {
     yield emptyFile('yaml');
+    return;
+  }
+  const notUtf8 = notUtf8Entry(text);
+  if (notUtf8) {
+    yield notUtf8;
     return;
   }
   const counter = new yaml.LineCounter();

@@ -23,6 +23,11 @@ export interface ResumePoint {
    * since may have discarded some of those tuples, so the place no longer holds.
    */
   clears: number;
+  /**
+   * The buffer's latest position before the first run of this import buffered anything (absent in a
+   * place saved by an earlier version): `--wait` of a run that resumes checks the dead letters from there.
+   */
+  after?: number;
 }
 
 /** What an import needs from the module: the same checks and the same `grantMany` as the service, and a place to keep its place. */
@@ -45,6 +50,8 @@ export interface ImportSettings {
   restart?: boolean;
   /** Bad tuples listed in the error at most (all are counted). Default 20. */
   maxErrors?: number;
+  /** The buffer's latest position before this run buffers anything (kept in the saved place, see ResumePoint.after). */
+  after?: number;
   onProgress?(progress: ImportProgress): void;
 }
 
@@ -64,6 +71,8 @@ export interface ImportResult {
   clears: number;
   /** The consistency token of the last `grantMany` (undefined when nothing was buffered). */
   token?: string;
+  /** The buffer's latest position before the import (its first run, when this one resumed) buffered anything. */
+  after?: number;
 }
 
 /**
@@ -110,7 +119,7 @@ export async function importTupleFile(
     let problem = entry.error;
     if (problem === undefined) {
       try {
-        target.validate(entry.value);
+        target.validate(withoutNullCondition(entry.value));
         total++;
       } catch (err) {
         problem = messageOf(err);
@@ -128,6 +137,8 @@ export async function importTupleFile(
   const clears = await target.clears();
   const resumedAt = saved && saved.clears === clears ? Math.min(saved.done, total) : 0;
   const staleResumeAt = saved && saved.clears !== clears && saved.done > 0 ? saved.done : undefined;
+  // A run that resumes answers for the tuples the interrupted runs buffered too: its span starts where theirs did.
+  const after = resumedAt > 0 && saved?.after !== undefined ? Math.min(saved.after, settings.after ?? saved.after) : settings.after;
 
   started = Date.now();
   let index = 0;
@@ -140,7 +151,7 @@ export async function importTupleFile(
     token = await target.grantMany(batch);
     buffered += batch.length;
     batch = [];
-    await target.saveResume(hash, { done: done(), clears });
+    await target.saveResume(hash, { done: done(), clears, ...(after !== undefined ? { after } : {}) });
     const perSec = rate(buffered, started);
     report({
       phase: 'buffering',
@@ -167,7 +178,7 @@ export async function importTupleFile(
       if (index >= total) throw changed(`${entry.at} is a tuple more than the ${total} validated`);
       let tuple: ConditionalTuple;
       try {
-        tuple = target.validate(entry.value);
+        tuple = target.validate(withoutNullCondition(entry.value));
       } catch (err) {
         throw new TupleImportStoppedError(
           path,
@@ -203,7 +214,22 @@ export async function importTupleFile(
     );
   }
   await target.saveResume(hash, undefined);
-  return { total, buffered, resumedAt, ...(staleResumeAt !== undefined ? { staleResumeAt } : {}), clears, ...(token ? { token } : {}) };
+  return {
+    total,
+    buffered,
+    resumedAt,
+    ...(staleResumeAt !== undefined ? { staleResumeAt } : {}),
+    clears,
+    ...(token ? { token } : {}),
+    ...(after !== undefined ? { after } : {}),
+  };
+}
+
+/** `"condition": null`, as OpenFGA's Read API returns a tuple without one, is no condition. */
+function withoutNullCondition(value: unknown): unknown {
+  if (typeof value !== 'object' || value === null || !('condition' in value) || value.condition !== null) return value;
+  const { condition: _none, ...rest } = value as Record<string, unknown>;
+  return rest;
 }
 
 function messageOf(err: unknown): string {

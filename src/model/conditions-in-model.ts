@@ -1,33 +1,22 @@
 import { InvalidTupleError } from '../tuple/invalid-tuple.error';
+import { checkContextValue, ConditionNotEvaluable } from './condition-context';
 import type { TupleOperation } from '../tuple/tuple';
 import { typeOf, type DirectType, type RelationGraph } from './relation-graph';
 
-/** The JavaScript type a context value must have for a parameter of OpenFGA type `typeName` (undefined: any). */
-function expectedJsType(typeName: string): { test: (v: unknown) => boolean; form: string } | undefined {
-  switch (typeName) {
-    case 'TYPE_NAME_STRING':
-      return { test: (v) => typeof v === 'string', form: 'a string' };
-    case 'TYPE_NAME_TIMESTAMP':
-      return { test: (v) => typeof v === 'string', form: 'an RFC 3339 timestamp string' };
-    case 'TYPE_NAME_DURATION':
-      return { test: (v) => typeof v === 'string', form: 'a duration string such as "10m"' };
-    case 'TYPE_NAME_IPADDRESS':
-      return { test: (v) => typeof v === 'string', form: 'an IP address string' };
-    case 'TYPE_NAME_INT':
-    case 'TYPE_NAME_UINT':
-      return { test: (v) => Number.isInteger(v), form: 'an integer' };
-    case 'TYPE_NAME_DOUBLE':
-      return { test: (v) => typeof v === 'number', form: 'a number' };
-    case 'TYPE_NAME_BOOL':
-      return { test: (v) => typeof v === 'boolean', form: 'a boolean' };
-    case 'TYPE_NAME_LIST':
-      return { test: (v) => Array.isArray(v), form: 'a list' };
-    case 'TYPE_NAME_MAP':
-      return { test: (v) => typeof v === 'object' && v !== null && !Array.isArray(v), form: 'a map (object)' };
-    default:
-      return undefined;
-  }
-}
+/** The parameter types OpenFGA v1.x declares; a context value of another (newer) type is left to OpenFGA. */
+const KNOWN_TYPES = new Set([
+  'TYPE_NAME_ANY',
+  'TYPE_NAME_BOOL',
+  'TYPE_NAME_STRING',
+  'TYPE_NAME_INT',
+  'TYPE_NAME_UINT',
+  'TYPE_NAME_DOUBLE',
+  'TYPE_NAME_DURATION',
+  'TYPE_NAME_TIMESTAMP',
+  'TYPE_NAME_IPADDRESS',
+  'TYPE_NAME_LIST',
+  'TYPE_NAME_MAP',
+]);
 
 /** How a tuple's user is related: `type`, `type:*` or `type#relation`. */
 export interface UserShape {
@@ -46,7 +35,7 @@ export function userShape(user: string): UserShape {
 /**
  * Checks conditional grants against the authorization model, before anything
  * is buffered: the condition exists, its context names only declared
- * parameters (of the declared JSON type), and the relation accepts the
+ * parameters, each a value OpenFGA converts to its declared type (see condition-context), and the relation accepts the
  * condition for the user's type. A relation the model lacks is left to
  * `checkWritesInModel` (model/write-rules.ts), which runs these checks too.
  * `field(i)` is the field prefix of op i ('' or `tuples[i].`).
@@ -69,8 +58,16 @@ export function checkConditionInModel(op: TupleOperation, graph: RelationGraph, 
       const names = [...declared.parameters.keys()].join(', ');
       throw new InvalidTupleError(`${at}.context.${key}`, key, `a parameter of condition ${condition.name} (${names})`);
     }
-    const type = expectedJsType(declared.parameters.get(key)!);
-    if (type && !type.test(value)) throw new InvalidTupleError(`${at}.context.${key}`, value, type.form);
+    const type = declared.parameterTypes.get(key)!;
+    if (!KNOWN_TYPES.has(type.type_name ?? '')) continue;
+    try {
+      // As OpenFGA's Write converts it: a list's and a map's items too, numeric strings for numbers,
+      // RFC 3339 timestamps, Go durations and IP addresses parsed; else OpenFGA refuses it at flush.
+      checkContextValue(value, type);
+    } catch (err) {
+      if (!(err instanceof ConditionNotEvaluable)) throw err;
+      throw new InvalidTupleError(`${at}.context.${key}`, value, err.message.replace(/^expected /, ''));
+    }
   }
   const accepted = graph.directlyRelated(typeOf(op.object), op.relation);
   if (!accepted) return;

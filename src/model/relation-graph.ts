@@ -1,5 +1,6 @@
 import type { Tuple } from '../tuple/tuple';
 import { InvalidModelError } from './invalid-model.error';
+import type { ConditionParameterType } from './condition-context';
 
 /** 'type#relation': the object type and relation of a tuple (a "pair"). */
 export type RelationPair = string;
@@ -37,6 +38,8 @@ export interface RelationDependencies {
 export interface ModelCondition {
   name: string;
   parameters: ReadonlyMap<string, string>;
+  /** The parameters' whole types (a list's or a map's item type too), as OpenFGA converts a context with them. */
+  parameterTypes: ReadonlyMap<string, ConditionParameterType>;
 }
 
 /** A directly related user type of a relation (`user`, `user:*`, `group#member`, `user with cond`). */
@@ -69,7 +72,7 @@ export interface ModelUserset {
 export interface AuthorizationModelDocument {
   id: string;
   /** Conditions by name, with their typed parameters (models of schema 1.1 with conditions). */
-  conditions?: Record<string, { name?: string; parameters?: Record<string, { type_name?: string }> | null }> | null;
+  conditions?: Record<string, { name?: string; parameters?: Record<string, ConditionParameterType> | null }> | null;
   type_definitions: readonly {
     type: string;
     relations?: Record<string, ModelUserset>;
@@ -123,7 +126,8 @@ export class RelationGraph {
     this.types = new Map(model.type_definitions.map((def) => [def.type, def]));
     for (const [name, c] of Object.entries(model.conditions ?? {})) {
       const parameters = new Map(Object.entries(c?.parameters ?? {}).map(([p, t]) => [p, t?.type_name ?? '']));
-      this.conditionsByName.set(name, { name, parameters });
+      const parameterTypes = new Map(Object.entries(c?.parameters ?? {}).map(([p, t]) => [p, t ?? {}]));
+      this.conditionsByName.set(name, { name, parameters, parameterTypes });
     }
     const tuplesets = (type: string, u: ModelUserset | undefined): void => {
       if (!u) return;

@@ -123,3 +123,12 @@ describe('conditions in the relation graph', () => {
     expect(rejection(() => checkConditionsInModel(grant(condition, user, relation), graph, () => 'tuples[3].')).field).toBe(field);
   });
 });
+
+describe('context values as OpenFGA converts them', () => {
+  it.each([
+    [{ name: 'in_region', context: { region: 'eu', allowed: ['eu', 3] } }, 'tuples[3].condition.context.allowed'],
+    [{ name: 'non_expired_grant', context: { grant_time: 'yesterday' } }, 'tuples[3].condition.context.grant_time'],
+  ])('refuses %p, which OpenFGA refuses on write, at %s', (condition, field) => {
+    expect(rejection(() => checkConditionsInModel(grant(condition), graph, () => 'tuples[3].')).field).toBe(field);
+  });
+});

@@ -8,7 +8,7 @@
 import type { CelFunc, CelInput, CelObjectType } from '@bufbuild/cel';
 import type { Registry } from '@bufbuild/protobuf';
 import { loadOptionalPeer } from '../../observability/load-optional-peer';
-import { inCidr, parseIpAddress, type IpAddress } from './fake-ipaddress';
+import { inCidr, parseIpAddress, type IpAddress } from '../../model/ip-address';
 
 type Cel = typeof import('@bufbuild/cel');
 type Protobuf = typeof import('@bufbuild/protobuf');

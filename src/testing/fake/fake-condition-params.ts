@@ -1,18 +1,14 @@
 /**
- * JSON context values read as the condition's declared parameter types, as
- * OpenFGA converts them before evaluating (internal/condition/types):
- * numbers for int, uint and double (or numeric strings), RFC 3339 strings for
- * timestamps, Go duration strings ("1h30m", "250ms") for durations, address
- * strings for ipaddress; `any` takes the JSON value as it is. A value its
- * type cannot take is an error: OpenFGA fails the check.
+ * Condition parameters as CEL types and values, for the fake's evaluation. The
+ * conversion of a JSON context value (what OpenFGA takes for each type) is the
+ * module's own, in src/model/condition-context.ts.
  */
 import type { CelInput, CelType } from '@bufbuild/cel';
+import { ConditionNotEvaluable, convertContextValue, genericOf } from '../../model/condition-context';
 import type { CelPeers } from './fake-cel';
-import { parseIpAddress } from './fake-ipaddress';
 import type { FakeConditionParameterType } from './fake-model';
 
-/** Thrown for a value (or a declared type) OpenFGA would not evaluate. */
-export class ConditionNotEvaluable extends Error {}
+export { ConditionNotEvaluable };
 
 /** The CEL type of a declared parameter type. */
 export function celTypeOf(type: FakeConditionParameterType, peers: CelPeers): CelType {
@@ -38,132 +34,23 @@ export function celTypeOf(type: FakeConditionParameterType, peers: CelPeers): Ce
     case 'TYPE_NAME_IPADDRESS':
       return peers.ipAddressType;
     case 'TYPE_NAME_LIST':
-      return cel.listType(celTypeOf(generic(type), peers));
+      return cel.listType(celTypeOf(genericOf(type), peers));
     case 'TYPE_NAME_MAP':
-      return cel.mapType(CelScalar.STRING, celTypeOf(generic(type), peers));
+      return cel.mapType(CelScalar.STRING, celTypeOf(genericOf(type), peers));
   }
   throw new ConditionNotEvaluable(`unknown condition parameter type ${type.type_name ?? '(none)'}`);
 }
 
-/** `value` as a CEL value of the declared type; throws ConditionNotEvaluable when it cannot be one. */
+/** `value` as a CEL value of the declared type; throws ConditionNotEvaluable when it cannot be one (see condition-context). */
 export function celValueOf(value: unknown, type: FakeConditionParameterType, peers: CelPeers): CelInput {
-  const fail = (what: string): never => {
-    throw new ConditionNotEvaluable(`expected ${what}, found ${JSON.stringify(value) ?? typeof value}`);
-  };
-  switch (type.type_name) {
-    case 'TYPE_NAME_ANY':
-      return value as CelInput;
-    case 'TYPE_NAME_BOOL':
-      return typeof value === 'boolean' ? value : fail('a bool');
-    case 'TYPE_NAME_STRING':
-      return typeof value === 'string' ? value : fail('a string');
-    case 'TYPE_NAME_INT':
-      return integer(value) ?? fail('an int');
-    case 'TYPE_NAME_UINT': {
-      const n = integer(value);
-      return n !== undefined && n >= 0n ? peers.cel.celUint(n) : fail('a uint');
-    }
-    case 'TYPE_NAME_DOUBLE': {
-      const n = typeof value === 'string' ? numeric(value) : value;
-      return typeof n === 'number' && Number.isFinite(n) ? n : fail('a double');
-    }
-    case 'TYPE_NAME_DURATION': {
-      const ns = typeof value === 'string' ? durationNanos(value) : undefined;
-      return ns === undefined ? fail('a duration string such as "10m"') : peers.duration(ns);
-    }
-    case 'TYPE_NAME_TIMESTAMP': {
-      const at = typeof value === 'string' ? rfc3339(value) : undefined;
-      return at === undefined ? fail('an RFC 3339 timestamp string') : peers.timestamp(at.seconds, at.nanos);
-    }
-    case 'TYPE_NAME_IPADDRESS': {
-      const ip = typeof value === 'string' ? parseIpAddress(value) : undefined;
-      return ip === undefined ? fail('an IP address string') : peers.ipAddress(ip);
-    }
-    case 'TYPE_NAME_LIST':
-      return Array.isArray(value) ? value.map((item) => celValueOf(item, generic(type), peers)) : fail('a list');
-    case 'TYPE_NAME_MAP':
-      if (typeof value !== 'object' || value === null || Array.isArray(value)) return fail('a map');
-      return new Map(Object.entries(value).map(([k, v]) => [k, celValueOf(v, generic(type), peers)]));
-  }
-  throw new ConditionNotEvaluable(`unknown condition parameter type ${type.type_name ?? '(none)'}`);
-}
-
-/**
- * Converts `value` as `celValueOf` does, without building CEL values (nor loading @bufbuild/cel): throws
- * ConditionNotEvaluable when its type cannot take it. What OpenFGA's Write checks a tuple's context with.
- */
-export function contextValueOf(value: unknown, type: FakeConditionParameterType): void {
-  celValueOf(value, type, CONVERSION_ONLY);
-}
-
-/** Peers whose constructors build nothing: `celValueOf` then only converts (every failure is raised before a constructor). */
-const CONVERSION_ONLY = {
-  cel: { celUint: () => undefined },
-  duration: () => undefined,
-  timestamp: () => undefined,
-  ipAddress: () => undefined,
-} as unknown as CelPeers;
-
-function generic(type: FakeConditionParameterType): FakeConditionParameterType {
-  const [only, ...more] = type.generic_types ?? [];
-  if (!only || more.length > 0) throw new ConditionNotEvaluable(`${type.type_name} needs one generic type`);
-  return only;
-}
-
-const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
-
-/** A decimal string's number (Go's big.ParseFloat in base 10), or undefined. */
-function numeric(text: string): number | undefined {
-  return DECIMAL.test(text) ? Number(text) : undefined;
-}
-
-/** An integral JSON number or numeric string as a bigint (digits alone kept exact), or undefined. */
-function integer(value: unknown): bigint | undefined {
-  if (typeof value === 'string' && /^[+-]?\d+$/.test(value)) return BigInt(value);
-  const n = typeof value === 'string' ? numeric(value) : value;
-  return typeof n === 'number' && Number.isInteger(n) ? BigInt(n) : undefined;
-}
-
-const DURATION = /^[-+]?(?:(?:\d+\.?\d*|\.\d+)(?:ns|us|µs|μs|ms|s|m|h))+$/;
-const DURATION_PART = /(\d*)\.?(\d*)(ns|us|µs|μs|ms|s|m|h)/g;
-const UNIT_NANOS: Record<string, bigint> = {
-  ns: 1n,
-  us: 1_000n,
-  µs: 1_000n,
-  μs: 1_000n,
-  ms: 1_000_000n,
-  s: 1_000_000_000n,
-  m: 60_000_000_000n,
-  h: 3_600_000_000_000n,
-};
-const MAX_NANOS = 2n ** 63n - 1n;
-
-/** A Go duration string (time.ParseDuration) in nanoseconds, or undefined. */
-export function durationNanos(text: string): bigint | undefined {
-  if (/^[-+]?0$/.test(text)) return 0n;
-  if (!DURATION.test(text)) return undefined;
-  let ns = 0n;
-  for (const [, whole, fraction, unit] of text.matchAll(DURATION_PART)) {
-    const scale = UNIT_NANOS[unit];
-    ns += BigInt(whole || '0') * scale + (fraction ? (BigInt(fraction) * scale) / 10n ** BigInt(fraction.length) : 0n);
-  }
-  if (ns > MAX_NANOS + (text.startsWith('-') ? 1n : 0n)) return undefined;
-  return text.startsWith('-') ? -ns : ns;
-}
-
-const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:[.,](\d+))?(?:Z|([+-])(\d{2}):(\d{2}))$/;
-
-/** An RFC 3339 timestamp (as Go's time.Parse reads it) in seconds and nanoseconds since the epoch, or undefined. */
-export function rfc3339(text: string): { seconds: bigint; nanos: number } | undefined {
-  const m = RFC3339.exec(text);
-  if (!m) return undefined;
-  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number);
-  const [sign, offsetHours, offsetMinutes] = [m[8], Number(m[9] ?? 0), Number(m[10] ?? 0)];
-  if (hour > 23 || minute > 59 || second > 59 || offsetHours > 23 || offsetMinutes > 59) return undefined;
-  const date = new Date(0);
-  date.setUTCFullYear(year, month - 1, day); // not Date.UTC: it reads years 0-99 as 1900-1999
-  if (date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day) return undefined;
-  const offset = (sign === '-' ? -1 : 1) * (offsetHours * 3600 + offsetMinutes * 60);
-  const seconds = BigInt(date.getTime() / 1000 + hour * 3600 + minute * 60 + second - offset);
-  return { seconds, nanos: Number((m[7] ?? '').slice(0, 9).padEnd(9, '0')) };
+  return convertContextValue<CelInput>(value, type, {
+    plain: (v) => v,
+    any: (v) => v as CelInput,
+    uint: (n) => peers.cel.celUint(n),
+    duration: (ns) => peers.duration(ns),
+    timestamp: (seconds, nanos) => peers.timestamp(seconds, nanos),
+    ipAddress: (ip) => peers.ipAddress(ip),
+    list: (items) => items,
+    map: (entries) => entries,
+  });
 }

@@ -1,6 +1,6 @@
 import { CheckUnavailableError } from '../../check/check-unavailable.error';
 import { conditionHolds, ConditionNotEvaluable } from './fake-conditions';
-import { contextValueOf } from './fake-condition-params';
+import { checkContextValue } from '../../model/condition-context';
 import type { ConditionalTuple, Tuple } from '../../tuple/tuple';
 
 /** A relation's rewrite, as in OpenFGA's JSON authorization model. */
@@ -89,7 +89,7 @@ export class FakeModel {
       const type = params[key];
       if (!type) continue;
       try {
-        contextValueOf(value, type);
+        checkContextValue(value, type);
       } catch (err) {
         if (!(err instanceof ConditionNotEvaluable)) throw err;
         return `parameter type error on condition '${condition.name}' - failed to convert context parameter '${key}': ${err.message}`;

@@ -8,8 +8,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { transformer } from '@openfga/syntax-transformer';
 import { conditionHolds, ConditionNotEvaluable } from '../../../src/testing/fake/fake-conditions';
-import { durationNanos, rfc3339 } from '../../../src/testing/fake/fake-condition-params';
-import { inCidr, parseIpAddress } from '../../../src/testing/fake/fake-ipaddress';
+import { durationNanos, rfc3339 } from '../../../src/model/condition-context';
+import { inCidr, parseIpAddress } from '../../../src/model/ip-address';
 import type { FakeAuthorizationModel, FakeConditionParameterType } from '../../../src/testing';
 
 const MODEL = transformer.transformDSLToJSONObject(
