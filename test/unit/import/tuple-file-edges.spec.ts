@@ -11,7 +11,7 @@ import { TupleImportError } from '../../../src/import/tuple-import.error';
 import { validateTuple } from '../../../src/tuple/validate-tuple';
 import { tupleFilePathProblem } from '../../../src/import/tuple-file';
 
-const dir = mkdtempSync(join(tmpdir(), 'tuple-import-review2-'));
+const dir = mkdtempSync(join(tmpdir(), 'tuple-file-edges-'));
 const file = (name: string, data: string | Buffer) => {
   const path = join(dir, name);
   writeFileSync(path, data);
