@@ -8,6 +8,7 @@ import {
   validateConnectionName,
 } from '../connection/connection-tokens';
 import { FieldResolverEnhancers } from '../http/field-resolver-enhancers';
+import { UnsupportedHandlers } from '../http/unsupported-handlers';
 import { OpenFgaService } from '../openfga.service';
 import type { OpenFgaModuleOptions } from '../options/openfga-options.interface';
 import { resolveOptions } from '../options/resolve-options';
@@ -34,8 +35,9 @@ export interface OpenFgaTestingModuleOptions extends OpenFgaFakeOptions {
   /** Passed on in the connection's options (`OPENFGA_OPTIONS`), for code (such as the HTTP layer) that finds the user of a request. */
   resolveUser?: OpenFgaModuleOptions['resolveUser'];
   /**
-   * With `model`: check the names of the `@Check`/`@Grant`/`@Revoke` of this connection against it at start,
-   * as `OpenFgaModule` does. Default `true`.
+   * Refuse at start, as `OpenFgaModule` does, the decorators it refuses: `@Check`/`@Grant`/`@Revoke` on a
+   * microservice message handler, `@Grant`/`@Revoke` on an `@Sse` route and, with `model`, names the model
+   * lacks. Default `true`; `false` lets such an app start, to test how each call fails.
    */
   validateDecorators?: boolean;
 }
@@ -85,6 +87,8 @@ export class OpenFgaTestingModule {
         },
         // As OpenFgaModule: a decorated field resolver Nest would skip refuses to start.
         FieldResolverEnhancers,
+        // As OpenFgaModule: decorators on handlers where they cannot run refuse to start.
+        ...(validateDecorators ? [UnsupportedHandlers] : []),
         ...fake,
         {
           provide: optionsToken,

@@ -510,11 +510,22 @@ describe('decorators in a microservice handler (TCP)', () => {
     await expect(service.listen()).rejects.toThrow(new UnsupportedContextError('rpc', 'DocumentMessages.get', '@Check'));
     await service.close();
   });
+
+  it('OpenFgaTestingModule refuses the same, so unit tests on the fake catch it', async () => {
+    const moduleRef = await Test.createTestingModule({
+      imports: [OpenFgaTestingModule.forRoot({ allow: true })],
+      controllers: [DocumentMessages],
+    }).compile();
+    const service = moduleRef.createNestMicroservice({ transport: Transport.TCP, options: { host: '127.0.0.1', port: await freePort() } });
+    service.useLogger(false);
+    await expect(service.listen()).rejects.toThrow(new UnsupportedContextError('rpc', 'DocumentMessages.get', '@Check'));
+    await service.close();
+  });
 });
 
 /*
- * Where nothing checks at start-up (here OpenFgaTestingModule, as in an app's unit tests; likewise a WebSocket
- * gateway or a custom transport), every call fails instead. The error is raised before any check, so the
+ * Where nothing checks at start-up (here OpenFgaTestingModule with `validateDecorators: false`; likewise a
+ * WebSocket gateway or a custom transport), every call fails instead. The error is raised before any check, so the
  * in-memory fake stands in for the real servers without changing what is tested.
  */
 describe('decorators in a microservice handler that got past start-up (TCP)', () => {
@@ -526,7 +537,7 @@ describe('decorators in a microservice handler that got past start-up (TCP)', ()
   beforeAll(async () => {
     const port = await freePort();
     const moduleRef = await Test.createTestingModule({
-      imports: [OpenFgaTestingModule.forRoot({ allow: true })],
+      imports: [OpenFgaTestingModule.forRoot({ allow: true, validateDecorators: false })],
       controllers: [DocumentMessages],
       providers: [{ provide: APP_GUARD, useClass: OpenFgaGuard }],
     }).compile();

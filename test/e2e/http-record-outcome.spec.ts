@@ -290,9 +290,22 @@ describe('@Grant/@Revoke on an @Sse route', () => {
     }
   });
 
-  it('fails every call where start-up did not refuse it (OpenFgaTestingModule), and the handler never runs', async () => {
+  it('OpenFgaTestingModule refuses to start it too, so unit tests on the fake catch it', async () => {
     const moduleRef = await Test.createTestingModule({
       imports: [OpenFgaTestingModule.forRoot()],
+      controllers: [FeedController],
+    }).compile();
+    const app = moduleRef.createNestApplication({ logger: false });
+    try {
+      await expect(app.init()).rejects.toThrow(/@Grant\/@Revoke on FeedController\.feed cannot run in a "sse" handler/);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('fails every call where start-up did not refuse it (validateDecorators: false), and the handler never runs', async () => {
+    const moduleRef = await Test.createTestingModule({
+      imports: [OpenFgaTestingModule.forRoot({ validateDecorators: false })],
       controllers: [FeedController],
     }).compile();
     const app = moduleRef.createNestApplication({ logger: false });
