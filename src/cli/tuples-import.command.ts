@@ -104,10 +104,11 @@ export class OpenFgaTuplesImportCommand extends CommandRunner {
   }
 
   private async execute(path: string, options: TuplesImportCommandOptions): Promise<OpenFgaCliExitCode> {
-    const pathProblem = await tupleFilePathProblem(path);
-    if (pathProblem !== undefined) throw new OpenFgaCliError(pathProblem, OpenFgaCliExitCode.Usage);
+    if (path === '-') throw new OpenFgaCliError((await tupleFilePathProblem(path))!, OpenFgaCliExitCode.Usage);
     const format = tupleFileFormat(path, options.format);
     const { service, core } = this.connection(options.connection);
+    const pathProblem = await tupleFilePathProblem(path);
+    if (pathProblem !== undefined) throw new OpenFgaCliError(pathProblem, OpenFgaCliExitCode.Usage);
     if (!core.model.graph) {
       this.console.err('warning: the authorization model could not be read: tuples are checked by form only, not by the model');
     }

@@ -204,7 +204,7 @@ describe('tuples import: review fixes (the bin)', () => {
     expect((await f.service.status()).pending.total).toBe(0);
   });
 
-  it('a missing path or a directory exits 2 naming it; an empty file of any format exits 1, nothing buffered', async () => {
+  it('a missing path, a directory or standard input exits 2 naming it; an empty file of any format exits 1, nothing buffered', async () => {
     const f = await fixture();
     const missing = await runBin(['tuples', 'import', join(dir, 'nope.csv')], f.env);
     expect(missing.code).toBe(2);
@@ -214,6 +214,9 @@ describe('tuples import: review fixes (the bin)', () => {
     const directory = await runBin(['tuples', 'import', folder], f.env);
     expect(directory.code).toBe(2);
     expect(directory.stderr).toMatch(/error: ".*folder\.csv" is a directory: expected a tuple file/);
+    const stdin = await runBin(['tuples', 'import', '-'], f.env);
+    expect(stdin.code).toBe(2);
+    expect(stdin.stderr).toMatch(/error: standard input \("-"\) cannot be imported: the file is read twice/);
     for (const ext of ['csv', 'jsonl', 'json', 'yaml']) {
       const path = join(dir, `empty.${ext}`);
       writeFileSync(path, '');
