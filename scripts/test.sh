@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # `npm test`: installs the npm dependencies and the servers if missing, runs
 # the whole suite (unit, integration, e2e, reliability short mode) against a
-# standalone Redis and, beside it, the integration suites again against a
-# 3-master Redis Cluster (its output printed once it ends).
-# Extra arguments go to both Jest runs. With JEST_REPORT_DIR set, each run
+# standalone Redis, in two shards, and the integration suites again against a
+# 3-master Redis Cluster: three Jest runs at once, each with its own servers
+# (most tests wait on timers and servers, not on the two cores). The first
+# shard prints as it goes; the others' output follows once they end.
+# Extra arguments go to every Jest run. With JEST_REPORT_DIR set, each run
 # writes its --json report there (CI sums them).
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -13,18 +15,35 @@ bash scripts/install-servers.sh || exit 1
 report() { [ -n "${JEST_REPORT_DIR:-}" ] && echo "--json --outputFile=$JEST_REPORT_DIR/$1.json"; }
 
 status=0
-# The Cluster pass runs beside the standalone one: most tests wait on timers
-# and servers, not on the two cores, and each pass has its own servers.
-cluster_log="$(mktemp -t jest-cluster.XXXXXX)"
-# In its own process group, so an interrupted `npm test` stops it and its servers too.
+logs=()
+pids=()
+# In the background and in its own process group, so an interrupted `npm test` stops it and its servers too.
+background() {
+  local log
+  log="$(mktemp -t jest-run.XXXXXX)"
+  logs+=("$log")
+  setsid "$@" >"$log" 2>&1 &
+  pids+=($!)
+}
+stop() {
+  for pid in "${pids[@]}"; do kill -TERM -- -"$pid" 2>/dev/null; done
+  rm -f "${logs[@]}"
+  exit 130
+}
+trap stop INT TERM
+
 # shellcheck disable=SC2046
-NESTJS_OPENFGA_REDIS=cluster setsid npx jest --runInBand test/integration $(report cluster) "$@" >"$cluster_log" 2>&1 &
-cluster=$!
-trap 'kill -TERM -- -"$cluster" 2>/dev/null; rm -f "$cluster_log"; exit 130' INT TERM
+background env NESTJS_OPENFGA_REDIS=cluster npx jest --runInBand test/integration $(report cluster) "$@"
 # shellcheck disable=SC2046
-npx jest --runInBand $(report standalone) "$@" || status=1
-wait "$cluster" || status=1
-echo "== integration suites against Redis Cluster (3 masters) =="
-cat "$cluster_log"
-rm -f "$cluster_log"
+background npx jest --runInBand --shard=2/2 --passWithNoTests $(report standalone-2) "$@"
+# shellcheck disable=SC2046
+npx jest --runInBand --shard=1/2 --passWithNoTests $(report standalone-1) "$@" || status=1
+
+titles=("integration suites against Redis Cluster (3 masters)" "standalone Redis, second shard")
+for i in "${!pids[@]}"; do
+  wait "${pids[$i]}" || status=1
+  echo "== ${titles[$i]} =="
+  cat "${logs[$i]}"
+  rm -f "${logs[$i]}"
+done
 exit $status

@@ -12,7 +12,7 @@ declare global {
   var __NESTJS_OPENFGA_SERVERS__: RunningServer[] | undefined;
 }
 
-export default async function globalSetup(): Promise<void> {
+export default async function globalSetup(globalConfig?: { shard?: { shardIndex: number } | null }): Promise<void> {
   const servers =
     process.env.NESTJS_OPENFGA_SERVERS === 'testcontainers'
       ? await startWithTestcontainers()
@@ -34,8 +34,14 @@ export default async function globalSetup(): Promise<void> {
       ...(process.env.TEST_REDIS_CLUSTER_NODES ? { TEST_REDIS_CLUSTER_NODES: process.env.TEST_REDIS_CLUSTER_NODES } : {}),
     };
     Object.assign(process.env, env);
-    // One file per pass: `npm test` runs the standalone and the Cluster pass at once.
-    const name = process.env.NESTJS_OPENFGA_REDIS === 'cluster' ? '.jest-servers-cluster.json' : '.jest-servers.json';
+    // One file per run: `npm test` runs the Cluster pass and two standalone shards at once.
+    const run = [
+      process.env.NESTJS_OPENFGA_REDIS === 'cluster' ? 'cluster' : '',
+      globalConfig?.shard ? `shard${globalConfig.shard.shardIndex}` : '',
+    ]
+      .filter(Boolean)
+      .join('-');
+    const name = run ? `.jest-servers-${run}.json` : '.jest-servers.json';
     writeFileSync(join(PROJECT_ROOT, name), JSON.stringify(env, null, 2));
   } catch (err) {
     await Promise.all(globalThis.__NESTJS_OPENFGA_SERVERS__.map((s) => s.stop()));
