@@ -4,7 +4,17 @@
  * HTTP; and the clear error they give in a microservice (TCP) handler.
  */
 import { ApolloDriver, ApolloDriverConfig } from '@nestjs/apollo';
-import { CanActivate, Controller, ExecutionContext, INestApplication, INestMicroservice, Injectable, Module, Type } from '@nestjs/common';
+import {
+  CanActivate,
+  Controller,
+  DynamicModule,
+  ExecutionContext,
+  INestApplication,
+  INestMicroservice,
+  Injectable,
+  Module,
+  Type,
+} from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { Args, Field, GqlExecutionContext, GraphQLModule, ID, Mutation, ObjectType, Query, ResolveField, Resolver } from '@nestjs/graphql';
 import { ClientProxy, ClientProxyFactory, MessagePattern, Payload, Transport } from '@nestjs/microservices';
@@ -499,27 +509,21 @@ class DocumentMessages {
 }
 
 describe('decorators in a microservice handler (TCP)', () => {
-  it('OpenFgaModule refuses to start an app with a decorated message handler, naming it', async () => {
-    const store = await freshStore('rpc-startup');
-    const moduleRef = await Test.createTestingModule({
-      imports: [OpenFgaModule.forRoot(testOptions(store))],
-      controllers: [DocumentMessages],
-    }).compile();
+  /** The TCP microservice of `DocumentMessages` with this OpenFGA module refuses to listen, naming the handler. */
+  async function refusesToListen(openFga: DynamicModule): Promise<void> {
+    const moduleRef = await Test.createTestingModule({ imports: [openFga], controllers: [DocumentMessages] }).compile();
     const service = moduleRef.createNestMicroservice({ transport: Transport.TCP, options: { host: '127.0.0.1', port: await freePort() } });
     service.useLogger(false);
     await expect(service.listen()).rejects.toThrow(new UnsupportedContextError('rpc', 'DocumentMessages.get', '@Check'));
     await service.close();
+  }
+
+  it('OpenFgaModule refuses to start an app with a decorated message handler, naming it', async () => {
+    await refusesToListen(OpenFgaModule.forRoot(testOptions(await freshStore('rpc-startup'))));
   });
 
   it('OpenFgaTestingModule refuses the same, so unit tests on the fake catch it', async () => {
-    const moduleRef = await Test.createTestingModule({
-      imports: [OpenFgaTestingModule.forRoot({ allow: true })],
-      controllers: [DocumentMessages],
-    }).compile();
-    const service = moduleRef.createNestMicroservice({ transport: Transport.TCP, options: { host: '127.0.0.1', port: await freePort() } });
-    service.useLogger(false);
-    await expect(service.listen()).rejects.toThrow(new UnsupportedContextError('rpc', 'DocumentMessages.get', '@Check'));
-    await service.close();
+    await refusesToListen(OpenFgaTestingModule.forRoot({ allow: true }));
   });
 });
 
