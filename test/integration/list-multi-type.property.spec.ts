@@ -14,7 +14,7 @@ import type { ConditionalTuple } from '../../src';
 import { serverEnv, testOptions } from '../support/harness/env';
 import { PROJECT_ROOT } from '../support/harness/servers';
 import { createStore } from '../support/harness/store';
-import { openService } from '../support/harness/service';
+import { openService, OpenService } from '../support/harness/service';
 import { quietNestLogs } from '../support/reliability/scale';
 import { mirrorUsers, recordAndMirror } from '../support/state/mirror-store';
 
@@ -156,20 +156,44 @@ describe('lists on a model with several user and parent types, against an oracle
       { numRuns: 60 },
     );
   }, 600_000);
-  it('a revoke of a written grant, pending, takes the item out of every list the grant put it in', async () => {
+  /**
+   * A store where user:a and employee:a own document:1 in OpenFGA, user:a's ownership revoked (pending) and user:b's of
+   * document:2 granted (pending, a plain grant lists add themselves). The first list that reads the revoke writes it
+   * first, so each kind of list gets its own store.
+   */
+  async function revokedAfterWrite(): Promise<OpenService> {
     const store = await createStore(serverEnv().apiUrl, `lmt-${randomUUID().slice(0, 8)}`, MODEL);
-    const { service, close, ready } = openService(testOptions(store));
-    await ready();
+    const open = openService(testOptions(store));
+    await open.ready();
+    await open.service.grantMany([
+      { user: 'user:a', relation: 'owner', object: 'document:1' },
+      { user: 'employee:a', relation: 'owner', object: 'document:1' },
+    ]);
+    await open.service.flush();
+    await open.service.revoke('user:a', 'owner', 'document:1');
+    await open.service.grant('user:b', 'owner', 'document:2');
+    return open;
+  }
+  const RELATIONS = ['owner', 'direct_only', 'editor', 'viewer'];
+
+  it('listObjects: a pending revoke of a written grant takes its object out of every list the grant put it in', async () => {
+    const { service, close } = await revokedAfterWrite();
     try {
-      await service.grant('user:a', 'owner', 'document:1');
-      await service.grant('employee:a', 'owner', 'document:1');
-      await service.flush();
-      await service.revoke('user:a', 'owner', 'document:1');
-      await service.grant('user:b', 'owner', 'document:2'); // a plain grant the lists add themselves
-      for (const relation of ['owner', 'direct_only', 'editor', 'viewer']) {
+      for (const relation of RELATIONS) {
         expect([relation, await service.listObjects('user:a', relation, 'document')]).toEqual([relation, []]);
         expect([relation, await service.listObjects('user:b', relation, 'document')]).toEqual([relation, ['document:2']]);
+      }
+    } finally {
+      await close();
+    }
+  });
+
+  it('listUsers: a pending revoke of a written grant takes its user out of every list the grant put it in', async () => {
+    const { service, close } = await revokedAfterWrite();
+    try {
+      for (const relation of RELATIONS) {
         expect([relation, await service.listUsers('document:1', relation, ['user', 'employee'])]).toEqual([relation, ['employee:a']]);
+        expect([relation, await service.listUsers('document:2', relation, ['user'])]).toEqual([relation, ['user:b']]);
       }
     } finally {
       await close();
