@@ -3,6 +3,7 @@ import { DEFAULT_CONNECTION, getOpenFgaServiceToken } from '../connection/connec
 import { connectionList, registeredConnections } from './connection-registry';
 import type { OpenFgaService } from '../openfga.service';
 import type { ResolvedOpenFgaOptions } from '../options/openfga-options.interface';
+import { InvalidOptionsError } from '../options/invalid-options.error';
 
 /** One connection as the operator-facing modules (metrics, tracing, events, health, CLI) see it. */
 export interface OpenFgaConnection {
@@ -58,7 +59,7 @@ export function resolveConnections(
 export function validateConnectionsOption(value: unknown, owner: string): readonly string[] | undefined {
   if (value === undefined) return undefined;
   if (!Array.isArray(value) || value.length === 0 || value.some((n) => typeof n !== 'string' || n === '')) {
-    throw new TypeError(`${owner} option "connections" must be a non-empty array of connection names (received ${JSON.stringify(value)})`);
+    throw new InvalidOptionsError('connections', 'a non-empty array of connection names', value, owner);
   }
   return value as readonly string[];
 }

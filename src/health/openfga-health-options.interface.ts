@@ -1,5 +1,6 @@
 import { DEFAULT_CONNECTION, validateConnectionName } from '../connection/connection-tokens';
 import { MAX_TIMER_SECONDS } from '../timing/seconds';
+import { InvalidOptionsError } from '../options/invalid-options.error';
 
 /**
  * Thresholds and probes of `OpenFgaHealthIndicator`, set once with
@@ -49,16 +50,22 @@ export const DEFAULT_HEALTH_OPTIONS: Required<OpenFgaHealthOptions> = {
   maxMemoryUsage: 0.9,
 };
 
+const OWNER = 'OpenFgaHealth';
+
 /** Applies defaults and validates; a bad threshold fails at start-up (or at the call), never silently. */
 export function resolveHealthOptions(...layers: (OpenFgaHealthOptions | undefined)[]): Required<OpenFgaHealthOptions> {
   const merged: Record<string, unknown> = { ...DEFAULT_HEALTH_OPTIONS };
   for (const layer of layers) {
     if (layer === undefined) continue;
-    if (typeof layer !== 'object' || layer === null)
-      throw new TypeError(`OpenFgaHealth options must be an object (received ${String(layer)})`);
+    if (typeof layer !== 'object' || layer === null) throw new InvalidOptionsError('', 'an object', layer, OWNER);
     for (const [key, value] of Object.entries(layer)) {
       if (!(key in DEFAULT_HEALTH_OPTIONS)) {
-        throw new TypeError(`Unknown OpenFgaHealth option "${key}": expected one of ${Object.keys(DEFAULT_HEALTH_OPTIONS).join(', ')}`);
+        throw new InvalidOptionsError(
+          key,
+          `one of the known options (${Object.keys(DEFAULT_HEALTH_OPTIONS).join(', ')})`,
+          'an unknown option',
+          OWNER,
+        );
       }
       if (value !== undefined) merged[key] = value;
     }
@@ -66,21 +73,19 @@ export function resolveHealthOptions(...layers: (OpenFgaHealthOptions | undefine
   for (const key of ['maxPending', 'maxOldestAge', 'maxDeadLetters'] as const) {
     const value = merged[key];
     if (typeof value !== 'number' || Number.isNaN(value) || value < 0) {
-      throw new RangeError(`OpenFgaHealth option "${key}" must be a number >= 0, or Infinity (received ${String(value)})`);
+      throw new InvalidOptionsError(key, 'a number >= 0, or Infinity', value, OWNER);
     }
   }
   if (typeof merged.timeout !== 'number' || !Number.isFinite(merged.timeout) || merged.timeout <= 0 || merged.timeout > MAX_TIMER_SECONDS) {
-    throw new RangeError(
-      `OpenFgaHealth option "timeout" must be a positive number of seconds, at most ${MAX_TIMER_SECONDS} (received ${String(merged.timeout)})`,
-    );
+    throw new InvalidOptionsError('timeout', `a positive number of seconds, at most ${MAX_TIMER_SECONDS}`, merged.timeout, OWNER);
   }
   const usage = merged.maxMemoryUsage;
   if (typeof usage !== 'number' || !(usage > 0 && usage <= 1)) {
-    throw new RangeError(`OpenFgaHealth option "maxMemoryUsage" must be a number in (0, 1] (received ${String(usage)})`);
+    throw new InvalidOptionsError('maxMemoryUsage', 'a number in (0, 1]', usage, OWNER);
   }
   validateConnectionName(merged.connection, 'OpenFgaHealth option "connection"');
   if (typeof merged.checkOpenFga !== 'boolean') {
-    throw new TypeError(`OpenFgaHealth option "checkOpenFga" must be true or false (received ${String(merged.checkOpenFga)})`);
+    throw new InvalidOptionsError('checkOpenFga', 'true or false', merged.checkOpenFga, OWNER);
   }
   return merged as Required<OpenFgaHealthOptions>;
 }

@@ -7,6 +7,7 @@ import { resolveConnections, validateConnectionsOption } from '../connection/app
 import { OPENFGA_EVENT_EMITTER_OPTIONS } from './openfga-event-emitter.module-definition';
 import { DEFAULT_NEST_EVENTS, OPENFGA_NEST_EVENTS, OpenFgaEventEmitterOptions } from './openfga-event-emitter-options.interface';
 import type { OpenFgaEventMap, OpenFgaEventName, OpenFgaEvents } from '../events/openfga-events';
+import { InvalidOptionsError } from '../options/invalid-options.error';
 
 type EventEmitterPackage = typeof import('@nestjs/event-emitter');
 
@@ -93,24 +94,24 @@ export class OpenFgaEventEmitterBridge implements OnModuleInit, OnApplicationShu
 
 const errorMessage = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
+const OWNER = 'OpenFgaEventEmitter';
+
 function validateEventEmitterOptions(options: unknown): readonly OpenFgaEventName[] {
   if (typeof options !== 'object' || options === null) {
-    throw new TypeError(`OpenFgaEventEmitter options must be an object (received ${String(options)})`);
+    throw new InvalidOptionsError('', 'an object', options, OWNER);
   }
   for (const key of Object.keys(options)) {
     if (key !== 'events' && key !== 'connections') {
-      throw new TypeError(`Unknown OpenFgaEventEmitter option "${key}": expected events or connections`);
+      throw new InvalidOptionsError(key, 'one of the known options (events, connections)', 'an unknown option', OWNER);
     }
   }
   const { events = DEFAULT_NEST_EVENTS, connections } = options as OpenFgaEventEmitterOptions;
   validateConnectionsOption(connections, 'OpenFgaEventEmitter');
-  if (!Array.isArray(events)) throw new TypeError('OpenFgaEventEmitter option "events" must be an array of event names');
+  if (!Array.isArray(events)) throw new InvalidOptionsError('events', 'an array of event names', events, OWNER);
   const known = Object.keys(OPENFGA_NEST_EVENTS);
   for (const event of events) {
     if (!known.includes(event)) {
-      throw new TypeError(
-        `OpenFgaEventEmitter option "events" has an unknown event ${JSON.stringify(event)}: expected ${known.join(', ')}`,
-      );
+      throw new InvalidOptionsError('events', `an array of event names (${known.join(', ')})`, event, OWNER);
     }
   }
   return [...new Set(events)];

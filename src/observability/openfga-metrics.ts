@@ -17,6 +17,7 @@ import {
   OpenFgaMetricsRegistry,
 } from './openfga-metrics-options.interface';
 import { MAX_TIMER_SECONDS, secondsToMs } from '../timing/seconds';
+import { InvalidOptionsError } from '../options/invalid-options.error';
 
 type PromClient = typeof import('prom-client');
 
@@ -327,36 +328,40 @@ export class OpenFgaMetrics implements OnModuleInit, OnApplicationShutdown {
 /** Sets the gauge for the connection being collected (its labels added). */
 type SetGauge = (value: number, labels?: Record<string, string>) => void;
 
+const OWNER = 'OpenFgaMetrics';
+
 function validateMetricsOptions(options: unknown): OpenFgaMetricsOptions {
   if (typeof options !== 'object' || options === null) {
-    throw new TypeError(`OpenFgaMetrics options must be an object (received ${String(options)})`);
+    throw new InvalidOptionsError('', 'an object', options, OWNER);
   }
   const known = ['registry', 'prefix', 'buckets', 'statusTimeout', 'connections'];
   for (const key of Object.keys(options)) {
-    if (!known.includes(key)) throw new TypeError(`Unknown OpenFgaMetrics option "${key}": expected one of ${known.join(', ')}`);
+    if (!known.includes(key))
+      throw new InvalidOptionsError(key, `one of the known options (${known.join(', ')})`, 'an unknown option', OWNER);
   }
   const o = options as OpenFgaMetricsOptions;
   validateConnectionsOption(o.connections, 'OpenFgaMetrics');
   if (o.prefix !== undefined && (typeof o.prefix !== 'string' || !PREFIX_PATTERN.test(o.prefix))) {
-    throw new TypeError(
-      `OpenFgaMetrics option "prefix" must be letters, digits, "_" or ":", not starting with a digit (received ${JSON.stringify(o.prefix)})`,
-    );
+    throw new InvalidOptionsError('prefix', 'letters, digits, "_" or ":", not starting with a digit', o.prefix, OWNER);
   }
   const timeout = o.statusTimeout;
   if (timeout !== undefined && !(typeof timeout === 'number' && Number.isFinite(timeout) && timeout > 0 && timeout <= MAX_TIMER_SECONDS)) {
-    throw new RangeError(
-      `OpenFgaMetrics option "statusTimeout" must be a positive number of seconds, at most ${MAX_TIMER_SECONDS} (received ${String(timeout)})`,
-    );
+    throw new InvalidOptionsError('statusTimeout', `a positive number of seconds, at most ${MAX_TIMER_SECONDS}`, timeout, OWNER);
   }
   if (o.registry !== undefined && typeof (o.registry as Partial<OpenFgaMetricsRegistry>).getSingleMetric !== 'function') {
-    throw new TypeError('OpenFgaMetrics option "registry" must be a prom-client Registry');
+    throw new InvalidOptionsError('registry', 'a prom-client Registry', typeof o.registry, OWNER);
   }
   for (const [key, buckets] of Object.entries(o.buckets ?? {})) {
     if (!(key in DEFAULT_METRICS_BUCKETS)) {
-      throw new TypeError(`Unknown OpenFgaMetrics bucket set "${key}": expected one of ${Object.keys(DEFAULT_METRICS_BUCKETS).join(', ')}`);
+      throw new InvalidOptionsError(
+        `buckets.${key}`,
+        `one of the bucket sets (${Object.keys(DEFAULT_METRICS_BUCKETS).join(', ')})`,
+        'an unknown bucket set',
+        OWNER,
+      );
     }
     if (!Array.isArray(buckets) || buckets.length === 0 || buckets.some((b) => typeof b !== 'number' || !(b > 0))) {
-      throw new RangeError(`OpenFgaMetrics option "buckets.${key}" must be a non-empty array of positive numbers of seconds`);
+      throw new InvalidOptionsError(`buckets.${key}`, 'a non-empty array of positive numbers of seconds', buckets, OWNER);
     }
   }
   return o;

@@ -8,6 +8,7 @@ import { OpenFgaConnection, resolveConnections, validateConnectionsOption } from
 import type { OpenFgaEventMap, OpenFgaEvents } from '../events/openfga-events';
 import { OPENFGA_TRACING_OPTIONS } from './openfga-tracing.module-definition';
 import { OPENFGA_SPAN_ATTRIBUTES as A, OPENFGA_SPANS, OpenFgaTracingOptions } from './openfga-tracing-options.interface';
+import { InvalidOptionsError } from '../options/invalid-options.error';
 
 type OtelApi = typeof import('@opentelemetry/api');
 
@@ -172,21 +173,24 @@ interface Origin {
   readonly cache: boolean;
 }
 
+const OWNER = 'OpenFgaTracing';
+
 function validateTracingOptions(options: unknown): void {
   if (typeof options !== 'object' || options === null) {
-    throw new TypeError(`OpenFgaTracing options must be an object (received ${String(options)})`);
+    throw new InvalidOptionsError('', 'an object', options, OWNER);
   }
   const known = ['tracerProvider', 'tracerName', 'connections'];
   for (const key of Object.keys(options)) {
-    if (!known.includes(key)) throw new TypeError(`Unknown OpenFgaTracing option "${key}": expected one of ${known.join(', ')}`);
+    if (!known.includes(key))
+      throw new InvalidOptionsError(key, `one of the known options (${known.join(', ')})`, 'an unknown option', OWNER);
   }
   const o = options as OpenFgaTracingOptions;
   validateConnectionsOption(o.connections, 'OpenFgaTracing');
   if (o.tracerProvider !== undefined && typeof o.tracerProvider?.getTracer !== 'function') {
-    throw new TypeError('OpenFgaTracing option "tracerProvider" must be an OpenTelemetry TracerProvider (with getTracer())');
+    throw new InvalidOptionsError('tracerProvider', 'an OpenTelemetry TracerProvider (with getTracer())', typeof o.tracerProvider, OWNER);
   }
   if (o.tracerName !== undefined && (typeof o.tracerName !== 'string' || o.tracerName === '')) {
-    throw new TypeError(`OpenFgaTracing option "tracerName" must be a non-empty string (received ${JSON.stringify(o.tracerName)})`);
+    throw new InvalidOptionsError('tracerName', 'a non-empty string', o.tracerName, OWNER);
   }
 }
 

@@ -1,6 +1,9 @@
 import { OpenFgaError } from '../errors/openfga.error';
 
-/** Thrown at start-up when an option is missing or malformed; the message names the option and its expected form. */
+/**
+ * Thrown at start-up when an option is missing or malformed; the message names the module, the option
+ * and its expected form. `option` '' is the options object itself.
+ */
 export class InvalidOptionsError extends OpenFgaError {
   override readonly name = 'InvalidOptionsError';
 
@@ -8,8 +11,11 @@ export class InvalidOptionsError extends OpenFgaError {
     readonly option: string,
     readonly expected: string,
     received: unknown,
+    /** The module the options are for: `OpenFgaModule`, `OpenFgaMetrics`, `OpenFgaHealth`, ... */
+    readonly owner = 'OpenFgaModule',
   ) {
-    super(`OpenFgaModule option "${option}" must be ${expected} (received ${describeReceived(received)})`);
+    const what = option === '' ? `${owner} options` : `${owner} option "${option}"`;
+    super(`${what} must be ${expected} (received ${describeReceived(received)})`);
   }
 }
 

@@ -347,8 +347,13 @@ describe('OpenFgaHealthIndicator on the real servers', () => {
       'OpenFgaHealth option "timeout" must be a positive number of seconds, at most 2147483',
     );
     await expect(indicator.isHealthy('openfga', { maxPendng: 1 } as OpenFgaHealthOptions)).rejects.toThrow(
-      'Unknown OpenFgaHealth option "maxPendng"',
+      'OpenFgaHealth option "maxPendng" must be one of the known options (connection, maxPending,',
     );
+    await expect(indicator.isHealthy('openfga', { maxMemoryUsage: 2 })).rejects.toMatchObject({
+      name: 'InvalidOptionsError',
+      owner: 'OpenFgaHealth',
+      option: 'maxMemoryUsage',
+    });
   });
 
   it('takes its thresholds from forRootAsync', async () => {

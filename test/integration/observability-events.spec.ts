@@ -244,6 +244,6 @@ describe('OpenFgaEventEmitterModule on the real servers', () => {
           OpenFgaEventEmitterModule.forRoot({ events: ['flush'] as never }),
         ],
       }).compile(),
-    ).rejects.toThrow('OpenFgaEventEmitter option "events" has an unknown event "flush"');
+    ).rejects.toThrow('OpenFgaEventEmitter option "events" must be an array of event names (enqueued, settled,');
   });
 });

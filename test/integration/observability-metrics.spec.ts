@@ -8,6 +8,7 @@ import { Test, TestingModule } from '@nestjs/testing';
 import { OpenFgaClient } from '@openfga/sdk';
 import { register as globalRegister, Registry } from 'prom-client';
 import {
+  InvalidOptionsError,
   OpenFgaMetrics,
   OpenFgaMetricsModule,
   OpenFgaMetricsOptions,
@@ -324,7 +325,8 @@ describe('OpenFgaMetricsModule on the real servers', () => {
     );
     await expect(attempt({ registry: {} })).rejects.toThrow('OpenFgaMetrics option "registry" must be a prom-client Registry');
     await expect(attempt({ buckets: { check: [] } })).rejects.toThrow('"buckets.check" must be a non-empty array');
-    await expect(attempt({ registy: new Registry() })).rejects.toThrow('Unknown OpenFgaMetrics option "registy"');
+    await expect(attempt({ registy: new Registry() })).rejects.toThrow('OpenFgaMetrics option "registy" must be one of the known options');
+    await expect(attempt({ statusTimeout: -1 })).rejects.toBeInstanceOf(InvalidOptionsError);
   });
 
   it("works with the testing module's fake: status gauges from the fake, no event counters", async () => {

@@ -370,6 +370,11 @@ describe('OpenFgaTracingModule on the real servers', () => {
       }).compile();
     await expect(attempt({ tracerProvider: {} })).rejects.toThrow('OpenFgaTracing option "tracerProvider" must be an OpenTelemetry');
     await expect(attempt({ tracerName: '' })).rejects.toThrow('OpenFgaTracing option "tracerName" must be a non-empty string');
-    await expect(attempt({ tracer: 'x' })).rejects.toThrow('Unknown OpenFgaTracing option "tracer"');
+    await expect(attempt({ tracer: 'x' })).rejects.toThrow('OpenFgaTracing option "tracer" must be one of the known options');
+    await expect(attempt({ tracerName: 5 })).rejects.toMatchObject({
+      name: 'InvalidOptionsError',
+      owner: 'OpenFgaTracing',
+      option: 'tracerName',
+    });
   });
 });
