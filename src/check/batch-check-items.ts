@@ -1,7 +1,7 @@
 /** What `batchCheck` takes and returns, and the validation that rejects a bad call before anything happens. */
 import type { ConditionalTuple, Tuple } from '../tuple/tuple';
 import { validateTuple } from '../tuple/validate-tuple';
-import type { CheckConsistency, CheckOptions, ConsistencyToken } from './check-options';
+import { type CheckConsistency, type CheckOptions, type ConsistencyToken, validateConsistency } from './check-options';
 import { InvalidCheckOptionsError } from './invalid-check-options.error';
 import { RequestExtras, requestExtras, validateContext, validateContextualTuples } from './request-context';
 
@@ -97,8 +97,5 @@ function validateBatchOptions(options: unknown): CheckOptions {
       throw new InvalidCheckOptionsError(`options.${key}`, o[key], why);
     }
   }
-  return {
-    ...(o.consistency !== undefined ? { consistency: o.consistency as CheckConsistency } : {}),
-    ...(o.token !== undefined ? { token: o.token as ConsistencyToken } : {}),
-  };
+  return validateConsistency(o);
 }

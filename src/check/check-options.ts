@@ -1,5 +1,6 @@
 /** Options of `check` (see the README's Consistency section). */
 import type { ConditionalTuple } from '../tuple/tuple';
+import { InvalidConsistencyTokenError } from '../consistency/consistency-token';
 import { InvalidCheckOptionsError } from './invalid-check-options.error';
 import { validateContext, validateContextualTuples } from './request-context';
 
@@ -53,11 +54,42 @@ export function validateCheckOptions(options: unknown, field = 'options'): Check
     }
   }
   return {
-    ...(o.consistency !== undefined ? { consistency: o.consistency as CheckConsistency } : {}),
-    ...(o.token !== undefined ? { token: o.token as ConsistencyToken } : {}),
+    ...validateConsistency(o, field),
     ...(o.context !== undefined ? { context: validateContext(o.context, `${field}.context`) } : {}),
     ...(o.contextualTuples !== undefined
       ? { contextualTuples: validateContextualTuples(o.contextualTuples, `${field}.contextualTuples`) }
       : {}),
+  };
+}
+
+const LEVELS: readonly unknown[] = ['minimize-latency', 'at-least-as-fresh', 'strong'];
+
+/**
+ * `consistency` and `token` as check, batchCheck and the lists take them. A token is never ignored
+ * silently: `at-least-as-fresh` needs one, `minimize-latency` (the default) refuses one, and `strong`
+ * (newer than any token) takes one only to refuse it when it is malformed or foreign (the read decodes
+ * tokens: it knows the store's fingerprint). Each mistake throws `InvalidConsistencyTokenError`, as a
+ * bad token does, naming the field.
+ */
+export function validateConsistency(o: Record<string, unknown>, field = 'options'): Pick<CheckOptions, 'consistency' | 'token'> {
+  const { consistency, token } = o;
+  if (consistency !== undefined && !LEVELS.includes(consistency)) {
+    throw new InvalidConsistencyTokenError(consistency, `${field}.consistency must be "minimize-latency", "at-least-as-fresh" or "strong"`);
+  }
+  if (consistency === 'at-least-as-fresh' && token === undefined) {
+    throw new InvalidConsistencyTokenError(
+      token,
+      `${field}.token is required with consistency "at-least-as-fresh": a token returned by grant/revoke`,
+    );
+  }
+  if (token !== undefined && (consistency === undefined || consistency === 'minimize-latency')) {
+    throw new InvalidConsistencyTokenError(
+      token,
+      `${field}.token is not read with consistency "minimize-latency" (the default): pass consistency "at-least-as-fresh" with it`,
+    );
+  }
+  return {
+    ...(consistency !== undefined ? { consistency: consistency as CheckConsistency } : {}),
+    ...(token !== undefined ? { token: token as ConsistencyToken } : {}),
   };
 }

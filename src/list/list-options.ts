@@ -1,5 +1,5 @@
 /** Options of `listObjects`/`listUsers` (the same fields as `check`'s, see the README's "Listing objects and users"). */
-import type { CheckConsistency, ConsistencyToken } from '../check/check-options';
+import { type CheckConsistency, type ConsistencyToken, validateConsistency } from '../check/check-options';
 import { InvalidCheckOptionsError } from '../check/invalid-check-options.error';
 import { validateContext, validateContextualTuples } from '../check/request-context';
 import type { ConditionalTuple } from '../tuple/tuple';
@@ -51,9 +51,7 @@ export function validateListOptions(options: unknown): ListOptions {
       );
     }
   }
-  const result: ListOptions = {};
-  if (o.consistency !== undefined) result.consistency = o.consistency as CheckConsistency;
-  if (o.token !== undefined) result.token = o.token as ConsistencyToken;
+  const result: ListOptions = { ...validateConsistency(o) };
   // The same forms as check's (src/check/request-context.ts), reported as list option errors.
   if (o.context !== undefined) result.context = asOption(() => validateContext(o.context, 'options.context'));
   if (o.contextualTuples !== undefined) {

@@ -143,9 +143,15 @@ export class ReadEngine {
     switch (consistency) {
       case 'minimize-latency':
         return undefined;
-      case 'at-least-as-fresh':
-        return this.parts.tokens.decode(token);
+      case 'at-least-as-fresh': {
+        const at = this.parts.tokens.decode(token);
+        // A position beyond the latest handed out (forged, or from before Redis lost its data) is the latest:
+        // later writes are concurrent with the read and must not be owed (README, "Tokens").
+        return Math.min(at, (await this.parts.buffer.positions()).latest);
+      }
       case 'strong':
+        // Newer than any token: one given is only checked (a foreign or malformed one is a caller's bug).
+        if (token !== undefined) this.parts.tokens.decode(token);
         return (await this.parts.buffer.positions()).latest;
       default:
         throw new InvalidConsistencyTokenError(consistency, 'consistency must be "minimize-latency", "at-least-as-fresh" or "strong"');
