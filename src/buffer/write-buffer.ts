@@ -229,8 +229,10 @@ export class WriteBuffer {
   async invalidate(ops: readonly TupleOperation[]): Promise<number> {
     const k = this.keys;
     const scope = this.scope.forWrite(ops);
-    // A revoke written to OpenFGA makes the read path ask with higher consistency for a while (see src/cache/lua/check-10.lua).
-    const revokedAt = ops.some((op) => op.kind === 'revoke') ? Date.now() : 0;
+    // Any change written to OpenFGA outside a settle makes the read path ask with higher consistency for a while:
+    // OpenFGA's check cache may still hold the answer from before a grant too (a "denied", or an "allowed" a
+    // `but not` grant took away), and a miss would cache it anew for a whole ttl/negativeTtl.
+    const revokedAt = ops.length > 0 ? Date.now() : 0;
     return this.scripts.run<number>(
       'invalidate',
       [k.seq, k.epoch, k.revoked, k.graph, ...scope.keys],

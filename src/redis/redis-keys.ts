@@ -29,7 +29,8 @@ import type { Tuple } from '../tuple/tuple';
  *                      acknowledged on it since; the stale writer's settle
  *                      re-asserts that op (reassert). Absent when nothing is watched
  *   watchexp   ZSET    the watched tuple keys scored by `until` (claim and settle drop expired ones)
- *   revoked    STRING  ms since the epoch of the latest settled revoke (only grows)
+ *   revoked    STRING  ms since the epoch of the latest op settled or applied by the change feed (only grows):
+ *                      misses ask OpenFGA with HIGHER_CONSISTENCY for revokeConsistencyWindow after it
  *   count      HASH    w, d (pending writes/deletes), fw, fd (in flight); cleared: clears begun
  *                      (clear-8.lua counts one in its first step, before it discards anything)
  *   quiet      STRING  the `seq` at which a script (settle, clear) saw nothing outstanding

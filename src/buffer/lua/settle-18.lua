@@ -18,10 +18,11 @@
   The writer is done with the batch: a rest keeps no owner (queue mode: the
   next attempt takes it again, see renew), and its lease score is retryAt
   minus the grace claim allows a live writer, so it returns at retryAt.
-  Acknowledged ops are recorded for watched batches (see recordAcks), and an
-  acknowledged revoke, or grant that sets a condition (it may narrow a stored
-  tuple), sets `revoked` to now (the read path asks OpenFGA with higher
-  consistency for a while after one).
+  Acknowledged ops are recorded for watched batches (see recordAcks), and any
+  acknowledged op sets `revoked` to now: the read path asks OpenFGA with higher
+  consistency for a while after one, since OpenFGA's check cache may still hold
+  an answer from before it (an "allowed" a revoke took away, a "denied" a grant
+  turned).
 
   KEYS[1] pending   KEYS[2] queue   KEYS[3] inflight   KEYS[4] leases   KEYS[5] count
   KEYS[6] flight    KEYS[7] owners  KEYS[8] watch      KEYS[9] watchexp KEYS[10] held
@@ -95,8 +96,9 @@ for j, tk in ipairs(tks) do
     if not reasons[j] then
       ackedTks[#ackedTks + 1] = tk
       acks[#acks + 1] = cond ~= '' and (op .. '|' .. seq .. '|' .. model .. '|' .. cond) or (op .. '|' .. seq .. '|' .. model)
-      -- A grant that sets a condition narrows a stored tuple, as a revoke does.
-      if op == 'd' or cond ~= '' then revoked = true end
+      -- Any written op: OpenFGA's check cache may hold the answer from before it (a "denied" a grant turned,
+      -- an "allowed" a revoke, a conditional re-grant or a `but not` grant took away).
+      revoked = true
     end
     if reasons[j] then
       deadSeen[#taken] = true
