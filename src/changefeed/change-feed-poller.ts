@@ -49,6 +49,8 @@ export class ChangeFeedPoller {
   private running?: Promise<void>;
   /** Set by stop(): a poll under way reads no further page. */
   private stopping = false;
+  /** The last poll ran out of its page budget before the end of a cursor: the next one starts at once. */
+  private behind = false;
 
   constructor(
     private readonly redis: Redis | Cluster,
@@ -90,8 +92,10 @@ export class ChangeFeedPoller {
     this.holding = (await this.scripts.run<number>('feed-lease', [this.keys.lease], [this.id, leaseMs])) === 1;
     if (!this.holding) return 0;
     let applied = 0;
+    this.behind = false;
     for (const type of this.settings.types) applied += await this.drain(type);
-    await this.command((r) => r.hset(this.keys.state, 'lastPollAt', Date.now()));
+    // Only a poll that read every cursor to its end bounds the lag (see ChangeFeedStatus.lagMs).
+    if (!this.behind) await this.command((r) => r.hset(this.keys.state, 'lastPollAt', Date.now()));
     return applied;
   }
 
@@ -117,6 +121,7 @@ export class ChangeFeedPoller {
       await this.command((r) => r.set(cursorKey, `@${startTime}`));
     }
     let applied = 0;
+    let reachedEnd = false;
     for (let page = 0; page < MAX_PAGES_PER_POLL && !this.stopping; page++) {
       const { changes, continuationToken } = await this.client.readChanges(type, this.settings.pageSize, token, startTime);
       if (changes.length > 0) {
@@ -131,8 +136,12 @@ export class ChangeFeedPoller {
         await this.command((r) => r.set(cursorKey, continuationToken));
         token = continuationToken;
       }
-      if (changes.length < this.settings.pageSize) break;
+      if (changes.length < this.settings.pageSize) {
+        reachedEnd = true;
+        break;
+      }
     }
+    if (!reachedEnd) this.behind = true;
     return applied;
   }
 
@@ -153,7 +162,8 @@ export class ChangeFeedPoller {
       const applied = await this.pollOnce();
       if (applied > 0) this.logger.debug({ message: 'Change feed applied', count: applied });
       this.failures = 0;
-      this.schedule(this.settings.intervalMs);
+      // A backlog beyond one poll's pages: the next poll at once, not an interval later.
+      this.schedule(this.behind && !this.stopping ? 0 : this.settings.intervalMs);
     } catch (err) {
       if (this.stopping) return; // closed under it: nothing to report or retry
       this.failures++;
