@@ -20,8 +20,6 @@ export interface ImportWaitSettings {
   /** The buffer's clear count when the import began: a clear since may have discarded its tuples. */
   clears: number;
   onProgress?(outstanding: number, elapsedMs: number): void;
-  /** Test seam: how the loop sleeps. */
-  sleep?(ms: number): Promise<void>;
 }
 
 /** How a wait ended. */
@@ -48,7 +46,6 @@ const IDLE_MAX_MS = 1000;
  * flush claims nothing: the loop then sleeps, 50 ms doubling to 1 s, instead of asking Redis again at once.
  */
 export async function waitForImport(target: ImportWaitTarget, settings: ImportWaitSettings): Promise<ImportWaitOutcome> {
-  const sleep = settings.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   const started = Date.now();
   const through = (await target.positions()).latest;
   let idleMs = 0;
@@ -61,7 +58,7 @@ export async function waitForImport(target: ImportWaitTarget, settings: ImportWa
     // In queue mode the workers write: give them time. Nothing claimed: the rest is in flight elsewhere.
     if (result.queued || result.writes + result.deletes === 0) {
       idleMs = result.queued ? IDLE_MAX_MS / 5 : Math.min(IDLE_MAX_MS, Math.max(IDLE_MIN_MS, idleMs * 2));
-      await sleep(idleMs);
+      await new Promise<void>((r) => setTimeout(r, idleMs));
     } else {
       idleMs = 0;
     }
