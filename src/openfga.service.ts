@@ -274,8 +274,9 @@ export class OpenFgaService implements OnApplicationBootstrap, BeforeApplication
     this.shuttingDown = true;
     this.core.triggers.stop();
     // One shutdownTimeout for both steps: a poll under way can wait on a frozen Redis for as long as it stays frozen.
-    const deadline = Date.now() + secondsToMs(this.core.options.shutdownTimeout);
-    await waitAtMost(this.core.changeFeed.stop(), secondsToMs(this.core.options.shutdownTimeout));
+    const timeoutMs = secondsToMs(this.core.options.shutdownTimeout);
+    const deadline = Date.now() + timeoutMs;
+    await waitAtMost(this.core.changeFeed.stop(), timeoutMs);
     if (!this.core.options.enabled || !this.core.options.flushOnShutdown) return;
     try {
       const result = await this.core.flusher.flush({ timeoutMs: Math.max(0, deadline - Date.now()) });

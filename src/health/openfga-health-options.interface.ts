@@ -1,5 +1,5 @@
 import { DEFAULT_CONNECTION, validateConnectionName } from '../connection/connection-tokens';
-import { MAX_TIMER_SECONDS } from '../timing/seconds';
+import { isTimerSeconds, MAX_TIMER_SECONDS } from '../timing/seconds';
 import { InvalidOptionsError } from '../options/invalid-options.error';
 
 /**
@@ -76,7 +76,7 @@ export function resolveHealthOptions(...layers: (OpenFgaHealthOptions | undefine
       throw new InvalidOptionsError(key, 'a number >= 0, or Infinity', value, OWNER);
     }
   }
-  if (typeof merged.timeout !== 'number' || !Number.isFinite(merged.timeout) || merged.timeout <= 0 || merged.timeout > MAX_TIMER_SECONDS) {
+  if (!isTimerSeconds(merged.timeout)) {
     throw new InvalidOptionsError('timeout', `a positive number of seconds, at most ${MAX_TIMER_SECONDS}`, merged.timeout, OWNER);
   }
   const usage = merged.maxMemoryUsage;

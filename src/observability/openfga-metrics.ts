@@ -16,7 +16,7 @@ import {
   OpenFgaMetricsOptions,
   OpenFgaMetricsRegistry,
 } from './openfga-metrics-options.interface';
-import { MAX_TIMER_SECONDS, secondsToMs } from '../timing/seconds';
+import { isTimerSeconds, MAX_TIMER_SECONDS, secondsToMs } from '../timing/seconds';
 import { InvalidOptionsError } from '../options/invalid-options.error';
 
 type PromClient = typeof import('prom-client');
@@ -345,7 +345,7 @@ function validateMetricsOptions(options: unknown): OpenFgaMetricsOptions {
     throw new InvalidOptionsError('prefix', 'letters, digits, "_" or ":", not starting with a digit', o.prefix, OWNER);
   }
   const timeout = o.statusTimeout;
-  if (timeout !== undefined && !(typeof timeout === 'number' && Number.isFinite(timeout) && timeout > 0 && timeout <= MAX_TIMER_SECONDS)) {
+  if (timeout !== undefined && !isTimerSeconds(timeout)) {
     throw new InvalidOptionsError('statusTimeout', `a positive number of seconds, at most ${MAX_TIMER_SECONDS}`, timeout, OWNER);
   }
   if (o.registry !== undefined && typeof (o.registry as Partial<OpenFgaMetricsRegistry>).getSingleMetric !== 'function') {

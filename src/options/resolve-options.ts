@@ -1,7 +1,7 @@
 import { DEFAULT_CHANGE_FEED_OPTIONS, DEFAULT_OPTIONS, DEFAULT_QUEUE_OPTIONS } from './defaults';
 import { InvalidOptionsError } from './invalid-options.error';
 import type { OpenFgaModuleOptions, ResolvedOpenFgaOptions } from './openfga-options.interface';
-import { MAX_TIMER_SECONDS } from '../timing/seconds';
+import { isTimerSeconds, MAX_TIMER_SECONDS } from '../timing/seconds';
 
 const ULID = /^[0-9A-HJKMNP-TV-Z]{26}$/;
 const PREFIX = /^[A-Za-z0-9_.:-]{1,64}$/;
@@ -14,11 +14,6 @@ const INTEGERS: Partial<Record<string, number>> = { batchSize: 1, maxTuplesPerWr
  * (Node's TimeoutOverflowWarning), so a change feed or model refresh "every 35 days" would poll OpenFGA every millisecond.
  */
 const SECONDS = `a positive number of seconds, at most ${MAX_TIMER_SECONDS} (about 24.8 days, the longest Node.js timer)`;
-
-/** Whether `value` is a duration the module can use: positive, finite, within a timer's range. */
-function isSeconds(value: unknown): value is number {
-  return typeof value === 'number' && Number.isFinite(value) && value > 0 && value <= MAX_TIMER_SECONDS;
-}
 
 /** Whether `url` parses and has no query or fragment, which the SDK's request paths would land after. */
 function isBaseUrl(url: string): boolean {
@@ -152,7 +147,7 @@ export function resolveOptions(input: OpenFgaModuleOptions, name?: string): Reso
       }
     } else if (min !== undefined) {
       if (!Number.isInteger(value) || (value as number) < min) throw new InvalidOptionsError(key, `an integer >= ${min}`, value);
-    } else if (!isSeconds(value)) {
+    } else if (!isTimerSeconds(value)) {
       throw new InvalidOptionsError(key, SECONDS, value);
     }
   }
@@ -197,7 +192,7 @@ function resolveQueue(input: OpenFgaModuleOptions['queue'], connection: string):
     if (!Number.isInteger(queue[key]) || queue[key] < 1) throw new InvalidOptionsError(`queue.${key}`, 'an integer >= 1', queue[key]);
   }
   for (const key of ['backoff', 'timeout'] as const) {
-    if (!isSeconds(queue[key])) throw new InvalidOptionsError(`queue.${key}`, SECONDS, queue[key]);
+    if (!isTimerSeconds(queue[key])) throw new InvalidOptionsError(`queue.${key}`, SECONDS, queue[key]);
   }
   return queue;
 }
@@ -210,7 +205,7 @@ function resolveChangeFeed(input: OpenFgaModuleOptions['changeFeed']): ResolvedO
   refuseUnknown(input, feedKeys, 'changeFeed.', `one of the known change feed options (${feedKeys.join(', ')})`);
   const feed = { ...DEFAULT_CHANGE_FEED_OPTIONS, ...stripUndefined(input) };
   if (typeof feed.enabled !== 'boolean') throw new InvalidOptionsError('changeFeed.enabled', 'true or false', feed.enabled);
-  if (!isSeconds(feed.interval)) {
+  if (!isTimerSeconds(feed.interval)) {
     throw new InvalidOptionsError('changeFeed.interval', SECONDS, feed.interval);
   }
   if (!Number.isInteger(feed.pageSize) || feed.pageSize < 1 || feed.pageSize > 100) {
@@ -253,7 +248,7 @@ function resolveAcknowledge(input: OpenFgaModuleOptions['acknowledge']): Resolve
   if (ack.replicas !== 'auto' && (!Number.isInteger(ack.replicas) || ack.replicas < 0 || ack.replicas > 16)) {
     throw new InvalidOptionsError('acknowledge.replicas', '"auto" or an integer from 0 to 16', ack.replicas);
   }
-  if (!isSeconds(ack.timeout)) {
+  if (!isTimerSeconds(ack.timeout)) {
     throw new InvalidOptionsError('acknowledge.timeout', SECONDS, ack.timeout);
   }
   return ack;

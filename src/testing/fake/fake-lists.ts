@@ -91,13 +91,8 @@ export class FakeLists {
     return [...new Set(users.filter(has))].sort();
   }
 
-  /** One page of the written tuples (never the pending ones, as the real `read`), in the order written. */
+  /** One page of the written tuples (never the pending ones, as the real `read`), in the order written; `filter` as validateReadFilter leaves it. */
   read(filter: ReadFilter, options: ReadOptions): ReadPage {
-    // OpenFGA's Read refuses a filter without an object type, and a bare type without a user; the fake does too.
-    const filtered = filter.user !== undefined || filter.relation !== undefined || filter.object !== undefined;
-    if (filtered && (filter.object === undefined || (filter.object.endsWith(':') && filter.user === undefined))) {
-      throw new InvalidTupleError('filter.object', filter.object, READ_OBJECT_FORM);
-    }
     // A token the fake did not issue is refused, as OpenFGA refuses one (not read as the first page).
     if (options.continuationToken && !/^[1-9]\d*$/.test(options.continuationToken)) {
       throw new InvalidTupleError('options.continuationToken', options.continuationToken, 'the string a previous page returned');
@@ -120,10 +115,6 @@ export class FakeLists {
     return fakeFreshnessTarget(options, this.tokens, this.buffer);
   }
 }
-
-/** What OpenFGA's Read needs in a filter that names anything. */
-const READ_OBJECT_FORM =
-  'an object "type:id", or a bare type "type:" with filter.user (OpenFGA reads by object type: a filter naming a user or relation needs one)';
 
 /** Whether an op may change the list: the real list scope's index ranges (src/list/list-scope.ts), as a predicate. */
 function listMayChange(deps: RelationDependencies, q: ListQuery, op: Tuple): boolean {
