@@ -22,13 +22,24 @@ describe('OpenFGA with its check query cache on', () => {
     await fga.stop();
   });
 
-  it('an external grant on a `but not` subtracted side applied by the change feed: no stale "allowed"', async () => {
-    const store = await createStore(fga.apiUrl, `x-${Date.now()}`, join(PROJECT_ROOT, 'test', 'fixtures', 'exclusion.fga'));
+  /** A fresh store on this OpenFGA (model.fga unless `model` is given), an SDK client on it, and how to open the module there. */
+  async function onCachedFga(name: string, model?: string) {
+    const store = await createStore(fga.apiUrl, `${name}-${Date.now()}`, model);
     const sdk = new OpenFgaClient({ apiUrl: fga.apiUrl, storeId: store.storeId, authorizationModelId: store.modelId });
+    const open = async (): Promise<OpenService> => {
+      const o = openService({ ...testOptions(store), apiUrl: fga.apiUrl });
+      opened.push(o);
+      await o.ready();
+      return o;
+    };
+    return { sdk, open };
+  }
+
+  it('an external grant on a `but not` subtracted side applied by the change feed: no stale "allowed"', async () => {
+    const fixture = await onCachedFga('x', join(PROJECT_ROOT, 'test', 'fixtures', 'exclusion.fga'));
+    const { sdk } = fixture;
     await sdk.writeTuples([{ user: 'user:*', relation: 'viewer', object: 'document:1' }]);
-    const open = openService({ ...testOptions(store), apiUrl: fga.apiUrl });
-    opened.push(open);
-    await open.ready();
+    const open = await fixture.open();
     await open.core.changeFeed.pollOnce();
     expect(await open.service.check('user:bob', 'viewer', 'document:1')).toBe(true); // cached here and in OpenFGA
     await sdk.writeTuples([{ user: 'user:bob', relation: 'blocked', object: 'document:1' }]); // outside the module
@@ -44,11 +55,9 @@ describe('OpenFGA with its check query cache on', () => {
   });
 
   it('an external plain grant applied by the change feed: no stale "denied"', async () => {
-    const store = await createStore(fga.apiUrl, `g-${Date.now()}`);
-    const sdk = new OpenFgaClient({ apiUrl: fga.apiUrl, storeId: store.storeId, authorizationModelId: store.modelId });
-    const open = openService({ ...testOptions(store), apiUrl: fga.apiUrl });
-    opened.push(open);
-    await open.ready();
+    const fixture = await onCachedFga('g');
+    const { sdk } = fixture;
+    const open = await fixture.open();
     await open.core.changeFeed.pollOnce();
     expect(await open.service.check('user:a', 'viewer', 'document:1')).toBe(false);
     await sdk.writeTuples([{ user: 'user:a', relation: 'viewer', object: 'document:1' }]);
@@ -63,11 +72,9 @@ describe('OpenFGA with its check query cache on', () => {
   });
 
   it("a module grant checked only after its flush is allowed, then and after OpenFGA's cache entry expired", async () => {
-    const store = await createStore(fga.apiUrl, `m-${Date.now()}`);
-    const sdk = new OpenFgaClient({ apiUrl: fga.apiUrl, storeId: store.storeId, authorizationModelId: store.modelId });
-    const open = openService({ ...testOptions(store), apiUrl: fga.apiUrl });
-    opened.push(open);
-    await open.ready();
+    const fixture = await onCachedFga('m');
+    const { sdk } = fixture;
+    const open = await fixture.open();
     expect((await sdk.check({ user: 'user:a', relation: 'viewer', object: 'document:1' })).allowed).toBe(false); // OpenFGA caches "denied"
     await open.service.grant('user:a', 'viewer', 'document:1');
     await open.service.flush();
