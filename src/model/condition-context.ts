@@ -18,6 +18,25 @@ export interface ConditionParameterType {
   generic_types?: readonly ConditionParameterType[] | null;
 }
 
+/** The parameter types convertContextValue reads (OpenFGA v1.x's); a value of another, newer type is left to OpenFGA. */
+const KNOWN_TYPES = new Set([
+  'TYPE_NAME_ANY',
+  'TYPE_NAME_BOOL',
+  'TYPE_NAME_STRING',
+  'TYPE_NAME_INT',
+  'TYPE_NAME_UINT',
+  'TYPE_NAME_DOUBLE',
+  'TYPE_NAME_DURATION',
+  'TYPE_NAME_TIMESTAMP',
+  'TYPE_NAME_IPADDRESS',
+  'TYPE_NAME_LIST',
+  'TYPE_NAME_MAP',
+]);
+
+export function isKnownParameterType(type: ConditionParameterType): boolean {
+  return KNOWN_TYPES.has(type.type_name ?? '');
+}
+
 /** Thrown for a value (or a declared type) OpenFGA would not take; the message is the expected form. */
 export class ConditionNotEvaluable extends Error {}
 

@@ -1,22 +1,7 @@
 import { InvalidTupleError } from '../tuple/invalid-tuple.error';
-import { checkContextValue, ConditionNotEvaluable } from './condition-context';
+import { checkContextValue, ConditionNotEvaluable, isKnownParameterType } from './condition-context';
 import type { TupleOperation } from '../tuple/tuple';
 import { typeOf, type DirectType, type RelationGraph } from './relation-graph';
-
-/** The parameter types OpenFGA v1.x declares; a context value of another (newer) type is left to OpenFGA. */
-const KNOWN_TYPES = new Set([
-  'TYPE_NAME_ANY',
-  'TYPE_NAME_BOOL',
-  'TYPE_NAME_STRING',
-  'TYPE_NAME_INT',
-  'TYPE_NAME_UINT',
-  'TYPE_NAME_DOUBLE',
-  'TYPE_NAME_DURATION',
-  'TYPE_NAME_TIMESTAMP',
-  'TYPE_NAME_IPADDRESS',
-  'TYPE_NAME_LIST',
-  'TYPE_NAME_MAP',
-]);
 
 /** How a tuple's user is related: `type`, `type:*` or `type#relation`. */
 export interface UserShape {
@@ -59,7 +44,7 @@ export function checkConditionInModel(op: TupleOperation, graph: RelationGraph, 
       throw new InvalidTupleError(`${at}.context.${key}`, key, `a parameter of condition ${condition.name} (${names})`);
     }
     const type = declared.parameterTypes.get(key)!;
-    if (!KNOWN_TYPES.has(type.type_name ?? '')) continue;
+    if (!isKnownParameterType(type)) continue;
     try {
       // As OpenFGA's Write converts it: a list's and a map's items too, numeric strings for numbers,
       // RFC 3339 timestamps, Go durations and IP addresses parsed; else OpenFGA refuses it at flush.
