@@ -155,6 +155,8 @@ describe('queue mode', () => {
     const up = await startApp({ ...options, apiUrl: serverEnv().apiUrl, autoFlush: true, flushInterval: 0.2 });
     await eventually('the grant written', () => landed([{ user: 'user:a', relation: 'viewer', object: 'document:1' }]));
     await eventually('buffer drained', () => settled(up.fga));
+    // The job settles its batch before BullMQ records it completed: wait for that record, then count.
+    await eventually('the second job completed', () => jobsIn(queue, 'completed'));
     expect(await queue.getJobCounts('completed', 'failed')).toEqual({ completed: 1, failed: 1 });
     expect(await up.fga.status()).toMatchObject({ deadLettered: 0 });
   });
